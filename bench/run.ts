@@ -1,0 +1,83 @@
+// `npm run bench`: each case in its own process, median of several runs.
+// Writes bench/results.json and compares with bench/baseline.json (a report,
+// never a failure: timing belongs here, not in unit tests).
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+interface Case {
+  name: string;
+  file: string;
+  overrides: string[];
+}
+
+interface Measurement {
+  clients: number;
+  events: number;
+  wallSeconds: number;
+  eventsPerSecond: number;
+  peakRssBytes: number;
+}
+
+const quick = process.argv.includes('--quick');
+const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? (quick ? 1 : 3));
+
+const cases: Case[] = quick
+  ? [
+      { name: 'lookup-outage 100k', file: 'scenarios/lookup-outage.yaml', overrides: ['population.clients=100000'] },
+      { name: 'carrier-outage 100k', file: 'scenarios/carrier-outage.yaml', overrides: ['population.clients=100000'] },
+    ]
+  : [
+      { name: 'lookup-outage 1M (30 min)', file: 'scenarios/lookup-outage.yaml', overrides: [] },
+      { name: 'carrier-outage 1M (30 min)', file: 'scenarios/carrier-outage.yaml', overrides: [] },
+      { name: 'server-crash 1M (15 min)', file: 'scenarios/server-crash.yaml', overrides: [] },
+    ];
+
+function measure(c: Case): Measurement {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/case.ts', c.file, ...c.overrides], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Measurement;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+process.stderr.write(`machine: ${machine}; median of ${runs} run(s) per case\n`);
+const results: Record<string, Measurement & { runs: number }> = {};
+for (const c of cases) {
+  const samples = Array.from({ length: runs }, () => measure(c));
+  const m: Measurement & { runs: number } = {
+    clients: samples[0].clients,
+    events: samples[0].events,
+    wallSeconds: median(samples.map((s) => s.wallSeconds)),
+    eventsPerSecond: median(samples.map((s) => s.eventsPerSecond)),
+    peakRssBytes: median(samples.map((s) => s.peakRssBytes)),
+    runs,
+  };
+  results[c.name] = m;
+  process.stdout.write(
+    `${c.name.padEnd(30)} clients ${m.clients.toLocaleString('en-US').padStart(11)}  events ${m.events.toLocaleString('en-US').padStart(12)}  ` +
+      `wall ${m.wallSeconds.toFixed(2).padStart(7)} s  ${(m.eventsPerSecond / 1e6).toFixed(2).padStart(6)} M events/s  ` +
+      `peak RSS ${(m.peakRssBytes / 2 ** 20).toFixed(0).padStart(6)} MiB\n`,
+  );
+}
+
+const report = { machine, quick, results };
+writeFileSync('bench/results.json', `${JSON.stringify(report, null, 2)}\n`);
+const baselinePath = 'bench/baseline.json';
+if (existsSync(baselinePath)) {
+  const baseline = JSON.parse(readFileSync(baselinePath, 'utf8')) as typeof report;
+  for (const [name, m] of Object.entries(results)) {
+    const b = baseline.results[name];
+    if (!b) continue;
+    const change = m.wallSeconds / b.wallSeconds - 1;
+    if (change > 0.1) process.stdout.write(`regression: ${name} wall ${(change * 100).toFixed(0)} % slower than baseline\n`);
+  }
+}

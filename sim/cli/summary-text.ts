@@ -1,0 +1,57 @@
+// The short human summary `stampede run` prints.
+import type { Scenario } from '../scenario/types.ts';
+import type { Distribution, Summary } from '../result.ts';
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+export function formatSeconds(seconds: number | null): string {
+  if (seconds === null) return 'not reached';
+  if (seconds === 0) return '0 s';
+  if (seconds < 1) return `${(seconds * 1000).toFixed(seconds < 0.01 ? 3 : 1)} ms`;
+  if (seconds < 120) return `${seconds.toFixed(1)} s`;
+  return `${seconds.toFixed(0)} s (${(seconds / 60).toFixed(1)} min)`;
+}
+
+function quantiles(d: Distribution, unit: (x: number | null) => string): string {
+  if (d.count === 0) return 'none';
+  return `p50 ${unit(d.p50)} · p90 ${unit(d.p90)} · p99 ${unit(d.p99)} · max ${unit(d.max)} · mean ${unit(d.mean)}`;
+}
+
+function ratio(x: number | null): string {
+  return x === null ? 'no limit' : `${x.toFixed(2)}× limit`;
+}
+
+export function formatSummary(
+  scenario: Scenario,
+  s: Summary,
+  run: { wallSeconds: number; outDir: string },
+): string {
+  const seconds = (x: number | null) => (x === null ? '-' : `${x.toFixed(0)} s`);
+  const count = (x: number | null) => (x === null ? '-' : x.toFixed(1));
+  const lines = [
+    `${scenario.name} (seed ${scenario.seed}): ${integer.format(s.clients)} clients, ${formatSeconds(scenario.duration)} simulated, ` +
+      `${integer.format(s.events)} events in ${run.wallSeconds.toFixed(1)} s wall (${integer.format(s.events / Math.max(run.wallSeconds, 1e-9))} events/s)`,
+  ];
+  if (s.incidentStart === null) {
+    lines.push('  no fault in this scenario');
+  } else {
+    lines.push(
+      `  incident from t = ${formatSeconds(s.incidentStart)}; sessions before ${integer.format(s.preFaultSessions ?? 0)}, at end ${integer.format(s.sessionsAtEnd)}`,
+      `  recovery (from the incident start): 99 % ${formatSeconds(s.recovery.p99)} · 99.9 % ${formatSeconds(s.recovery.p999)} · all sessions ${formatSeconds(s.recovery.full)}`,
+      `  clients disconnected: ${integer.format(s.disconnectedClients)}` +
+        (s.notReconnected > 0 ? ` (${integer.format(s.notReconnected)} still without a session at the end)` : ''),
+      `  reconnected at (from incident start): ${quantiles(s.reconnectTime, seconds)}`,
+      `  attempts to reconnect: ${quantiles(s.attemptsToReconnect, count)}`,
+    );
+  }
+  lines.push(
+    `  lookup: peak ${integer.format(s.lookup.peakOfferedPerSec)}/s on one instance (${ratio(s.lookup.peakLoadFactor)}), ` +
+      `peak queue ${integer.format(s.lookup.peakQueueLength)}, mean wait ${formatSeconds(s.lookup.meanWait ?? 0)}, ${integer.format(s.lookup.timedOut)} timed out, ${integer.format(s.lookup.noServer)} "no server"`,
+    `  session servers: peak ${integer.format(s.server.peakAcceptsPerSec)} accepts/s on one server (${ratio(s.server.peakAcceptFactor)}), ${s.server.crashes} crash(es)`,
+    `  carrier: peak ${integer.format(s.peakCarrierAttemptsPerSec)} attempts/s` +
+      (s.carrierAmplification === null ? '' : ` (${s.carrierAmplification.toFixed(0)}× the pre-fault rate)`),
+    `  imbalance at end: max/mean ${s.imbalance.maxOverMean?.toFixed(3) ?? '-'}, CV ${s.imbalance.cv?.toFixed(4) ?? '-'}`,
+    `  result: ${run.outDir}/result.json`,
+  );
+  return `${lines.join('\n')}\n`;
+}

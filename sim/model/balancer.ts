@@ -1,0 +1,147 @@
+// Distribution algorithms of a lookup server (MODEL.md §4): given the lookup's
+// view of one region (which servers run, their session counts), pick the
+// primary and the alternative address. Pure functions over typed arrays.
+import type { AlgorithmName } from '../scenario/types.ts';
+import type { Stream } from '../engine/random.ts';
+
+export const Algorithm = { roundRobin: 0, weightedLeastConnection: 1, random: 2, powerOfTwo: 3 } as const;
+export type AlgorithmCode = (typeof Algorithm)[keyof typeof Algorithm];
+
+export function algorithmCode(name: AlgorithmName): AlgorithmCode {
+  switch (name) {
+    case 'round-robin': return Algorithm.roundRobin;
+    case 'weighted-least-connection': return Algorithm.weightedLeastConnection;
+    case 'random': return Algorithm.random;
+    case 'power-of-two': return Algorithm.powerOfTwo;
+  }
+}
+
+/** The lookup's view of the fleet: `running` and `counts` are indexed by global server id. */
+export interface RegionView {
+  /** Global ids of the region's servers, in configuration order (the round-robin order). */
+  servers: Int32Array;
+  running: Uint8Array;
+  counts: Float64Array;
+  weights: Float64Array;
+}
+
+/**
+ * Writes [primary, alternative] into `out` and returns the new round-robin
+ * cursor, or returns -1 (and leaves `out` alone) when no server runs.
+ * With a single running server the alternative is the primary itself.
+ */
+export function choose(
+  algorithm: AlgorithmCode,
+  view: RegionView,
+  cursor: number,
+  stream: Stream,
+  out: Int32Array,
+): number {
+  switch (algorithm) {
+    case Algorithm.roundRobin: return chooseRoundRobin(view, cursor, out);
+    case Algorithm.weightedLeastConnection: return chooseLeastLoaded(view, cursor, out);
+    case Algorithm.random: return chooseRandom(view, cursor, stream, out);
+    case Algorithm.powerOfTwo: return choosePowerOfTwo(view, cursor, stream, out);
+  }
+}
+
+function chooseRoundRobin(view: RegionView, cursor: number, out: Int32Array): number {
+  const { servers, running } = view;
+  const n = servers.length;
+  let primaryPos = -1;
+  for (let k = 0; k < n; k++) {
+    const pos = (cursor + k) % n;
+    if (running[servers[pos]] === 1) {
+      if (primaryPos < 0) {
+        primaryPos = pos;
+        out[0] = servers[pos];
+        out[1] = servers[pos];
+      } else {
+        out[1] = servers[pos];
+        break;
+      }
+    }
+  }
+  return primaryPos < 0 ? -1 : (primaryPos + 1) % n;
+}
+
+/** Fewest sessions per unit of weight; ties go to the first in round-robin order from the cursor. */
+function chooseLeastLoaded(view: RegionView, cursor: number, out: Int32Array): number {
+  const { servers, running, counts, weights } = view;
+  const n = servers.length;
+  let bestPos = -1;
+  let bestScore = Infinity;
+  let secondPos = -1;
+  let secondScore = Infinity;
+  for (let k = 0; k < n; k++) {
+    const pos = (cursor + k) % n;
+    const server = servers[pos];
+    if (running[server] !== 1) continue;
+    const score = counts[server] / weights[server];
+    if (bestPos < 0 || score < bestScore) {
+      secondPos = bestPos;
+      secondScore = bestScore;
+      bestPos = pos;
+      bestScore = score;
+    } else if (secondPos < 0 || score < secondScore) {
+      secondPos = pos;
+      secondScore = score;
+    }
+  }
+  if (bestPos < 0) return -1;
+  out[0] = servers[bestPos];
+  out[1] = servers[secondPos < 0 ? bestPos : secondPos];
+  return (bestPos + 1) % n;
+}
+
+function chooseRandom(view: RegionView, cursor: number, stream: Stream, out: Int32Array): number {
+  if (!pickTwoDistinct(view, stream, out)) return -1;
+  return cursor;
+}
+
+/** Two distinct running servers at random; the less loaded (per weight) is primary. */
+function choosePowerOfTwo(view: RegionView, cursor: number, stream: Stream, out: Int32Array): number {
+  if (!pickTwoDistinct(view, stream, out)) return -1;
+  const a = out[0];
+  const b = out[1];
+  if (view.counts[b] / view.weights[b] < view.counts[a] / view.weights[a]) {
+    out[0] = b;
+    out[1] = a;
+  }
+  return cursor;
+}
+
+/** Uniform ordered pair of distinct running servers (the same one twice if only one runs). */
+function pickTwoDistinct(view: RegionView, stream: Stream, out: Int32Array): boolean {
+  const running = countRunning(view);
+  if (running === 0) return false;
+  const first = Math.floor(stream() * running);
+  out[0] = nthRunning(view, first);
+  if (running === 1) {
+    out[1] = out[0];
+    return true;
+  }
+  let second = Math.floor(stream() * (running - 1));
+  if (second >= first) second++;
+  out[1] = nthRunning(view, second);
+  return true;
+}
+
+function countRunning(view: RegionView): number {
+  let running = 0;
+  for (let i = 0; i < view.servers.length; i++) running += view.running[view.servers[i]];
+  return running;
+}
+
+/** The k-th (0-based) running server of the region. */
+function nthRunning(view: RegionView, k: number): number {
+  let seen = 0;
+  for (let i = 0; i < view.servers.length; i++) {
+    const server = view.servers[i];
+    if (view.running[server] === 1) {
+      if (seen === k) return server;
+      seen++;
+    }
+  }
+  return -1;
+}

@@ -1,0 +1,387 @@
+// Devices (MODEL.md §3), all of them in one struct of typed arrays.
+//
+// Each client has at most one pending timer (`timer` holds its event node);
+// what the timer means is in `pending`. Replacing a timer just overwrites
+// `timer`: the old event, when it comes up, no longer matches and is
+// skipped. Outcomes that depend only on the state at send time (a network
+// that is down, a lookup queue that is too long) are decided when the
+// attempt starts, so a failing attempt costs one event.
+import type { Scenario } from '../scenario/types.ts';
+import { exponential, type Stream } from '../engine/random.ts';
+import type { EventQueue } from '../engine/event-queue.ts';
+import { EventKind } from './events.ts';
+import { MAX_BACKOFF_STEP, RetryPolicy } from './backoff.ts';
+import { ConnectOutcome, type SessionServers } from './session-server.ts';
+import type { LookupInstances } from './lookup.ts';
+import { ClientState, type ClientStateCode, type Metrics } from './metrics.ts';
+
+/** What a client's pending timer means when it fires. */
+const Pending = {
+  none: 0,
+  backoffDone: 1,
+  lookupAnswer: 2,
+  lookupTimeout: 3,
+  lookupRefused: 4,
+  connectReply: 5,
+  connectFailed: 6,
+  sessionEnd: 7,
+  /** The client notices that the host of its session vanished (keepalive). */
+  hostLost: 8,
+} as const;
+type PendingCode = (typeof Pending)[keyof typeof Pending];
+
+/** Which addresses a run of connection attempts goes through. */
+const Plan = {
+  /** Primary (1 + connectRetries attempts), then alternative, then backoff. */
+  afterLookup: 0,
+  /** The other held address (1 + connectRetries attempts), then lookup at once. */
+  afterLoss: 1,
+} as const;
+
+const NONE = -1;
+const EPOCH_MASK = 0xffff;
+const MAX_COUNTED_ATTEMPTS = 0xffff;
+
+export interface ClientStreams {
+  backoff: Stream;
+  churn: Stream;
+  lookupChoice: Stream;
+  balancer: Stream;
+}
+
+export class ClientPopulation {
+  readonly count: number;
+  readonly state: Uint8Array;
+  private readonly pending: Uint8Array;
+  private readonly plan: Uint8Array;
+  private readonly attempt: Uint8Array;
+  private readonly step: Uint8Array;
+  readonly region: Uint16Array;
+  readonly primary: Int32Array;
+  readonly alternative: Int32Array;
+  /** Session server while connected; target of the attempt while connecting. */
+  readonly server: Int32Array;
+  private readonly instance: Uint16Array;
+  private readonly epoch: Uint16Array;
+  /** Carrier outages currently covering the client (0 = network up). */
+  readonly netDown: Uint8Array;
+  private readonly deadline: Float64Array;
+  private readonly lostAt: Float64Array;
+  /** 1 once an attempt failed since the session was lost during the incident. */
+  private readonly affected: Uint8Array;
+  private readonly attemptsSinceLoss: Uint16Array;
+  readonly attemptsTotal: Uint32Array;
+  private readonly timer: Int32Array;
+
+  private readonly pair = new Int32Array(2);
+  private readonly policy: RetryPolicy;
+  private readonly connectRetries: number;
+  private readonly requestTimeout: number;
+  private readonly connectTimeout: number;
+  private readonly keepalive: number;
+  private readonly retryAfter: number;
+  private readonly rtt: number;
+  private readonly lifetimeMean: number | null;
+
+  /** Called when a connection attempt pushes a server past its overload limit. */
+  onServerOverload: (server: number, now: number) => void = () => {};
+
+  constructor(
+    scenario: Scenario,
+    private readonly queue: EventQueue,
+    private readonly servers: SessionServers,
+    private readonly lookups: LookupInstances,
+    private readonly metrics: Metrics,
+    private readonly streams: ClientStreams,
+  ) {
+    const n = scenario.population.clients;
+    this.count = n;
+    this.state = new Uint8Array(n);
+    this.pending = new Uint8Array(n);
+    this.plan = new Uint8Array(n);
+    this.attempt = new Uint8Array(n);
+    this.step = new Uint8Array(n);
+    this.region = new Uint16Array(n);
+    this.primary = new Int32Array(n).fill(NONE);
+    this.alternative = new Int32Array(n).fill(NONE);
+    this.server = new Int32Array(n).fill(NONE);
+    this.instance = new Uint16Array(n);
+    this.epoch = new Uint16Array(n);
+    this.netDown = new Uint8Array(n);
+    this.deadline = new Float64Array(n);
+    this.lostAt = new Float64Array(n);
+    this.affected = new Uint8Array(n);
+    this.attemptsSinceLoss = new Uint16Array(n);
+    this.attemptsTotal = new Uint32Array(n);
+    this.timer = new Int32Array(n).fill(NONE);
+    const client = scenario.client;
+    this.policy = new RetryPolicy(client.backoff);
+    this.connectRetries = client.connectRetries;
+    this.requestTimeout = client.requestTimeout;
+    this.connectTimeout = client.connectTimeout;
+    this.keepalive = client.keepalive;
+    this.retryAfter = scenario.lookup.retryAfter;
+    this.rtt = scenario.rtt;
+    this.lifetimeMean = client.sessionLifetimeMean;
+    metrics.clientsInState[ClientState.idleBackoff] = n;
+  }
+
+  // ---- Set-up -----------------------------------------------------------
+
+  /** Puts client `c` in a session on `server` at t = 0, holding `alternative` too. */
+  placeConnected(c: number, server: number, alternative: number): void {
+    this.primary[c] = server;
+    this.alternative[c] = alternative;
+    this.servers.sessions[server]++;
+    this.becomeConnected(c, server, 0);
+  }
+
+  /** Client `c` starts with no session and looks up at `at`. */
+  placeDisconnected(c: number, at: number): void {
+    this.lostAt[c] = 0;
+    this.setState(c, ClientState.idleBackoff);
+    this.arm(c, at, Pending.backoffDone);
+  }
+
+  // ---- The timer ----------------------------------------------------------
+
+  /** Dispatches the client timer event `node` (ignored if it was replaced). */
+  fire(c: number, node: number, now: number): void {
+    if (this.timer[c] !== node) return;
+    this.timer[c] = NONE;
+    switch (this.pending[c] as PendingCode) {
+      case Pending.backoffDone: this.startLookup(c, now); break;
+      case Pending.lookupAnswer: this.onLookupAnswer(c, now); break;
+      case Pending.lookupTimeout:
+        this.metrics.lookupsTimedOut++;
+        this.metrics.totalTimedOut++;
+        this.onAttemptFailed(c);
+        this.armBackoff(c, now);
+        break;
+      case Pending.lookupRefused:
+        this.onAttemptFailed(c);
+        this.armBackoff(c, now);
+        break;
+      case Pending.connectReply: this.onConnectReply(c, now); break;
+      case Pending.connectFailed: this.onConnectFailed(c, now); break;
+      case Pending.sessionEnd:
+        this.endSession(c, now, true);
+        this.startLookup(c, now);
+        break;
+      case Pending.hostLost: this.tryOtherAddress(c, now); break;
+    }
+  }
+
+  private arm(c: number, time: number, pending: PendingCode): void {
+    this.pending[c] = pending;
+    this.timer[c] = this.queue.schedule(time, EventKind.client, c);
+  }
+
+  private setState(c: number, state: ClientStateCode): void {
+    const counts = this.metrics.clientsInState;
+    counts[this.state[c]]--;
+    counts[state]++;
+    this.state[c] = state;
+  }
+
+  private countAttempt(c: number): void {
+    this.metrics.carrierAttempts++;
+    this.attemptsTotal[c]++;
+    if (this.attemptsSinceLoss[c] < MAX_COUNTED_ATTEMPTS) this.attemptsSinceLoss[c]++;
+  }
+
+  private onAttemptFailed(c: number): void {
+    if (this.metrics.incidentStart >= 0) this.affected[c] = 1;
+  }
+
+  // ---- Lookup (MODEL.md §3.1) ---------------------------------------------
+
+  private startLookup(c: number, now: number): void {
+    this.countAttempt(c);
+    this.metrics.lookupsSent++;
+    this.setState(c, ClientState.lookingUp);
+    const lookups = this.lookups;
+    const instance = Math.floor(this.streams.lookupChoice() * lookups.count);
+    this.instance[c] = instance;
+    const deadline = now + this.requestTimeout;
+    this.deadline[c] = deadline;
+    if (this.netDown[c] > 0) {
+      this.arm(c, deadline, Pending.lookupTimeout);
+    } else if (!lookups.isUp(instance)) {
+      if (lookups.isRefusing(instance)) {
+        this.metrics.lookupsRefused++;
+        this.arm(c, Math.min(now + this.rtt, deadline), Pending.lookupRefused);
+      } else {
+        this.arm(c, deadline, Pending.lookupTimeout);
+      }
+    } else {
+      const reply = lookups.submit(instance, now) + this.rtt;
+      if (reply <= deadline) {
+        this.epoch[c] = lookups.epoch[instance] & EPOCH_MASK;
+        this.arm(c, reply, Pending.lookupAnswer);
+      } else {
+        this.arm(c, deadline, Pending.lookupTimeout);
+      }
+    }
+  }
+
+  private onLookupAnswer(c: number, now: number): void {
+    const instance = this.instance[c];
+    if (this.netDown[c] > 0 || (this.lookups.epoch[instance] & EPOCH_MASK) !== this.epoch[c]) {
+      // The network or the instance went away while the answer was on its way.
+      this.arm(c, this.deadline[c], Pending.lookupTimeout);
+      return;
+    }
+    const pair = this.pair;
+    if (!this.lookups.answer(instance, this.region[c], this.streams.balancer, pair)) {
+      this.metrics.lookupsNoServer++;
+      this.metrics.totalNoServer++;
+      this.onAttemptFailed(c);
+      this.setState(c, ClientState.idleBackoff);
+      this.arm(c, now + this.retryAfter, Pending.backoffDone);
+      return;
+    }
+    this.metrics.lookupsAnswered++;
+    this.primary[c] = pair[0];
+    this.alternative[c] = pair[1];
+    this.plan[c] = Plan.afterLookup;
+    this.attempt[c] = 0;
+    this.server[c] = pair[0];
+    this.startConnect(c, now);
+  }
+
+  private armBackoff(c: number, now: number): void {
+    this.setState(c, ClientState.idleBackoff);
+    const step = this.step[c];
+    const wait = this.policy.wait(step, this.streams.backoff);
+    if (step < MAX_BACKOFF_STEP) this.step[c] = step + 1;
+    this.arm(c, now + wait, Pending.backoffDone);
+  }
+
+  // ---- Connect (MODEL.md §3.3) ----------------------------------------------
+
+  private startConnect(c: number, now: number): void {
+    this.countAttempt(c);
+    this.setState(c, ClientState.connecting);
+    const deadline = now + this.connectTimeout;
+    this.deadline[c] = deadline;
+    const reply = now + this.rtt;
+    if (this.netDown[c] > 0 || !this.servers.answers(this.server[c]) || reply > deadline) {
+      this.arm(c, deadline, Pending.connectFailed);
+    } else {
+      this.arm(c, reply, Pending.connectReply);
+    }
+  }
+
+  private onConnectReply(c: number, now: number): void {
+    const server = this.server[c];
+    if (this.netDown[c] > 0 || !this.servers.answers(server)) {
+      this.arm(c, this.deadline[c], Pending.connectFailed);
+      return;
+    }
+    this.metrics.connectAttempts[server]++;
+    const outcome = this.servers.tryAccept(server, now);
+    if (outcome === ConnectOutcome.accepted) {
+      this.metrics.accepts[server]++;
+      this.becomeConnected(c, server, now);
+    } else {
+      this.onConnectFailed(c, now);
+    }
+    if (this.servers.overloadTripped >= 0) this.onServerOverload(server, now);
+  }
+
+  private onConnectFailed(c: number, now: number): void {
+    this.onAttemptFailed(c);
+    const attempt = ++this.attempt[c];
+    const perAddress = this.connectRetries + 1;
+    if (this.plan[c] === Plan.afterLoss) {
+      if (attempt < perAddress) this.startConnect(c, now);
+      else this.startLookup(c, now);
+    } else if (attempt < 2 * perAddress) {
+      if (attempt === perAddress) this.server[c] = this.alternative[c];
+      this.startConnect(c, now);
+    } else {
+      this.armBackoff(c, now);
+    }
+  }
+
+  private becomeConnected(c: number, server: number, now: number): void {
+    this.setState(c, ClientState.connected);
+    this.server[c] = server;
+    this.step[c] = 0;
+    this.metrics.sessionUp(this.region[c], now);
+    if (this.affected[c] === 1) {
+      this.metrics.recordReconnect(now, this.lostAt[c], this.attemptsSinceLoss[c]);
+      this.affected[c] = 0;
+    }
+    if (this.lifetimeMean !== null) {
+      this.arm(c, now + exponential(this.streams.churn, this.lifetimeMean), Pending.sessionEnd);
+    } else {
+      this.pending[c] = Pending.none;
+    }
+  }
+
+  // ---- Session loss (MODEL.md §3.4) ----------------------------------------
+
+  /** The session of `c` is gone (server side too unless the server already dropped it). */
+  private endSession(c: number, now: number, releaseOnServer: boolean): void {
+    if (releaseOnServer) this.servers.release(this.server[c]);
+    this.metrics.sessionDown(this.region[c]);
+    this.lostAt[c] = now;
+    this.affected[c] = 0;
+    this.attemptsSinceLoss[c] = 0;
+  }
+
+  /** After losing a session: the address it did not use, then a lookup. */
+  private tryOtherAddress(c: number, now: number): void {
+    const lost = this.server[c];
+    const other = lost === this.primary[c] ? this.alternative[c] : this.primary[c];
+    if (other === NONE) {
+      this.startLookup(c, now);
+      return;
+    }
+    this.plan[c] = Plan.afterLoss;
+    this.attempt[c] = 0;
+    this.server[c] = other;
+    this.startConnect(c, now);
+  }
+
+  isConnectedTo(c: number, server: number): boolean {
+    return this.state[c] === ClientState.connected && this.server[c] === server && this.pending[c] !== Pending.hostLost;
+  }
+
+  /** The process of `server` died: its clients see a reset at once. */
+  resetByServer(c: number, now: number): void {
+    this.endSession(c, now, false);
+    this.tryOtherAddress(c, now);
+  }
+
+  /** The host of `server` vanished: the session is gone, the client notices after keepalive. */
+  strandOnVanishedHost(c: number, now: number): void {
+    this.endSession(c, now, false);
+    this.onAttemptFailed(c);
+    this.arm(c, now + this.keepalive, Pending.hostLost);
+  }
+
+  /** A carrier outage starts for `c`: an open session drops at once (MODEL.md §7.5). */
+  networkDown(c: number, now: number): void {
+    this.netDown[c]++;
+    if (this.state[c] === ClientState.connected && this.pending[c] !== Pending.hostLost) {
+      this.endSession(c, now, true);
+      this.tryOtherAddress(c, now);
+    }
+  }
+
+  networkUp(c: number): void {
+    this.netDown[c]--;
+  }
+
+  /** Clients the incident disconnected that have no session at the end. */
+  countStillDisconnected(): number {
+    let n = 0;
+    for (let c = 0; c < this.count; c++) {
+      if (this.affected[c] === 1) n++;
+    }
+    return n;
+  }
+}

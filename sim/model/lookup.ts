@@ -1,0 +1,162 @@
+// Lookup servers (MODEL.md §4): FIFO service at a fixed capacity, a possibly
+// stale view of the fleet, and the distribution algorithm.
+//
+// The queue needs no event per request: with FIFO order and a deterministic
+// service time, a request arriving at `t` starts at max(t, lastFinish)
+// (Lindley's recursion). A request whose client has already given up still
+// takes its service time, which is what makes retry storms amplify.
+import type { Scenario } from '../scenario/types.ts';
+import type { Stream } from '../engine/random.ts';
+import { Algorithm, algorithmCode, choose, type AlgorithmCode, type RegionView } from './balancer.ts';
+import type { SessionServers } from './session-server.ts';
+
+/** Where a lookup's view of the fleet comes from (session servers directly, or managers). */
+export interface ServerInfoSource {
+  /**
+   * Fills `running` and `counts` (indexed by global server id) with what the
+   * lookup would learn now. Returns false when no source is reachable: the
+   * caller keeps its last list and falls back to round robin.
+   */
+  read(now: number, running: Uint8Array, counts: Float64Array): boolean;
+}
+
+export class LookupInstances {
+  readonly count: number;
+  readonly capacity: number;
+  private readonly serviceTime: number;
+  private readonly localCounting: boolean;
+  readonly algorithm: AlgorithmCode;
+
+  /** Outages currently covering each instance (0 = up). */
+  private readonly outages: Int32Array;
+  /** 1 when a down instance refuses at once instead of staying silent. */
+  private readonly refusing: Uint8Array;
+  /** Incremented each time an instance goes down: answers from before are lost. */
+  readonly epoch: Int32Array;
+  private readonly lastFinish: Float64Array;
+  /** 1 while an instance has no live counts and uses round robin. */
+  readonly fallback: Uint8Array;
+
+  private readonly views: RegionView[][]; // [instance][region]
+  private readonly cursors: Int32Array; // [instance * regions + region]
+  private readonly failover: Int32Array; // region -> failover region or -1
+  private readonly regionCount: number;
+
+  // Per-instance statistics, read and reset by the metrics sampler.
+  readonly offered: Float64Array;
+  readonly waitSum: Float64Array;
+  /** Completed services per instance per sample bin (bin k covers ((k-1)Δ, kΔ]). */
+  readonly processedByBin: Float64Array;
+  /** Run totals over every instance, for the mean queue wait. */
+  totalOffered = 0;
+  totalWait = 0;
+  private readonly bins: number;
+  private readonly sampleInterval: number;
+
+  constructor(scenario: Scenario, servers: SessionServers) {
+    const config = scenario.lookup;
+    this.count = config.instances;
+    this.capacity = config.capacity;
+    this.serviceTime = config.capacity === Infinity ? 0 : 1 / config.capacity;
+    this.localCounting = config.localCounting;
+    this.algorithm = algorithmCode(config.algorithm);
+    this.outages = new Int32Array(this.count);
+    this.refusing = new Uint8Array(this.count);
+    this.epoch = new Int32Array(this.count);
+    this.lastFinish = new Float64Array(this.count);
+    this.fallback = new Uint8Array(this.count);
+    this.regionCount = scenario.regions.length;
+    this.cursors = new Int32Array(this.count * this.regionCount);
+    const regionIndex = new Map(scenario.regions.map((r, i) => [r.name, i]));
+    this.failover = Int32Array.from(scenario.regions, (r) => (r.failover === null ? -1 : regionIndex.get(r.failover) ?? -1));
+    const serversOfRegion = scenario.regions.map((_, r) => {
+      const ids: number[] = [];
+      for (let s = 0; s < servers.count; s++) if (servers.region[s] === r) ids.push(s);
+      return Int32Array.from(ids);
+    });
+    this.views = [];
+    for (let i = 0; i < this.count; i++) {
+      const running = new Uint8Array(servers.count);
+      const counts = new Float64Array(servers.count);
+      this.views.push(serversOfRegion.map((ids) => ({ servers: ids, running, counts, weights: servers.weight })));
+    }
+    this.offered = new Float64Array(this.count);
+    this.waitSum = new Float64Array(this.count);
+    this.sampleInterval = scenario.sampleInterval;
+    this.bins = Math.floor(scenario.duration / scenario.sampleInterval) + 1;
+    this.processedByBin = new Float64Array(this.count * this.bins);
+  }
+
+  isUp(instance: number): boolean {
+    return this.outages[instance] === 0;
+  }
+
+  isRefusing(instance: number): boolean {
+    return this.refusing[instance] === 1;
+  }
+
+  /** A request arrives at an up instance at `now`; returns when its service finishes. */
+  submit(instance: number, now: number): number {
+    const start = Math.max(now, this.lastFinish[instance]);
+    const finish = start + this.serviceTime;
+    this.lastFinish[instance] = finish;
+    this.offered[instance]++;
+    this.waitSum[instance] += start - now;
+    this.totalOffered++;
+    this.totalWait += start - now;
+    const bin = Math.ceil(finish / this.sampleInterval);
+    if (bin < this.bins) this.processedByBin[instance * this.bins + bin]++;
+    return finish;
+  }
+
+  /** Requests in the system (queued or in service) at `now`: exact for deterministic service. */
+  queueLength(instance: number, now: number): number {
+    if (this.outages[instance] > 0 || this.serviceTime === 0) return 0;
+    const backlog = this.lastFinish[instance] - now;
+    return backlog > 0 ? Math.ceil(backlog / this.serviceTime - 1e-9) : 0;
+  }
+
+  processedInBin(instance: number, bin: number): number {
+    return this.processedByBin[instance * this.bins + bin];
+  }
+
+  /**
+   * Answers a lookup from `region` with this instance's view: writes
+   * [primary, alternative] into `out`, or returns false for "no server".
+   * A region with no running server hands over to its failover region.
+   */
+  answer(instance: number, region: number, stream: Stream, out: Int32Array): boolean {
+    const algorithm = this.fallback[instance] === 1 ? Algorithm.roundRobin : this.algorithm;
+    let r = region;
+    for (let hops = 0; r >= 0 && hops <= this.regionCount; hops++) {
+      const slot = instance * this.regionCount + r;
+      const cursor = choose(algorithm, this.views[instance][r], this.cursors[slot], stream, out);
+      if (cursor >= 0) {
+        this.cursors[slot] = cursor;
+        if (this.localCounting) this.views[instance][r].counts[out[0]]++;
+        return true;
+      }
+      r = this.failover[r];
+    }
+    return false;
+  }
+
+  /** Pulls a fresh view from `source` (MODEL.md §4: every `infoRefresh`). */
+  refresh(instance: number, now: number, source: ServerInfoSource): void {
+    const view = this.views[instance][0];
+    const live = source.read(now, view.running, view.counts);
+    this.fallback[instance] = live ? 0 : 1;
+  }
+
+  goDown(instance: number, refuse: boolean): void {
+    this.outages[instance]++;
+    this.refusing[instance] = refuse ? 1 : 0;
+    this.epoch[instance]++;
+    this.lastFinish[instance] = 0; // the queue is lost with the process
+  }
+
+  comeBack(instance: number, now: number): void {
+    this.outages[instance]--;
+    if (this.outages[instance] === 0) this.lastFinish[instance] = now;
+  }
+}

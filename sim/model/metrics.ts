@@ -1,0 +1,281 @@
+// What a run measures (MODEL.md §8): counters bumped on the hot path,
+// sampled into per-interval series, and the per-run summary.
+import type { Distribution, Series, Summary } from '../result.ts';
+import type { LookupInstances } from './lookup.ts';
+import type { SessionServers } from './session-server.ts';
+
+export const ClientState = { idleBackoff: 0, lookingUp: 1, connecting: 2, connected: 3 } as const;
+export type ClientStateCode = (typeof ClientState)[keyof typeof ClientState];
+
+export class Metrics {
+  // Interval counters, reset at each sample.
+  carrierAttempts = 0;
+  lookupsSent = 0;
+  lookupsAnswered = 0;
+  lookupsNoServer = 0;
+  lookupsTimedOut = 0;
+  lookupsRefused = 0;
+  readonly connectAttempts: Float64Array;
+  readonly accepts: Float64Array;
+
+  // Run totals.
+  totalTimedOut = 0;
+  totalNoServer = 0;
+  crashes = 0;
+
+  /** Clients per ClientState. */
+  readonly clientsInState = new Int32Array(4);
+  /** Real sessions (a session on a vanished host is gone even before its client notices). */
+  connected = 0;
+  readonly connectedByRegion: Float64Array;
+
+  // Recovery tracking: thresholds are fixed when the first fault starts.
+  incidentStart = -1;
+  preFault = 0;
+  private threshold99 = Infinity;
+  private threshold999 = Infinity;
+  private below99 = false;
+  private below999 = false;
+  private lastUp99 = 0;
+  private lastUp999 = 0;
+
+  // Clients the incident disconnected: one entry per reconnection.
+  private reconnectAt = new Float64Array(1024);
+  private downtimes = new Float64Array(1024);
+  private reconnectAttempts = new Float64Array(1024);
+  private episodes = 0;
+
+  private readonly series: Series;
+  private readonly serverNames: string[];
+  private readonly regionNames: string[];
+  private lastSampleTime = 0;
+  private sampleIndex = 0;
+  private peakCarrier = 0;
+  private preFaultCarrierSum = 0;
+  private preFaultCarrierSamples = 0;
+
+  constructor(
+    private readonly servers: SessionServers,
+    private readonly lookups: LookupInstances,
+    regionNames: string[],
+  ) {
+    this.serverNames = servers.names;
+    this.regionNames = regionNames;
+    this.connectAttempts = new Float64Array(servers.count);
+    this.accepts = new Float64Array(servers.count);
+    this.connectedByRegion = new Float64Array(regionNames.length);
+    const perServer = () => Object.fromEntries(servers.names.map((n) => [n, [] as number[]]));
+    const perInstance = <T>() => Array.from({ length: lookups.count }, () => [] as T[]);
+    this.series = {
+      time: [],
+      connected: [],
+      connectedByRegion: Object.fromEntries(regionNames.map((n) => [n, [] as number[]])),
+      sessionsByServer: perServer(),
+      clientsByState: { idleBackoff: [], lookingUp: [], connecting: [], connected: [] },
+      carrierAttemptsPerSec: [],
+      lookups: {
+        sentPerSec: [],
+        answeredPerSec: [],
+        noServerPerSec: [],
+        timedOutPerSec: [],
+        refusedPerSec: [],
+        offeredPerSec: perInstance<number>(),
+        servedPerSec: perInstance<number>(),
+        queueLength: perInstance<number>(),
+        meanWait: perInstance<number | null>(),
+      },
+      connectAttemptsPerSec: perServer(),
+      acceptsPerSec: perServer(),
+    };
+  }
+
+  sessionUp(region: number, now: number): void {
+    const connected = ++this.connected;
+    this.connectedByRegion[region]++;
+    if (connected === this.threshold99) this.lastUp99 = now;
+    if (connected === this.threshold999) this.lastUp999 = now;
+  }
+
+  sessionDown(region: number): void {
+    const connected = --this.connected;
+    this.connectedByRegion[region]--;
+    if (connected < this.threshold99) this.below99 = true;
+    if (connected < this.threshold999) this.below999 = true;
+  }
+
+  /** Called once, when the first fault starts. */
+  startIncident(now: number): void {
+    if (this.incidentStart >= 0) return;
+    this.incidentStart = now;
+    this.preFault = this.connected;
+    this.threshold99 = Math.ceil(0.99 * this.preFault);
+    this.threshold999 = Math.ceil(0.999 * this.preFault);
+  }
+
+  recordReconnect(now: number, lostAt: number, attempts: number): void {
+    if (this.episodes === this.reconnectAt.length) {
+      this.reconnectAt = grow(this.reconnectAt);
+      this.downtimes = grow(this.downtimes);
+      this.reconnectAttempts = grow(this.reconnectAttempts);
+    }
+    this.reconnectAt[this.episodes] = now - this.incidentStart;
+    this.downtimes[this.episodes] = now - lostAt;
+    this.reconnectAttempts[this.episodes] = attempts;
+    this.episodes++;
+  }
+
+  sample(now: number): void {
+    const s = this.series;
+    const interval = this.sampleIndex === 0 ? 1 : now - this.lastSampleTime;
+    const rate = (count: number) => count / interval;
+    s.time.push(now);
+    s.connected.push(this.connected);
+    this.regionNames.forEach((name, r) => s.connectedByRegion[name].push(this.connectedByRegion[r]));
+    s.clientsByState.idleBackoff.push(this.clientsInState[ClientState.idleBackoff]);
+    s.clientsByState.lookingUp.push(this.clientsInState[ClientState.lookingUp]);
+    s.clientsByState.connecting.push(this.clientsInState[ClientState.connecting]);
+    s.clientsByState.connected.push(this.clientsInState[ClientState.connected]);
+    const carrier = rate(this.carrierAttempts);
+    s.carrierAttemptsPerSec.push(carrier);
+    this.peakCarrier = Math.max(this.peakCarrier, carrier);
+    if (this.incidentStart < 0 && this.sampleIndex > 0) {
+      this.preFaultCarrierSum += carrier;
+      this.preFaultCarrierSamples++;
+    }
+    const l = s.lookups;
+    l.sentPerSec.push(rate(this.lookupsSent));
+    l.answeredPerSec.push(rate(this.lookupsAnswered));
+    l.noServerPerSec.push(rate(this.lookupsNoServer));
+    l.timedOutPerSec.push(rate(this.lookupsTimedOut));
+    l.refusedPerSec.push(rate(this.lookupsRefused));
+    for (let i = 0; i < this.lookups.count; i++) {
+      const offered = this.lookups.offered[i];
+      l.offeredPerSec[i].push(rate(offered));
+      l.servedPerSec[i].push(rate(this.lookups.processedInBin(i, this.sampleIndex)));
+      l.queueLength[i].push(this.lookups.queueLength(i, now));
+      l.meanWait[i].push(offered > 0 ? this.lookups.waitSum[i] / offered : null);
+      this.lookups.offered[i] = 0;
+      this.lookups.waitSum[i] = 0;
+    }
+    for (let k = 0; k < this.servers.count; k++) {
+      const name = this.serverNames[k];
+      s.sessionsByServer[name].push(this.servers.sessions[k]);
+      s.connectAttemptsPerSec[name].push(rate(this.connectAttempts[k]));
+      s.acceptsPerSec[name].push(rate(this.accepts[k]));
+    }
+    this.connectAttempts.fill(0);
+    this.accepts.fill(0);
+    this.carrierAttempts = 0;
+    this.lookupsSent = 0;
+    this.lookupsAnswered = 0;
+    this.lookupsNoServer = 0;
+    this.lookupsTimedOut = 0;
+    this.lookupsRefused = 0;
+    this.lastSampleTime = now;
+    this.sampleIndex++;
+  }
+
+  result(args: {
+    clients: number;
+    events: number;
+    disconnectedNow: number;
+    attemptsPerClient: Uint32Array;
+    maxAcceptsPerSec: number;
+  }): { summary: Summary; series: Series } {
+    const s = this.series;
+    const hadIncident = this.incidentStart >= 0;
+    const recoveredAt = (below: boolean, lastUp: number, threshold: number): number | null => {
+      if (!hadIncident) return null;
+      if (this.connected < threshold) return null;
+      return below ? lastUp - this.incidentStart : 0;
+    };
+    const reconnectAt = this.reconnectAt.subarray(0, this.episodes);
+    let full: number | null = null;
+    if (hadIncident) {
+      full = args.disconnectedNow > 0 ? null : this.episodes === 0 ? 0 : max(reconnectAt);
+    }
+    const offeredPeak = maxOf(s.lookups.offeredPerSec);
+    const capacity = this.lookups.capacity;
+    const acceptPeak = maxOf(Object.values(s.acceptsPerSec));
+    const running: number[] = [];
+    for (let k = 0; k < this.servers.count; k++) if (this.servers.isRunning(k)) running.push(this.servers.sessions[k]);
+    const summary: Summary = {
+      clients: args.clients,
+      events: args.events,
+      incidentStart: hadIncident ? this.incidentStart : null,
+      preFaultSessions: hadIncident ? this.preFault : null,
+      sessionsAtEnd: this.connected,
+      recovery: {
+        p99: recoveredAt(this.below99, this.lastUp99, this.threshold99),
+        p999: recoveredAt(this.below999, this.lastUp999, this.threshold999),
+        full,
+      },
+      disconnectedClients: this.episodes + args.disconnectedNow,
+      notReconnected: args.disconnectedNow,
+      reconnectTime: distribution(reconnectAt),
+      downtime: distribution(this.downtimes.subarray(0, this.episodes)),
+      attemptsToReconnect: distribution(this.reconnectAttempts.subarray(0, this.episodes)),
+      attemptsPerClient: distribution(Float64Array.from(args.attemptsPerClient)),
+      lookup: {
+        capacityPerInstance: capacity === Infinity ? null : capacity,
+        peakOfferedPerSec: offeredPeak,
+        peakLoadFactor: capacity === Infinity ? null : offeredPeak / capacity,
+        peakQueueLength: maxOf(s.lookups.queueLength),
+        peakMeanWait: maxOf(s.lookups.meanWait.map((w) => w.map((x) => x ?? 0))),
+        meanWait: this.lookups.totalOffered > 0 ? this.lookups.totalWait / this.lookups.totalOffered : null,
+        timedOut: this.totalTimedOut,
+        noServer: this.totalNoServer,
+      },
+      server: {
+        peakAcceptsPerSec: acceptPeak,
+        maxAcceptsPerSec: args.maxAcceptsPerSec === Infinity ? null : args.maxAcceptsPerSec,
+        peakAcceptFactor: args.maxAcceptsPerSec === Infinity ? null : acceptPeak / args.maxAcceptsPerSec,
+        crashes: this.crashes,
+      },
+      imbalance: imbalance(running),
+      peakCarrierAttemptsPerSec: this.peakCarrier,
+      carrierAmplification:
+        hadIncident && this.preFaultCarrierSamples > 0 && this.preFaultCarrierSum > 0
+          ? this.peakCarrier / (this.preFaultCarrierSum / this.preFaultCarrierSamples)
+          : null,
+    };
+    return { summary, series: s };
+  }
+}
+
+/** Quantiles by the nearest-rank method on a sorted copy. */
+export function distribution(values: Float64Array): Distribution {
+  const count = values.length;
+  if (count === 0) return { count, mean: null, p50: null, p90: null, p99: null, p999: null, max: null };
+  const sorted = Float64Array.from(values).sort();
+  let sum = 0;
+  for (let i = 0; i < count; i++) sum += sorted[i];
+  const rank = (q: number) => sorted[Math.min(count - 1, Math.max(0, Math.ceil(q * count) - 1))];
+  return { count, mean: sum / count, p50: rank(0.5), p90: rank(0.9), p99: rank(0.99), p999: rank(0.999), max: sorted[count - 1] };
+}
+
+function imbalance(sessions: number[]): { maxOverMean: number | null; cv: number | null } {
+  if (sessions.length === 0) return { maxOverMean: null, cv: null };
+  const mean = sessions.reduce((a, b) => a + b, 0) / sessions.length;
+  if (mean === 0) return { maxOverMean: null, cv: null };
+  const variance = sessions.reduce((a, b) => a + (b - mean) ** 2, 0) / sessions.length;
+  return { maxOverMean: Math.max(...sessions) / mean, cv: Math.sqrt(variance) / mean };
+}
+
+function max(values: Float64Array): number {
+  let m = -Infinity;
+  for (let i = 0; i < values.length; i++) if (values[i] > m) m = values[i];
+  return m;
+}
+
+function maxOf(rows: number[][]): number {
+  let m = 0;
+  for (const row of rows) for (const v of row) if (v > m) m = v;
+  return m;
+}
+
+function grow(array: Float64Array): Float64Array<ArrayBuffer> {
+  const grown = new Float64Array(array.length * 2);
+  grown.set(array);
+  return grown;
+}

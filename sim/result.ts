@@ -1,0 +1,102 @@
+// The result of one run: what `result.json` holds. Everything in it is a pure
+// function of the scenario and the seed (no wall-clock figures), so the same
+// inputs give the same bytes.
+
+/** Summary statistics of a sample. Null fields when the sample is empty. */
+export interface Distribution {
+  count: number;
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  p999: number | null;
+  max: number | null;
+}
+
+export interface Series {
+  /** Sample times in seconds: 0, Δ, 2Δ, … Rates below are per second over ((k-1)Δ, kΔ]. */
+  time: number[];
+  connected: number[];
+  connectedByRegion: Record<string, number[]>;
+  sessionsByServer: Record<string, number[]>;
+  clientsByState: { idleBackoff: number[]; lookingUp: number[]; connecting: number[]; connected: number[] };
+  /** Attempts of every kind sent by clients, whether or not their network carried them. */
+  carrierAttemptsPerSec: number[];
+  lookups: {
+    sentPerSec: number[];
+    answeredPerSec: number[];
+    noServerPerSec: number[];
+    timedOutPerSec: number[];
+    refusedPerSec: number[];
+    /** Per instance: requests that reached the instance. */
+    offeredPerSec: number[][];
+    /** Per instance: services completed (including answers nobody waited for). */
+    servedPerSec: number[][];
+    /** Per instance, at the sample instant. */
+    queueLength: number[][];
+    /** Per instance: mean queue wait in seconds of requests arriving in the interval (null if none). */
+    meanWait: (number | null)[][];
+  };
+  connectAttemptsPerSec: Record<string, number[]>;
+  acceptsPerSec: Record<string, number[]>;
+}
+
+export interface Summary {
+  clients: number;
+  events: number;
+  /** First fault start, or null for a run without faults. */
+  incidentStart: number | null;
+  /** Real sessions just before the first fault. */
+  preFaultSessions: number | null;
+  sessionsAtEnd: number;
+  /**
+   * Seconds from the first fault's start until sessions were back at 99 % and
+   * 99.9 % of the pre-fault count for good (the last upward crossing), and
+   * until the last client the incident disconnected was connected again.
+   * 0 if never lost, null if not recovered by the end of the run.
+   */
+  recovery: { p99: number | null; p999: number | null; full: number | null };
+  /** Clients that lost their session during the incident and failed at least one attempt to get back. */
+  disconnectedClients: number;
+  notReconnected: number;
+  /** Seconds from the first fault's start until each such client was connected again. */
+  reconnectTime: Distribution;
+  /** Seconds from losing the session to having one again. */
+  downtime: Distribution;
+  /** Attempts (lookups and connects) each such client made before it was back. */
+  attemptsToReconnect: Distribution;
+  /** Attempts per client over the whole run. */
+  attemptsPerClient: Distribution;
+  lookup: {
+    capacityPerInstance: number | null;
+    /** Highest per-second offered load on one instance, and that over its capacity. */
+    peakOfferedPerSec: number;
+    peakLoadFactor: number | null;
+    peakQueueLength: number;
+    peakMeanWait: number;
+    /** Mean queue wait in seconds over every request that reached an up instance (null if none). */
+    meanWait: number | null;
+    timedOut: number;
+    noServer: number;
+  };
+  server: {
+    peakAcceptsPerSec: number;
+    maxAcceptsPerSec: number | null;
+    peakAcceptFactor: number | null;
+    crashes: number;
+  };
+  /** Session spread over running servers at the end of the run. */
+  imbalance: { maxOverMean: number | null; cv: number | null };
+  peakCarrierAttemptsPerSec: number;
+  /** Carrier attempts per second at peak over the pre-fault mean (the "100×" of MODEL.md §7.5). */
+  carrierAmplification: number | null;
+}
+
+export interface RunResult {
+  stampede: { version: string; format: 1 };
+  seed: number;
+  /** The resolved scenario, in scenario-file form (re-runnable). */
+  scenario: Record<string, unknown>;
+  summary: Summary;
+  series: Series;
+}

@@ -1,0 +1,123 @@
+// The resolved scenario: what the model consumes once a scenario file has been
+// validated and its defaults filled in. Every duration is in seconds (float),
+// every rate in events per second; `Infinity` stands for "unlimited" and
+// `null` for "off". Field names follow MODEL.md.
+
+export type AlgorithmName = 'round-robin' | 'weighted-least-connection' | 'random' | 'power-of-two';
+
+export type RetryPolicyName = 'gcm';
+
+export interface BackoffConfig {
+  policy: RetryPolicyName;
+  /** Base backoff b at the first failure (MODEL.md §3: 3 s). */
+  initial: number;
+  /** Cap on b (MODEL.md §3: 300 s). */
+  max: number;
+}
+
+export interface ClientConfig {
+  requestTimeout: number;
+  connectTimeout: number;
+  connectRetries: number;
+  /** Delay before a client notices a session on a vanished host. */
+  keepalive: number;
+  backoff: BackoffConfig;
+  /** Mean session lifetime (exponential), or null when churn is off. */
+  sessionLifetimeMean: number | null;
+}
+
+export interface MccShare {
+  mcc: number;
+  share: number;
+}
+
+export interface PopulationConfig {
+  clients: number;
+  /** Shares sum to 1 after resolution. */
+  mcc: MccShare[];
+  /** `connected`: steady state at t = 0 (MODEL.md §3); `disconnected`: every client starts by looking up. */
+  start: 'connected' | 'disconnected';
+}
+
+export interface LookupConfig {
+  instances: number;
+  /** Lookups per second one instance serves (deterministic service time 1/capacity). */
+  capacity: number;
+  infoRefresh: number;
+  localCounting: boolean;
+  /** T in the "no server, retry after T" answer. */
+  retryAfter: number;
+  algorithm: AlgorithmName;
+}
+
+export interface SessionServerConfig {
+  maxSessions: number;
+  maxAcceptsPerSec: number;
+  /** Incoming connection attempts per second that, sustained for `overloadFor`, crash the server. */
+  overloadAcceptsPerSec: number;
+  overloadFor: number;
+  /** Time from (re)start to running. */
+  startupTime: number;
+  /** Time after an overload crash before the server is restarted, or null for never. */
+  restartAfterCrash: number | null;
+  weight: number;
+}
+
+export interface RegionConfig {
+  name: string;
+  /** MCCs mapped to this region; the region named `common` also takes every unmapped MCC. */
+  mcc: number[];
+  servers: number;
+  /** Region whose servers take this region's clients when all of its own are down. */
+  failover: string | null;
+}
+
+export interface CarrierOutageFault {
+  kind: 'carrier-outage';
+  at: number;
+  duration: number;
+  /** Region whose clients lose their network, or null for all regions. */
+  region: string | null;
+  /** Share of the selected clients that lose their network. */
+  fraction: number;
+}
+
+export interface LookupOutageFault {
+  kind: 'lookup-outage';
+  at: number;
+  duration: number;
+  /** Instance indices (0-based) that go down. */
+  instances: number[];
+  /** `blackhole`: no answer (client times out); `refuse`: immediate failure. */
+  mode: 'blackhole' | 'refuse';
+}
+
+export interface ServerCrashFault {
+  kind: 'server-crash';
+  at: number;
+  /** Global server indices. */
+  servers: number[];
+  /** `refuse`: the process dies, the host answers (sessions reset at once);
+   *  `blackhole`: the host vanishes (sessions noticed after keepalive, connects time out). */
+  mode: 'refuse' | 'blackhole';
+  /** Time until the server is started again, or null for never. */
+  restartAfter: number | null;
+}
+
+export type FaultConfig = CarrierOutageFault | LookupOutageFault | ServerCrashFault;
+
+export interface Scenario {
+  name: string;
+  description: string;
+  seed: number;
+  duration: number;
+  sampleInterval: number;
+  /** Round-trip time of every successful network exchange. */
+  rtt: number;
+  population: PopulationConfig;
+  client: ClientConfig;
+  lookup: LookupConfig;
+  sessionServer: SessionServerConfig;
+  regions: RegionConfig[];
+  faults: FaultConfig[];
+}

@@ -1,0 +1,235 @@
+// One run of a scenario: builds the model, puts it in its starting state,
+// drains the event queue to the end of the run and returns the result.
+import type { Scenario } from './scenario/types.ts';
+import type { RunResult } from './result.ts';
+import { EventQueue } from './engine/event-queue.ts';
+import { createStream } from './engine/random.ts';
+import { EventKind } from './model/events.ts';
+import { ClientPopulation } from './model/client.ts';
+import { Faults } from './model/faults.ts';
+import { LookupInstances, type ServerInfoSource } from './model/lookup.ts';
+import { Metrics } from './model/metrics.ts';
+import { ServerState, SessionServers } from './model/session-server.ts';
+import { Algorithm, algorithmCode, choose } from './model/balancer.ts';
+import { canonicalScenario } from './scenario/load.ts';
+import { VERSION } from './version.ts';
+
+export interface RunOptions {
+  /** Called every few hundred thousand events with the simulated time (for progress bars). */
+  onProgress?: (simTime: number, events: number) => void;
+}
+
+/** Until the managers exist, lookups read the fleet directly at each refresh. */
+class DirectServerInfo implements ServerInfoSource {
+  constructor(private readonly servers: SessionServers) {}
+
+  read(_now: number, running: Uint8Array, counts: Float64Array): boolean {
+    for (let s = 0; s < this.servers.count; s++) {
+      running[s] = this.servers.isRunning(s) ? 1 : 0;
+      counts[s] = this.servers.sessions[s];
+    }
+    return true;
+  }
+}
+
+const PROGRESS_EVERY = 1 << 18;
+
+/** A built model that can be stepped; `runScenario` drives one to the end. */
+export class Simulation {
+  readonly queue: EventQueue;
+  readonly servers: SessionServers;
+  readonly lookups: LookupInstances;
+  readonly metrics: Metrics;
+  readonly clients: ClientPopulation;
+  readonly faults: Faults;
+  private readonly info: ServerInfoSource;
+  events = 0;
+
+  constructor(readonly scenario: Scenario) {
+    const stream = (name: string) => createStream(scenario.seed, name);
+    this.queue = new EventQueue(scenario.population.clients + 1024);
+    this.servers = new SessionServers(scenario);
+    this.lookups = new LookupInstances(scenario, this.servers);
+    const regionNames = scenario.regions.map((r) => r.name);
+    const regionIndex = new Map(regionNames.map((name, i) => [name, i]));
+    this.metrics = new Metrics(this.servers, this.lookups, regionNames);
+    this.clients = new ClientPopulation(scenario, this.queue, this.servers, this.lookups, this.metrics, {
+      backoff: stream('client.backoff'),
+      churn: stream('client.churn'),
+      lookupChoice: stream('client.lookup-choice'),
+      balancer: stream('lookup.balancer'),
+    });
+    this.faults = new Faults(
+      scenario.faults, this.queue, this.clients, this.servers, this.lookups, this.metrics, stream('faults'),
+      regionIndex, scenario.sessionServer.startupTime,
+    );
+    const restartAfterCrash = scenario.sessionServer.restartAfterCrash;
+    this.clients.onServerOverload = (server, now) => this.faults.crashServer(server, false, now, restartAfterCrash);
+    this.info = new DirectServerInfo(this.servers);
+
+    assignRegions(scenario, this.clients, regionIndex);
+    placeInitialClients(scenario, this.clients, this.servers, stream('init'));
+    for (let i = 0; i < this.lookups.count; i++) {
+      this.lookups.refresh(i, 0, this.info);
+      // Instances refresh on their own clocks, not in lockstep.
+      this.queue.schedule(stream(`lookup.refresh.${i}`)() * scenario.lookup.infoRefresh, EventKind.lookupRefresh, i);
+    }
+    this.faults.scheduleAll();
+    const samples = Math.floor(scenario.duration / scenario.sampleInterval);
+    for (let k = 0; k <= samples; k++) this.queue.schedule(k * scenario.sampleInterval, EventKind.sample, k);
+  }
+
+  /** Processes every event up to and including time `until`. */
+  runUntil(until: number, onProgress?: RunOptions['onProgress']): void {
+    const { queue, clients, metrics, lookups, faults, servers } = this;
+    const infoRefresh = this.scenario.lookup.infoRefresh;
+    let events = this.events;
+    while (queue.pop(until)) {
+      events++;
+      const now = queue.time;
+      const target = queue.target;
+      switch (queue.kind) {
+        case EventKind.client:
+          clients.fire(target, queue.node, now);
+          break;
+        case EventKind.sample:
+          metrics.sample(now);
+          break;
+        case EventKind.lookupRefresh:
+          lookups.refresh(target, now, this.info);
+          queue.schedule(now + infoRefresh, EventKind.lookupRefresh, target);
+          break;
+        case EventKind.faultStart:
+          faults.start(target, now);
+          break;
+        case EventKind.faultEnd:
+          faults.end(target, now);
+          break;
+        case EventKind.serverRestart:
+          faults.restart(target, now);
+          break;
+        case EventKind.serverRunning:
+          if (servers.state[target] === ServerState.starting) servers.markRunning(target);
+          break;
+      }
+      if ((events & (PROGRESS_EVERY - 1)) === 0) onProgress?.(now, events);
+    }
+    this.events = events;
+  }
+
+  result(): RunResult {
+    const { summary, series } = this.metrics.result({
+      clients: this.clients.count,
+      events: this.events,
+      disconnectedNow: this.clients.countStillDisconnected(),
+      attemptsPerClient: this.clients.attemptsTotal,
+      maxAcceptsPerSec: this.scenario.sessionServer.maxAcceptsPerSec,
+    });
+    return {
+      stampede: { version: VERSION, format: 1 },
+      seed: this.scenario.seed,
+      scenario: canonicalScenario(this.scenario),
+      summary,
+      series,
+    };
+  }
+}
+
+export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
+  const simulation = new Simulation(scenario);
+  simulation.runUntil(scenario.duration, options.onProgress);
+  return simulation.result();
+}
+
+/** Home region of each client from its MCC (MODEL.md §2); shares are split in contiguous blocks. */
+function assignRegions(scenario: Scenario, clients: ClientPopulation, regionIndex: Map<string, number>): void {
+  const regionOfMcc = new Map<number, number>();
+  scenario.regions.forEach((region, r) => region.mcc.forEach((mcc) => regionOfMcc.set(mcc, r)));
+  const common = regionIndex.get('common') ?? 0;
+  const n = clients.count;
+  let start = 0;
+  let cumulative = 0;
+  for (const { mcc, share } of scenario.population.mcc) {
+    cumulative += share;
+    const stop = Math.min(n, Math.round(cumulative * n));
+    clients.region.fill(regionOfMcc.get(mcc) ?? common, start, stop);
+    start = stop;
+  }
+  if (start < n) clients.region.fill(regionOfMcc.get(scenario.population.mcc.at(-1)!.mcc) ?? common, start, n);
+}
+
+/**
+ * Steady state (MODEL.md §3): every client connected, spread as the
+ * configured algorithm would have spread them, with residual lifetimes drawn
+ * from the churn distribution (exponential, so the same as fresh ones).
+ * Round robin and least connection spread evenly by weight; random and two
+ * choices are spread by running the algorithm itself on fresh counts.
+ */
+function placeInitialClients(
+  scenario: Scenario,
+  clients: ClientPopulation,
+  servers: SessionServers,
+  init: () => number,
+): void {
+  if (scenario.population.start === 'disconnected') {
+    for (let c = 0; c < clients.count; c++) clients.placeDisconnected(c, 0);
+    return;
+  }
+  const algorithm = algorithmCode(scenario.lookup.algorithm);
+  const maxSessions = scenario.sessionServer.maxSessions;
+  const pair = new Int32Array(2);
+  const running = new Uint8Array(servers.count).fill(1);
+  const counts = new Float64Array(servers.count);
+  for (let r = 0; r < scenario.regions.length; r++) {
+    const members: number[] = [];
+    for (let c = 0; c < clients.count; c++) if (clients.region[c] === r) members.push(c);
+    const ids: number[] = [];
+    for (let s = 0; s < servers.count; s++) if (servers.region[s] === r) ids.push(s);
+    const regionServers = Int32Array.from(ids);
+    const view = { servers: regionServers, running, counts, weights: servers.weight };
+    const even = algorithm === Algorithm.roundRobin || algorithm === Algorithm.weightedLeastConnection;
+    const quota = even ? evenQuota(members.length, regionServers, servers.weight) : null;
+    let position = 0;
+    for (const c of members) {
+      let primary: number;
+      let alternative: number;
+      if (quota) {
+        while (position < regionServers.length && counts[regionServers[position]] >= quota[position]) position++;
+        if (position === regionServers.length) {
+          clients.placeDisconnected(c, 0);
+          continue;
+        }
+        primary = regionServers[position];
+        alternative = regionServers[(position + 1) % regionServers.length];
+      } else {
+        choose(algorithm, view, 0, init, pair);
+        primary = pair[0];
+        alternative = pair[1];
+      }
+      if (counts[primary] >= maxSessions) {
+        clients.placeDisconnected(c, 0);
+        continue;
+      }
+      counts[primary]++;
+      clients.placeConnected(c, primary, alternative);
+    }
+  }
+}
+
+/** Sessions per server proportional to weight, capped at maxSessions, by largest remainder. */
+function evenQuota(clients: number, regionServers: Int32Array, weights: Float64Array): Float64Array {
+  const quota = new Float64Array(regionServers.length);
+  let total = 0;
+  for (let i = 0; i < regionServers.length; i++) total += weights[regionServers[i]];
+  let assigned = 0;
+  const remainders: { i: number; r: number }[] = [];
+  for (let i = 0; i < regionServers.length; i++) {
+    const exact = (clients * weights[regionServers[i]]) / total;
+    quota[i] = Math.floor(exact);
+    assigned += quota[i];
+    remainders.push({ i, r: exact - quota[i] });
+  }
+  remainders.sort((a, b) => b.r - a.r || a.i - b.i);
+  for (let k = 0; k < clients - assigned; k++) quota[remainders[k].i]++;
+  return quota;
+}

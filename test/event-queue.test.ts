@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import seedrandom from 'seedrandom';
+import { EventQueue } from '../sim/engine/event-queue.ts';
+
+interface Scheduled {
+  time: number;
+  seq: number;
+  target: number;
+}
+
+/** Pops everything, returning targets in pop order. */
+function drain(queue: EventQueue, limit = Infinity): number[] {
+  const out: number[] = [];
+  while (queue.pop(limit)) out.push(queue.target);
+  return out;
+}
+
+function expectedOrder(events: Scheduled[]): number[] {
+  return [...events].sort((a, b) => a.time - b.time || a.seq - b.seq).map((e) => e.target);
+}
+
+describe('EventQueue', () => {
+  it('pops by time, then by scheduling order for equal times', () => {
+    const q = new EventQueue(4);
+    q.schedule(5, 0, 1);
+    q.schedule(1, 0, 2);
+    q.schedule(5, 0, 3);
+    q.schedule(0, 0, 4);
+    q.schedule(1, 0, 5);
+    expect(drain(q)).toEqual([4, 2, 5, 1, 3]);
+  });
+
+  it('orders exactly across fine slots, coarse blocks and the far heap', () => {
+    const random = seedrandom.alea('queue-order');
+    const q = new EventQueue(16);
+    const events: Scheduled[] = [];
+    // Times from sub-millisecond gaps to days, with many exact ties.
+    for (let i = 0; i < 50_000; i++) {
+      const scale = [0.001, 1, 30, 3600, 200_000][i % 5];
+      const time = random() < 0.2 ? Math.floor(random() * 10) : random() * scale;
+      events.push({ time, seq: i, target: i });
+      q.schedule(time, 0, i);
+    }
+    expect(q.size).toBe(events.length);
+    expect(drain(q)).toEqual(expectedOrder(events));
+    expect(q.size).toBe(0);
+  });
+
+  it('keeps exact order when events are scheduled while draining (like a simulation)', () => {
+    const random = seedrandom.alea('queue-interleaved');
+    const q = new EventQueue(8);
+    const pending = new Map<number, Scheduled>();
+    let seq = 0;
+    const add = (time: number) => {
+      const e = { time, seq: seq++, target: seq };
+      pending.set(e.target, e);
+      q.schedule(time, 0, e.target);
+    };
+    for (let i = 0; i < 1000; i++) add(random() * 100);
+    let now = 0;
+    let popped = 0;
+    while (q.pop()) {
+      const e = pending.get(q.target)!;
+      // The popped event must be the earliest pending one.
+      const earliest = expectedOrder([...pending.values()])[0];
+      expect(q.target).toBe(earliest);
+      expect(q.time).toBeGreaterThanOrEqual(now);
+      now = q.time;
+      pending.delete(e.target);
+      popped++;
+      if (popped < 20_000) {
+        const r = random();
+        // Same instant, same slot, a few seconds ahead (connect timeouts), hours ahead (churn).
+        add(r < 0.25 ? now : r < 0.5 ? now + random() * 0.002 : r < 0.9 ? now + random() * 20 : now + random() * 10_000);
+      }
+    }
+    expect(popped).toBe(1000 + 19_999);
+  });
+
+  it('stops at the limit without losing the next event, and accepts earlier events afterwards', () => {
+    const q = new EventQueue();
+    q.schedule(100, 0, 1);
+    expect(q.pop(50)).toBe(false);
+    expect(q.peekTime()).toBe(100);
+    // The cursor looked ahead to t = 100; an event at t = 60 must still come first.
+    q.schedule(60, 0, 2);
+    q.schedule(60, 0, 3);
+    expect(drain(q)).toEqual([2, 3, 1]);
+  });
+
+  it('reuses nodes and grows past its initial capacity', () => {
+    const q = new EventQueue(16);
+    const ids = new Set<number>();
+    for (let i = 0; i < 1000; i++) ids.add(q.schedule(i * 0.5, 0, i));
+    expect(ids.size).toBe(1000);
+    expect(drain(q, 10)).toHaveLength(21);
+    expect(q.size).toBe(979);
+    const again = q.schedule(10.25, 7, 42);
+    expect(q.pop()).toBe(true);
+    expect([q.time, q.kind, q.target, q.node]).toEqual([10.25, 7, 42, again]);
+  });
+
+  it('keeps a same-instant batch of a million in scheduling order', () => {
+    const q = new EventQueue(16);
+    const n = 1_000_000;
+    for (let i = 0; i < n; i++) q.schedule(5, 0, i);
+    let expected = 0;
+    let inOrder = true;
+    while (q.pop()) {
+      if (q.target !== expected++) inOrder = false;
+    }
+    expect(inOrder).toBe(true);
+    expect(expected).toBe(n);
+  });
+
+  it('rejects times that are not finite and non-negative', () => {
+    const q = new EventQueue();
+    expect(() => q.schedule(Number.NaN, 0, 0)).toThrow(RangeError);
+    expect(() => q.schedule(-1, 0, 0)).toThrow(RangeError);
+    expect(() => q.schedule(Infinity, 0, 0)).toThrow(RangeError);
+  });
+});
