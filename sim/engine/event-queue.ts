@@ -16,12 +16,12 @@
 //
 // Nodes are indices into typed arrays; no object is allocated per event.
 
-const FINE_BITS = 12;
+const FINE_BITS = 14;
 const FINE_SLOTS = 1 << FINE_BITS;
 /** Seconds per fine slot: a power of two so `time / width` is exact. */
-const FINE_WIDTH = 1 / 256;
-const BLOCK_WIDTH = FINE_SLOTS * FINE_WIDTH; // 16 s
-const COARSE_SLOTS = 1 << 12; // 4096 blocks ≈ 18 h ahead
+const FINE_WIDTH = 1 / 4096;
+const BLOCK_WIDTH = FINE_SLOTS * FINE_WIDTH; // 4 s
+const COARSE_SLOTS = 1 << 12; // 4096 blocks ≈ 4.5 h ahead
 
 const NONE = -1;
 

@@ -1,0 +1,592 @@
+// Loads a scenario file: YAML → overrides → schema validation → cross-field
+// checks → the resolved `Scenario`. Every problem found is reported together,
+// each pointing at a file position (or at the `--set` that caused it).
+
+import { readFileSync } from 'node:fs';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type YAMLError } from 'yaml';
+import {
+  INVALID,
+  Problems,
+  didYouMean,
+  formatPath,
+  isRecord,
+  scenarioSchema,
+  unknownField,
+  type Node,
+  type Path,
+  type Problem,
+  type ScenarioDocument,
+} from './schema.ts';
+import { formatDuration } from './units.ts';
+import type { FaultConfig, MccShare, RegionConfig, Scenario } from './types.ts';
+
+// ---------------------------------------------------------------------------
+// Issues
+
+export interface ScenarioIssue {
+  /** The file, or `--set PATH=VALUE` for a problem caused by an override. */
+  file: string;
+  line?: number;
+  column?: number;
+  /** `client.backoff.max`, `faults[1].at`; "" for the file as a whole. */
+  path: string;
+  message: string;
+}
+
+/** `FILE:LINE:COL: PATH: MESSAGE`, leaving out what the issue does not have. */
+export function formatIssue(issue: ScenarioIssue): string {
+  const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}:${issue.column ?? 1}`;
+  return issue.path === '' ? `${where}: ${issue.message}` : `${where}: ${issue.path}: ${issue.message}`;
+}
+
+export class ScenarioError extends Error {
+  readonly issues: ScenarioIssue[];
+
+  constructor(issues: ScenarioIssue[]) {
+    super(issues.map(formatIssue).join('\n'));
+    this.name = 'ScenarioError';
+    this.issues = issues;
+  }
+}
+
+export interface LoadedScenario {
+  scenario: Scenario;
+  /** Formatted like issues; the scenario is usable but probably not what was meant. */
+  warnings: string[];
+}
+
+// ---------------------------------------------------------------------------
+// Entry points
+
+export function loadScenarioFile(file: string, overrides: string[] = []): LoadedScenario {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new ScenarioError([{ file, path: '', message: readFailure(error) }]);
+  }
+  return parseScenarioText(bytes.toString('utf8'), file, overrides);
+}
+
+function readFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such scenario file';
+  if (code === 'EISDIR') return 'is a directory, not a scenario file';
+  return `cannot read the scenario file: ${(error as Error).message}`;
+}
+
+export function parseScenarioText(text: string, file: string, overrides: string[] = []): LoadedScenario {
+  const { raw, locator, yamlWarnings } = readYaml(text, file);
+  const issues: ScenarioIssue[] = [];
+  locator.overrides = applyOverrides(raw, overrides, issues);
+
+  const problems = new Problems();
+  const document = scenarioSchema.parse(raw, [], problems);
+  const scenario = document === INVALID ? undefined : resolveScenario(document, problems);
+  const located = (severity: Problem['severity']) =>
+    sortByPosition(problems.list.filter((p) => p.severity === severity).map((p) => locator.issue(p)));
+
+  issues.push(...located('error'));
+  if (scenario === undefined || issues.length > 0) throw new ScenarioError(issues);
+  return { scenario, warnings: [...yamlWarnings, ...located('warning')].map(formatIssue) };
+}
+
+/** The top-level mapping of a YAML text, or a ScenarioError saying why there is none. */
+function readYaml(text: string, file: string) {
+  const fail = (message: string, line?: number): never => {
+    throw new ScenarioError([{ file, path: '', message, ...(line === undefined ? {} : { line, column: 1 }) }]);
+  };
+  if (text.includes('\u0000')) fail('this is a binary file (it contains NUL bytes), not a YAML scenario');
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const locator = new Locator(file, doc, lineCounter);
+  const yamlIssue = (e: YAMLError) => locator.yamlIssue(e.code, e.message, e.pos[0], text);
+  // A document with syntax errors is not worth validating: its structure is a guess.
+  if (doc.errors.length > 0) throw new ScenarioError(doc.errors.map(yamlIssue));
+  if (doc.contents === null) fail('the file is empty; a scenario needs at least `name` and `duration`', 1);
+
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (error) {
+    fail(`cannot read the YAML: ${(error as Error).message}`);
+  }
+  if (!isRecord(raw)) {
+    const found = Array.isArray(raw) ? 'a list' : raw === null ? 'an empty value' : JSON.stringify(raw);
+    fail(`expected a mapping of scenario fields (name: ..., duration: ...) at the top level, found ${found}`, 1);
+  }
+  return { raw: raw as Record<string, unknown>, locator, yamlWarnings: doc.warnings.map(yamlIssue) };
+}
+
+/** Reading order: overrides (no line) first, then by line and column; stable otherwise. */
+function sortByPosition(issues: ScenarioIssue[]): ScenarioIssue[] {
+  const key = (issue: ScenarioIssue) => (issue.line ?? 0) * 1e6 + (issue.column ?? 0);
+  return [...issues].sort((a, b) => key(a) - key(b));
+}
+
+// ---------------------------------------------------------------------------
+// Positions
+
+/** An override that was applied, remembered so problems below its path point at it. */
+interface AppliedOverride {
+  origin: string;
+  path: string[];
+}
+
+/** Maps a problem's path to a position in the YAML source (or to the override that set it). */
+class Locator {
+  overrides: AppliedOverride[] = [];
+
+  constructor(
+    private readonly file: string,
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
+
+  issue(problem: Problem): ScenarioIssue {
+    const path = formatPath(problem.path);
+    const target = problem.anchor === 'parent' ? problem.path.slice(0, -1) : problem.path;
+    const found = this.find(target);
+    const override = this.overrideFor(problem.path, found.complete ? undefined : target);
+    if (override) return { file: override.origin, path, message: problem.message };
+    const offset = problem.anchor === 'key' && found.complete ? found.keyOffset : found.offset;
+    return { ...this.position(offset), path, message: problem.message };
+  }
+
+  yamlIssue(code: string, message: string, offset: number, text: string): ScenarioIssue {
+    const path = formatPath(this.pathAt(offset));
+    if (code === 'DUPLICATE_KEY') {
+      const key = /^[^:\n]*/.exec(text.slice(offset))?.[0].trim() ?? '';
+      const message = `duplicate key ${JSON.stringify(key)} (a key may appear only once in a mapping)`;
+      return { ...this.position(offset), path, message };
+    }
+    return { ...this.position(offset), path, message: `YAML: ${message}` };
+  }
+
+  private position(offset: number): Pick<ScenarioIssue, 'file' | 'line' | 'column'> {
+    const { line, col } = this.lines.linePos(offset);
+    return { file: this.file, line, column: col };
+  }
+
+  /**
+   * The override that set `path` or a value above it (the last one, as later
+   * overrides win); else, when `unresolved` (the part of the path missing from
+   * the file) is given, the first override that created it.
+   */
+  private overrideFor(path: Path, unresolved: Path | undefined): AppliedOverride | undefined {
+    const startsWith = (whole: Path, prefix: Path) =>
+      prefix.length <= whole.length && prefix.every((segment, i) => String(whole[i]) === String(segment));
+    const setter = [...this.overrides].reverse().find((o) => startsWith(path, o.path));
+    if (setter || unresolved === undefined) return setter;
+    return this.overrides.find((o) => startsWith(o.path, unresolved));
+  }
+
+  /** Walks the YAML tree along `path` as far as it goes. */
+  private find(path: Path): { offset: number; keyOffset: number; complete: boolean } {
+    let node: unknown = this.doc.contents;
+    let offset = 0;
+    let keyOffset = 0;
+    for (const segment of path) {
+      if (isAlias(node)) node = node.resolve(this.doc);
+      offset = rangeStart(node) ?? offset;
+      const step = this.step(node, segment);
+      if (!step) return { offset, keyOffset: offset, complete: false };
+      keyOffset = step.keyOffset ?? offset;
+      node = step.value;
+    }
+    // An empty value (`key:`) has no node of its own; its key marks the spot.
+    return { offset: rangeStart(node) ?? keyOffset, keyOffset, complete: true };
+  }
+
+  private step(node: unknown, segment: string | number): { value: unknown; keyOffset?: number } | undefined {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      return pair && { value: pair.value, keyOffset: rangeStart(pair.key) };
+    }
+    if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
+      return { value: node.items[segment] };
+    }
+    return undefined;
+  }
+
+  /** The path of the deepest key or item whose source contains `offset`. */
+  private pathAt(offset: number): Path {
+    const path: (string | number)[] = [];
+    const contains = (n: unknown) => {
+      const range = isRange(n) ? n.range : undefined;
+      return range !== undefined && range[0] <= offset && offset < range[2];
+    };
+    let node: unknown = this.doc.contents;
+    for (;;) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => contains(p.key) || contains(p.value));
+        if (!pair || !isScalar(pair.key)) return path;
+        path.push(String(pair.key.value));
+        if (contains(pair.key)) return path;
+        node = pair.value;
+      } else if (isSeq(node)) {
+        const index = node.items.findIndex(contains);
+        if (index < 0) return path;
+        path.push(index);
+        node = node.items[index];
+      } else {
+        return path;
+      }
+    }
+  }
+}
+
+function isRange(node: unknown): node is { range: [number, number, number] } {
+  return typeof node === 'object' && node !== null && Array.isArray((node as { range?: unknown }).range);
+}
+
+function rangeStart(node: unknown): number | undefined {
+  return isRange(node) ? node.range[0] : undefined;
+}
+
+// ---------------------------------------------------------------------------
+// Overrides (--set PATH=VALUE)
+
+function applyOverrides(raw: Record<string, unknown>, overrides: string[], issues: ScenarioIssue[]): AppliedOverride[] {
+  const applied: AppliedOverride[] = [];
+  for (const text of overrides) {
+    const origin = `--set ${text}`;
+    const result = applyOverride(raw, text);
+    if (typeof result === 'string') issues.push({ file: origin, path: overridePath(text), message: result });
+    else applied.push({ origin, path: result });
+  }
+  return applied;
+}
+
+function overridePath(text: string): string {
+  const eq = text.indexOf('=');
+  return eq < 0 ? '' : text.slice(0, eq).trim();
+}
+
+/** Sets the value in the raw document; returns the path set, or why it could not be. */
+function applyOverride(raw: Record<string, unknown>, text: string): string[] | string {
+  const eq = text.indexOf('=');
+  if (eq < 0) return 'expected PATH=VALUE, e.g. --set client.backoff.max=3600s';
+  const segments = text.slice(0, eq).trim().split('.');
+  if (segments.some((s) => s === '')) return `expected a dot-separated path such as client.backoff.max before "="`;
+
+  const nodes = schemaNodes(segments);
+  if (typeof nodes === 'string') return nodes;
+  const value = parseOverrideValue(text.slice(eq + 1));
+  if ('problem' in value) return value.problem;
+
+  let container: Record<string, unknown> | unknown[] = raw;
+  for (const [i, segment] of segments.entries()) {
+    const key = Array.isArray(container) ? Number(segment) : segment;
+    if (Array.isArray(container) && (key as number) > container.length) {
+      const list = segments.slice(0, i).join('.');
+      return `index ${segment} is out of range: ${list} has ${container.length} item(s) (use ${container.length} to append)`;
+    }
+    const slot = container as Record<string | number, unknown>;
+    if (i === segments.length - 1) {
+      slot[key] = value.value;
+    } else {
+      if (!isContainer(slot[key], nodes[i].shape)) slot[key] = seedContainer(nodes[i]);
+      container = slot[key] as Record<string, unknown> | unknown[];
+    }
+  }
+  return segments;
+}
+
+function isContainer(raw: unknown, shape: Node<unknown>['shape']): raw is Record<string, unknown> | unknown[] {
+  return shape === 'list' ? Array.isArray(raw) : isRecord(raw);
+}
+
+/**
+ * What an override starts from where the file has no value (or a scalar such
+ * as `churn: off`): the default, so that `--set regions.0.servers=20` edits the
+ * default region rather than replacing it with a half-specified one.
+ */
+function seedContainer(node: Node<unknown>): Record<string, unknown> | unknown[] {
+  const seed = node.fallback ? node.toRaw(node.fallback.value) : undefined;
+  if (isContainer(seed, node.shape)) return seed;
+  return node.shape === 'list' ? [] : {};
+}
+
+/** The schema node for each segment of an override path, or why the path does not exist. */
+function schemaNodes(segments: string[]): Node<unknown>[] | string {
+  const nodes: Node<unknown>[] = [];
+  let node: Node<unknown> = scenarioSchema;
+  for (const [i, segment] of segments.entries()) {
+    const next = node.child(segment);
+    if (!next) {
+      const where = i === 0 ? 'at the top level' : `in ${segments.slice(0, i).join('.')}`;
+      if (node.shape === 'list') return `"${segment}" is not a list index ${where} (use 0, 1, ...)`;
+      if (node.shape === 'scalar') return `${segments.slice(0, i).join('.')} has no fields`;
+      return unknownField(segment, node.childNames(), where);
+    }
+    nodes.push(next);
+    node = next;
+  }
+  return nodes;
+}
+
+function parseOverrideValue(text: string): { value: unknown } | { problem: string } {
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return { problem: `cannot read the value ${JSON.stringify(text)} as YAML: ${doc.errors[0].message}` };
+  }
+  return { value: doc.toJS() };
+}
+
+// ---------------------------------------------------------------------------
+// Cross-field checks and resolution
+
+/** Names of all session servers, numbered globally region by region: `korea-0`, `korea-1`, ... */
+export function serverNames(s: Scenario): string[] {
+  return namesOf(s.regions);
+}
+
+function namesOf(regions: ReadonlyArray<Pick<RegionConfig, 'name' | 'servers'>>): string[] {
+  return regions.flatMap((region) => Array.from({ length: region.servers }, (_, i) => `${region.name}-${i}`));
+}
+
+function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | undefined {
+  checkRegions(doc.regions, problems);
+  checkMccCoverage(doc, problems);
+  checkCapacity(doc, problems);
+  const faults = doc.faults.map((fault, i) => resolveFault(fault, ['faults', i], doc, problems));
+  if (problems.hasErrors) return undefined;
+
+  const { client, lookup, sessionServer, population } = doc;
+  return {
+    name: doc.name,
+    description: doc.description,
+    seed: doc.seed,
+    duration: doc.duration,
+    sampleInterval: doc.sampleInterval,
+    rtt: doc.network.rtt,
+    population: { clients: population.clients, mcc: normalizeShares(population.mcc), start: population.start },
+    client: {
+      requestTimeout: client.requestTimeout,
+      connectTimeout: client.connectTimeout,
+      connectRetries: client.connectRetries,
+      keepalive: client.keepalive,
+      backoff: { ...client.backoff },
+      sessionLifetimeMean: client.churn?.sessionLifetimeMean ?? null,
+    },
+    lookup: { ...lookup },
+    sessionServer: { ...sessionServer },
+    regions: doc.regions.map((region) => ({ ...region, mcc: [...region.mcc] })),
+    faults: faults as FaultConfig[],
+  };
+}
+
+/** Sorted by MCC, shares summing to 1. Already-normalized shares are kept bit for bit, so reloading is exact. */
+function normalizeShares(entries: Array<[number, number]>): MccShare[] {
+  const total = entries.reduce((sum, [, share]) => sum + share, 0);
+  const scale = Math.abs(total - 1) <= 1e-9 ? 1 : total;
+  return entries.map(([mcc, share]) => ({ mcc, share: share / scale })).sort((a, b) => a.mcc - b.mcc);
+}
+
+type RegionDocument = ScenarioDocument['regions'][number];
+
+function checkRegions(regions: RegionDocument[], problems: Problems): void {
+  const firstIndex = new Map<string, number>();
+  regions.forEach((region, i) => {
+    const earlier = firstIndex.get(region.name);
+    if (earlier === undefined) firstIndex.set(region.name, i);
+    else problems.error(['regions', i, 'name'], `duplicate region name "${region.name}" (also regions[${earlier}])`);
+  });
+  const names = [...firstIndex.keys()];
+
+  regions.forEach((region, i) => {
+    if (region.failover === null) return;
+    const path = ['regions', i, 'failover'];
+    if (region.failover === region.name) problems.error(path, `region "${region.name}" cannot fail over to itself`);
+    else if (!firstIndex.has(region.failover)) {
+      problems.error(path, unknownRegion(region.failover, names));
+    }
+  });
+  checkFailoverCycles(regions, firstIndex, problems);
+
+  const mappedBy = new Map<number, string>();
+  regions.forEach((region, i) => {
+    region.mcc.forEach((mcc, j) => {
+      const owner = mappedBy.get(mcc);
+      if (owner === undefined) mappedBy.set(mcc, region.name);
+      else {
+        const where = owner === region.name ? 'listed twice in this region' : `already mapped to region "${owner}"`;
+        problems.error(['regions', i, 'mcc', j], `MCC ${mcc} is ${where}; an MCC belongs to at most one region`);
+      }
+    });
+  });
+}
+
+function unknownRegion(name: string, names: string[]): string {
+  const hint = didYouMean(name, names);
+  return `no region named "${name}"${hint !== '' ? hint : ` (regions: ${names.join(', ')})`}`;
+}
+
+function checkFailoverCycles(regions: RegionDocument[], indexOf: Map<string, number>, problems: Problems): void {
+  const reported = new Set<number>();
+  regions.forEach((start, i) => {
+    const chain = [i];
+    let next = start.failover === null ? undefined : indexOf.get(start.failover);
+    while (next !== undefined && next !== i && !chain.includes(next)) {
+      chain.push(next);
+      const failover = regions[next].failover;
+      next = failover === null ? undefined : indexOf.get(failover);
+    }
+    // Self-failover is reported on its own; a cycle is reported once, at its first region.
+    if (next !== i || chain.length < 2 || chain.some((r) => reported.has(r))) return;
+    chain.forEach((r) => reported.add(r));
+    const names = [...chain, i].map((r) => regions[r].name).join(' -> ');
+    problems.error(['regions', i, 'failover'], `failover chain forms a cycle: ${names}`);
+  });
+}
+
+function checkMccCoverage(doc: ScenarioDocument, problems: Problems): void {
+  if (doc.regions.some((region) => region.name === 'common')) return;
+  const mapped = new Set(doc.regions.flatMap((region) => region.mcc));
+  for (const [mcc] of doc.population.mcc) {
+    if (!mapped.has(mcc)) {
+      problems.error(
+        ['population', 'mcc', String(mcc)],
+        `MCC ${mcc} is not mapped to any region, and there is no region named "common" to take unmapped MCCs`,
+        'key',
+      );
+    }
+  }
+}
+
+function checkCapacity(doc: ScenarioDocument, problems: Problems): void {
+  const servers = doc.regions.reduce((sum, region) => sum + region.servers, 0);
+  const capacity = servers * doc.sessionServer.maxSessions;
+  if (doc.population.clients > capacity) {
+    problems.warn(
+      ['population', 'clients'],
+      `${doc.population.clients} clients exceed the total session capacity of ${capacity} ` +
+        `(${servers} servers × ${doc.sessionServer.maxSessions} maxSessions); the rest can never connect`,
+    );
+  }
+}
+
+type FaultDocument = ScenarioDocument['faults'][number];
+
+function resolveFault(fault: FaultDocument, path: Path, doc: ScenarioDocument, problems: Problems): FaultConfig | undefined {
+  checkFaultTiming(fault, path, doc.duration, problems);
+  switch (fault.kind) {
+    case 'lookup-outage': {
+      const instances = fault.instances === 'all' ? range(doc.lookup.instances) : fault.instances;
+      checkIndices(instances, [...path, 'instances'], doc.lookup.instances, problems);
+      return { ...fault, instances: [...instances] };
+    }
+    case 'carrier-outage': {
+      const names = doc.regions.map((region) => region.name);
+      if (fault.region !== null && !names.includes(fault.region)) {
+        problems.error([...path, 'region'], unknownRegion(fault.region, names));
+      }
+      return { ...fault };
+    }
+    case 'server-crash': {
+      const servers = resolveServers(fault.servers, [...path, 'servers'], doc.regions, problems);
+      return { ...fault, servers };
+    }
+  }
+}
+
+function checkFaultTiming(fault: FaultDocument, path: Path, runDuration: number, problems: Problems): void {
+  const run = formatDuration(runDuration);
+  if (fault.at >= runDuration) {
+    const start = formatDuration(fault.at);
+    problems.error([...path, 'at'], `the fault starts at ${start}, which is not before the end of the run (${run})`);
+    return;
+  }
+  const [field, end] =
+    fault.kind === 'server-crash'
+      ? (['restartAfter', fault.restartAfter === null ? null : fault.at + fault.restartAfter] as const)
+      : (['duration', fault.at + fault.duration] as const);
+  if (end !== null && end > runDuration) {
+    problems.warn([...path, field], `the fault ends at ${formatDuration(end)}, after the end of the run (${run})`);
+  }
+}
+
+function checkIndices(indices: number[], path: Path, instances: number, problems: Problems): void {
+  const seen = new Set<number>();
+  indices.forEach((index, j) => {
+    if (index >= instances) {
+      const why = `lookup.instances is ${instances}, so indices run 0..${instances - 1}`;
+      problems.error([...path, j], `no lookup instance ${index}: ${why}`);
+    } else if (seen.has(index)) {
+      problems.error([...path, j], `lookup instance ${index} is listed twice`);
+    }
+    seen.add(index);
+  });
+}
+
+function resolveServers(names: string[], path: Path, regions: RegionDocument[], problems: Problems): number[] {
+  const all = namesOf(regions);
+  const indexOf = new Map(all.map((name, i) => [name, i]));
+  const seen = new Set<string>();
+  const indices: number[] = [];
+  names.forEach((name, j) => {
+    const index = indexOf.get(name);
+    if (index === undefined) problems.error([...path, j], unknownServer(name, regions));
+    else if (seen.has(name)) problems.error([...path, j], `server "${name}" is listed twice`);
+    else indices.push(index);
+    seen.add(name);
+  });
+  return indices;
+}
+
+function unknownServer(name: string, regions: RegionDocument[]): string {
+  const region = regions.find((r) => name.startsWith(`${r.name}-`) && /^\d+$/.test(name.slice(r.name.length + 1)));
+  if (region) {
+    const last = `${region.name}-${region.servers - 1}`;
+    return `no server named "${name}": region "${region.name}" has ${region.servers} server(s), ${region.name}-0..${last}`;
+  }
+  const examples = regions.map((r) => `${r.name}-0`).join(', ');
+  return `no server named "${name}"; servers are named <region>-<index>, e.g. ${examples}`;
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+// ---------------------------------------------------------------------------
+// Canonical form
+
+/** A plain object that reloads to a deep-equal Scenario: durations and rates as text, Infinity as `unlimited`. */
+export function canonicalScenario(s: Scenario): Record<string, unknown> {
+  const names = serverNames(s);
+  const serverName = (index: number) => {
+    const name = names[index];
+    if (name === undefined) throw new Error(`scenario has no server with index ${index} (it has ${names.length})`);
+    return name;
+  };
+  const doc: ScenarioDocument = {
+    name: s.name,
+    description: s.description,
+    seed: s.seed,
+    duration: s.duration,
+    sampleInterval: s.sampleInterval,
+    network: { rtt: s.rtt },
+    population: {
+      clients: s.population.clients,
+      mcc: s.population.mcc.map(({ mcc, share }): [number, number] => [mcc, share]),
+      start: s.population.start,
+    },
+    client: {
+      requestTimeout: s.client.requestTimeout,
+      connectTimeout: s.client.connectTimeout,
+      connectRetries: s.client.connectRetries,
+      keepalive: s.client.keepalive,
+      backoff: { ...s.client.backoff },
+      churn: { sessionLifetimeMean: s.client.sessionLifetimeMean },
+    },
+    lookup: { ...s.lookup },
+    sessionServer: { ...s.sessionServer },
+    regions: s.regions.map((region) => ({ ...region })),
+    faults: s.faults.map((fault) =>
+      fault.kind === 'server-crash' ? { ...fault, servers: fault.servers.map(serverName) } : { ...fault },
+    ),
+  };
+  return scenarioSchema.toRaw(doc) as Record<string, unknown>;
+}

@@ -1,0 +1,62 @@
+// The `stampede` command as a user runs it: exit codes, files written, output.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+function stampede(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/stampede.mjs', ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('stampede run', () => {
+  it('writes result.json and prints the summary as JSON with --json', () => {
+    const out = mkdtempSync(join(tmpdir(), 'stampede-cli-'));
+    const r = stampede('run', 'scenarios/lookup-outage.yaml', '--set', 'population.clients=5000', '--seed', '3', '--out', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const printed = JSON.parse(r.stdout) as { seed: number; summary: { clients: number } };
+    expect(printed.seed).toBe(3);
+    expect(printed.summary.clients).toBe(5000);
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+    expect(result.summary).toEqual(printed.summary);
+    expect(result.scenario.population.clients).toBe(5000);
+    expect(result.series.time.length).toBe(30 * 60 + 1);
+  });
+
+  it('prints a human summary by default, with the recovery figures', () => {
+    const out = mkdtempSync(join(tmpdir(), 'stampede-cli-'));
+    const r = stampede('run', 'scenarios/lookup-outage.yaml', '--set', 'population.clients=5000', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/recovery \(from the incident start\): 99 % .* all sessions \d+ s/);
+    expect(r.stdout).toContain(join(out, 'result.json'));
+  });
+
+  it('rejects a bad scenario with exit code 2, the file, line and field path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stampede-cli-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'name: bad\nduration: 10 minutes\n');
+    const r = stampede('run', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}:2:11: duration:`);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('rejects an override of an unknown field with exit code 2', () => {
+    const r = stampede('run', 'scenarios/lookup-outage.yaml', '--set', 'client.backof.max=1s');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--set client.backof.max=1s');
+    expect(r.stderr).toContain('did you mean "backoff"');
+  });
+
+  it('answers --help and refuses unknown options with exit code 2', () => {
+    const help = stampede('run', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--set');
+    const bad = stampede('run', 'scenarios/lookup-outage.yaml', '--no-such-flag');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Unknown argument/i);
+    const none = stampede();
+    expect(none.code).toBe(2);
+  });
+});
