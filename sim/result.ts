@@ -28,6 +28,10 @@ export interface Series {
     noServerPerSec: number[];
     timedOutPerSec: number[];
     refusedPerSec: number[];
+    /** Answered "busy, retry after" by admission control. */
+    rejectedPerSec: number[];
+    /** Rejected on the device by adaptive throttling (never sent). */
+    throttledPerSec: number[];
     /** Per instance: requests that reached the instance. */
     offeredPerSec: number[][];
     /** Per instance: services completed (including answers nobody waited for). */
@@ -78,6 +82,10 @@ export interface Summary {
     meanWait: number | null;
     timedOut: number;
     noServer: number;
+    /** Turned away by admission control. */
+    rejected: number;
+    /** Rejected on the device by adaptive throttling. */
+    throttled: number;
   };
   server: {
     peakAcceptsPerSec: number;

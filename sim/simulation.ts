@@ -58,6 +58,7 @@ export class Simulation {
       churn: stream('client.churn'),
       lookupChoice: stream('client.lookup-choice'),
       balancer: stream('lookup.balancer'),
+      throttle: stream('client.throttle'),
     });
     this.faults = new Faults(
       scenario.faults, this.queue, this.clients, this.servers, this.lookups, this.metrics, stream('faults'),
@@ -186,8 +187,13 @@ function placeInitialClients(
     const ids: number[] = [];
     for (let s = 0; s < servers.count; s++) if (servers.region[s] === r) ids.push(s);
     const regionServers = Int32Array.from(ids);
-    const view = { servers: regionServers, running, counts, weights: servers.weight };
-    const even = algorithm === Algorithm.roundRobin || algorithm === Algorithm.weightedLeastConnection;
+    const view = {
+      servers: regionServers, running, counts, weights: servers.weight,
+      ramp: new Float64Array(servers.count).fill(1),
+      choices: scenario.lookup.choices,
+      scratch: new Int32Array(scenario.lookup.choices),
+    };
+    const even = algorithm !== Algorithm.random && algorithm !== Algorithm.powerOfD;
     const quota = even ? evenQuota(members.length, regionServers, servers.weight) : null;
     let position = 0;
     for (const c of members) {

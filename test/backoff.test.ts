@@ -1,7 +1,8 @@
 // The GCM timer against its definition (MODEL.md §3): wait uniform in
 // [b/2, 3b/2) with b = min(initial · 2^n, max).
 import { describe, expect, it } from 'vitest';
-import { RetryPolicy } from '../sim/model/backoff.ts';
+import { AdaptiveThrottle, RetryPolicy } from '../sim/model/backoff.ts';
+import type { RetryPolicyName } from '../sim/scenario/types.ts';
 import { createStream } from '../sim/engine/random.ts';
 
 /** Kolmogorov–Smirnov distance between a sample and the uniform [lo, hi) CDF. */
@@ -16,7 +17,7 @@ function ksUniform(sample: number[], lo: number, hi: number): number {
 }
 
 describe('GCM retry policy', () => {
-  const policy = new RetryPolicy({ policy: 'gcm', initial: 3, max: 300 });
+  const policy = new RetryPolicy({ policy: 'gcm', initial: 3, max: 300 }, 1);
 
   it('doubles the base from initial and caps it at max', () => {
     expect([0, 1, 2, 3, 4, 5, 6, 7, 8, 20, 60].map((n) => policy.base(n))).toEqual([
@@ -28,7 +29,7 @@ describe('GCM retry policy', () => {
     const b = policy.base(step);
     const stream = createStream(42, `ks-${step}`);
     const n = 50_000;
-    const sample = Array.from({ length: n }, () => policy.wait(step, stream));
+    const sample = Array.from({ length: n }, () => policy.wait(0, step, stream));
     expect(Math.min(...sample)).toBeGreaterThanOrEqual(b / 2);
     expect(Math.max(...sample)).toBeLessThan((3 * b) / 2);
     // Critical value at alpha = 0.001 is 1.95 / sqrt(n).
@@ -52,5 +53,95 @@ describe('GCM retry policy', () => {
     `);
     expect(createStream(2, 'client.backoff')()).not.toBe(first[0]);
     expect(createStream(1, 'client.churn')()).not.toBe(first[0]);
+  });
+});
+
+const make = (policy: RetryPolicyName) => new RetryPolicy({ policy, initial: 2, max: 100 }, 4);
+
+describe('AWS backoff policies (v = min(cap, base·2^n), base 2 s, cap 100 s)', () => {
+  const n = 40_000;
+  const critical = 1.95 / Math.sqrt(n);
+
+  it('none waits the fixed interval; exponential waits v exactly', () => {
+    const none = make('none');
+    const exponential = make('exponential');
+    const stream = createStream(1, 'x');
+    expect([0, 1, 5, 10].map((step) => none.wait(0, step, stream))).toEqual([2, 2, 2, 2]);
+    expect([0, 1, 5, 10].map((step) => exponential.wait(0, step, stream))).toEqual([2, 4, 64, 100]);
+  });
+
+  it.each([
+    ['full', 4, 0, 32],
+    ['equal', 4, 16, 32],
+    ['full', 9, 0, 100],
+    ['equal', 9, 50, 100],
+  ] as const)('%s at step %i is uniform on [%i, %i)', (name, step, lo, hi) => {
+    const policy = make(name);
+    const stream = createStream(3, `${name}-${step}`);
+    const sample = Array.from({ length: n }, () => policy.wait(0, step, stream));
+    expect(Math.min(...sample)).toBeGreaterThanOrEqual(lo);
+    expect(Math.max(...sample)).toBeLessThan(hi);
+    expect(ksUniform(sample, lo, hi)).toBeLessThan(critical);
+  });
+
+  it('decorrelated draws uniform on [base, 3·previous), capped, per client, reset by a session', () => {
+    const policy = make('decorrelated');
+    const stream = createStream(5, 'decorrelated');
+    // From the first wait (previous = base): uniform on [2, 6).
+    const first = Array.from({ length: n }, () => {
+      policy.reset(1);
+      return policy.wait(1, 0, stream);
+    });
+    expect(ksUniform(first, 2, 6)).toBeLessThan(critical);
+    // A chain grows by 2x in expectation per step until the cap, and never passes it.
+    const chain: number[] = [];
+    policy.reset(2);
+    for (let i = 0; i < 200; i++) chain.push(policy.wait(2, i, stream));
+    expect(Math.max(...chain)).toBeLessThanOrEqual(100);
+    expect(chain.slice(100).reduce((a, b) => a + b, 0) / 100).toBeGreaterThan(50);
+    // Client 3 is untouched by client 2's chain.
+    const fresh = policy.wait(3, 0, stream);
+    expect(fresh).toBeGreaterThanOrEqual(2);
+    expect(fresh).toBeLessThan(6);
+  });
+});
+
+describe('adaptive throttle (Google SRE)', () => {
+  it('never rejects while accepts keep up (requests <= K · accepts)', () => {
+    const throttle = new AdaptiveThrottle({ k: 2, window: 120 }, 1);
+    const stream = createStream(1, 'throttle');
+    let rejected = 0;
+    for (let i = 0; i < 1000; i++) {
+      if (throttle.rejects(0, i * 0.01, stream)) rejected++;
+      else throttle.accepted(0, i * 0.01);
+    }
+    expect(rejected).toBe(0);
+  });
+
+  it('rejects with probability (requests − K·accepts)/(requests + 1) when nothing is accepted', () => {
+    const stream = createStream(2, 'throttle');
+    // Ten requests in the same instant with no accepts: request r is rejected with p = r / (r + 1).
+    let expected = 0;
+    let observed = 0;
+    const trials = 20_000;
+    for (let t = 0; t < trials; t++) {
+      const throttle = new AdaptiveThrottle({ k: 2, window: 120 }, 1);
+      for (let r = 0; r < 10; r++) {
+        expected += r / (r + 1);
+        if (throttle.rejects(0, 0, stream)) observed++;
+      }
+    }
+    const variance = Array.from({ length: 10 }, (_, r) => (r / (r + 1)) * (1 / (r + 1))).reduce((a, b) => a + b) * trials;
+    expect(Math.abs(observed - expected)).toBeLessThan(4 * Math.sqrt(variance));
+  });
+
+  it('forgets old failures over its window', () => {
+    const throttle = new AdaptiveThrottle({ k: 2, window: 10 }, 1);
+    const stream = createStream(3, 'throttle');
+    for (let i = 0; i < 100; i++) throttle.rejects(0, 0, stream);
+    // After 20 time constants the remembered requests are ~0: no rejection.
+    let rejected = 0;
+    for (let i = 0; i < 100; i++) if (throttle.rejects(0, 200 + i * 1000, stream)) rejected++;
+    expect(rejected).toBe(0);
   });
 });

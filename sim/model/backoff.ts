@@ -1,29 +1,111 @@
-// Client retry timers (MODEL.md §3). A client's backoff state is the number
-// of failed attempts since its last session (`step`), so no per-client float
-// is needed: the base b for step n is min(initial · 2^n, max).
-import type { BackoffConfig } from '../scenario/types.ts';
+// Client retry timers (MODEL.md §3) and the policies they are compared with.
+// A client's backoff state is the number of failed attempts since its last
+// session (`step`), kept by the client; only decorrelated jitter needs more
+// (its previous wait), and only then is a per-client array allocated.
+import type { BackoffConfig, RetryPolicyName, ThrottleConfig } from '../scenario/types.ts';
 import type { Stream } from '../engine/random.ts';
 
 /** Largest step worth storing: 2^60 · initial exceeds any sensible max. */
 export const MAX_BACKOFF_STEP = 60;
 
+const PolicyCode = { gcm: 0, none: 1, exponential: 2, full: 3, equal: 4, decorrelated: 5 } as const;
+
 export class RetryPolicy {
+  private readonly code: number;
   private readonly initial: number;
   private readonly max: number;
+  /** Decorrelated jitter's previous wait per client (0 = none yet). */
+  private readonly previous: Float32Array | null;
 
-  constructor(config: BackoffConfig) {
+  constructor(config: BackoffConfig, clients: number) {
+    this.code = PolicyCode[config.policy satisfies RetryPolicyName];
     this.initial = config.initial;
     this.max = config.max;
+    this.previous = config.policy === 'decorrelated' ? new Float32Array(clients) : null;
   }
 
-  /** Base backoff b after `step` failed attempts. */
+  /** Base backoff b (AWS's v) after `step` failed attempts: min(initial · 2^step, max). */
   base(step: number): number {
     return Math.min(this.initial * 2 ** step, this.max);
   }
 
-  /** The operators' formula, from GCM: wait b/2 + uniform[0, b), i.e. uniform in [b/2, 3b/2). */
-  wait(step: number, stream: Stream): number {
-    const b = this.base(step);
-    return b / 2 + stream() * b;
+  /** The wait before client `c`'s next attempt after `step` failures. */
+  wait(c: number, step: number, stream: Stream): number {
+    switch (this.code) {
+      case PolicyCode.gcm: {
+        // The operators' formula, from GCM: b/2 + uniform[0, b), i.e. uniform in [b/2, 3b/2).
+        const b = this.base(step);
+        return b / 2 + stream() * b;
+      }
+      case PolicyCode.none:
+        return this.initial;
+      case PolicyCode.exponential:
+        return this.base(step);
+      case PolicyCode.full:
+        return stream() * this.base(step);
+      case PolicyCode.equal: {
+        const v = this.base(step);
+        return v / 2 + (stream() * v) / 2;
+      }
+      default: {
+        const previous = this.previous as Float32Array;
+        const last = previous[c] > 0 ? previous[c] : this.initial;
+        const next = Math.min(this.max, this.initial + stream() * (3 * last - this.initial));
+        previous[c] = next;
+        return next;
+      }
+    }
+  }
+
+  /** A session was established: the next failure starts from scratch. */
+  reset(c: number): void {
+    if (this.previous !== null) this.previous[c] = 0;
+  }
+}
+
+/**
+ * Client-side adaptive throttling (Google SRE book, "Handling Overload"):
+ * each client remembers its recent requests and the backend's accepts, with
+ * exponential decay over `window`, and rejects a new request locally with
+ * probability max(0, (requests − k·accepts) / (requests + 1)).
+ */
+export class AdaptiveThrottle {
+  private readonly requests: Float32Array;
+  private readonly accepts: Float32Array;
+  private readonly updatedAt: Float32Array;
+  private readonly k: number;
+  private readonly window: number;
+
+  constructor(config: ThrottleConfig, clients: number) {
+    this.requests = new Float32Array(clients);
+    this.accepts = new Float32Array(clients);
+    this.updatedAt = new Float32Array(clients);
+    this.k = config.k;
+    this.window = config.window;
+  }
+
+  /** Records a request of client `c` at `now`; true if it is rejected locally. */
+  rejects(c: number, now: number, stream: Stream): boolean {
+    this.decay(c, now);
+    const requests = this.requests[c];
+    const p = Math.max(0, (requests - this.k * this.accepts[c]) / (requests + 1));
+    this.requests[c] = requests + 1;
+    return p > 0 && stream() < p;
+  }
+
+  /** The backend answered a request of client `c`. */
+  accepted(c: number, now: number): void {
+    this.decay(c, now);
+    this.accepts[c]++;
+  }
+
+  private decay(c: number, now: number): void {
+    const elapsed = now - this.updatedAt[c];
+    if (elapsed > 0) {
+      const factor = Math.exp(-elapsed / this.window);
+      this.requests[c] *= factor;
+      this.accepts[c] *= factor;
+      this.updatedAt[c] = now;
+    }
   }
 }

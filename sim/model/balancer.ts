@@ -4,7 +4,7 @@
 import type { AlgorithmName } from '../scenario/types.ts';
 import type { Stream } from '../engine/random.ts';
 
-export const Algorithm = { roundRobin: 0, weightedLeastConnection: 1, random: 2, powerOfTwo: 3 } as const;
+export const Algorithm = { roundRobin: 0, weightedLeastConnection: 1, random: 2, powerOfD: 3, slowStart: 4 } as const;
 export type AlgorithmCode = (typeof Algorithm)[keyof typeof Algorithm];
 
 export function algorithmCode(name: AlgorithmName): AlgorithmCode {
@@ -12,7 +12,8 @@ export function algorithmCode(name: AlgorithmName): AlgorithmCode {
     case 'round-robin': return Algorithm.roundRobin;
     case 'weighted-least-connection': return Algorithm.weightedLeastConnection;
     case 'random': return Algorithm.random;
-    case 'power-of-two': return Algorithm.powerOfTwo;
+    case 'power-of-d': return Algorithm.powerOfD;
+    case 'least-connection-slow-start': return Algorithm.slowStart;
   }
 }
 
@@ -23,6 +24,16 @@ export interface RegionView {
   running: Uint8Array;
   counts: Float64Array;
   weights: Float64Array;
+  /**
+   * Slow start: per server, the probability (0, 1] that it is a candidate for
+   * this request; 1 once its ramp-up is over. Filled by the lookup before a
+   * slow-start choice.
+   */
+  ramp: Float64Array;
+  /** d of power-of-d choices. */
+  choices: number;
+  /** Scratch space for power-of-d draws (length >= choices). */
+  scratch: Int32Array;
 }
 
 /**
@@ -41,7 +52,8 @@ export function choose(
     case Algorithm.roundRobin: return chooseRoundRobin(view, cursor, out);
     case Algorithm.weightedLeastConnection: return chooseLeastLoaded(view, cursor, out);
     case Algorithm.random: return chooseRandom(view, cursor, stream, out);
-    case Algorithm.powerOfTwo: return choosePowerOfTwo(view, cursor, stream, out);
+    case Algorithm.powerOfD: return choosePowerOfD(view, cursor, stream, out);
+    case Algorithm.slowStart: return chooseLeastLoaded(view, cursor, out, stream);
   }
 }
 
@@ -65,9 +77,15 @@ function chooseRoundRobin(view: RegionView, cursor: number, out: Int32Array): nu
   return primaryPos < 0 ? -1 : (primaryPos + 1) % n;
 }
 
-/** Fewest sessions per unit of weight; ties go to the first in round-robin order from the cursor. */
-function chooseLeastLoaded(view: RegionView, cursor: number, out: Int32Array): number {
-  const { servers, running, counts, weights } = view;
+/**
+ * Fewest sessions per unit of weight; ties go to the first in round-robin
+ * order from the cursor. With `slowStart` (a stream), a server still ramping
+ * up is a candidate only with its ramp probability, so it takes a growing
+ * share of new sessions instead of all of them; if no server is a candidate
+ * the plain least-loaded choice is made.
+ */
+function chooseLeastLoaded(view: RegionView, cursor: number, out: Int32Array, slowStart?: Stream): number {
+  const { servers, running, counts, weights, ramp } = view;
   const n = servers.length;
   let bestPos = -1;
   let bestScore = Infinity;
@@ -77,6 +95,7 @@ function chooseLeastLoaded(view: RegionView, cursor: number, out: Int32Array): n
     const pos = (cursor + k) % n;
     const server = servers[pos];
     if (running[server] !== 1) continue;
+    if (slowStart !== undefined && ramp[server] < 1 && slowStart() >= ramp[server]) continue;
     const score = counts[server] / weights[server];
     if (bestPos < 0 || score < bestScore) {
       secondPos = bestPos;
@@ -88,7 +107,7 @@ function chooseLeastLoaded(view: RegionView, cursor: number, out: Int32Array): n
       secondScore = score;
     }
   }
-  if (bestPos < 0) return -1;
+  if (bestPos < 0) return slowStart === undefined ? -1 : chooseLeastLoaded(view, cursor, out);
   out[0] = servers[bestPos];
   out[1] = servers[secondPos < 0 ? bestPos : secondPos];
   return (bestPos + 1) % n;
@@ -99,15 +118,42 @@ function chooseRandom(view: RegionView, cursor: number, stream: Stream, out: Int
   return cursor;
 }
 
-/** Two distinct running servers at random; the less loaded (per weight) is primary. */
-function choosePowerOfTwo(view: RegionView, cursor: number, stream: Stream, out: Int32Array): number {
-  if (!pickTwoDistinct(view, stream, out)) return -1;
-  const a = out[0];
-  const b = out[1];
-  if (view.counts[b] / view.weights[b] < view.counts[a] / view.weights[a]) {
-    out[0] = b;
-    out[1] = a;
+/**
+ * Power of d choices (Envoy's least_request): d distinct running servers at
+ * random; the least loaded per weight is primary, the next one alternative.
+ * Ties keep the order of the draw.
+ */
+function choosePowerOfD(view: RegionView, cursor: number, stream: Stream, out: Int32Array): number {
+  const running = countRunning(view);
+  if (running === 0) return -1;
+  const d = Math.min(view.choices, running);
+  const drawn = view.scratch;
+  // Floyd's algorithm: d distinct ranks in [0, running) with d draws.
+  for (let j = running - d, i = 0; j < running; j++, i++) {
+    const t = Math.floor(stream() * (j + 1));
+    let seen = false;
+    for (let k = 0; k < i; k++) if (drawn[k] === t) seen = true;
+    drawn[i] = seen ? j : t;
   }
+  let best = -1;
+  let second = -1;
+  let bestScore = Infinity;
+  let secondScore = Infinity;
+  for (let i = 0; i < d; i++) {
+    const server = nthRunning(view, drawn[i]);
+    const score = view.counts[server] / view.weights[server];
+    if (best < 0 || score < bestScore) {
+      second = best;
+      secondScore = bestScore;
+      best = server;
+      bestScore = score;
+    } else if (second < 0 || score < secondScore) {
+      second = server;
+      secondScore = score;
+    }
+  }
+  out[0] = best;
+  out[1] = second < 0 ? best : second;
   return cursor;
 }
 

@@ -10,7 +10,7 @@ import type { Scenario } from '../scenario/types.ts';
 import { exponential, type Stream } from '../engine/random.ts';
 import type { EventQueue } from '../engine/event-queue.ts';
 import { EventKind } from './events.ts';
-import { MAX_BACKOFF_STEP, RetryPolicy } from './backoff.ts';
+import { AdaptiveThrottle, MAX_BACKOFF_STEP, RetryPolicy } from './backoff.ts';
 import { ConnectOutcome, type SessionServers } from './session-server.ts';
 import type { LookupInstances } from './lookup.ts';
 import { ClientState, type ClientStateCode, type Metrics } from './metrics.ts';
@@ -27,6 +27,8 @@ const Pending = {
   sessionEnd: 7,
   /** The client notices that the host of its session vanished (keepalive). */
   hostLost: 8,
+  /** Admission control answered "busy, retry after T". */
+  lookupBusy: 9,
 } as const;
 type PendingCode = (typeof Pending)[keyof typeof Pending];
 
@@ -47,6 +49,7 @@ export interface ClientStreams {
   churn: Stream;
   lookupChoice: Stream;
   balancer: Stream;
+  throttle: Stream;
 }
 
 export class ClientPopulation {
@@ -75,6 +78,8 @@ export class ClientPopulation {
 
   private readonly pair = new Int32Array(2);
   private readonly policy: RetryPolicy;
+  private readonly throttle: AdaptiveThrottle | null;
+  private readonly busyRetryAfter: number;
   private readonly connectRetries: number;
   private readonly requestTimeout: number;
   private readonly connectTimeout: number;
@@ -115,7 +120,9 @@ export class ClientPopulation {
     this.attemptsTotal = new Uint32Array(n);
     this.timer = new Int32Array(n).fill(NONE);
     const client = scenario.client;
-    this.policy = new RetryPolicy(client.backoff);
+    this.policy = new RetryPolicy(client.backoff, n);
+    this.throttle = client.throttle === null ? null : new AdaptiveThrottle(client.throttle, n);
+    this.busyRetryAfter = scenario.lookup.admission?.retryAfter ?? 0;
     this.connectRetries = client.connectRetries;
     this.requestTimeout = client.requestTimeout;
     this.connectTimeout = client.connectTimeout;
@@ -162,6 +169,13 @@ export class ClientPopulation {
         this.onAttemptFailed(c);
         this.armBackoff(c, now);
         break;
+      case Pending.lookupBusy:
+        this.metrics.lookupsRejected++;
+        this.onAttemptFailed(c);
+        this.throttle?.accepted(c, now);
+        this.setState(c, ClientState.idleBackoff);
+        this.arm(c, now + this.busyRetryAfter, Pending.backoffDone);
+        break;
       case Pending.connectReply: this.onConnectReply(c, now); break;
       case Pending.connectFailed: this.onConnectFailed(c, now); break;
       case Pending.sessionEnd:
@@ -197,6 +211,14 @@ export class ClientPopulation {
   // ---- Lookup (MODEL.md §3.1) ---------------------------------------------
 
   private startLookup(c: number, now: number): void {
+    if (this.throttle !== null && this.throttle.rejects(c, now, this.streams.throttle)) {
+      // Rejected on the device itself: nothing is sent, the client backs off.
+      this.metrics.lookupsThrottled++;
+      this.metrics.totalThrottled++;
+      this.onAttemptFailed(c);
+      this.armBackoff(c, now);
+      return;
+    }
     this.countAttempt(c);
     this.metrics.lookupsSent++;
     this.setState(c, ClientState.lookingUp);
@@ -214,6 +236,8 @@ export class ClientPopulation {
       } else {
         this.arm(c, deadline, Pending.lookupTimeout);
       }
+    } else if (lookups.overAdmissionBound(instance, now)) {
+      this.arm(c, Math.min(lookups.reject(instance, now) + this.rtt, deadline), Pending.lookupBusy);
     } else {
       const reply = lookups.submit(instance, now) + this.rtt;
       if (reply <= deadline) {
@@ -233,7 +257,8 @@ export class ClientPopulation {
       return;
     }
     const pair = this.pair;
-    if (!this.lookups.answer(instance, this.region[c], this.streams.balancer, pair)) {
+    this.throttle?.accepted(c, now);
+    if (!this.lookups.answer(instance, this.region[c], now, this.streams.balancer, pair)) {
       this.metrics.lookupsNoServer++;
       this.metrics.totalNoServer++;
       this.onAttemptFailed(c);
@@ -253,7 +278,7 @@ export class ClientPopulation {
   private armBackoff(c: number, now: number): void {
     this.setState(c, ClientState.idleBackoff);
     const step = this.step[c];
-    const wait = this.policy.wait(step, this.streams.backoff);
+    const wait = this.policy.wait(c, step, this.streams.backoff);
     if (step < MAX_BACKOFF_STEP) this.step[c] = step + 1;
     this.arm(c, now + wait, Pending.backoffDone);
   }
@@ -309,6 +334,7 @@ export class ClientPopulation {
     this.setState(c, ClientState.connected);
     this.server[c] = server;
     this.step[c] = 0;
+    this.policy.reset(c);
     this.metrics.sessionUp(this.region[c], now);
     if (this.affected[c] === 1) {
       this.metrics.recordReconnect(now, this.lostAt[c], this.attemptsSinceLoss[c]);

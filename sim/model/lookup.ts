@@ -5,7 +5,7 @@
 // service time, a request arriving at `t` starts at max(t, lastFinish)
 // (Lindley's recursion). A request whose client has already given up still
 // takes its service time, which is what makes retry storms amplify.
-import type { Scenario } from '../scenario/types.ts';
+import type { AdmissionConfig, Scenario, SlowStartConfig } from '../scenario/types.ts';
 import type { Stream } from '../engine/random.ts';
 import { Algorithm, algorithmCode, choose, type AlgorithmCode, type RegionView } from './balancer.ts';
 import type { SessionServers } from './session-server.ts';
@@ -38,8 +38,14 @@ export class LookupInstances {
   readonly fallback: Uint8Array;
 
   private readonly views: RegionView[][]; // [instance][region]
+  /** Per instance, when its view first saw each server running again (-Infinity: since before the run). */
+  private readonly runningSince: Float64Array[];
+  private readonly slowStart: SlowStartConfig;
+  readonly admission: AdmissionConfig | null;
+  private readonly rejectCost: number;
   private readonly cursors: Int32Array; // [instance * regions + region]
   private readonly failover: Int32Array; // region -> failover region or -1
+  private readonly scratchRunning: Uint8Array;
   private readonly regionCount: number;
 
   // Per-instance statistics, read and reset by the metrics sampler.
@@ -50,6 +56,9 @@ export class LookupInstances {
   /** Run totals over every instance, for the mean queue wait. */
   totalOffered = 0;
   totalWait = 0;
+  totalRejected = 0;
+  /** Per instance: requests turned away by admission control, reset by the sampler. */
+  readonly rejected: Float64Array;
   private readonly bins: number;
   private readonly sampleInterval: number;
 
@@ -67,6 +76,7 @@ export class LookupInstances {
     this.fallback = new Uint8Array(this.count);
     this.regionCount = scenario.regions.length;
     this.cursors = new Int32Array(this.count * this.regionCount);
+    this.scratchRunning = new Uint8Array(servers.count);
     const regionIndex = new Map(scenario.regions.map((r, i) => [r.name, i]));
     this.failover = Int32Array.from(scenario.regions, (r) => (r.failover === null ? -1 : regionIndex.get(r.failover) ?? -1));
     const serversOfRegion = scenario.regions.map((_, r) => {
@@ -75,12 +85,22 @@ export class LookupInstances {
       return Int32Array.from(ids);
     });
     this.views = [];
+    this.runningSince = [];
+    const scratch = new Int32Array(config.choices);
     for (let i = 0; i < this.count; i++) {
       const running = new Uint8Array(servers.count);
       const counts = new Float64Array(servers.count);
-      this.views.push(serversOfRegion.map((ids) => ({ servers: ids, running, counts, weights: servers.weight })));
+      const ramp = new Float64Array(servers.count).fill(1);
+      this.views.push(
+        serversOfRegion.map((ids) => ({ servers: ids, running, counts, weights: servers.weight, ramp, choices: config.choices, scratch })),
+      );
+      this.runningSince.push(new Float64Array(servers.count).fill(-Infinity));
     }
+    this.slowStart = config.slowStart;
+    this.admission = config.admission;
+    this.rejectCost = config.admission === null ? 0 : 1 / config.admission.rejectCapacity;
     this.offered = new Float64Array(this.count);
+    this.rejected = new Float64Array(this.count);
     this.waitSum = new Float64Array(this.count);
     this.sampleInterval = scenario.sampleInterval;
     this.bins = Math.floor(scenario.duration / scenario.sampleInterval) + 1;
@@ -93,6 +113,23 @@ export class LookupInstances {
 
   isRefusing(instance: number): boolean {
     return this.refusing[instance] === 1;
+  }
+
+  /** Whether admission control turns a request arriving now away (its queue is past the bound). */
+  overAdmissionBound(instance: number, now: number): boolean {
+    return this.admission !== null && this.queueLength(instance, now) >= this.admission.maxQueue;
+  }
+
+  /**
+   * Turns a request away with "retry after": the answer leaves at once (the
+   * check happens on arrival, before the queue), but it costs the instance
+   * 1 / rejectCapacity of its time. Returns when the answer leaves.
+   */
+  reject(instance: number, now: number): number {
+    this.lastFinish[instance] = Math.max(now, this.lastFinish[instance]) + this.rejectCost;
+    this.totalRejected++;
+    this.rejected[instance]++;
+    return now + this.rejectCost;
   }
 
   /** A request arrives at an up instance at `now`; returns when its service finishes. */
@@ -125,8 +162,9 @@ export class LookupInstances {
    * [primary, alternative] into `out`, or returns false for "no server".
    * A region with no running server hands over to its failover region.
    */
-  answer(instance: number, region: number, stream: Stream, out: Int32Array): boolean {
+  answer(instance: number, region: number, now: number, stream: Stream, out: Int32Array): boolean {
     const algorithm = this.fallback[instance] === 1 ? Algorithm.roundRobin : this.algorithm;
+    if (algorithm === Algorithm.slowStart) this.updateRamp(instance, now);
     let r = region;
     for (let hops = 0; r >= 0 && hops <= this.regionCount; hops++) {
       const slot = instance * this.regionCount + r;
@@ -144,8 +182,25 @@ export class LookupInstances {
   /** Pulls a fresh view from `source` (MODEL.md §4: every `infoRefresh`). */
   refresh(instance: number, now: number, source: ServerInfoSource): void {
     const view = this.views[instance][0];
+    const since = this.runningSince[instance];
+    const wasRunning = this.scratchRunning;
+    wasRunning.set(view.running);
     const live = source.read(now, view.running, view.counts);
+    for (let s = 0; s < since.length; s++) {
+      if (view.running[s] === 1 && wasRunning[s] === 0 && now > 0) since[s] = now;
+    }
     this.fallback[instance] = live ? 0 : 1;
+  }
+
+  /** Slow-start weight factor of each server as this instance sees it (Envoy's formula). */
+  private updateRamp(instance: number, now: number): void {
+    const { window, aggression, minWeightPercent } = this.slowStart;
+    const since = this.runningSince[instance];
+    const ramp = this.views[instance][0].ramp;
+    for (let s = 0; s < since.length; s++) {
+      const elapsed = now - since[s];
+      ramp[s] = elapsed >= window ? 1 : Math.max(minWeightPercent / 100, (elapsed / window) ** (1 / aggression));
+    }
   }
 
   goDown(instance: number, refuse: boolean): void {

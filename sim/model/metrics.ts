@@ -15,12 +15,17 @@ export class Metrics {
   lookupsNoServer = 0;
   lookupsTimedOut = 0;
   lookupsRefused = 0;
+  /** Answered "busy, retry after" by admission control. */
+  lookupsRejected = 0;
+  /** Rejected on the device by adaptive throttling (never sent). */
+  lookupsThrottled = 0;
   readonly connectAttempts: Float64Array;
   readonly accepts: Float64Array;
 
   // Run totals.
   totalTimedOut = 0;
   totalNoServer = 0;
+  totalThrottled = 0;
   crashes = 0;
 
   /** Clients per ClientState. */
@@ -79,6 +84,8 @@ export class Metrics {
         noServerPerSec: [],
         timedOutPerSec: [],
         refusedPerSec: [],
+        rejectedPerSec: [],
+        throttledPerSec: [],
         offeredPerSec: perInstance<number>(),
         servedPerSec: perInstance<number>(),
         queueLength: perInstance<number>(),
@@ -148,6 +155,8 @@ export class Metrics {
     l.noServerPerSec.push(rate(this.lookupsNoServer));
     l.timedOutPerSec.push(rate(this.lookupsTimedOut));
     l.refusedPerSec.push(rate(this.lookupsRefused));
+    l.rejectedPerSec.push(rate(this.lookupsRejected));
+    l.throttledPerSec.push(rate(this.lookupsThrottled));
     for (let i = 0; i < this.lookups.count; i++) {
       const offered = this.lookups.offered[i];
       l.offeredPerSec[i].push(rate(offered));
@@ -171,6 +180,8 @@ export class Metrics {
     this.lookupsNoServer = 0;
     this.lookupsTimedOut = 0;
     this.lookupsRefused = 0;
+    this.lookupsRejected = 0;
+    this.lookupsThrottled = 0;
     this.lastSampleTime = now;
     this.sampleIndex++;
   }
@@ -225,6 +236,8 @@ export class Metrics {
         meanWait: this.lookups.totalOffered > 0 ? this.lookups.totalWait / this.lookups.totalOffered : null,
         timedOut: this.totalTimedOut,
         noServer: this.totalNoServer,
+        rejected: this.lookups.totalRejected,
+        throttled: this.totalThrottled,
       },
       server: {
         peakAcceptsPerSec: acceptPeak,

@@ -930,7 +930,11 @@ export const scenarioSchema = object('a stampede scenario', {
     connectRetries: integer({ doc: 'connect retries per address', min: 0, max: 100, default: 2 }),
     keepalive: duration({ doc: 'delay before a client notices a session on a vanished host', default: '30s' }),
     backoff: object('the client backoff timer', {
-      policy: oneOf(['gcm'], { doc: 'retry policy', default: 'gcm' }),
+      policy: oneOf(['gcm', 'none', 'exponential', 'full', 'equal', 'decorrelated'], {
+        doc: 'retry policy: gcm (MODEL.md), none (fixed interval), exponential (no jitter), AWS full/equal/decorrelated jitter',
+        aliases: { fixed: 'none', 'full-jitter': 'full', 'equal-jitter': 'equal', 'decorrelated-jitter': 'decorrelated' },
+        default: 'gcm',
+      }),
       initial: duration({ doc: 'base backoff at the first failure', exclusiveMin: true, default: '3s' }),
       max: duration({ doc: 'cap on the base backoff', exclusiveMin: true, default: '300s' }),
     }).refine((backoff, path, problems) => {
@@ -954,6 +958,15 @@ export const scenarioSchema = object('a stampede scenario', {
       null,
       { doc: 'background session churn, or `off`', default: { sessionLifetimeMean: 3600 } },
     ),
+    throttle: orKeyword(
+      object('client-side adaptive throttling of lookups (Google SRE)', {
+        k: number({ doc: 'accepts multiplier K in max(0, (requests - K accepts) / (requests + 1))', min: 1, default: 2 }),
+        window: duration({ doc: 'time constant of the request and accept counts', exclusiveMin: true, default: '2m' }),
+      }),
+      'off',
+      null,
+      { doc: 'client-side adaptive throttling of lookups, or `off`', default: null },
+    ),
   }),
   lookup: object('the lookup servers', {
     instances: integer({ doc: 'number of lookup instances', min: 1, max: 1000, default: 4 }),
@@ -966,11 +979,35 @@ export const scenarioSchema = object('a stampede scenario', {
     infoRefresh: duration({ doc: 'period of session-count refresh from the managers', exclusiveMin: true, default: '10s' }),
     localCounting: boolean({ doc: 'count own assignments between refreshes', default: true }),
     retryAfter: duration({ doc: 'T in the "no server, retry after T" answer', exclusiveMin: true, default: '60s' }),
-    algorithm: oneOf(['round-robin', 'weighted-least-connection', 'random', 'power-of-two'], {
+    algorithm: oneOf(['round-robin', 'weighted-least-connection', 'random', 'power-of-d', 'least-connection-slow-start'], {
       doc: 'distribution algorithm',
-      aliases: { rr: 'round-robin', wlc: 'weighted-least-connection', p2c: 'power-of-two' },
+      aliases: {
+        rr: 'round-robin',
+        wlc: 'weighted-least-connection',
+        p2c: 'power-of-d',
+        'power-of-two': 'power-of-d',
+        pod: 'power-of-d',
+        'slow-start': 'least-connection-slow-start',
+        lcss: 'least-connection-slow-start',
+      },
       default: 'weighted-least-connection',
     }),
+    choices: integer({ doc: 'd of power-of-d choices (Envoy least_request)', min: 2, max: 100, default: 2 }),
+    slowStart: object('slow start of least-connection-slow-start for servers that come back', {
+      window: duration({ doc: 'ramp-up time of a server that comes back', exclusiveMin: true, default: '60s' }),
+      aggression: number({ doc: 'weight factor (elapsed/window)^(1/aggression); 1 is a linear ramp', min: 0, exclusiveMin: true, default: 1 }),
+      minWeightPercent: number({ doc: 'floor of the weight factor in percent', min: 0, max: 100, exclusiveMin: true, default: 10 }),
+    }),
+    admission: orKeyword(
+      object('lookup admission control', {
+        maxQueue: integer({ doc: 'queue length beyond which a lookup answers "retry after" at once', min: 1, default: 20_000 }),
+        rejectCapacity: rate({ doc: 'rejections per second one instance can send', exclusiveMin: true, default: '200000/s' }),
+        retryAfter: duration({ doc: 'T in the "busy, retry after T" answer', exclusiveMin: true, default: '30s' }),
+      }),
+      'off',
+      null,
+      { doc: 'admission control, or `off` (requests queue until clients time out)', default: null },
+    ),
   }),
   sessionServer: object('every session server', {
     maxSessions: orKeyword(integer({ doc: 'sessions', min: 1 }), 'unlimited', Infinity, {

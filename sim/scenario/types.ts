@@ -3,9 +3,20 @@
 // every rate in events per second; `Infinity` stands for "unlimited" and
 // `null` for "off". Field names follow MODEL.md.
 
-export type AlgorithmName = 'round-robin' | 'weighted-least-connection' | 'random' | 'power-of-two';
+export type AlgorithmName =
+  | 'round-robin'
+  | 'weighted-least-connection'
+  | 'random'
+  | 'power-of-d'
+  | 'least-connection-slow-start';
 
-export type RetryPolicyName = 'gcm';
+/**
+ * `gcm`: b/2 + U[0, b), b = min(initial·2^n, max) (MODEL.md §3); `none`: a fixed
+ * `initial`; `exponential`: min(max, initial·2^n) without jitter; AWS's
+ * `full` U(0, v), `equal` v/2 + U(0, v/2) with v = min(max, initial·2^n), and
+ * `decorrelated` min(max, U(initial, 3·previous)).
+ */
+export type RetryPolicyName = 'gcm' | 'none' | 'exponential' | 'full' | 'equal' | 'decorrelated';
 
 export interface BackoffConfig {
   policy: RetryPolicyName;
@@ -13,6 +24,30 @@ export interface BackoffConfig {
   initial: number;
   /** Cap on b (MODEL.md §3: 300 s). */
   max: number;
+}
+
+/** Client-side adaptive throttling (Google SRE): reject locally with p = max(0, (requests − k·accepts)/(requests + 1)). */
+export interface ThrottleConfig {
+  k: number;
+  /** Time constant over which requests and accepts are remembered. */
+  window: number;
+}
+
+export interface SlowStartConfig {
+  /** How long a server that comes back ramps up. */
+  window: number;
+  /** Ramp shape: weight factor (elapsed / window)^(1 / aggression) (Envoy); 1 is linear (HAProxy). */
+  aggression: number;
+  /** Floor of the weight factor, in percent. */
+  minWeightPercent: number;
+}
+
+/** Lookup admission control: past `maxQueue`, answer "retry after" at once instead of queueing. */
+export interface AdmissionConfig {
+  maxQueue: number;
+  /** Rejections one instance can send per second (its cost per rejection is 1 / rate). */
+  rejectCapacity: number;
+  retryAfter: number;
 }
 
 export interface ClientConfig {
@@ -24,6 +59,7 @@ export interface ClientConfig {
   backoff: BackoffConfig;
   /** Mean session lifetime (exponential), or null when churn is off. */
   sessionLifetimeMean: number | null;
+  throttle: ThrottleConfig | null;
 }
 
 export interface MccShare {
@@ -48,6 +84,10 @@ export interface LookupConfig {
   /** T in the "no server, retry after T" answer. */
   retryAfter: number;
   algorithm: AlgorithmName;
+  /** d of power-of-d choices. */
+  choices: number;
+  slowStart: SlowStartConfig;
+  admission: AdmissionConfig | null;
 }
 
 export interface SessionServerConfig {

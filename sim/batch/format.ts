@@ -1,0 +1,51 @@
+// Text formats of batch outputs: CSV (RFC 4180), Markdown tables, numbers.
+// Numbers in CSV and JSON keep every digit (JavaScript's shortest round-trip
+// form); Markdown rounds for reading.
+import type { SampleStats } from './stats.ts';
+
+export type Cell = string | number | null | undefined;
+
+export function csv(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
+  return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+}
+
+function csvCell(cell: Cell): string {
+  if (cell === null || cell === undefined) return '';
+  const text = String(cell);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const escape = (s: string) => s.replaceAll('|', '\\|');
+  const line = (cells: readonly string[]) => `| ${cells.map(escape).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** Four significant digits below 1000, whole numbers above; '–' for no value. */
+export function num(x: number | null | undefined): string {
+  if (x === null || x === undefined) return '–';
+  if (Number.isInteger(x)) return String(x);
+  if (Math.abs(x) >= 1000) return String(Math.round(x));
+  return String(Number(x.toPrecision(4)));
+}
+
+export function interval(ci: readonly [number, number] | null): string {
+  return ci === null ? '–' : `[${num(ci[0])}, ${num(ci[1])}]`;
+}
+
+/** `812.4 ± 22.3` (mean ± half-width of the 95 % interval). */
+export function meanPlusMinus(s: SampleStats): string {
+  if (s.mean === null) return '–';
+  if (s.ci95 === null) return num(s.mean);
+  return `${num(s.mean)} ± ${num((s.ci95[1] - s.ci95[0]) / 2)}`;
+}
+
+/** A file name for a metric or parameter path: keeps letters, digits, dot, dash and underscore. */
+export function fileSafe(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+/** JSON as written to result files: two-space indent, trailing newline. */
+export function jsonFile(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}

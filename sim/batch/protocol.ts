@@ -1,0 +1,38 @@
+// The messages between the pool (main thread) and its workers, both
+// directions, defined once and imported by both sides. Messages are the only
+// thing the threads share: each side gets a structured-clone copy.
+import type { Summary } from '../result.ts';
+import type { Job } from './jobs.ts';
+
+/** The pool's workerData: marks its threads, so importing worker.ts anywhere else starts no listener. */
+export const WORKER_MARK = 'stampede-batch-worker';
+
+/** Main thread → worker. A worker runs one job at a time; the pool ends it with terminate(). */
+export type ToWorker = { type: 'run'; job: Job };
+
+/** Worker → main thread. Every `run` is answered by exactly one `done` or `failed`. */
+export type FromWorker =
+  | { type: 'progress'; jobId: number; simTime: number }
+  | { type: 'done'; jobId: number; result: JobResult }
+  | { type: 'failed'; jobId: number; error: JobError };
+
+/** What a job sends back: the summary, and the series only the compare overlays need. */
+export interface JobResult {
+  summary: Summary;
+  series: CompactSeries | null;
+}
+
+export interface CompactSeries {
+  time: number[];
+  connected: number[];
+  carrierAttemptsPerSec: number[];
+}
+
+/** Name and message only: a stack trace holds machine paths and would make result files differ. */
+export interface JobError {
+  name: string;
+  message: string;
+}
+
+/** The outcome of one job, as merged, written to shard files and read back by `merge`. */
+export type JobOutcome = { jobId: number; ok: true; result: JobResult } | { jobId: number; ok: false; error: JobError };

@@ -1,0 +1,60 @@
+// The worker side of the pool: loads the job's scenario with its overrides,
+// runs it and sends back a compact result. Started through worker-entry.mjs,
+// which registers the TypeScript loader first (worker threads do not inherit
+// the main thread's loader hooks).
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadScenarioFile } from '../scenario/load.ts';
+import { runScenario } from '../simulation.ts';
+import type { Job } from './jobs.ts';
+import { WORKER_MARK, type FromWorker, type JobError, type JobResult, type ToWorker } from './protocol.ts';
+
+/**
+ * Test hook, never set in normal use: `STAMPEDE_BATCH_TEST_FAULT=throw@SEED,exit@SEED`
+ * makes the job with that seed throw, or its worker thread exit, so the
+ * failure paths can be tested end to end.
+ */
+export const TEST_FAULT_ENV = 'STAMPEDE_BATCH_TEST_FAULT';
+
+/** Runs one job in this thread. The same function whichever thread calls it. */
+export function runJob(job: Job, onProgress?: (simTime: number) => void): JobResult {
+  injectTestFault(job.seed);
+  const { scenario } = loadScenarioFile(job.scenarioFile, job.overrides);
+  const result = runScenario(scenario, { onProgress });
+  const { series } = result;
+  return {
+    summary: result.summary,
+    series: job.withSeries
+      ? { time: series.time, connected: series.connected, carrierAttemptsPerSec: series.carrierAttemptsPerSec }
+      : null,
+  };
+}
+
+export function toJobError(error: unknown): JobError {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: 'Error', message: String(error) };
+}
+
+function injectTestFault(seed: number): void {
+  const spec = process.env[TEST_FAULT_ENV];
+  if (!spec) return;
+  for (const entry of spec.split(',')) {
+    const [action, target] = entry.split('@');
+    if (Number(target) !== seed) continue;
+    if (action === 'throw') throw new Error(`test fault: job with seed ${seed} throws on purpose (${TEST_FAULT_ENV})`);
+    if (action === 'exit') process.exit(7);
+  }
+}
+
+if (parentPort && workerData === WORKER_MARK) {
+  const port = parentPort;
+  const send = (message: FromWorker) => port.postMessage(message);
+  port.on('message', (message: ToWorker) => {
+    const { job } = message;
+    try {
+      const result = runJob(job, (simTime) => send({ type: 'progress', jobId: job.id, simTime }));
+      send({ type: 'done', jobId: job.id, result });
+    } catch (error) {
+      send({ type: 'failed', jobId: job.id, error: toJobError(error) });
+    }
+  });
+}

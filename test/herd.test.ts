@@ -1,0 +1,40 @@
+// The herd effect of MODEL.md §4 (scenarios/restart-herd.yaml): a server that
+// comes back empty under weighted least connection on stale counts takes
+// every new session, is overrun and crashes again; two random choices or a
+// slow-start ramp do not overrun it.
+import { describe, expect, it } from 'vitest';
+import { loadScenarioFile } from '../sim/scenario/load.ts';
+import { runScenario } from '../sim/simulation.ts';
+
+function afterRestart(algorithm: string) {
+  const { scenario } = loadScenarioFile('scenarios/restart-herd.yaml', [`lookup.algorithm=${algorithm}`]);
+  const result = runScenario(scenario);
+  const back = 120; // crash at 60 s, restart after 30 s, 30 s to start up
+  const attempts = result.series.connectAttemptsPerSec['common-3'].slice(back);
+  return {
+    crashes: result.summary.server.crashes,
+    peakAttempts: Math.max(...attempts),
+    overload: scenario.sessionServer.overloadAcceptsPerSec,
+    limit: scenario.sessionServer.maxAcceptsPerSec,
+  };
+}
+
+describe('restart herd', () => {
+  it('weighted least connection on 10 s-old counts overruns the restarted server', () => {
+    const r = afterRestart('weighted-least-connection');
+    expect(r.peakAttempts).toBeGreaterThan(2 * r.overload);
+    expect(r.crashes).toBeGreaterThanOrEqual(2); // the fault itself, then the overload crash
+  });
+
+  it('power of two choices sends it about its fair share', () => {
+    const r = afterRestart('power-of-d');
+    expect(r.crashes).toBe(1);
+    expect(r.peakAttempts).toBeLessThan(r.limit);
+  });
+
+  it('least connection with slow start ramps it up without overload', () => {
+    const r = afterRestart('least-connection-slow-start');
+    expect(r.crashes).toBe(1);
+    expect(r.peakAttempts).toBeLessThan(r.overload);
+  });
+});
