@@ -45,6 +45,32 @@ export interface Series {
   acceptsPerSec: Record<string, number[]>;
 }
 
+/** A control-plane event: suspensions, resumes, failovers, fallbacks, deploy steps, alerts. */
+export interface ControlEvent {
+  time: number;
+  kind: string;
+  /** The server, manager, lookup instance or region concerned. */
+  subject: string;
+  detail: string;
+}
+
+export interface GrayFailureReport {
+  server: string;
+  /** When the heap-trend rule (old generation after full GC) alerted. */
+  alertAt: number | null;
+  /** When the L7 health checks first got the server suspended. */
+  firstSuspendedAt: number | null;
+  suspensions: number;
+  /** Times it was resumed after a suspension (flapping). */
+  resumes: number;
+  /** When the process died out of memory. */
+  diedAt: number | null;
+  /** First failed L4 (TCP) check; null if it never failed during the run. */
+  l4FirstFailureAt: number | null;
+  /** True when the L4 check noticed nothing before the process died. */
+  l4BlindUntilDeath: boolean;
+}
+
 export interface Summary {
   clients: number;
   events: number;
@@ -98,6 +124,15 @@ export interface Summary {
   peakCarrierAttemptsPerSec: number;
   /** Carrier attempts per second at peak over the pre-fault mean (the "100×" of MODEL.md §7.5). */
   carrierAmplification: number | null;
+  controlPlane: {
+    suspensions: number;
+    resumes: number;
+    /** Master failovers: when the master died and when a slave took over. */
+    failovers: { masterDiedAt: number; newMasterAt: number | null; newMaster: number | null }[];
+    /** Total instance-seconds lookups spent on round robin because no manager answered. */
+    fallbackSeconds: number;
+  };
+  grayFailures: GrayFailureReport[];
 }
 
 export interface RunResult {
@@ -107,4 +142,6 @@ export interface RunResult {
   scenario: Record<string, unknown>;
   summary: Summary;
   series: Series;
+  /** Control-plane events in time order (capped; see summary.controlPlane for totals). */
+  events: ControlEvent[];
 }

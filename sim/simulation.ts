@@ -9,6 +9,8 @@ import { ClientPopulation } from './model/client.ts';
 import { Faults } from './model/faults.ts';
 import { LookupInstances, type ServerInfoSource } from './model/lookup.ts';
 import { Metrics } from './model/metrics.ts';
+import { Managers } from './model/manager.ts';
+import { GrayFailureWatch } from './model/gray-failure.ts';
 import { ServerState, SessionServers } from './model/session-server.ts';
 import { Algorithm, algorithmCode, choose } from './model/balancer.ts';
 import { canonicalScenario } from './scenario/load.ts';
@@ -19,7 +21,7 @@ export interface RunOptions {
   onProgress?: (simTime: number, events: number) => void;
 }
 
-/** Until the managers exist, lookups read the fleet directly at each refresh. */
+/** With `managers: off`, lookups read the fleet directly at each refresh: an idealized oracle. */
 class DirectServerInfo implements ServerInfoSource {
   constructor(private readonly servers: SessionServers) {}
 
@@ -41,14 +43,18 @@ export class Simulation {
   readonly lookups: LookupInstances;
   readonly metrics: Metrics;
   readonly clients: ClientPopulation;
+  readonly managers: Managers | null;
   readonly faults: Faults;
+  readonly grayFailure: GrayFailureWatch;
   private readonly info: ServerInfoSource;
+  /** When each lookup instance fell back to round robin (NaN while on live counts). */
+  private readonly fallbackSince: Float64Array;
   events = 0;
 
   constructor(readonly scenario: Scenario) {
     const stream = (name: string) => createStream(scenario.seed, name);
     this.queue = new EventQueue(scenario.population.clients + 1024);
-    this.servers = new SessionServers(scenario);
+    this.servers = new SessionServers(scenario, stream('server.gc'));
     this.lookups = new LookupInstances(scenario, this.servers);
     const regionNames = scenario.regions.map((r) => r.name);
     const regionIndex = new Map(regionNames.map((name, i) => [name, i]));
@@ -60,16 +66,23 @@ export class Simulation {
       balancer: stream('lookup.balancer'),
       throttle: stream('client.throttle'),
     });
-    this.faults = new Faults(
-      scenario.faults, this.queue, this.clients, this.servers, this.lookups, this.metrics, stream('faults'),
-      regionIndex, scenario.sessionServer.startupTime,
-    );
-    const restartAfterCrash = scenario.sessionServer.restartAfterCrash;
-    this.clients.onServerOverload = (server, now) => this.faults.crashServer(server, false, now, restartAfterCrash);
-    this.info = new DirectServerInfo(this.servers);
-
     assignRegions(scenario, this.clients, regionIndex);
     placeInitialClients(scenario, this.clients, this.servers, stream('init'));
+
+    this.managers =
+      scenario.managers === null
+        ? null
+        : new Managers(scenario.managers, this.servers, this.lookups, this.queue, this.metrics, scenario.rtt, stream('managers'));
+    this.info = this.managers ?? new DirectServerInfo(this.servers);
+    this.faults = new Faults(
+      scenario, this.queue, this.clients, this.servers, this.lookups, this.managers, this.metrics, stream('faults'),
+    );
+    const restartAfterCrash = scenario.sessionServer.restartAfterCrash;
+    this.clients.onServerOverload = (server, now) =>
+      this.faults.crashServer(server, false, now, restartAfterCrash, 'overload: too many connection attempts');
+    this.grayFailure = new GrayFailureWatch(scenario, this.servers, this.metrics, this.queue);
+
+    this.fallbackSince = new Float64Array(this.lookups.count).fill(Number.NaN);
     for (let i = 0; i < this.lookups.count; i++) {
       this.lookups.refresh(i, 0, this.info);
       // Instances refresh on their own clocks, not in lockstep.
@@ -82,49 +95,76 @@ export class Simulation {
 
   /** Processes every event up to and including time `until`. */
   runUntil(until: number, onProgress?: RunOptions['onProgress']): void {
-    const { queue, clients, metrics, lookups, faults, servers } = this;
-    const infoRefresh = this.scenario.lookup.infoRefresh;
+    const { queue, clients, metrics } = this;
     let events = this.events;
     while (queue.pop(until)) {
       events++;
       const now = queue.time;
       const target = queue.target;
-      switch (queue.kind) {
-        case EventKind.client:
-          clients.fire(target, queue.node, now);
-          break;
-        case EventKind.sample:
-          metrics.sample(now);
-          break;
-        case EventKind.lookupRefresh:
-          lookups.refresh(target, now, this.info);
-          queue.schedule(now + infoRefresh, EventKind.lookupRefresh, target);
-          break;
-        case EventKind.faultStart:
-          faults.start(target, now);
-          break;
-        case EventKind.faultEnd:
-          faults.end(target, now);
-          break;
-        case EventKind.serverRestart:
-          faults.restart(target, now);
-          break;
-        case EventKind.serverRunning:
-          if (servers.state[target] === ServerState.starting) servers.markRunning(target);
-          break;
-      }
+      const kind = queue.kind;
+      if (kind === EventKind.client) clients.fire(target, queue.node, now);
+      else if (kind === EventKind.sample) metrics.sample(now);
+      else this.control(kind, target, now);
       if ((events & (PROGRESS_EVERY - 1)) === 0) onProgress?.(now, events);
     }
     this.events = events;
   }
 
+  /** Everything that is not a client timer or a sample: rare, so clarity over speed. */
+  private control(kind: number, target: number, now: number): void {
+    const { queue, lookups, faults, managers } = this;
+    switch (kind) {
+      case EventKind.lookupRefresh:
+        if (lookups.refresh(target, now, this.info)) this.fallbackChanged(target, now);
+        queue.schedule(now + this.scenario.lookup.infoRefresh, EventKind.lookupRefresh, target);
+        break;
+      case EventKind.faultStart: faults.start(target, now); break;
+      case EventKind.faultEnd: faults.end(target, now); break;
+      case EventKind.serverRestart: faults.restart(target, now); break;
+      case EventKind.serverStarted: faults.started(target, now); break;
+      case EventKind.deployDrain: faults.drain(target, now); break;
+      case EventKind.deployStop: faults.stop(target, now); break;
+      case EventKind.outOfMemory: faults.outOfMemory(target, now, this.scenario.sessionServer.restartAfterCrash); break;
+      case EventKind.heapTrendCheck: this.grayFailure.check(now); break;
+      case EventKind.healthCheck: managers?.startRound(target, now); break;
+      case EventKind.healthReplies: managers?.applyReplies(target, now); break;
+      case EventKind.healthTimeouts: managers?.applyTimeouts(target, now); break;
+      case EventKind.managerSync: managers?.sync(target, now); break;
+      case EventKind.election: managers?.elect(now); break;
+      case EventKind.zkCommit: managers?.commit(target, now); break;
+      case EventKind.managerRestart: managers?.restart(target, now); break;
+    }
+  }
+
+  private fallbackChanged(instance: number, now: number): void {
+    const name = `lookup-${instance}`;
+    if (this.lookups.fallback[instance] === 1) {
+      this.fallbackSince[instance] = now;
+      this.metrics.logEvent(now, 'fallback-round-robin', name, 'no manager answers: last list, round robin');
+    } else {
+      this.metrics.fallbackSeconds += now - this.fallbackSince[instance];
+      this.fallbackSince[instance] = Number.NaN;
+      this.metrics.logEvent(now, 'live-counts', name, `back to ${this.scenario.lookup.algorithm}`);
+    }
+  }
+
   result(): RunResult {
+    const end = this.scenario.duration;
+    let fallbackSeconds = this.metrics.fallbackSeconds;
+    for (const since of this.fallbackSince) if (!Number.isNaN(since)) fallbackSeconds += end - since;
     const { summary, series } = this.metrics.result({
       clients: this.clients.count,
       events: this.events,
       disconnectedNow: this.clients.countStillDisconnected(),
       attemptsPerClient: this.clients.attemptsTotal,
       maxAcceptsPerSec: this.scenario.sessionServer.maxAcceptsPerSec,
+      controlPlane: {
+        suspensions: this.managers?.suspensions ?? 0,
+        resumes: this.managers?.resumes ?? 0,
+        failovers: this.managers?.failovers ?? [],
+        fallbackSeconds,
+      },
+      grayFailures: this.grayFailure.report(end),
     });
     return {
       stampede: { version: VERSION, format: 1 },
@@ -132,6 +172,7 @@ export class Simulation {
       scenario: canonicalScenario(this.scenario),
       summary,
       series,
+      events: this.metrics.events,
     };
   }
 }
@@ -150,13 +191,14 @@ function assignRegions(scenario: Scenario, clients: ClientPopulation, regionInde
   const n = clients.count;
   let start = 0;
   let cumulative = 0;
-  for (const { mcc, share } of scenario.population.mcc) {
+  const shares = scenario.population.mcc;
+  shares.forEach(({ mcc, share }, k) => {
     cumulative += share;
-    const stop = Math.min(n, Math.round(cumulative * n));
+    const stop = k === shares.length - 1 ? n : Math.min(n, Math.round(cumulative * n));
     clients.region.fill(regionOfMcc.get(mcc) ?? common, start, stop);
+    clients.mccIndex.fill(k, start, stop);
     start = stop;
-  }
-  if (start < n) clients.region.fill(regionOfMcc.get(scenario.population.mcc.at(-1)!.mcc) ?? common, start, n);
+  });
 }
 
 /**
@@ -179,7 +221,7 @@ function placeInitialClients(
   const algorithm = algorithmCode(scenario.lookup.algorithm);
   const maxSessions = scenario.sessionServer.maxSessions;
   const pair = new Int32Array(2);
-  const running = new Uint8Array(servers.count).fill(1);
+  const running = Uint8Array.from(servers.state, (state) => (state === ServerState.running ? 1 : 0));
   const counts = new Float64Array(servers.count);
   for (let r = 0; r < scenario.regions.length; r++) {
     const members: number[] = [];
@@ -194,19 +236,26 @@ function placeInitialClients(
       scratch: new Int32Array(scenario.lookup.choices),
     };
     const even = algorithm !== Algorithm.random && algorithm !== Algorithm.powerOfD;
-    const quota = even ? evenQuota(members.length, regionServers, servers.weight) : null;
+    const quota = even ? evenQuota(members.length, regionServers, servers.weight, running) : null;
     let position = 0;
     for (const c of members) {
       let primary: number;
       let alternative: number;
       if (quota) {
-        while (position < regionServers.length && counts[regionServers[position]] >= quota[position]) position++;
+        while (position < regionServers.length && (running[regionServers[position]] === 0 || counts[regionServers[position]] >= quota[position])) position++;
         if (position === regionServers.length) {
           clients.placeDisconnected(c, 0);
           continue;
         }
         primary = regionServers[position];
-        alternative = regionServers[(position + 1) % regionServers.length];
+        alternative = primary;
+        for (let k = 1; k < regionServers.length; k++) {
+          const candidate = regionServers[(position + k) % regionServers.length];
+          if (running[candidate] === 1) {
+            alternative = candidate;
+            break;
+          }
+        }
       } else {
         choose(algorithm, view, 0, init, pair);
         primary = pair[0];
@@ -223,19 +272,21 @@ function placeInitialClients(
 }
 
 /** Sessions per server proportional to weight, capped at maxSessions, by largest remainder. */
-function evenQuota(clients: number, regionServers: Int32Array, weights: Float64Array): Float64Array {
+function evenQuota(clients: number, regionServers: Int32Array, weights: Float64Array, running: Uint8Array): Float64Array {
   const quota = new Float64Array(regionServers.length);
+  const weightOf = (i: number) => (running[regionServers[i]] === 1 ? weights[regionServers[i]] : 0);
   let total = 0;
-  for (let i = 0; i < regionServers.length; i++) total += weights[regionServers[i]];
+  for (let i = 0; i < regionServers.length; i++) total += weightOf(i);
+  if (total === 0) return quota;
   let assigned = 0;
   const remainders: { i: number; r: number }[] = [];
   for (let i = 0; i < regionServers.length; i++) {
-    const exact = (clients * weights[regionServers[i]]) / total;
+    const exact = (clients * weightOf(i)) / total;
     quota[i] = Math.floor(exact);
     assigned += quota[i];
     remainders.push({ i, r: exact - quota[i] });
   }
   remainders.sort((a, b) => b.r - a.r || a.i - b.i);
-  for (let k = 0; k < clients - assigned; k++) quota[remainders[k].i]++;
+  for (let k = 0; k < clients - assigned; k++) quota[remainders[k % remainders.length].i]++;
   return quota;
 }

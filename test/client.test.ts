@@ -4,7 +4,7 @@ import { parseScenarioText } from '../sim/scenario/load.ts';
 import { Simulation } from '../sim/simulation.ts';
 import { ClientState } from '../sim/model/metrics.ts';
 
-/** A small world: 3 servers, one lookup that sees the fleet every millisecond, 50 ms RTT, no churn. */
+/** A small world: 3 servers, one lookup that sees the fleet directly every millisecond (no managers), 50 ms RTT, no churn. */
 function world(extra: string, overrides: string[] = []): Simulation {
   const yaml = `
 name: client-test
@@ -15,6 +15,7 @@ population: { clients: 1 }
 client:
   churn: off
 lookup: { instances: 1, infoRefresh: 1ms, algorithm: round-robin }
+managers: off
 regions:
   - { name: common, servers: 3 }
 ${extra}`;
@@ -150,8 +151,8 @@ describe('client transitions', () => {
     const refuse = world('faults: [{ kind: lookup-outage, at: 0s, duration: 100s, mode: refuse }]', ['client.churn.sessionLifetimeMean=1000000s']);
     for (const sim of [blackhole, refuse]) {
       // Force a lookup: the client's session ends by a crash of both held servers.
-      sim.faults.crashServer(0, false, 0, null);
-      sim.faults.crashServer(1, false, 0, null);
+      sim.faults.crashServer(0, false, 0, null, 'test');
+      sim.faults.crashServer(1, false, 0, null, 'test');
     }
     blackhole.runUntil(0.15 + 4.99);
     refuse.runUntil(0.15 + 0.05);

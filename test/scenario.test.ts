@@ -77,6 +77,7 @@ describe('defaults', () => {
       keepalive: 30,
       backoff: { policy: 'gcm', initial: 3, max: 300 },
       sessionLifetimeMean: 3600,
+      throttle: null,
     });
   });
 
@@ -88,6 +89,21 @@ describe('defaults', () => {
       localCounting: true,
       retryAfter: 60,
       algorithm: 'weighted-least-connection',
+      choices: 2,
+      slowStart: { window: 60, aggression: 1, minWeightPercent: 10 },
+      admission: null,
+    });
+  });
+
+  it('match MODEL.md §5 for managers', () => {
+    expect(scenario.managers).toEqual({
+      count: 2,
+      healthInterval: 5,
+      healthTimeout: 2,
+      failThreshold: 3,
+      recoverThreshold: 3,
+      syncInterval: 5,
+      zkSessionTimeout: 10,
     });
   });
 
@@ -104,7 +120,7 @@ describe('defaults', () => {
   });
 
   it('give one common region of 10 servers and no faults', () => {
-    expect(scenario.regions).toEqual([{ name: 'common', mcc: [], servers: 10, failover: null }]);
+    expect(scenario.regions).toEqual([{ name: 'common', mcc: [], servers: 10, spare: 0, failover: null }]);
     expect(scenario.faults).toEqual([]);
   });
 
@@ -138,7 +154,7 @@ faults:
 `);
     expect(scenario.rtt).toBe(0);
     expect(scenario.client.sessionLifetimeMean).toBeNull();
-    expect(scenario.lookup.algorithm).toBe('power-of-two');
+    expect(scenario.lookup.algorithm).toBe('power-of-d');
     expect(scenario.lookup.capacity).toBe(Infinity);
     expect(scenario.sessionServer.maxSessions).toBe(Infinity);
     expect(scenario.sessionServer.restartAfterCrash).toBeNull();
@@ -296,7 +312,7 @@ describe('schema errors', () => {
     it('requires kind, at the item', () => {
       const text = `${MINIMAL}faults:\n  - at: 1m\n`;
       const issue = issueAt(text, 'faults[0].kind');
-      expect(issue.message).toMatch(/^missing required field "kind" \(one of "lookup-outage", "carrier-outage", "server-crash"\)/);
+      expect(issue.message).toMatch(/^missing required field "kind" \(one of "lookup-outage", "carrier-outage", "manager-crash", "deploy", "server-start", "algorithm-change", "mcc-remap", "server-crash"\)/);
       expectAt(issue, text, 'at: 1m');
     });
 

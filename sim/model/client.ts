@@ -60,6 +60,8 @@ export class ClientPopulation {
   private readonly attempt: Uint8Array;
   private readonly step: Uint8Array;
   readonly region: Uint16Array;
+  /** Index into the scenario's MCC list; the region follows the (changeable) MCC table. */
+  readonly mccIndex: Uint16Array;
   readonly primary: Int32Array;
   readonly alternative: Int32Array;
   /** Session server while connected; target of the attempt while connecting. */
@@ -107,6 +109,7 @@ export class ClientPopulation {
     this.attempt = new Uint8Array(n);
     this.step = new Uint8Array(n);
     this.region = new Uint16Array(n);
+    this.mccIndex = new Uint16Array(n);
     this.primary = new Int32Array(n).fill(NONE);
     this.alternative = new Int32Array(n).fill(NONE);
     this.server = new Int32Array(n).fill(NONE);
@@ -400,6 +403,18 @@ export class ClientPopulation {
 
   networkUp(c: number): void {
     this.netDown[c]--;
+  }
+
+  /** The lookup's MCC table now maps MCC `mccIndex` to `region` (MODEL.md §2: changeable at run time). */
+  remapMcc(mccIndex: number, region: number): void {
+    for (let c = 0; c < this.count; c++) {
+      if (this.mccIndex[c] !== mccIndex || this.region[c] === region) continue;
+      if (this.state[c] === ClientState.connected && this.pending[c] !== Pending.hostLost) {
+        this.metrics.connectedByRegion[this.region[c]]--;
+        this.metrics.connectedByRegion[region]++;
+      }
+      this.region[c] = region;
+    }
   }
 
   /** Clients the incident disconnected that have no session at the end. */

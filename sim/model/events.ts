@@ -1,5 +1,5 @@
 // Event kinds of the model. An event carries its kind and one integer target
-// (a client, instance, server or fault index), nothing else.
+// (a client, instance, server, manager or fault index), nothing else.
 export const EventKind = {
   /** The single pending timer of a client; what it means depends on the client's state. */
   client: 0,
@@ -8,5 +8,19 @@ export const EventKind = {
   faultStart: 3,
   faultEnd: 4,
   serverRestart: 5,
-  serverRunning: 6,
+  /** A starting server finished starting (→ standby with managers, → running without). */
+  serverStarted: 6,
+  /** Target: term · 64 + manager. */
+  healthCheck: 7,
+  healthReplies: 8,
+  healthTimeouts: 9,
+  managerSync: 10,
+  election: 11,
+  /** A transitional ZooKeeper state is written (suspending → suspended, resuming → running). */
+  zkCommit: 12,
+  deployDrain: 13,
+  deployStop: 14,
+  outOfMemory: 15,
+  heapTrendCheck: 16,
+  managerRestart: 17,
 } as const;

@@ -1,44 +1,60 @@
-// The fault timeline of a scenario (MODEL.md §7): each fault starts and ends
-// as an event, and crashes are shared with the overload path.
-import type { FaultConfig } from '../scenario/types.ts';
+// The fault timeline of a scenario (MODEL.md §7) and the server lifecycle
+// operations faults share with the model (crash, restart, deploy steps):
+// each fault starts, and for outages ends, as an event.
+import type { FaultConfig, Scenario } from '../scenario/types.ts';
 import type { EventQueue } from '../engine/event-queue.ts';
 import type { Stream } from '../engine/random.ts';
+import { algorithmCode } from './balancer.ts';
 import { EventKind } from './events.ts';
 import type { ClientPopulation } from './client.ts';
 import type { LookupInstances } from './lookup.ts';
+import type { Managers } from './manager.ts';
 import type { Metrics } from './metrics.ts';
-import type { SessionServers } from './session-server.ts';
+import { ServerState, type SessionServers } from './session-server.ts';
 
 export class Faults {
+  private readonly faults: FaultConfig[];
   /** Clients each carrier outage took down, kept to bring the same ones back. */
   private readonly carrierVictims: (Int32Array | null)[];
   private readonly startupTime: number;
+  /** Per server, the deploy it is going through (drain and restart delays). */
+  private readonly deployOf: Int32Array;
+  private readonly regionIndex: Map<string, number>;
+  private readonly mccIndex: Map<number, number>;
 
   constructor(
-    private readonly faults: FaultConfig[],
+    scenario: Scenario,
     private readonly queue: EventQueue,
     private readonly clients: ClientPopulation,
     private readonly servers: SessionServers,
     private readonly lookups: LookupInstances,
+    private readonly managers: Managers | null,
     private readonly metrics: Metrics,
     private readonly stream: Stream,
-    private readonly regionIndex: Map<string, number>,
-    startupTime: number,
   ) {
-    this.carrierVictims = faults.map(() => null);
-    this.startupTime = startupTime;
+    this.faults = scenario.faults;
+    this.carrierVictims = this.faults.map(() => null);
+    this.startupTime = scenario.sessionServer.startupTime;
+    this.deployOf = new Int32Array(servers.count).fill(-1);
+    this.regionIndex = new Map(scenario.regions.map((r, i) => [r.name, i]));
+    this.mccIndex = new Map(scenario.population.mcc.map((m, i) => [m.mcc, i]));
   }
 
   scheduleAll(): void {
     this.faults.forEach((fault, i) => {
       this.queue.schedule(fault.at, EventKind.faultStart, i);
-      if (fault.kind !== 'server-crash') this.queue.schedule(fault.at + fault.duration, EventKind.faultEnd, i);
+      if (fault.kind === 'carrier-outage' || fault.kind === 'lookup-outage') {
+        this.queue.schedule(fault.at + fault.duration, EventKind.faultEnd, i);
+      }
     });
   }
 
   start(index: number, now: number): void {
-    this.metrics.startIncident(now);
     const fault = this.faults[index];
+    // Operations that are not failures (a planned deploy still counts: it is what we measure).
+    if (fault.kind !== 'algorithm-change' && fault.kind !== 'mcc-remap' && fault.kind !== 'server-start') {
+      this.metrics.startIncident(now);
+    }
     switch (fault.kind) {
       case 'carrier-outage': {
         const region = fault.region === null ? -1 : (this.regionIndex.get(fault.region) ?? -1);
@@ -51,51 +67,128 @@ export class Faults {
         const ids = Int32Array.from(victims);
         this.carrierVictims[index] = ids;
         for (let k = 0; k < ids.length; k++) this.clients.networkDown(ids[k], now);
+        this.metrics.logEvent(now, 'carrier-down', fault.region ?? 'all regions', `${ids.length} clients`);
         break;
       }
       case 'lookup-outage':
         for (const i of fault.instances) this.lookups.goDown(i, fault.mode === 'refuse');
+        this.metrics.logEvent(now, 'lookup-down', fault.instances.map((i) => `lookup-${i}`).join(','), fault.mode);
         break;
       case 'server-crash':
-        for (const s of fault.servers) this.crashServer(s, fault.mode === 'blackhole', now, fault.restartAfter);
+        for (const s of fault.servers) this.crashServer(s, fault.mode === 'blackhole', now, fault.restartAfter, 'crash');
         break;
+      case 'manager-crash':
+        for (const m of fault.managers) this.managers?.crash(m, now);
+        if (fault.restartAfter !== null) {
+          for (const m of fault.managers) this.queue.schedule(now + fault.restartAfter, EventKind.managerRestart, m);
+        }
+        break;
+      case 'deploy':
+        fault.servers.forEach((s, k) => {
+          this.deployOf[s] = index;
+          this.queue.schedule(now + k * fault.stagger, EventKind.deployDrain, s);
+        });
+        break;
+      case 'server-start':
+        for (const s of fault.servers) this.restart(s, now);
+        break;
+      case 'algorithm-change':
+        if (this.managers !== null && this.managers.master === -1 && !this.anyManagerUp()) {
+          this.metrics.logEvent(now, 'algorithm-change-failed', 'managers', 'no manager is up to write it');
+        } else {
+          this.lookups.algorithm = algorithmCode(fault.algorithm);
+          this.metrics.logEvent(now, 'algorithm-change', 'lookups', fault.algorithm);
+        }
+        break;
+      case 'mcc-remap': {
+        const mcc = this.mccIndex.get(fault.mcc);
+        const region = this.regionIndex.get(fault.region) ?? 0;
+        if (mcc !== undefined) this.clients.remapMcc(mcc, region);
+        this.metrics.logEvent(now, 'mcc-remap', `mcc ${fault.mcc}`, `now region ${fault.region}`);
+        break;
+      }
     }
   }
 
   end(index: number, now: number): void {
     const fault = this.faults[index];
-    switch (fault.kind) {
-      case 'carrier-outage': {
-        const ids = this.carrierVictims[index];
-        if (ids) for (let k = 0; k < ids.length; k++) this.clients.networkUp(ids[k]);
-        this.carrierVictims[index] = null;
-        break;
-      }
-      case 'lookup-outage':
-        for (const i of fault.instances) this.lookups.comeBack(i, now);
-        break;
-      case 'server-crash':
-        break;
+    if (fault.kind === 'carrier-outage') {
+      const ids = this.carrierVictims[index];
+      if (ids) for (let k = 0; k < ids.length; k++) this.clients.networkUp(ids[k]);
+      this.carrierVictims[index] = null;
+      this.metrics.logEvent(now, 'carrier-up', fault.region ?? 'all regions', '');
+    } else if (fault.kind === 'lookup-outage') {
+      for (const i of fault.instances) this.lookups.comeBack(i, now);
+      this.metrics.logEvent(now, 'lookup-up', fault.instances.map((i) => `lookup-${i}`).join(','), '');
     }
   }
 
   /** Kills `server` (process, or whole host) and schedules its restart. */
-  crashServer(server: number, hostGone: boolean, now: number, restartAfter: number | null): void {
-    if (this.servers.state[server] === 0 && this.servers.hostUp[server] === (hostGone ? 0 : 1)) return;
+  crashServer(server: number, hostGone: boolean, now: number, restartAfter: number | null, why: string): void {
+    const servers = this.servers;
+    if (servers.alive[server] === 0 && servers.hostUp[server] === (hostGone ? 0 : 1)) return;
     this.metrics.crashes++;
+    this.metrics.logEvent(now, hostGone ? 'host-lost' : 'process-died', servers.names[server], why);
+    this.dropSessions(server, hostGone, now);
+    if (restartAfter !== null) this.queue.schedule(now + restartAfter, EventKind.serverRestart, server);
+  }
+
+  /** Event `serverRestart` / `server-start`: a new process starts and registers as `starting`. */
+  restart(server: number, now: number): void {
+    this.servers.startUp(server, now);
+    this.metrics.logEvent(now, 'starting', this.servers.names[server], '');
+    this.queue.schedule(now + this.startupTime, EventKind.serverStarted, server);
+    const oom = this.servers.outOfMemoryAt(server);
+    if (oom !== Infinity) this.queue.schedule(oom, EventKind.outOfMemory, server);
+  }
+
+  /** Event `serverStarted`: with managers the server waits in standby for health checks to promote it. */
+  started(server: number, now: number): void {
+    if (this.servers.state[server] !== ServerState.starting) return;
+    const next = this.managers === null ? ServerState.running : ServerState.standby;
+    this.servers.setState(server, next);
+    this.metrics.logEvent(now, next === ServerState.running ? 'running' : 'standby', this.servers.names[server], 'started');
+  }
+
+  /** Event `deployDrain`: no new sessions (lookups are told), existing ones stay for `drain`. */
+  drain(server: number, now: number): void {
+    const fault = this.faults[this.deployOf[server]];
+    if (fault.kind !== 'deploy') return;
+    this.metrics.startIncident(now);
+    this.servers.setState(server, ServerState.shuttingdown);
+    this.managers?.announce(server, now);
+    this.metrics.logEvent(now, 'shuttingdown', this.servers.names[server], `draining for ${fault.drain} s`);
+    this.queue.schedule(now + fault.drain, EventKind.deployStop, server);
+  }
+
+  /** Event `deployStop`: the old version stops, closing what is left; the new one starts later. */
+  stop(server: number, now: number): void {
+    const fault = this.faults[this.deployOf[server]];
+    if (fault.kind !== 'deploy' || this.servers.state[server] !== ServerState.shuttingdown) return;
+    this.metrics.logEvent(now, 'shutdown', this.servers.names[server], `${this.servers.sessions[server]} sessions closed`);
+    this.dropSessions(server, false, now);
+    this.servers.setState(server, ServerState.shutdown);
+    this.queue.schedule(now + fault.restartAfter, EventKind.serverRestart, server);
+  }
+
+  /** Event `outOfMemory`: a leaking process dies when its live heap reaches the maximum. */
+  outOfMemory(server: number, now: number, restartAfterCrash: number | null): void {
+    if (this.servers.alive[server] === 0 || Math.abs(this.servers.outOfMemoryAt(server) - now) > 1e-6) return;
+    this.crashServer(server, false, now, restartAfterCrash, 'out of memory');
+  }
+
+  private dropSessions(server: number, hostGone: boolean, now: number): void {
     const clients = this.clients;
     const stranded: number[] = [];
     for (let c = 0; c < clients.count; c++) if (clients.isConnectedTo(c, server)) stranded.push(c);
-    this.servers.crash(server, hostGone);
+    this.servers.crash(server, hostGone, this.managers === null);
     for (const c of stranded) {
       if (hostGone) clients.strandOnVanishedHost(c, now);
       else clients.resetByServer(c, now);
     }
-    if (restartAfter !== null) this.queue.schedule(now + restartAfter, EventKind.serverRestart, server);
   }
 
-  restart(server: number, now: number): void {
-    this.servers.startUp(server);
-    this.queue.schedule(now + this.startupTime, EventKind.serverRunning, server);
+  private anyManagerUp(): boolean {
+    return this.managers !== null && this.managers.up.some((u) => u === 1);
   }
 }

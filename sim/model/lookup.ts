@@ -25,7 +25,7 @@ export class LookupInstances {
   readonly capacity: number;
   private readonly serviceTime: number;
   private readonly localCounting: boolean;
-  readonly algorithm: AlgorithmCode;
+  algorithm: AlgorithmCode;
 
   /** Outages currently covering each instance (0 = up). */
   private readonly outages: Int32Array;
@@ -179,17 +179,36 @@ export class LookupInstances {
     return false;
   }
 
-  /** Pulls a fresh view from `source` (MODEL.md §4: every `infoRefresh`). */
-  refresh(instance: number, now: number, source: ServerInfoSource): void {
+  /**
+   * Pulls a fresh view from `source` (MODEL.md §4: every `infoRefresh`).
+   * Returns whether the instance switched between live counts and its
+   * round-robin fallback (MODEL.md §4: all managers unreachable).
+   */
+  refresh(instance: number, now: number, source: ServerInfoSource): boolean {
+    if (this.outages[instance] > 0) return false; // a down instance asks nobody
     const view = this.views[instance][0];
-    const since = this.runningSince[instance];
     const wasRunning = this.scratchRunning;
     wasRunning.set(view.running);
     const live = source.read(now, view.running, view.counts);
+    if (!live) view.running.set(wasRunning); // keep the last list
+    const since = this.runningSince[instance];
     for (let s = 0; s < since.length; s++) {
       if (view.running[s] === 1 && wasRunning[s] === 0 && now > 0) since[s] = now;
     }
-    this.fallback[instance] = live ? 0 : 1;
+    const fallback = live ? 0 : 1;
+    const changed = this.fallback[instance] !== fallback;
+    this.fallback[instance] = fallback;
+    return changed;
+  }
+
+  /** A manager pushes a list change: `server` is handed out (running) or not, on every up instance. */
+  push(server: number, running: boolean, now: number): void {
+    for (let i = 0; i < this.count; i++) {
+      if (this.outages[i] > 0) continue;
+      const view = this.views[i][0];
+      if (running && view.running[server] === 0) this.runningSince[i][server] = now;
+      view.running[server] = running ? 1 : 0;
+    }
   }
 
   /** Slow-start weight factor of each server as this instance sees it (Envoy's formula). */

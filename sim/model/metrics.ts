@@ -1,11 +1,13 @@
 // What a run measures (MODEL.md §8): counters bumped on the hot path,
 // sampled into per-interval series, and the per-run summary.
-import type { Distribution, Series, Summary } from '../result.ts';
+import type { ControlEvent, Distribution, Series, Summary } from '../result.ts';
 import type { LookupInstances } from './lookup.ts';
 import type { SessionServers } from './session-server.ts';
 
 export const ClientState = { idleBackoff: 0, lookingUp: 1, connecting: 2, connected: 3 } as const;
 export type ClientStateCode = (typeof ClientState)[keyof typeof ClientState];
+
+const MAX_EVENTS = 10_000;
 
 export class Metrics {
   // Interval counters, reset at each sample.
@@ -37,8 +39,8 @@ export class Metrics {
   // Recovery tracking: thresholds are fixed when the first fault starts.
   incidentStart = -1;
   preFault = 0;
-  private threshold99 = Infinity;
-  private threshold999 = Infinity;
+  private threshold99 = -Infinity;
+  private threshold999 = -Infinity;
   private below99 = false;
   private below999 = false;
   private lastUp99 = 0;
@@ -51,6 +53,10 @@ export class Metrics {
   private episodes = 0;
 
   private readonly series: Series;
+  /** Control-plane events, capped so a flapping server cannot blow up the result. */
+  readonly events: ControlEvent[] = [];
+  eventsDropped = 0;
+  fallbackSeconds = 0;
   private readonly serverNames: string[];
   private readonly regionNames: string[];
   private lastSampleTime = 0;
@@ -94,6 +100,11 @@ export class Metrics {
       connectAttemptsPerSec: perServer(),
       acceptsPerSec: perServer(),
     };
+  }
+
+  logEvent(time: number, kind: string, subject: string, detail: string): void {
+    if (this.events.length < MAX_EVENTS) this.events.push({ time, kind, subject, detail });
+    else this.eventsDropped++;
   }
 
   sessionUp(region: number, now: number): void {
@@ -192,6 +203,8 @@ export class Metrics {
     disconnectedNow: number;
     attemptsPerClient: Uint32Array;
     maxAcceptsPerSec: number;
+    controlPlane: Summary['controlPlane'];
+    grayFailures: Summary['grayFailures'];
   }): { summary: Summary; series: Series } {
     const s = this.series;
     const hadIncident = this.incidentStart >= 0;
@@ -251,6 +264,8 @@ export class Metrics {
         hadIncident && this.preFaultCarrierSamples > 0 && this.preFaultCarrierSum > 0
           ? this.peakCarrier / (this.preFaultCarrierSum / this.preFaultCarrierSamples)
           : null,
+      controlPlane: args.controlPlane,
+      grayFailures: args.grayFailures,
     };
     return { summary, series: s };
   }

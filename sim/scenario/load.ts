@@ -18,6 +18,7 @@ import {
   type ScenarioDocument,
 } from './schema.ts';
 import { formatDuration } from './units.ts';
+import { checkAssertions } from '../gate/assertions.ts';
 import type { FaultConfig, MccShare, RegionConfig, Scenario } from './types.ts';
 
 // ---------------------------------------------------------------------------
@@ -151,7 +152,18 @@ class Locator {
     const override = this.overrideFor(problem.path, found.complete ? undefined : target);
     if (override) return { file: override.origin, path, message: problem.message };
     const offset = problem.anchor === 'key' && found.complete ? found.keyOffset : found.offset;
-    return { ...this.position(offset), path, message: problem.message };
+    const shift = found.complete ? this.charShift(target, problem.index) : 0;
+    return { ...this.position(offset + shift), path, message: problem.message };
+  }
+
+  /** Where character `index` of a one-line string value lies, from the start of its node (quotes count). */
+  private charShift(path: Path, index: number | undefined): number {
+    if (index === undefined) return 0;
+    const node = this.doc.getIn(path, true);
+    if (!isScalar(node) || typeof node.value !== 'string' || !isRange(node)) return 0;
+    const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? 1 : 0;
+    // Escapes, folding or a block scalar make the value differ from its source: then its start will do.
+    return node.range[1] - node.range[0] === node.value.length + 2 * quoted ? quoted + index : 0;
   }
 
   yamlIssue(code: string, message: string, offset: number, text: string): ScenarioIssue {
@@ -343,14 +355,17 @@ export function serverNames(s: Scenario): string[] {
   return namesOf(s.regions);
 }
 
-function namesOf(regions: ReadonlyArray<Pick<RegionConfig, 'name' | 'servers'>>): string[] {
-  return regions.flatMap((region) => Array.from({ length: region.servers }, (_, i) => `${region.name}-${i}`));
+function namesOf(regions: ReadonlyArray<Pick<RegionConfig, 'name' | 'servers'> & { spare?: number }>): string[] {
+  return regions.flatMap((region) =>
+    Array.from({ length: region.servers + (region.spare ?? 0) }, (_, i) => `${region.name}-${i}`),
+  );
 }
 
 function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | undefined {
   checkRegions(doc.regions, problems);
   checkMccCoverage(doc, problems);
   checkCapacity(doc, problems);
+  const assertions = resolveAssertions(doc, problems);
   const faults = doc.faults.map((fault, i) => resolveFault(fault, ['faults', i], doc, problems));
   if (problems.hasErrors) return undefined;
 
@@ -379,7 +394,14 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
     },
     sessionServer: { ...sessionServer },
     regions: doc.regions.map((region) => ({ ...region, mcc: [...region.mcc] })),
+    managers: doc.managers === null ? null : { ...doc.managers },
+    leaks: doc.leaks.map((leak, i) => ({
+      ...leak,
+      server: resolveServers([leak.server], ['leaks', i, 'server'], doc.regions, problems)[0] ?? 0,
+    })),
+    heapAlert: { ...doc.heapAlert },
     faults: faults as FaultConfig[],
+    assert: assertions,
   };
 }
 
@@ -473,6 +495,15 @@ function checkCapacity(doc: ScenarioDocument, problems: Problems): void {
   }
 }
 
+/** Gate assertions, parsed and checked against this scenario; a problem points at its character in the item. */
+function resolveAssertions(doc: ScenarioDocument, problems: Problems) {
+  const { assertions, issues } = checkAssertions(doc.assert, doc);
+  for (const { item, index, message, severity } of issues) {
+    problems.list.push({ path: ['assert', item], message, anchor: 'value', severity, index });
+  }
+  return assertions;
+}
+
 type FaultDocument = ScenarioDocument['faults'][number];
 
 function resolveFault(fault: FaultDocument, path: Path, doc: ScenarioDocument, problems: Problems): FaultConfig | undefined {
@@ -490,10 +521,28 @@ function resolveFault(fault: FaultDocument, path: Path, doc: ScenarioDocument, p
       }
       return { ...fault };
     }
-    case 'server-crash': {
+    case 'server-crash':
+    case 'deploy':
+    case 'server-start': {
       const servers = resolveServers(fault.servers, [...path, 'servers'], doc.regions, problems);
       return { ...fault, servers };
     }
+    case 'manager-crash': {
+      const count = doc.managers?.count ?? 0;
+      const managers = fault.managers === 'all' ? range(count) : fault.managers;
+      managers.forEach((m, j) => {
+        if (m >= count) problems.error([...path, 'managers', j], `no manager ${m}: managers.count is ${count}`);
+      });
+      if (doc.managers === null) problems.error([...path, 'kind'], 'this scenario has no managers (managers: off)');
+      return { ...fault, managers: [...managers] };
+    }
+    case 'mcc-remap': {
+      const names = doc.regions.map((region) => region.name);
+      if (!names.includes(fault.region)) problems.error([...path, 'region'], unknownRegion(fault.region, names));
+      return { ...fault };
+    }
+    case 'algorithm-change':
+      return { ...fault };
   }
 }
 
@@ -505,9 +554,11 @@ function checkFaultTiming(fault: FaultDocument, path: Path, runDuration: number,
     return;
   }
   const [field, end] =
-    fault.kind === 'server-crash'
+    fault.kind === 'server-crash' || fault.kind === 'manager-crash'
       ? (['restartAfter', fault.restartAfter === null ? null : fault.at + fault.restartAfter] as const)
-      : (['duration', fault.at + fault.duration] as const);
+      : fault.kind === 'carrier-outage' || fault.kind === 'lookup-outage'
+        ? (['duration', fault.at + fault.duration] as const)
+        : (['at', null] as const);
   if (end !== null && end > runDuration) {
     problems.warn([...path, field], `the fault ends at ${formatDuration(end)}, after the end of the run (${run})`);
   }
@@ -594,9 +645,15 @@ export function canonicalScenario(s: Scenario): Record<string, unknown> {
     },
     sessionServer: { ...s.sessionServer },
     regions: s.regions.map((region) => ({ ...region })),
+    managers: s.managers === null ? null : { ...s.managers },
+    leaks: s.leaks.map((leak) => ({ ...leak, server: serverName(leak.server) })),
+    heapAlert: { ...s.heapAlert },
     faults: s.faults.map((fault) =>
-      fault.kind === 'server-crash' ? { ...fault, servers: fault.servers.map(serverName) } : { ...fault },
+      fault.kind === 'server-crash' || fault.kind === 'deploy' || fault.kind === 'server-start'
+        ? { ...fault, servers: fault.servers.map(serverName) }
+        : { ...fault },
     ),
+    assert: s.assert.map((assertion) => assertion.source),
   };
   return scenarioSchema.toRaw(doc) as Record<string, unknown>;
 }

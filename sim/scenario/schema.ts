@@ -32,6 +32,8 @@ export interface Problem {
   message: string;
   anchor: Anchor;
   severity: 'error' | 'warning';
+  /** For a problem inside a one-line string value (a gate assertion): the 0-based character it is at. */
+  index?: number;
 }
 
 export class Problems {
@@ -886,6 +888,40 @@ const faults = {
     }),
     fraction: probability({ doc: 'share of the selected clients that lose their network', allowZero: false, default: 1 }),
   }),
+  'manager-crash': object('server managers crash', {
+    at: faultTiming.at,
+    managers: orKeyword(list(integer({ doc: 'manager index (0 is the initial master)', min: 0 }), { doc: 'manager indices', minItems: 1 }), 'all', 'all' as const, {
+      doc: 'manager indices (0 is the initial master), or `all`',
+      default: 'all',
+    }),
+    restartAfter: orKeyword(duration({ doc: 'time until the managers come back' }), 'never', null, {
+      doc: 'time until the managers come back, or `never`',
+      default: null,
+    }),
+  }),
+  deploy: object('a deploy: drain, stop and restart servers with a new version, one after the other', {
+    at: faultTiming.at,
+    servers: list(string({ doc: 'server name' }), { doc: 'servers to deploy, in order', minItems: 1 }),
+    stagger: duration({ doc: "time between two servers' deploys", default: '0s' }),
+    drain: duration({ doc: 'how long a server drains (no new sessions) before its remaining sessions are closed', default: '1m' }),
+    restartAfter: duration({ doc: 'time from shutdown to the start of the new version', default: '30s' }),
+  }),
+  'server-start': object('spare servers start (capacity growth)', {
+    at: faultTiming.at,
+    servers: list(string({ doc: 'server name' }), { doc: 'servers to start', minItems: 1 }),
+  }),
+  'algorithm-change': object("the service's distribution algorithm is changed through the manager", {
+    at: faultTiming.at,
+    algorithm: oneOf(['round-robin', 'weighted-least-connection', 'random', 'power-of-d', 'least-connection-slow-start'], {
+      doc: 'the new algorithm',
+      aliases: { rr: 'round-robin', wlc: 'weighted-least-connection', p2c: 'power-of-d', 'power-of-two': 'power-of-d', 'slow-start': 'least-connection-slow-start' },
+    }),
+  }),
+  'mcc-remap': object('the lookup MCC -> region table is changed', {
+    at: faultTiming.at,
+    mcc: integer({ doc: 'mobile country code', min: 0, max: 999 }),
+    region: string({ doc: 'region the MCC maps to from now on' }),
+  }),
   'server-crash': object('session servers crash', {
     at: faultTiming.at,
     servers: list(string({ doc: 'server name' }), {
@@ -1033,6 +1069,7 @@ export const scenarioSchema = object('a stampede scenario', {
       name: string({ doc: 'region name', pattern: NAME_PATTERN, patternDoc: NAME_DOC }),
       mcc: list(mcc, { doc: 'MCCs mapped to this region', default: [] }),
       servers: integer({ doc: 'number of session servers', min: 1, max: 10000, default: 10 }),
+      spare: integer({ doc: 'extra servers that start shut down, for a server-start fault', min: 0, max: 10000, default: 0 }),
       failover: nullable(string({ doc: 'region name' }), {
         doc: "region whose servers take this region's clients when all of its own are down",
         default: null,
@@ -1041,10 +1078,45 @@ export const scenarioSchema = object('a stampede scenario', {
     {
       doc: 'regions; the one named `common` takes every unmapped MCC',
       minItems: 1,
-      default: [{ name: 'common', mcc: [], servers: 10, failover: null }],
+      default: [{ name: 'common', mcc: [], servers: 10, spare: 0, failover: null }],
     },
   ),
+  managers: orKeyword(
+    object('the server managers (master + slaves)', {
+      count: integer({ doc: 'number of managers (1 master, the rest slaves)', min: 1, max: 16, default: 2 }),
+      healthInterval: duration({ doc: 'period of the L7 health check of each session server', exclusiveMin: true, default: '5s' }),
+      healthTimeout: duration({ doc: 'timeout of one health check', exclusiveMin: true, default: '2s' }),
+      failThreshold: integer({ doc: 'consecutive failed checks before a server is suspended', min: 1, max: 100, default: 3 }),
+      recoverThreshold: integer({ doc: 'consecutive successful checks before a server is resumed', min: 1, max: 100, default: 3 }),
+      syncInterval: duration({ doc: 'period at which slaves copy Redis', exclusiveMin: true, default: '5s' }),
+      zkSessionTimeout: duration({ doc: "ZooKeeper session timeout (how long a dead master's znode lasts)", exclusiveMin: true, default: '10s' }),
+    }),
+    'off',
+    null,
+    {
+      doc: 'server managers, or `off` (lookups read the fleet directly: an idealized oracle)',
+      default: { count: 2, healthInterval: 5, healthTimeout: 2, failThreshold: 3, recoverThreshold: 3, syncInterval: 5, zkSessionTimeout: 10 },
+    },
+  ),
+  leaks: list(
+    object('a session server with a memory leak (gray failure)', {
+      server: string({ doc: 'server name' }),
+      liveHeapStartPercent: number({ doc: 'old generation live after full GC at t = 0, percent', min: 0, max: 100, default: 8 }),
+      growthPercentPerDay: number({ doc: 'growth of that share per day, percent points', min: 0, exclusiveMin: true, default: 12 }),
+      gcKneePercent: number({ doc: 'live share above which GC time grows and checks start failing', min: 1, max: 99, default: 70 }),
+    }),
+    { doc: 'leaking servers', default: [] },
+  ),
+  heapAlert: object('the early-warning rule on old generation after full GC', {
+    checkEvery: duration({ doc: 'how often the trend is checked', exclusiveMin: true, default: '1d' }),
+    thresholdPercent: number({ doc: 'alert when the live share passes this percent', min: 0, max: 100, default: 30 }),
+    risingChecks: integer({ doc: 'or when it has risen at this many consecutive checks', min: 1, max: 1000, default: 3 }),
+  }),
   faults: list(union('a fault', faults), { doc: 'faults injected during the run', default: [] }),
+  assert: list(string({ doc: 'a gate assertion such as "recovery.full <= 20m" (grammar and metrics: docs/gate.md)' }), {
+    doc: 'assertions `stampede gate` checks after the run; invalid ones are reported at load time',
+    default: [],
+  }),
 });
 
 /** The scenario as the file states it, defaults filled in (before the loader's cross-field resolution). */

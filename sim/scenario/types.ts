@@ -3,6 +3,8 @@
 // every rate in events per second; `Infinity` stands for "unlimited" and
 // `null` for "off". Field names follow MODEL.md.
 
+import type { Assertion } from '../gate/assertions.ts';
+
 export type AlgorithmName =
   | 'round-robin'
   | 'weighted-least-connection'
@@ -108,8 +110,41 @@ export interface RegionConfig {
   /** MCCs mapped to this region; the region named `common` also takes every unmapped MCC. */
   mcc: number[];
   servers: number;
+  /** Extra servers that start shut down, for a `server-start` fault to bring in (named after the others). */
+  spare: number;
   /** Region whose servers take this region's clients when all of its own are down. */
   failover: string | null;
+}
+
+/** Server managers (MODEL.md §5): master + slaves, ZooKeeper election, Redis counts. */
+export interface ManagersConfig {
+  count: number;
+  healthInterval: number;
+  healthTimeout: number;
+  failThreshold: number;
+  recoverThreshold: number;
+  syncInterval: number;
+  /** ZooKeeper session timeout: how long the master's ephemeral znode outlives it. */
+  zkSessionTimeout: number;
+}
+
+/** A session server with a memory leak (MODEL.md §6, the gray failure). */
+export interface LeakConfig {
+  server: number;
+  /** Live share of the old generation after a full GC at t = 0, percent. */
+  liveHeapStartPercent: number;
+  growthPercentPerDay: number;
+  /** Above this live share, GC time grows: health checks and connects fail with rising probability. */
+  gcKneePercent: number;
+}
+
+/** The operators' early-warning rule on the trend of old generation after full GC. */
+export interface HeapAlertConfig {
+  checkEvery: number;
+  /** Alert when the live share passes this, percent. */
+  thresholdPercent: number;
+  /** …or when it has risen at this many consecutive checks. */
+  risingChecks: number;
 }
 
 export interface CarrierOutageFault {
@@ -144,7 +179,56 @@ export interface ServerCrashFault {
   restartAfter: number | null;
 }
 
-export type FaultConfig = CarrierOutageFault | LookupOutageFault | ServerCrashFault;
+export interface ManagerCrashFault {
+  kind: 'manager-crash';
+  at: number;
+  /** Manager indices (0 is the initial master). */
+  managers: number[];
+  /** Time until the managers come back, or null for never. */
+  restartAfter: number | null;
+}
+
+/** Deploy (MODEL.md §7.6): drain, stop, start the new version; servers one after the other. */
+export interface DeployFault {
+  kind: 'deploy';
+  at: number;
+  servers: number[];
+  /** Time between two servers' deploys. */
+  stagger: number;
+  /** How long a server drains (shuttingdown: no new sessions) before its remaining sessions are closed. */
+  drain: number;
+  /** Time from shutdown to the start of the new version. */
+  restartAfter: number;
+}
+
+export interface ServerStartFault {
+  kind: 'server-start';
+  at: number;
+  servers: number[];
+}
+
+export interface AlgorithmChangeFault {
+  kind: 'algorithm-change';
+  at: number;
+  algorithm: AlgorithmName;
+}
+
+export interface MccRemapFault {
+  kind: 'mcc-remap';
+  at: number;
+  mcc: number;
+  region: string;
+}
+
+export type FaultConfig =
+  | CarrierOutageFault
+  | LookupOutageFault
+  | ServerCrashFault
+  | ManagerCrashFault
+  | DeployFault
+  | ServerStartFault
+  | AlgorithmChangeFault
+  | MccRemapFault;
 
 export interface Scenario {
   name: string;
@@ -159,5 +243,11 @@ export interface Scenario {
   lookup: LookupConfig;
   sessionServer: SessionServerConfig;
   regions: RegionConfig[];
+  /** Null: no managers; lookups read the fleet directly at each refresh (an idealized oracle). */
+  managers: ManagersConfig | null;
+  leaks: LeakConfig[];
+  heapAlert: HeapAlertConfig;
   faults: FaultConfig[];
+  /** Gate assertions (`assert:`), parsed; `source` is the text as written. */
+  assert: Assertion[];
 }

@@ -1,0 +1,171 @@
+// The claims of MODEL.md §5-§7 about managers, the server lifecycle, regions
+// and the gray failure, each checked on the shipped catalogue scenario at a
+// reduced population.
+import { describe, expect, it } from 'vitest';
+import { loadScenarioFile } from '../sim/scenario/load.ts';
+import { runScenario, Simulation } from '../sim/simulation.ts';
+import type { RunResult } from '../sim/result.ts';
+import { SERVER_STATE_NAMES } from '../sim/model/session-server.ts';
+
+const load = (name: string, overrides: string[] = []) => loadScenarioFile(`scenarios/${name}.yaml`, overrides).scenario;
+const run = (name: string, overrides: string[] = []): RunResult => runScenario(load(name, overrides));
+const eventsOf = (r: RunResult, kind: string) => r.events.filter((e) => e.kind === kind);
+
+describe('server managers (MODEL.md §5, §7.4)', () => {
+  it('master loss: a slave takes over one ZooKeeper session timeout later, with no client-visible effect', () => {
+    const r = run('manager-master-loss', ['population.clients=30000']);
+    expect(r.summary.controlPlane.failovers).toHaveLength(1);
+    const failover = r.summary.controlPlane.failovers[0];
+    expect(failover.masterDiedAt).toBe(120);
+    expect(failover.newMasterAt! - failover.masterDiedAt).toBeCloseTo(10, 6);
+    expect(failover.newMaster).toBe(1);
+    // Nobody lost a session to it and no lookup failed.
+    expect(r.summary.disconnectedClients).toBe(0);
+    expect(r.summary.lookup.timedOut).toBe(0);
+    expect(r.summary.lookup.noServer).toBe(0);
+    expect(r.summary.controlPlane.fallbackSeconds).toBe(0);
+  });
+
+  it('all managers lost: lookups go round robin, then back to the configured algorithm', () => {
+    const scenario = load('managers-all-lost', ['population.clients=30000']);
+    const r = runScenario(scenario);
+    const down = eventsOf(r, 'fallback-round-robin');
+    const back = eventsOf(r, 'live-counts');
+    expect(down).toHaveLength(scenario.lookup.instances);
+    expect(back).toHaveLength(scenario.lookup.instances);
+    // Each instance notices at its next refresh after 2 min and recovers at its next refresh after 7 min.
+    for (const e of down) expect(e.time).toBeGreaterThan(120);
+    for (const e of down) expect(e.time).toBeLessThanOrEqual(120 + scenario.lookup.infoRefresh);
+    for (const e of back) expect(e.time).toBeGreaterThan(420);
+    for (const e of back) expect(e.detail).toContain('weighted-least-connection');
+    expect(r.summary.controlPlane.fallbackSeconds).toBeGreaterThan(4 * (300 - 10));
+    expect(r.summary.controlPlane.fallbackSeconds).toBeLessThan(4 * (300 + 10));
+    // The server crash at 4 min is only noticed once a master checks again (after 7 min).
+    const suspended = eventsOf(r, 'suspending').filter((e) => e.subject === 'common-5');
+    expect(suspended.length === 0 || suspended[0].time > 420).toBe(true);
+  });
+
+  it('a crashed server is out of lookup answers within failThreshold × healthInterval + timeout', () => {
+    const scenario = load('server-crash', ['population.clients=30000']);
+    const r = runScenario(scenario);
+    const crash = eventsOf(r, 'process-died').find((e) => e.subject === 'common-3')!;
+    const suspended = eventsOf(r, 'suspending').find((e) => e.subject === 'common-3')!;
+    const m = scenario.managers!;
+    const delay = suspended.time - crash.time;
+    expect(delay).toBeGreaterThan((m.failThreshold - 1) * m.healthInterval);
+    expect(delay).toBeLessThanOrEqual(m.failThreshold * m.healthInterval + m.healthTimeout);
+    // And back in service after its restart: standby, then promoted by health checks.
+    const kinds = r.events.filter((e) => e.subject === 'common-3').map((e) => e.kind);
+    expect(kinds).toEqual(['process-died', 'suspending', 'suspended', 'starting', 'standby', 'running']);
+  });
+
+  it('the counts lookups use are as stale as health check + slave sync + refresh, never fresher', () => {
+    const sim = new Simulation(load('lookup-outage', ['population.clients=20000', 'faults=[]']));
+    sim.runUntil(600);
+    // A jump in one server's count travels: health check → Redis → slave copy → lookup refresh.
+    const server = 0;
+    sim.servers.sessions[server] += 50_000;
+    const view = (sim.lookups as unknown as { views: { counts: Float64Array }[][] }).views[0][0].counts;
+    let seenAt = Number.NaN;
+    for (let t = 600; t <= 640 && Number.isNaN(seenAt); t += 0.25) {
+      sim.runUntil(t);
+      if (view[server] >= 50_000) seenAt = t;
+    }
+    const m = sim.scenario.managers!;
+    expect(seenAt - 600).toBeGreaterThan(0);
+    expect(seenAt - 600).toBeLessThanOrEqual(m.healthInterval + m.syncInterval + sim.scenario.lookup.infoRefresh + 0.25);
+  });
+});
+
+describe('session-server lifecycle (MODEL.md §6, §7.6)', () => {
+  it('a deploy drains, stops, restarts through standby; weighted least connection refills faster than round robin', () => {
+    const base = ['population.clients=50000', 'client.churn.sessionLifetimeMean=20m'];
+    const wlc = run('deploy', base);
+    const rr = run('deploy', [...base, 'lookup.algorithm=rr']);
+    const first = wlc.events.filter((e) => e.subject === 'common-0').map((e) => e.kind);
+    expect(first.slice(0, 5)).toEqual(['shuttingdown', 'shutdown', 'starting', 'standby', 'running']);
+    // Ten minutes after the last server is back, the spread differs.
+    expect(wlc.summary.imbalance.maxOverMean!).toBeLessThan(rr.summary.imbalance.maxOverMean!);
+    expect(wlc.summary.imbalance.cv!).toBeLessThan(0.05);
+  });
+
+  it('all eight ZooKeeper states occur across the catalogue', () => {
+    const seen = new Set<string>();
+    const runs = [
+      run('deploy', ['population.clients=5000', 'duration=8m']),
+      run('gray-failure-leak', ['population.clients=200']), // resuming: a flapping server passes checks again
+    ];
+    for (const r of runs) {
+      for (const e of r.events) seen.add(e.kind);
+    }
+    const states = SERVER_STATE_NAMES.filter((s) => seen.has(s));
+    expect(states.sort()).toEqual([...SERVER_STATE_NAMES].sort());
+  });
+
+  it('spare servers started by a server-start fault take the clients a full fleet could not hold', () => {
+    const sim = new Simulation(load('capacity-growth', ['population.clients=145000', 'sessionServer.maxSessions=15000']));
+    sim.runUntil(4 * 60);
+    // Nine servers of 15,000 cannot hold 145,000 clients.
+    expect(sim.metrics.connected).toBeLessThanOrEqual(9 * 15_000);
+    sim.runUntil(12 * 60);
+    expect(sim.metrics.connected).toBeGreaterThan(145_000 - 10); // a few are between two sessions (churn)
+    expect(sim.servers.sessions[10]).toBeGreaterThan(0);
+    expect(sim.servers.sessions[11]).toBeGreaterThan(0);
+  });
+});
+
+describe('regions (MODEL.md §2, §7.8)', () => {
+  it('region loss moves the region\'s clients to its failover region', () => {
+    const r = run('region-loss', ['population.clients=40000']);
+    const korea = r.series.connectedByRegion.korea;
+    expect(korea[0]).toBe(20_000);
+    // Korean clients are back (on Japanese servers) by the end of the run.
+    expect(korea.at(-1)!).toBeGreaterThan(19_900);
+    const onKoreanServers = [0, 1, 2, 3, 4].map((i) => r.series.sessionsByServer[`korea-${i}`].at(-1)!);
+    expect(onKoreanServers.every((n) => n === 0)).toBe(true);
+    const onJapaneseServers = [0, 1, 2, 3, 4].reduce((a, i) => a + r.series.sessionsByServer[`japan-${i}`].at(-1)!, 0);
+    expect(onJapaneseServers).toBeGreaterThan(39_800);
+  });
+
+  it('an MCC remapped at run time sends its clients to the new region from then on', () => {
+    const yaml = ['population.clients=20000', 'faults=[{kind: mcc-remap, at: 1m, mcc: 450, region: japan}]', 'duration=3m'];
+    const sim = new Simulation(load('region-loss', yaml));
+    sim.runUntil(59);
+    expect(sim.metrics.connectedByRegion[0]).toBeCloseTo(10_000, -2);
+    sim.runUntil(61);
+    // Clients of MCC 450 count as Japan's now, and their next lookups are answered with Japanese servers.
+    expect(sim.metrics.connectedByRegion[0]).toBe(0);
+    expect(sim.metrics.connectedByRegion[1]).toBeGreaterThan(19_900);
+  });
+
+  it('the algorithm changed through the manager is used by the lookups from then on', () => {
+    const sim = new Simulation(load('lookup-outage', ['population.clients=2000', 'faults=[{kind: algorithm-change, at: 30s, algorithm: p2c}]']));
+    sim.runUntil(29);
+    expect(sim.lookups.algorithm).toBe(1);
+    sim.runUntil(31);
+    expect(sim.lookups.algorithm).toBe(3);
+    expect(sim.metrics.events.some((e) => e.kind === 'algorithm-change' && e.detail === 'power-of-d')).toBe(true);
+  });
+});
+
+describe('gray failure (MODEL.md §6, §7.9)', () => {
+  it('the heap-trend alert fires before the L7 suspension, which comes before the OOM; L4 sees only the death', () => {
+    const r = run('gray-failure-leak', ['population.clients=1000']);
+    const [leak] = r.summary.grayFailures;
+    expect(leak.server).toBe('common-2');
+    expect(leak.alertAt).not.toBeNull();
+    expect(leak.firstSuspendedAt).not.toBeNull();
+    expect(leak.diedAt).not.toBeNull();
+    expect(leak.alertAt!).toBeLessThan(leak.firstSuspendedAt!);
+    expect(leak.firstSuspendedAt!).toBeLessThan(leak.diedAt!);
+    // Days of warning: the point of the trend rule.
+    expect(leak.firstSuspendedAt! - leak.alertAt!).toBeGreaterThan(2 * 86_400);
+    // OOM when the live share reaches 100 %: (100 − 8) / 12 days.
+    expect(leak.diedAt!).toBeCloseTo(((100 - 8) / 12) * 86_400, 0);
+    expect(leak.resumes).toBeGreaterThan(0); // flapping between suspended and running
+    expect(leak.l4FirstFailureAt!).toBeGreaterThanOrEqual(leak.diedAt!);
+    expect(leak.l4BlindUntilDeath).toBe(true);
+    // Healthy servers never alert.
+    expect(r.events.filter((e) => e.kind === 'heap-alert').map((e) => e.subject)).toEqual(['common-2']);
+  });
+});
