@@ -57,7 +57,6 @@ export class Simulation {
     this.servers = new SessionServers(scenario, stream('server.gc'));
     this.lookups = new LookupInstances(scenario, this.servers);
     const regionNames = scenario.regions.map((r) => r.name);
-    const regionIndex = new Map(regionNames.map((name, i) => [name, i]));
     this.metrics = new Metrics(this.servers, this.lookups, regionNames);
     this.clients = new ClientPopulation(scenario, this.queue, this.servers, this.lookups, this.metrics, {
       backoff: stream('client.backoff'),
@@ -66,7 +65,7 @@ export class Simulation {
       balancer: stream('lookup.balancer'),
       throttle: stream('client.throttle'),
     });
-    assignRegions(scenario, this.clients, regionIndex);
+    assignRegions(scenario, this.clients);
     placeInitialClients(scenario, this.clients, this.servers, stream('init'));
 
     this.managers =
@@ -148,8 +147,8 @@ export class Simulation {
     }
   }
 
-  result(): RunResult {
-    const end = this.scenario.duration;
+  /** The result so far; `end` is the simulated time reached (the run's duration unless it was stopped early). */
+  result(end = this.scenario.duration): RunResult {
     let fallbackSeconds = this.metrics.fallbackSeconds;
     for (const since of this.fallbackSince) if (!Number.isNaN(since)) fallbackSeconds += end - since;
     const { summary, series } = this.metrics.result({
@@ -183,21 +182,34 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   return simulation.result();
 }
 
-/** Home region of each client from its MCC (MODEL.md §2); shares are split in contiguous blocks. */
-function assignRegions(scenario: Scenario, clients: ClientPopulation, regionIndex: Map<string, number>): void {
-  const regionOfMcc = new Map<number, number>();
-  scenario.regions.forEach((region, r) => region.mcc.forEach((mcc) => regionOfMcc.set(mcc, r)));
-  const common = regionIndex.get('common') ?? 0;
+/**
+ * Service and home region of each client (MODEL.md §2): the population is
+ * split among services by share, then each service's clients among MCCs by
+ * share, in contiguous blocks; an MCC maps to the service's region listing
+ * it, or to the service's common region.
+ */
+function assignRegions(scenario: Scenario, clients: ClientPopulation): void {
   const n = clients.count;
-  let start = 0;
-  let cumulative = 0;
-  const shares = scenario.population.mcc;
-  shares.forEach(({ mcc, share }, k) => {
-    cumulative += share;
-    const stop = k === shares.length - 1 ? n : Math.min(n, Math.round(cumulative * n));
-    clients.region.fill(regionOfMcc.get(mcc) ?? common, start, stop);
-    clients.mccIndex.fill(k, start, stop);
-    start = stop;
+  const mccShares = scenario.population.mcc;
+  let serviceStart = 0;
+  let serviceCumulative = 0;
+  scenario.services.forEach((service, k) => {
+    serviceCumulative += service.share;
+    const serviceStop = k === scenario.services.length - 1 ? n : Math.min(n, Math.round(serviceCumulative * n));
+    clients.service.fill(k, serviceStart, serviceStop);
+    const regionOfMcc = new Map<number, number>();
+    for (const r of service.regions) for (const mcc of scenario.regions[r].mcc) regionOfMcc.set(mcc, r);
+    const size = serviceStop - serviceStart;
+    let start = serviceStart;
+    let cumulative = 0;
+    mccShares.forEach(({ mcc, share }, m) => {
+      cumulative += share;
+      const stop = m === mccShares.length - 1 ? serviceStop : Math.min(serviceStop, serviceStart + Math.round(cumulative * size));
+      clients.region.fill(regionOfMcc.get(mcc) ?? service.commonRegion, start, stop);
+      clients.mccIndex.fill(m, start, stop);
+      start = stop;
+    });
+    serviceStart = serviceStop;
   });
 }
 

@@ -2,7 +2,7 @@
 // and the gray failure, each checked on the shipped catalogue scenario at a
 // reduced population.
 import { describe, expect, it } from 'vitest';
-import { loadScenarioFile } from '../sim/scenario/load.ts';
+import { loadScenarioFile, parseScenarioText } from '../sim/scenario/load.ts';
 import { runScenario, Simulation } from '../sim/simulation.ts';
 import type { RunResult } from '../sim/result.ts';
 import { SERVER_STATE_NAMES } from '../sim/model/session-server.ts';
@@ -60,7 +60,7 @@ describe('server managers (MODEL.md §5, §7.4)', () => {
   });
 
   it('the counts lookups use are as stale as health check + slave sync + refresh, never fresher', () => {
-    const sim = new Simulation(load('lookup-outage', ['population.clients=20000', 'faults=[]']));
+    const sim = new Simulation(load('lookup-outage', ['population.clients=20000', 'faults=[]', 'assert=[]']));
     sim.runUntil(600);
     // A jump in one server's count travels: health check → Redis → slave copy → lookup refresh.
     const server = 0;
@@ -141,10 +141,59 @@ describe('regions (MODEL.md §2, §7.8)', () => {
   it('the algorithm changed through the manager is used by the lookups from then on', () => {
     const sim = new Simulation(load('lookup-outage', ['population.clients=2000', 'faults=[{kind: algorithm-change, at: 30s, algorithm: p2c}]']));
     sim.runUntil(29);
-    expect(sim.lookups.algorithm).toBe(1);
+    expect([...sim.lookups.algorithmOf]).toEqual([1, 1, 1, 1]);
     sim.runUntil(31);
-    expect(sim.lookups.algorithm).toBe(3);
+    expect([...sim.lookups.algorithmOf]).toEqual([3, 3, 3, 3]);
     expect(sim.metrics.events.some((e) => e.kind === 'algorithm-change' && e.detail === 'power-of-d')).toBe(true);
+  });
+});
+
+describe('services (MODEL.md §2)', () => {
+  const yaml = (extra = '') => `
+name: services
+duration: 3m
+population: { clients: 30000, mcc: {450: 0.5, 440: 0.5} }
+regions:
+  - { name: korea, mcc: [450], servers: 3 }
+  - { name: common, servers: 2 }
+  - { name: game-common, servers: 2 }
+services:
+  - { name: messenger, share: 2, regions: [korea, common], lookupInstances: 2 }
+  - { name: game, share: 1, regions: [game-common], lookupInstances: 1, algorithm: rr }
+${extra}`;
+  const parse = (text: string) => parseScenarioText(text, 'services.yaml').scenario;
+
+  it('splits clients, lookups and servers by service; unmapped MCCs go to the service\'s common region', () => {
+    const scenario = parse(yaml());
+    expect(scenario.lookup.instances).toBe(3);
+    expect(scenario.services.map((s) => [s.name, s.firstInstance, s.instances, s.algorithm])).toEqual([
+      ['messenger', 0, 2, 'weighted-least-connection'],
+      ['game', 2, 1, 'round-robin'],
+    ]);
+    const r = runScenario(scenario);
+    const last = (name: string) => r.series.sessionsByServer[name].at(-1)!;
+    const game = last('game-common-0') + last('game-common-1');
+    expect(game).toBeGreaterThan(9_990);
+    expect(game).toBeLessThanOrEqual(10_000);
+    // Messenger: MCC 450 → korea, 440 (unmapped) → common.
+    expect(r.series.connectedByRegion.korea.at(-1)!).toBeGreaterThan(9_990);
+    expect(r.series.connectedByRegion.common.at(-1)!).toBeGreaterThan(9_990);
+    // Each service's lookups only see their own clients.
+    const offered = r.series.lookups.offeredPerSec.map((perSec) => perSec.reduce((a, b) => a + b, 0));
+    expect(offered[2]).toBeGreaterThan(0);
+    expect(offered[2] / (offered[0] + offered[1] + offered[2])).toBeCloseTo(1 / 3, 1);
+  });
+
+  it('changes one service\'s algorithm without touching the other', () => {
+    const scenario = parse(yaml('faults: [{kind: algorithm-change, at: 1m, service: game, algorithm: p2c}]'));
+    const sim = new Simulation(scenario);
+    sim.runUntil(61);
+    expect([...sim.lookups.algorithmOf]).toEqual([1, 1, 3]);
+  });
+
+  it('rejects a region claimed by two services and an unknown service in a fault', () => {
+    expect(() => parse(yaml().replace('regions: [game-common]', 'regions: [common]'))).toThrow(/already belongs to service "messenger"/);
+    expect(() => parse(yaml('faults: [{kind: algorithm-change, at: 1m, service: chat, algorithm: rr}]'))).toThrow(/no service "chat"/);
   });
 });
 

@@ -62,6 +62,10 @@ export class ClientPopulation {
   readonly region: Uint16Array;
   /** Index into the scenario's MCC list; the region follows the (changeable) MCC table. */
   readonly mccIndex: Uint16Array;
+  /** The service the client uses (MODEL.md §2). */
+  readonly service: Uint8Array;
+  private readonly firstInstanceOf: Int32Array;
+  private readonly instancesOf: Int32Array;
   readonly primary: Int32Array;
   readonly alternative: Int32Array;
   /** Session server while connected; target of the attempt while connecting. */
@@ -110,6 +114,9 @@ export class ClientPopulation {
     this.step = new Uint8Array(n);
     this.region = new Uint16Array(n);
     this.mccIndex = new Uint16Array(n);
+    this.service = new Uint8Array(n);
+    this.firstInstanceOf = Int32Array.from(scenario.services, (service) => service.firstInstance);
+    this.instancesOf = Int32Array.from(scenario.services, (service) => service.instances);
     this.primary = new Int32Array(n).fill(NONE);
     this.alternative = new Int32Array(n).fill(NONE);
     this.server = new Int32Array(n).fill(NONE);
@@ -226,7 +233,8 @@ export class ClientPopulation {
     this.metrics.lookupsSent++;
     this.setState(c, ClientState.lookingUp);
     const lookups = this.lookups;
-    const instance = Math.floor(this.streams.lookupChoice() * lookups.count);
+    const service = this.service[c];
+    const instance = this.firstInstanceOf[service] + Math.floor(this.streams.lookupChoice() * this.instancesOf[service]);
     this.instance[c] = instance;
     const deadline = now + this.requestTimeout;
     this.deadline[c] = deadline;
@@ -405,10 +413,10 @@ export class ClientPopulation {
     this.netDown[c]--;
   }
 
-  /** The lookup's MCC table now maps MCC `mccIndex` to `region` (MODEL.md §2: changeable at run time). */
-  remapMcc(mccIndex: number, region: number): void {
+  /** The lookup's MCC table of `service` now maps MCC `mccIndex` to `region` (MODEL.md §2: changeable at run time). */
+  remapMcc(mccIndex: number, region: number, service: number): void {
     for (let c = 0; c < this.count; c++) {
-      if (this.mccIndex[c] !== mccIndex || this.region[c] === region) continue;
+      if (this.mccIndex[c] !== mccIndex || this.service[c] !== service || this.region[c] === region) continue;
       if (this.state[c] === ClientState.connected && this.pending[c] !== Pending.hostLost) {
         this.metrics.connectedByRegion[this.region[c]]--;
         this.metrics.connectedByRegion[region]++;

@@ -21,6 +21,7 @@ export class Faults {
   private readonly deployOf: Int32Array;
   private readonly regionIndex: Map<string, number>;
   private readonly mccIndex: Map<number, number>;
+  private readonly services: Scenario['services'];
 
   constructor(
     scenario: Scenario,
@@ -33,6 +34,7 @@ export class Faults {
     private readonly stream: Stream,
   ) {
     this.faults = scenario.faults;
+    this.services = scenario.services;
     this.carrierVictims = this.faults.map(() => null);
     this.startupTime = scenario.sessionServer.startupTime;
     this.deployOf = new Int32Array(servers.count).fill(-1);
@@ -96,14 +98,16 @@ export class Faults {
         if (this.managers !== null && this.managers.master === -1 && !this.anyManagerUp()) {
           this.metrics.logEvent(now, 'algorithm-change-failed', 'managers', 'no manager is up to write it');
         } else {
-          this.lookups.algorithm = algorithmCode(fault.algorithm);
-          this.metrics.logEvent(now, 'algorithm-change', 'lookups', fault.algorithm);
+          const service = this.services[fault.service];
+          this.lookups.setAlgorithm(service.firstInstance, service.instances, algorithmCode(fault.algorithm));
+          this.metrics.logEvent(now, 'algorithm-change', service.name, fault.algorithm);
         }
         break;
       case 'mcc-remap': {
         const mcc = this.mccIndex.get(fault.mcc);
         const region = this.regionIndex.get(fault.region) ?? 0;
-        if (mcc !== undefined) this.clients.remapMcc(mcc, region);
+        const service = this.services.findIndex((candidate) => candidate.regions.includes(region));
+        if (mcc !== undefined) this.clients.remapMcc(mcc, region, service);
         this.metrics.logEvent(now, 'mcc-remap', `mcc ${fault.mcc}`, `now region ${fault.region}`);
         break;
       }

@@ -25,7 +25,8 @@ export class LookupInstances {
   readonly capacity: number;
   private readonly serviceTime: number;
   private readonly localCounting: boolean;
-  algorithm: AlgorithmCode;
+  /** Each instance's algorithm: that of its service, changeable at run time. */
+  readonly algorithmOf: Uint8Array;
 
   /** Outages currently covering each instance (0 = up). */
   private readonly outages: Int32Array;
@@ -68,7 +69,10 @@ export class LookupInstances {
     this.capacity = config.capacity;
     this.serviceTime = config.capacity === Infinity ? 0 : 1 / config.capacity;
     this.localCounting = config.localCounting;
-    this.algorithm = algorithmCode(config.algorithm);
+    this.algorithmOf = new Uint8Array(this.count);
+    for (const service of scenario.services) {
+      this.algorithmOf.fill(algorithmCode(service.algorithm), service.firstInstance, service.firstInstance + service.instances);
+    }
     this.outages = new Int32Array(this.count);
     this.refusing = new Uint8Array(this.count);
     this.epoch = new Int32Array(this.count);
@@ -163,7 +167,7 @@ export class LookupInstances {
    * A region with no running server hands over to its failover region.
    */
   answer(instance: number, region: number, now: number, stream: Stream, out: Int32Array): boolean {
-    const algorithm = this.fallback[instance] === 1 ? Algorithm.roundRobin : this.algorithm;
+    const algorithm = this.fallback[instance] === 1 ? Algorithm.roundRobin : (this.algorithmOf[instance] as AlgorithmCode);
     if (algorithm === Algorithm.slowStart) this.updateRamp(instance, now);
     let r = region;
     for (let hops = 0; r >= 0 && hops <= this.regionCount; hops++) {
@@ -199,6 +203,11 @@ export class LookupInstances {
     const changed = this.fallback[instance] !== fallback;
     this.fallback[instance] = fallback;
     return changed;
+  }
+
+  /** A service's algorithm is changed through the manager (MODEL.md §4). */
+  setAlgorithm(firstInstance: number, instances: number, algorithm: AlgorithmCode): void {
+    this.algorithmOf.fill(algorithm, firstInstance, firstInstance + instances);
   }
 
   /** A manager pushes a list change: `server` is handed out (running) or not, on every up instance. */

@@ -19,7 +19,7 @@ import {
 } from './schema.ts';
 import { formatDuration } from './units.ts';
 import { checkAssertions } from '../gate/assertions.ts';
-import type { FaultConfig, MccShare, RegionConfig, Scenario } from './types.ts';
+import type { FaultConfig, MccShare, RegionConfig, Scenario, ServiceConfig } from './types.ts';
 
 // ---------------------------------------------------------------------------
 // Issues
@@ -363,10 +363,12 @@ function namesOf(regions: ReadonlyArray<Pick<RegionConfig, 'name' | 'servers'> &
 
 function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | undefined {
   checkRegions(doc.regions, problems);
-  checkMccCoverage(doc, problems);
+  if (doc.services.length === 0) checkMccCoverage(doc, problems);
   checkCapacity(doc, problems);
+  const services = resolveServices(doc, problems);
+  const totalInstances = services.reduce((sum, service) => sum + service.instances, 0);
   const assertions = resolveAssertions(doc, problems);
-  const faults = doc.faults.map((fault, i) => resolveFault(fault, ['faults', i], doc, problems));
+  const faults = doc.faults.map((fault, i) => resolveFault(fault, ['faults', i], doc, problems, services, totalInstances));
   if (problems.hasErrors) return undefined;
 
   const { client, lookup, sessionServer, population } = doc;
@@ -389,11 +391,13 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
     },
     lookup: {
       ...lookup,
+      instances: totalInstances,
       slowStart: { ...lookup.slowStart },
       admission: lookup.admission === null ? null : { ...lookup.admission },
     },
     sessionServer: { ...sessionServer },
     regions: doc.regions.map((region) => ({ ...region, mcc: [...region.mcc] })),
+    services,
     managers: doc.managers === null ? null : { ...doc.managers },
     leaks: doc.leaks.map((leak, i) => ({
       ...leak,
@@ -403,6 +407,72 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
     faults: faults as FaultConfig[],
     assert: assertions,
   };
+}
+
+/**
+ * Services (MODEL.md §2). Without a `services` list there is one, `default`,
+ * with every region and lookup instance. A region belongs to one service.
+ */
+function resolveServices(doc: ScenarioDocument, problems: Problems): ServiceConfig[] {
+  const regionIndex = new Map(doc.regions.map((region, i) => [region.name, i]));
+  const isCommon = (name: string) => name === 'common' || name.endsWith('-common');
+  if (doc.services.length === 0) {
+    return [{
+      name: 'default',
+      share: 1,
+      regions: doc.regions.map((_, i) => i),
+      commonRegion: regionIndex.get('common') ?? 0,
+      firstInstance: 0,
+      instances: doc.lookup.instances,
+      algorithm: doc.lookup.algorithm,
+    }];
+  }
+  const owner = new Map<string, string>();
+  const totalShare = doc.services.reduce((sum, service) => sum + service.share, 0);
+  const scale = Math.abs(totalShare - 1) <= 1e-9 ? 1 : totalShare;
+  let firstInstance = 0;
+  const seen = new Set<string>();
+  return doc.services.map((service, k) => {
+    const path = ['services', k];
+    if (seen.has(service.name)) problems.error([...path, 'name'], `duplicate service name "${service.name}"`);
+    seen.add(service.name);
+    const regions: number[] = [];
+    service.regions.forEach((name, j) => {
+      const index = regionIndex.get(name);
+      if (index === undefined) problems.error([...path, 'regions', j], unknownRegion(name, [...regionIndex.keys()]));
+      else if (owner.has(name)) problems.error([...path, 'regions', j], `region "${name}" already belongs to service "${owner.get(name)}"`);
+      else {
+        owner.set(name, service.name);
+        regions.push(index);
+      }
+    });
+    const mapped = new Set(regions.flatMap((r) => doc.regions[r].mcc));
+    let commonRegion = regions[0] ?? 0;
+    if (service.commonRegion !== null) {
+      const index = regionIndex.get(service.commonRegion);
+      if (index === undefined || !regions.includes(index)) {
+        problems.error([...path, 'commonRegion'], `"${service.commonRegion}" is not one of the service's regions`);
+      } else commonRegion = index;
+    } else {
+      const common = regions.find((r) => isCommon(doc.regions[r].name));
+      if (common !== undefined) commonRegion = common;
+      else if (doc.population.mcc.some(([mcc]) => !mapped.has(mcc))) {
+        problems.error(path, `some population MCCs map to none of the service's regions and it has no common region: add one named "common" (or ending in "-common") or set commonRegion`);
+      }
+    }
+    const instances = service.lookupInstances ?? doc.lookup.instances;
+    const resolved: ServiceConfig = {
+      name: service.name,
+      share: service.share / scale,
+      regions,
+      commonRegion,
+      firstInstance,
+      instances,
+      algorithm: service.algorithm ?? doc.lookup.algorithm,
+    };
+    firstInstance += instances;
+    return resolved;
+  });
 }
 
 /** Sorted by MCC, shares summing to 1. Already-normalized shares are kept bit for bit, so reloading is exact. */
@@ -506,12 +576,19 @@ function resolveAssertions(doc: ScenarioDocument, problems: Problems) {
 
 type FaultDocument = ScenarioDocument['faults'][number];
 
-function resolveFault(fault: FaultDocument, path: Path, doc: ScenarioDocument, problems: Problems): FaultConfig | undefined {
+function resolveFault(
+  fault: FaultDocument,
+  path: Path,
+  doc: ScenarioDocument,
+  problems: Problems,
+  services: ServiceConfig[],
+  totalInstances: number,
+): FaultConfig | undefined {
   checkFaultTiming(fault, path, doc.duration, problems);
   switch (fault.kind) {
     case 'lookup-outage': {
-      const instances = fault.instances === 'all' ? range(doc.lookup.instances) : fault.instances;
-      checkIndices(instances, [...path, 'instances'], doc.lookup.instances, problems);
+      const instances = fault.instances === 'all' ? range(totalInstances) : fault.instances;
+      checkIndices(instances, [...path, 'instances'], totalInstances, problems);
       return { ...fault, instances: [...instances] };
     }
     case 'carrier-outage': {
@@ -541,8 +618,14 @@ function resolveFault(fault: FaultDocument, path: Path, doc: ScenarioDocument, p
       if (!names.includes(fault.region)) problems.error([...path, 'region'], unknownRegion(fault.region, names));
       return { ...fault };
     }
-    case 'algorithm-change':
-      return { ...fault };
+    case 'algorithm-change': {
+      const service = services.findIndex((candidate) => candidate.name === fault.service);
+      if (service < 0) {
+        const names = services.map((candidate) => `"${candidate.name}"`).join(', ');
+        problems.error([...path, 'service'], `no service "${fault.service}"; services: ${names}`);
+      }
+      return { ...fault, service: Math.max(0, service) };
+    }
   }
 }
 
@@ -645,13 +728,23 @@ export function canonicalScenario(s: Scenario): Record<string, unknown> {
     },
     sessionServer: { ...s.sessionServer },
     regions: s.regions.map((region) => ({ ...region })),
+    services: s.services.map((service) => ({
+      name: service.name,
+      share: service.share,
+      regions: service.regions.map((r) => s.regions[r].name),
+      commonRegion: s.regions[service.commonRegion].name,
+      lookupInstances: service.instances,
+      algorithm: service.algorithm,
+    })),
     managers: s.managers === null ? null : { ...s.managers },
     leaks: s.leaks.map((leak) => ({ ...leak, server: serverName(leak.server) })),
     heapAlert: { ...s.heapAlert },
     faults: s.faults.map((fault) =>
       fault.kind === 'server-crash' || fault.kind === 'deploy' || fault.kind === 'server-start'
         ? { ...fault, servers: fault.servers.map(serverName) }
-        : { ...fault },
+        : fault.kind === 'algorithm-change'
+          ? { ...fault, service: s.services[fault.service].name }
+          : { ...fault },
     ),
     assert: s.assert.map((assertion) => assertion.source),
   };

@@ -910,8 +910,9 @@ const faults = {
     at: faultTiming.at,
     servers: list(string({ doc: 'server name' }), { doc: 'servers to start', minItems: 1 }),
   }),
-  'algorithm-change': object("the service's distribution algorithm is changed through the manager", {
+  'algorithm-change': object("a service's distribution algorithm is changed through the manager", {
     at: faultTiming.at,
+    service: string({ doc: 'service name (`default` when the scenario declares no services)', default: 'default' }),
     algorithm: oneOf(['round-robin', 'weighted-least-connection', 'random', 'power-of-d', 'least-connection-slow-start'], {
       doc: 'the new algorithm',
       aliases: { rr: 'round-robin', wlc: 'weighted-least-connection', p2c: 'power-of-d', 'power-of-two': 'power-of-d', 'slow-start': 'least-connection-slow-start' },
@@ -1080,6 +1081,29 @@ export const scenarioSchema = object('a stampede scenario', {
       minItems: 1,
       default: [{ name: 'common', mcc: [], servers: 10, spare: 0, failover: null }],
     },
+  ),
+  services: list(
+    object('a service sharing the manager set', {
+      name: string({ doc: 'service name', pattern: NAME_PATTERN, patternDoc: NAME_DOC }),
+      share: number({ doc: 'share of the clients using this service (normalized)', min: 0, exclusiveMin: true, default: 1 }),
+      regions: list(string({ doc: 'region name' }), { doc: "the service's regions (names are unique across services)", minItems: 1 }),
+      commonRegion: nullable(string({ doc: 'region name' }), {
+        doc: 'region taking MCCs no region of the service maps (default: its region named common or ending in -common)',
+        default: null,
+      }),
+      lookupInstances: nullable(integer({ doc: 'lookup instances', min: 1, max: 1000 }), {
+        doc: "the service's lookup instances (default lookup.instances)",
+        default: null,
+      }),
+      algorithm: nullable(
+        oneOf(['round-robin', 'weighted-least-connection', 'random', 'power-of-d', 'least-connection-slow-start'], {
+          doc: 'distribution algorithm',
+          aliases: { rr: 'round-robin', wlc: 'weighted-least-connection', p2c: 'power-of-d', 'power-of-two': 'power-of-d', 'slow-start': 'least-connection-slow-start' },
+        }),
+        { doc: "the service's algorithm (default lookup.algorithm)", default: null },
+      ),
+    }),
+    { doc: 'services sharing the managers; none: one service, `default`, with every region', default: [] },
   ),
   managers: orKeyword(
     object('the server managers (master + slaves)', {

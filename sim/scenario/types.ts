@@ -116,6 +116,24 @@ export interface RegionConfig {
   failover: string | null;
 }
 
+/**
+ * A service (MODEL.md §2): its own clients, lookup instances, algorithm and
+ * regions, sharing the manager set with the other services.
+ */
+export interface ServiceConfig {
+  name: string;
+  /** Share of the population that uses this service (shares sum to 1). */
+  share: number;
+  /** Indices of the service's regions (region names are unique across services). */
+  regions: number[];
+  /** The region taking MCCs none of the service's regions maps. */
+  commonRegion: number;
+  /** The service's lookup instances are firstInstance .. firstInstance + instances - 1. */
+  firstInstance: number;
+  instances: number;
+  algorithm: AlgorithmName;
+}
+
 /** Server managers (MODEL.md §5): master + slaves, ZooKeeper election, Redis counts. */
 export interface ManagersConfig {
   count: number;
@@ -210,6 +228,8 @@ export interface ServerStartFault {
 export interface AlgorithmChangeFault {
   kind: 'algorithm-change';
   at: number;
+  /** Service index. */
+  service: number;
   algorithm: AlgorithmName;
 }
 
@@ -243,6 +263,8 @@ export interface Scenario {
   lookup: LookupConfig;
   sessionServer: SessionServerConfig;
   regions: RegionConfig[];
+  /** Always at least one; a file without `services` has one service, `default`, with everything. */
+  services: ServiceConfig[];
   /** Null: no managers; lookups read the fleet directly at each refresh (an idealized oracle). */
   managers: ManagersConfig | null;
   leaks: LeakConfig[];
