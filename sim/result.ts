@@ -144,4 +144,10 @@ export interface RunResult {
   series: Series;
   /** Control-plane events in time order (capped; see summary.controlPlane for totals). */
   events: ControlEvent[];
+  /**
+   * Only in a run stopped before its end (Ctrl-C, SIGTERM): summary, series and
+   * events cover simulated time [0, stoppedAt]. A run cannot be resumed;
+   * `rerun` is the command that runs it again from the start.
+   */
+  partial?: { stoppedAt: number; reason: string; rerun: string };
 }

@@ -33,6 +33,8 @@ export interface Failure {
 
 export interface Aggregate {
   jobs: { total: number; ok: number; failed: number };
+  /** Completed (not failed) runs of each variant. */
+  completedRuns: number[];
   metrics: MetricValues[];
   failures: Failure[];
 }
@@ -65,12 +67,14 @@ export function aggregate(plan: BatchPlan, jobs: readonly Job[], outcomes: reado
   const byName = new Map<string, MetricValues>();
   const metrics: MetricValues[] = [];
   const failures: Failure[] = [];
+  const completedRuns = plan.variants.map(() => 0);
   outcomes.forEach((outcome, i) => {
     const job = jobs[i];
     if (!outcome.ok) {
       failures.push(failureOf(plan, job, outcome.error));
       return;
     }
+    completedRuns[job.variant]++;
     for (const [metric, value] of flattenSummary(outcome.result.summary)) {
       let entry = byName.get(metric);
       if (entry === undefined) {
@@ -94,7 +98,7 @@ export function aggregate(plan: BatchPlan, jobs: readonly Job[], outcomes: reado
     // A failed job is no sample at all; a null is a run without a value (counted as missing).
     entry.stats = entry.values.map((row) => describe(row.filter((v): v is number | null => v !== undefined)));
   }
-  return { jobs: { total: jobs.length, ok: jobs.length - failures.length, failed: failures.length }, metrics, failures };
+  return { jobs: { total: jobs.length, ok: jobs.length - failures.length, failed: failures.length }, completedRuns, metrics, failures };
 }
 
 function failureOf(plan: BatchPlan, job: Job, error: JobError): Failure {
@@ -129,4 +133,10 @@ export function meanSeries(runs: readonly number[][]): number[] {
   const out = new Array<number>(length).fill(0);
   for (const run of runs) for (let t = 0; t < length; t++) out[t] += run[t];
   return out.map((sum) => sum / runs.length);
+}
+
+/** The value of a constant metric (the first completed run's). */
+export function constantValue(m: MetricValues): number | null {
+  for (const row of m.values) for (const v of row) if (v !== undefined) return v;
+  return null;
 }

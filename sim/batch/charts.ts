@@ -36,8 +36,9 @@ export function overlaySpec(
     mark: { type: 'line', interpolate: 'step-after' },
     encoding: {
       x: { field: 't', type: 'quantitative', title: 'time (s)' },
-      y: { field: 'value', type: 'quantitative', title: yTitle },
-      color: { field: 'variant', type: 'nominal', sort: lines.map((l) => l.label), title: 'variant' },
+      // Not from zero: the dips and surges are the point, not the distance to the axis.
+      y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } },
+      color: { field: 'variant', type: 'nominal', sort: lines.map((l) => l.label), title: 'variant', legend: { labelLimit: 400 } },
     },
   };
 }
@@ -53,14 +54,14 @@ export function metricByVariantSpec(metric: string, direction: Direction, points
   const values = points
     .filter((p) => p.mean !== null)
     .map((p) => ({ variant: p.label, mean: p.mean, low: p.ci95?.[0] ?? p.mean, high: p.ci95?.[1] ?? p.mean }));
-  const y = { field: 'variant', type: 'nominal', sort: points.map((p) => p.label), title: null };
+  const y = { field: 'variant', type: 'nominal', sort: points.map((p) => p.label), title: null, axis: { labelLimit: 400 } };
   return {
     $schema: SCHEMA,
     title: { text: metric, subtitle: `mean and 95 % confidence interval${betterNote(direction)}` },
     width: 480,
     data: { values },
     layer: [
-      { mark: 'rule', encoding: { y, x: { field: 'low', type: 'quantitative', title: metric }, x2: { field: 'high' } } },
+      { mark: 'rule', encoding: { y, x: { field: 'low', type: 'quantitative', title: metric, scale: { zero: false } }, x2: { field: 'high' } } },
       { mark: { type: 'point', filled: true }, encoding: { y, x: { field: 'mean', type: 'quantitative' } } },
     ],
   };
@@ -97,9 +98,9 @@ export function metricByParameterSpec(
     }));
   const x = numeric
     ? { field: 'x', type: 'quantitative', title: parameter }
-    : { field: 'x', type: 'ordinal', sort: [...order], title: parameter };
+    : { field: 'x', type: 'ordinal', sort: [...order], title: parameter, axis: { labelAngle: 0 } };
   const grouped = points.some((p) => p.group !== '');
-  const color = grouped ? { color: { field: 'group', type: 'nominal', title: 'other parameters' } } : {};
+  const color = grouped ? { color: { field: 'group', type: 'nominal', title: 'other parameters', legend: { labelLimit: 400 } } } : {};
   return {
     $schema: SCHEMA,
     title: { text: `${metric} by ${parameter}`, subtitle: `mean and 95 % confidence interval${betterNote(direction)}` },

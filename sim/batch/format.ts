@@ -1,6 +1,7 @@
 // Text formats of batch outputs: CSV (RFC 4180), Markdown tables, numbers.
 // Numbers in CSV and JSON keep every digit (JavaScript's shortest round-trip
 // form); Markdown rounds for reading.
+import type { Failure } from './aggregate.ts';
 import type { SampleStats } from './stats.ts';
 
 export type Cell = string | number | null | undefined;
@@ -48,4 +49,18 @@ export function fileSafe(name: string): string {
 /** JSON as written to result files: two-space indent, trailing newline. */
 export function jsonFile(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** The failed jobs, each with the command that reproduces it; '' when none failed. */
+export function failuresMarkdown(failures: readonly Failure[]): string {
+  if (failures.length === 0) return '';
+  return [
+    `## Failed jobs (${failures.length})\n`,
+    ...failures.map(
+      (f) =>
+        `- job ${f.jobId}, ${f.label}, replication ${f.replication}, seed ${f.seed}: ${f.error.name}: ${f.error.message}\n` +
+        `  reproduce: \`${f.reproduce}\``,
+    ),
+    '',
+  ].join('\n');
 }

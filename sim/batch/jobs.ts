@@ -10,7 +10,6 @@
 // variants then differ only by what they change, not by luck of the draw.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { deriveSeed } from '../engine/random.ts';
 import { loadScenarioFile, ScenarioError } from '../scenario/load.ts';
 import { VERSION } from '../version.ts';
@@ -162,10 +161,10 @@ export function preparePlan(input: PlanInput): PreparedPlan {
   return { plan, durations, warnings: [...warnings] };
 }
 
-/** reports/<scenario>/<kind>-<hash of what decides the outputs>. */
-export function defaultBatchOutDir(plan: BatchPlan): string {
+/** A short hash of what decides a batch's outputs, for default directory names. */
+export function planHash(plan: BatchPlan): string {
   const key = JSON.stringify([plan.kind, plan.rootSeed, plan.replications, plan.baseOverrides, plan.parameters]);
-  return join('reports', plan.scenario.name, `${plan.kind}-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`);
+  return createHash('sha256').update(key).digest('hex').slice(0, 8);
 }
 
 function fileSha256(file: string): string {

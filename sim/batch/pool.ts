@@ -15,12 +15,15 @@ export interface PoolOptions {
   onProgress?: (job: Job, simTime: number) => void;
   /** A job finished (in completion order: for progress only). */
   onOutcome?: (job: Job, outcome: JobOutcome) => void;
+  /** Aborting stops every worker at once; the result then has holes where jobs did not finish. */
+  signal?: AbortSignal;
 }
 
-export function runPool(jobs: readonly Job[], options: PoolOptions): Promise<JobOutcome[]> {
+export function runPool(jobs: readonly Job[], options: PoolOptions): Promise<(JobOutcome | undefined)[]> {
   if (jobs.length === 0) return Promise.resolve([]);
   const position = new Map(jobs.map((job, i) => [job.id, i]));
-  const outcomes: (JobOutcome | undefined)[] = new Array(jobs.length);
+  // Filled, not sparse: callers look for the undefined entries (array methods skip holes).
+  const outcomes: (JobOutcome | undefined)[] = new Array(jobs.length).fill(undefined);
   const live = new Set<Worker>();
   const stopping: Promise<number>[] = [];
   let next = 0;
@@ -40,11 +43,17 @@ export function runPool(jobs: readonly Job[], options: PoolOptions): Promise<Job
       outcomes[i] = JSON.parse(JSON.stringify(outcome)) as JobOutcome;
       finished++;
       options.onOutcome?.(job, outcomes[i]);
-      if (finished === jobs.length) {
-        for (const worker of [...live]) retire(worker);
-        void Promise.all(stopping).then(() => resolve(outcomes as JobOutcome[]));
-      }
+      if (finished === jobs.length) stopAll();
     };
+
+    const stopAll = () => {
+      options.signal?.removeEventListener('abort', stopAll);
+      next = jobs.length;
+      for (const worker of [...live]) retire(worker);
+      void Promise.all(stopping).then(() => resolve(outcomes));
+    };
+    if (options.signal?.aborted) return stopAll();
+    options.signal?.addEventListener('abort', stopAll, { once: true });
 
     const start = () => {
       const worker = new Worker(WORKER_ENTRY, { workerData: WORKER_MARK });
@@ -62,7 +71,8 @@ export function runPool(jobs: readonly Job[], options: PoolOptions): Promise<Job
       };
 
       worker.on('message', (message: FromWorker) => {
-        if (current === null || message.jobId !== current.id) return;
+        // A retired worker's late message must not change outcomes already handed back.
+        if (!live.has(worker) || current === null || message.jobId !== current.id) return;
         if (message.type === 'progress') {
           options.onProgress?.(current, message.simTime);
           return;

@@ -5,6 +5,8 @@ export const ExitCode = {
   assertionFailed: 1,
   /** Bad input: a scenario file, a flag or an override is invalid. */
   invalidInput: 2,
+  /** A batch (replications, compare, sweep, shard, merge) finished, but some of its jobs failed. */
+  someJobsFailed: 3,
   /** A bug or an unexpected failure inside stampede. */
   internalError: 70,
   /** Stopped by SIGINT / SIGTERM. */

@@ -3,6 +3,14 @@ import yargs from 'yargs';
 import { ExitCode } from './exit-codes.ts';
 import { runCommand, type RunArgs } from './run.ts';
 import { ScenarioError } from '../scenario/load.ts';
+import { gateBuilder, gateCommand, type GateArgs } from './gate.ts';
+import { capacityBuilder, capacityCommand, type CapacityArgs } from './capacity.ts';
+import { BatchInputError } from '../batch/jobs.ts';
+import { compareBuilder, compareCommand, type CompareArgs } from './compare.ts';
+import { sweepBuilder, sweepCommand, type SweepArgs } from './sweep.ts';
+import { mergeBuilder, mergeCommand, type MergeArgs } from './merge.ts';
+import { validateBuilder, validateCommand, type ValidateArgs } from './validate.ts';
+import { OutputError } from './output.ts';
 
 export class UsageError extends Error {}
 
@@ -27,6 +35,12 @@ export async function main(argv: string[]): Promise<number> {
           .option('out', { type: 'string', describe: 'Output directory (default reports/<scenario>/seed-<seed>[-<overrides hash>])' })
           .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON on stdout' })
           .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr' })
+          .option('force', { type: 'boolean', default: false, describe: 'Overwrite an earlier report in the output directory' })
+          .option('svg', { type: 'boolean', default: false, describe: 'Also write each report chart as charts/<chart>.svg' })
+          .option('png', { type: 'boolean', default: false, describe: 'Also write each report chart as charts/<chart>.png' })
+          .option('replications', { type: 'number', describe: 'Run R replications (seeds derived from the seed) and report mean, sd and 95 % CI per metric' })
+          .option('workers', { type: 'number', describe: 'Worker threads for --replications (default: one per core)' })
+          .option('shard', { type: 'string', describe: 'With --replications: run only shard k of n (k/n) for `stampede merge`' })
           .example('$0 run scenarios/lookup-outage.yaml', 'The operators\' 10-minute lookup outage')
           .example('$0 run scenarios/lookup-outage.yaml --set client.backoff.max=3600s', 'The same with GCM\'s own cap')
           .strict(),
@@ -34,13 +48,31 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = await runCommand(args);
       },
     )
+    .command<CompareArgs>('compare <file>', 'Compare algorithms × retry policies on common random numbers', compareBuilder, async (args) => {
+      exitCode = await compareCommand(args);
+    })
+    .command<SweepArgs>('sweep <file>', 'Run the grid of --set PATH=V1,V2,... values; tables and charts per metric', sweepBuilder, async (args) => {
+      exitCode = await sweepCommand(args);
+    })
+    .command<MergeArgs>('merge <shards..>', 'Combine the shard files of a --shard k/n batch into its full results', mergeBuilder, async (args) => {
+      exitCode = await mergeCommand(args);
+    })
+    .command<GateArgs>('gate <files..>', "Run scenarios and check their assert: sections (CI gate; JUnit, Markdown)", gateBuilder, async (args) => {
+      exitCode = await gateCommand(args);
+    })
+    .command<CapacityArgs>('capacity <file>', 'Largest population / fewest servers or lookups that still pass the assertions', capacityBuilder, async (args) => {
+      exitCode = await capacityCommand(args);
+    })
+    .command<ValidateArgs>('validate <files..>', 'Check scenario files without running them (exit code 2 if one is invalid)', validateBuilder, async (args) => {
+      exitCode = await validateCommand(args);
+    })
     .demandCommand(1, 'Name a command; see --help.')
     .strict()
     .help()
     .alias('h', 'help')
     .version(false)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
-    .epilogue('Exit codes: 0 ok, 1 assertion failed, 2 invalid input, 70 internal error, 130 interrupted.')
+    .epilogue('Exit codes: 0 ok, 1 assertion failed, 2 invalid input, 3 some batch jobs failed, 70 internal error, 130 interrupted.')
     .exitProcess(false)
     .fail((message, error) => {
       throw error ?? new UsageError(message);
@@ -59,7 +91,11 @@ function reportError(error: unknown): number {
     process.stderr.write(`stampede: invalid scenario\n${error.message}\n`);
     return ExitCode.invalidInput;
   }
-  if (error instanceof UsageError) {
+  if (error instanceof OutputError) {
+    process.stderr.write(`stampede: ${error.message}\n`);
+    return ExitCode.invalidInput;
+  }
+  if (error instanceof UsageError || error instanceof BatchInputError) {
     process.stderr.write(`stampede: ${error.message}\nRun 'stampede --help' for usage.\n`);
     return ExitCode.invalidInput;
   }

@@ -1,12 +1,16 @@
 // `stampede run FILE`: one scenario, one seed, one result directory.
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadScenarioFile } from '../scenario/load.ts';
-import { runScenario } from '../simulation.ts';
+import type { Scenario } from '../scenario/types.ts';
+import { Interruption, runInSlices, shellCommand } from './interrupt.ts';
+import { prepareOutputDir, safeOutputDir, writeAtomically } from './output.ts';
 import { ExitCode } from './exit-codes.ts';
 import { formatSummary } from './summary-text.ts';
 import { Progress } from './progress.ts';
+import { replicationsCommand } from './replications.ts';
+import { runVerdicts } from './gate.ts';
+import type { RunResult } from '../result.ts';
 
 export interface RunArgs {
   file: string;
@@ -15,42 +19,82 @@ export interface RunArgs {
   out?: string;
   json: boolean;
   quiet: boolean;
+  /** Batch mode (see replications.ts): R runs with derived seeds, on worker threads, optionally one shard. */
+  replications?: number;
+  workers?: number;
+  shard?: string;
+  /** Also write each report chart as charts/<id>.svg / .png. */
+  svg?: boolean;
+  png?: boolean;
+  /** Overwrite an earlier report in the output directory. */
+  force?: boolean;
 }
 
 export async function runCommand(args: RunArgs): Promise<number> {
+  if (args.replications !== undefined || args.shard !== undefined) return replicationsCommand(args);
   const overrides = [...args.set];
   if (args.seed !== undefined) overrides.push(`seed=${args.seed}`);
   const { scenario, warnings } = loadScenarioFile(args.file, overrides);
   for (const warning of warnings) process.stderr.write(`stampede: warning: ${warning}\n`);
 
+  // Checked before the run, not after it: minutes of work must not end in "cannot write".
+  const outDir = args.out ?? defaultOutDir(scenario.name, scenario.seed, args.set);
+  prepareOutputDir(outDir, { force: args.force });
+
   const progress = new Progress(args.quiet ? null : process.stderr, scenario.duration);
   const started = process.hrtime.bigint();
-  const result = runScenario(scenario, { onProgress: (t) => progress.update(t) });
+  const interruption = new Interruption().install();
+  const run = await runInSlices(scenario, {
+    shouldStop: () => interruption.requested,
+    onProgress: (t) => progress.update(t),
+    onStart: () => {
+      if (!args.quiet) process.stderr.write(`stampede: running ${scenario.name} (${scenario.duration} s simulated) → ${outDir}; Ctrl-C stops and keeps what finished\n`);
+    },
+  }).finally(() => interruption.dispose());
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   progress.done();
-
-  const outDir = args.out ?? defaultOutDir(scenario.name, scenario.seed, args.set);
-  mkdirSync(outDir, { recursive: true });
+  if (run.stoppedAt !== null) return writePartial(run.result, run.stoppedAt, interruption.signal ?? 'SIGINT', scenario, outDir, args);
+  const result = run.result!;
   writeAtomically(join(outDir, 'result.json'), `${JSON.stringify(result)}\n`);
+  // Loaded here, not at the top: vega is heavy and only the report needs it.
+  const { writeReport, currentGitCommit } = await import('../../reports/lib/index.ts');
+  await writeReport(result, outDir, { svg: args.svg, png: args.png, gitCommit: currentGitCommit() });
 
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ scenario: scenario.name, seed: scenario.seed, out: outDir, summary: result.summary }, null, 2)}\n`);
   } else {
     process.stdout.write(formatSummary(scenario, result.summary, { wallSeconds, outDir }));
   }
-  return ExitCode.ok;
+  // The scenario's assert: section, judged on this run: exit code 1 if one fails.
+  return runVerdicts(scenario, result, args.json ? process.stderr : process.stdout);
 }
 
 /** reports/<scenario>/seed-<seed>, plus a short hash of the overrides so variants do not collide. */
 export function defaultOutDir(name: string, seed: number, overrides: string[]): string {
   const base = `seed-${seed}`;
-  if (overrides.length === 0) return join('reports', name, base);
+  if (overrides.length === 0) return safeOutputDir('reports', name, base);
   const hash = createHash('sha256').update(overrides.join('\n')).digest('hex').slice(0, 8);
-  return join('reports', name, `${base}-${hash}`);
+  return safeOutputDir('reports', name, `${base}-${hash}`);
 }
 
-function writeAtomically(path: string, content: string): void {
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, content);
-  renameSync(temporary, path);
+/**
+ * An interrupted run: result.json holds what was simulated, marked `partial`.
+ * A run cannot be resumed (its state is not saved), so it says how to re-run.
+ */
+function writePartial(result: RunResult | null, stoppedAt: number, signal: string, scenario: Scenario, outDir: string, args: RunArgs): number {
+  if (result === null) {
+    process.stderr.write('stampede: interrupted before the simulation started; nothing was written\n');
+    return ExitCode.interrupted;
+  }
+  const words = ['stampede', 'run', args.file, ...args.set.flatMap((s) => ['--set', s])];
+  if (args.seed !== undefined) words.push('--seed', String(args.seed));
+  words.push('--out', outDir, '--force');
+  const rerun = shellCommand(words);
+  const done = `${stoppedAt.toFixed(1)} s of ${scenario.duration} s simulated`;
+  const partial = { stoppedAt, reason: `interrupted by ${signal} after ${done}`, rerun };
+  const file = join(outDir, 'result.json');
+  writeAtomically(file, `${JSON.stringify({ ...result, partial })}\n`);
+  process.stderr.write(`stampede: partial result (${done}) written to ${file}, marked "partial".\n` +
+    `A run cannot be resumed; to run it again from the start:\n  ${rerun}\n`);
+  return ExitCode.interrupted;
 }

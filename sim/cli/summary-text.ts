@@ -52,6 +52,7 @@ export function formatSummary(
       (s.carrierAmplification === null ? '' : ` (${s.carrierAmplification.toFixed(0)}× the pre-fault rate)`),
     `  imbalance at end: max/mean ${s.imbalance.maxOverMean?.toFixed(3) ?? '-'}, CV ${s.imbalance.cv?.toFixed(4) ?? '-'}`,
     `  result: ${run.outDir}/result.json`,
+    `  report: ${run.outDir}/index.html`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -35,7 +35,11 @@ export class GrayFailureWatch {
     this.risingChecks = scenario.heapAlert.risingChecks;
     this.tcpCheckEvery = scenario.managers?.healthInterval ?? 5;
     if (this.leaking.length === 0) return;
-    for (const server of this.leaking) queue.schedule(servers.outOfMemoryAt(server), EventKind.outOfMemory, server);
+    for (const server of this.leaking) {
+      // A leak too slow to ever fill the heap (growth 1e-320 %/day) never kills the process.
+      const oom = servers.outOfMemoryAt(server);
+      if (Number.isFinite(oom)) queue.schedule(oom, EventKind.outOfMemory, server);
+    }
     queue.schedule(this.checkEvery, EventKind.heapTrendCheck, 0);
   }
 

@@ -3,7 +3,7 @@
 // each pointing at a file position (or at the `--set` that caused it).
 
 import { readFileSync } from 'node:fs';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type YAMLError } from 'yaml';
+import { LineCounter, isAlias, isCollection, isMap, isScalar, isSeq, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import {
   INVALID,
   Problems,
@@ -106,6 +106,21 @@ function readYaml(text: string, file: string) {
   // A document with syntax errors is not worth validating: its structure is a guess.
   if (doc.errors.length > 0) throw new ScenarioError(doc.errors.map(yamlIssue));
   if (doc.contents === null) fail('the file is empty; a scenario needs at least `name` and `duration`', 1);
+  // What toJS() would only warn about (`{a: 1}: x`, a collection as a key) or fail on without a position (`*nowhere`).
+  const structural: ScenarioIssue[] = [];
+  visit(doc, {
+    Pair: (_, pair) => {
+      if (!isCollection(pair.key)) return;
+      const message = 'a key must be a plain name such as `duration`, found a mapping or a list used as a key';
+      structural.push(locator.yamlIssue('COLLECTION_KEY', message, rangeStart(pair.key) ?? 0, text));
+    },
+    Alias: (_, alias) => {
+      if (alias.resolve(doc) !== undefined) return;
+      const message = `the alias *${alias.source} refers to no anchor &${alias.source} defined before it`;
+      structural.push(locator.yamlIssue('UNRESOLVED_ALIAS', message, rangeStart(alias) ?? 0, text));
+    },
+  });
+  if (structural.length > 0) throw new ScenarioError(structural);
 
   let raw: unknown;
   try {
@@ -365,6 +380,7 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
   checkRegions(doc.regions, problems);
   if (doc.services.length === 0) checkMccCoverage(doc, problems);
   checkCapacity(doc, problems);
+  checkSamples(doc, problems);
   const services = resolveServices(doc, problems);
   const totalInstances = services.reduce((sum, service) => sum + service.instances, 0);
   const assertions = resolveAssertions(doc, problems);
@@ -401,7 +417,7 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
     managers: doc.managers === null ? null : { ...doc.managers },
     leaks: doc.leaks.map((leak, i) => ({
       ...leak,
-      server: resolveServers([leak.server], ['leaks', i, 'server'], doc.regions, problems)[0] ?? 0,
+      server: resolveServers([leak.server], ['leaks', i, 'server'], doc.regions, problems, true)[0] ?? 0,
     })),
     heapAlert: { ...doc.heapAlert },
     faults: faults as FaultConfig[],
@@ -565,6 +581,20 @@ function checkCapacity(doc: ScenarioDocument, problems: Problems): void {
   }
 }
 
+/** The series hold a point per sample (per server, region, lookup instance): past this, memory and result.json explode. */
+const MAX_SAMPLES = 1_000_000;
+
+function checkSamples(doc: ScenarioDocument, problems: Problems): void {
+  const samples = Math.floor(doc.duration / doc.sampleInterval) + 1;
+  if (samples > MAX_SAMPLES) {
+    problems.error(
+      ['sampleInterval'],
+      `a sample every ${formatDuration(doc.sampleInterval)} over ${formatDuration(doc.duration)} makes ${samples} samples; ` +
+        `at most ${MAX_SAMPLES} fit: raise sampleInterval to at least ${formatDuration(Math.ceil(doc.duration / MAX_SAMPLES))}`,
+    );
+  }
+}
+
 /** Gate assertions, parsed and checked against this scenario; a problem points at its character in the item. */
 function resolveAssertions(doc: ScenarioDocument, problems: Problems) {
   const { assertions, issues } = checkAssertions(doc.assert, doc);
@@ -660,15 +690,17 @@ function checkIndices(indices: number[], path: Path, instances: number, problems
   });
 }
 
-function resolveServers(names: string[], path: Path, regions: RegionDocument[], problems: Problems): number[] {
+/** `single`: `path` is the one name's own (`leaks[0].server`), not a list's. */
+function resolveServers(names: string[], path: Path, regions: RegionDocument[], problems: Problems, single = false): number[] {
+  const at = (j: number): Path => (single ? path : [...path, j]);
   const all = namesOf(regions);
   const indexOf = new Map(all.map((name, i) => [name, i]));
   const seen = new Set<string>();
   const indices: number[] = [];
   names.forEach((name, j) => {
     const index = indexOf.get(name);
-    if (index === undefined) problems.error([...path, j], unknownServer(name, regions));
-    else if (seen.has(name)) problems.error([...path, j], `server "${name}" is listed twice`);
+    if (index === undefined) problems.error(at(j), unknownServer(name, regions));
+    else if (seen.has(name)) problems.error(at(j), `server "${name}" is listed twice`);
     else indices.push(index);
     seen.add(name);
   });
@@ -681,6 +713,8 @@ function unknownServer(name: string, regions: RegionDocument[]): string {
     const last = `${region.name}-${region.servers - 1}`;
     return `no server named "${name}": region "${region.name}" has ${region.servers} server(s), ${region.name}-0..${last}`;
   }
+  const hint = didYouMean(name, namesOf(regions));
+  if (hint !== '') return `no server named "${name}"${hint}`;
   const examples = regions.map((r) => `${r.name}-0`).join(', ');
   return `no server named "${name}"; servers are named <region>-<index>, e.g. ${examples}`;
 }

@@ -243,6 +243,9 @@ function withBounds(noun: string, bounds: Bounds, show?: (n: number) => string):
 
 // --- scalars
 
+/** The shortest duration that must be positive (a timeout, a period): shorter ones stall the clock. */
+export const MIN_POSITIVE_DURATION = 0.001;
+
 class DurationNode extends Node<number> {
   readonly expected = 'a duration with a unit such as "5s" or "10m"';
 
@@ -260,6 +263,11 @@ class DurationNode extends Node<number> {
     if (outOfBounds(seconds, this.bounds)) {
       const bounds = describeBounds(this.bounds, formatDuration);
       problems.error(path, `expected a duration ${bounds}, found ${describeValue(raw)}`);
+      return INVALID;
+    }
+    // A period of 1e-300s never lets the clock move on (t + d === t): the run would never end.
+    if (this.bounds.exclusiveMin && this.bounds.min === 0 && seconds < MIN_POSITIVE_DURATION) {
+      problems.error(path, `expected a duration of at least ${formatDuration(MIN_POSITIVE_DURATION)}, found ${describeValue(raw)} (shorter would make the run take forever)`);
       return INVALID;
     }
     return seconds;

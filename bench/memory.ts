@@ -1,0 +1,135 @@
+// Memory over many replications in one process (issue 9, item 5): a process
+// that runs job after job (a batch worker thread, a long sweep) must not grow.
+// Runs the scenario R times the way a batch worker runs its jobs (load with
+// overrides and the replication's seed, run, keep the compact result), and
+// measures after a full GC at a checkpoint and at the end. Whatever a run
+// leaves behind (a cache, a listener, a global array) shows as growth.
+//
+//   node --expose-gc --import tsx bench/memory.ts                 # 10 vs 100 replications
+//   node --expose-gc --import tsx bench/memory.ts --replications 200 --checkpoint 20 --clients 50000
+//   node --expose-gc --import tsx bench/memory.ts --json --check  # one JSON line; exit 1 beyond ±10 %
+//
+// Prints RSS, V8 heap used and memory outside the heap (typed arrays: the
+// model's state) at both points, and their ratios. RSS is what the operators
+// watch; heap and external are what a leak grows first, with less noise.
+import { deriveSeed } from '../sim/engine/random.ts';
+import type { Job } from '../sim/batch/jobs.ts';
+import { runJob } from '../sim/batch/worker.ts';
+
+interface Options {
+  file: string;
+  replications: number;
+  checkpoint: number;
+  clients: number;
+  json: boolean;
+  check: boolean;
+  tolerance: number;
+}
+
+export interface MemoryPoint {
+  replications: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** Outside the V8 heap: ArrayBuffers (the model's typed arrays) and other native memory. */
+  externalBytes: number;
+}
+
+export interface MemoryReport {
+  file: string;
+  clients: number;
+  at: MemoryPoint;
+  end: MemoryPoint;
+  ratio: { rss: number; heapUsed: number; external: number };
+  withinTolerance: boolean;
+  tolerance: number;
+  wallSeconds: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const value = (name: string, fallback: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
+  };
+  return {
+    file: value('file', 'scenarios/lookup-outage.yaml'),
+    replications: Number(value('replications', '100')),
+    checkpoint: Number(value('checkpoint', '10')),
+    clients: Number(value('clients', '20000')),
+    json: argv.includes('--json'),
+    check: argv.includes('--check'),
+    tolerance: Number(value('tolerance', '0.1')),
+  };
+}
+
+function collect(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with node --expose-gc (see the header of bench/memory.ts)');
+  // Several passes: weak references and finalizers free more on the next one.
+  for (let i = 0; i < 4; i++) gc();
+}
+
+function point(replications: number): MemoryPoint {
+  collect();
+  const m = process.memoryUsage();
+  return { replications, rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external + m.arrayBuffers };
+}
+
+export function measureMemory(options: Options): MemoryReport {
+  // A short run with the incident inside it, so every part of the model works.
+  const overrides = [`population.clients=${options.clients}`, 'duration=4m', 'faults.0.at=30s', 'faults.0.duration=1m', 'assert=[]'];
+  const job = (replication: number): Job => {
+    const seed = deriveSeed(1, replication);
+    return { id: replication, variant: 0, replication, seed, scenarioFile: options.file, overrides: [...overrides, `seed=${seed}`], withSeries: true };
+  };
+  const started = performance.now();
+  // Two warm-up runs: compiled code and lazily loaded modules are not a leak.
+  let sink = 0;
+  for (let r = 0; r < 2; r++) sink += runJob(job(r)).summary.events;
+  let at: MemoryPoint | undefined;
+  for (let r = 0; r < options.replications; r++) {
+    sink += runJob(job(r)).summary.events;
+    if (r + 1 === options.checkpoint) at = point(r + 1);
+  }
+  const end = point(options.replications);
+  if (at === undefined || sink === 0) throw new Error('--checkpoint must be between 1 and --replications');
+  const ratio = {
+    rss: end.rssBytes / at.rssBytes,
+    heapUsed: end.heapUsedBytes / at.heapUsedBytes,
+    external: end.externalBytes / at.externalBytes,
+  };
+  const within = (x: number) => Math.abs(x - 1) <= options.tolerance;
+  return {
+    file: options.file,
+    clients: options.clients,
+    at,
+    end,
+    ratio,
+    withinTolerance: within(ratio.rss) && within(ratio.heapUsed) && within(ratio.external),
+    tolerance: options.tolerance,
+    wallSeconds: (performance.now() - started) / 1000,
+  };
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MB`;
+}
+
+function text(r: MemoryReport): string {
+  const row = (name: string, a: number, b: number, ratio: number) =>
+    `  ${name.padEnd(10)} ${mb(a).padStart(10)} ${mb(b).padStart(10)}   ${ratio.toFixed(3)}`;
+  return [
+    `${r.file}, ${r.clients} clients, after a full GC (${r.wallSeconds.toFixed(1)} s):`,
+    `  ${''.padEnd(10)} ${`${r.at.replications} runs`.padStart(10)} ${`${r.end.replications} runs`.padStart(10)}   ratio`,
+    row('rss', r.at.rssBytes, r.end.rssBytes, r.ratio.rss),
+    row('heap used', r.at.heapUsedBytes, r.end.heapUsedBytes, r.ratio.heapUsed),
+    row('external', r.at.externalBytes, r.end.externalBytes, r.ratio.external),
+    `${r.withinTolerance ? 'ok' : 'GROWTH'}: every ratio ${r.withinTolerance ? 'within' : 'not within'} 1 ± ${r.tolerance}`,
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const options = parseArgs(process.argv.slice(2));
+  const report = measureMemory(options);
+  process.stdout.write(`${options.json ? JSON.stringify(report) : text(report)}\n`);
+  if (options.check && !report.withinTolerance) process.exitCode = 1;
+}

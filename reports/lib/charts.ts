@@ -1,0 +1,878 @@
+// Chart specs: pure functions from a run's result (plus its chart context) to
+// a vega-lite spec. No clock, no randomness: the same result gives the same
+// JSON. Long series are bucketed (downsample.ts) so a report stays light.
+//
+// Conventions every chart follows, so a reader learns them once:
+// - x is simulated time in minutes (seconds for runs of 3 minutes or less),
+//   over the whole run, with fault windows shaded red and labelled above the plot;
+// - one color per meaning across charts (PALETTE);
+// - load is on a log scale (it spans orders of magnitude between calm and storm),
+//   and limits are dashed grey rules with their value in the label;
+// - hovering a time series shows every series at that time.
+import type { Config, TopLevelSpec } from 'vega-lite';
+import type { Distribution, RunResult } from '../../sim/result.ts';
+import { bucket, bucketFactor, compact, maxSeries, MAX_POINTS, serverGrid, sumSeries } from './downsample.ts';
+import { humanDuration, type ChartContext } from './context.ts';
+
+type LayerSpec = Extract<TopLevelSpec, { layer: unknown }>;
+type Layer = LayerSpec['layer'][number];
+
+export interface ChartDef {
+  /** File-name safe identifier: `charts/<id>.svg`. */
+  id: string;
+  /** Plain-text title (the spec carries the same title). */
+  title: string;
+  /** One or two sentences under the chart: how to read it. */
+  caption: string;
+  /** Full page width (time series) or half (distributions). */
+  wide: boolean;
+  spec: TopLevelSpec;
+}
+
+export const FONT = "'DejaVu Sans', 'Liberation Sans', 'Helvetica Neue', Arial, sans-serif";
+
+/** One color per meaning, shared by every chart. */
+export const PALETTE = {
+  connected: '#2e7d32',
+  lookingUp: '#4c78a8',
+  connecting: '#72b7b2',
+  idleBackoff: '#f58518',
+  offered: '#4c78a8',
+  busiest: '#1b3a66',
+  served: '#2e7d32',
+  timedOut: '#f58518',
+  noServer: '#e45756',
+  refused: '#b279a2',
+  rejected: '#9d755d',
+  throttled: '#79706e',
+  attempts: '#4c78a8',
+  mean: '#7f7f7f',
+  fault: '#e45756',
+  faultText: '#b3261e',
+  recovery: '#1b5e20',
+  limit: '#666666',
+  hover: '#888888',
+} as const;
+
+/** Regions after the total: hues that do not collide with the semantic colors above. */
+const REGION_COLORS = ['#4c78a8', '#9467bd', '#8c6d31', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#393b79'];
+
+const LABEL_ROW = 15;
+/** Name of the interactive hover layer; static exports drop it (render.ts). */
+export const HOVER_LAYER = 'hover';
+const TIME_SERIES_HEIGHT = 240;
+
+export const CONFIG: Config = {
+  font: FONT,
+  background: '#ffffff',
+  padding: { left: 6, right: 14, top: 6, bottom: 6 },
+  title: { anchor: 'start', fontSize: 15, fontWeight: 'bold', subtitleFontSize: 12, subtitleColor: '#555555', subtitlePadding: 4, offset: 6 },
+  axisY: { minExtent: 46 },
+  axis: {
+    labelFontSize: 11,
+    titleFontSize: 12,
+    titleFontWeight: 'normal',
+    titleColor: '#333333',
+    labelColor: '#333333',
+    gridColor: '#ececec',
+    domainColor: '#999999',
+    tickColor: '#999999',
+  },
+  legend: {
+    orient: 'bottom',
+    direction: 'horizontal',
+    title: null,
+    labelFontSize: 12,
+    labelLimit: 400,
+    symbolType: 'stroke',
+    symbolOpacity: 1,
+    symbolStrokeWidth: 3,
+    symbolSize: 200,
+    columnPadding: 22,
+    offset: 10,
+  },
+  view: { stroke: null },
+  line: { strokeWidth: 1.8 },
+  text: { fontSize: 11 },
+};
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+// ---------------------------------------------------------------------------
+// Building blocks
+
+interface LineInput {
+  name: string;
+  values: readonly number[];
+  /** Which bucket statistic the line follows: the mean, or the max for peaks that must not be averaged away. */
+  stat: 'mean' | 'max';
+}
+
+interface SeriesRow {
+  s: string;
+  t: number[];
+  v: (number | null)[];
+  lo?: (number | null)[];
+  hi?: (number | null)[];
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** Columnar rows (one per line, flattened in the spec): about a third of the bytes of one object per point. */
+function seriesRows(time: readonly number[], lines: readonly LineInput[], ctx: ChartContext, options: { log: boolean; band: boolean }): SeriesRow[] {
+  const factor = bucketFactor(time.length, MAX_POINTS);
+  const shown = (x: number): number | null => (options.log && !(x > 0) ? null : compact(x));
+  return lines.map((line) => {
+    const b = bucket(time, line.values, factor);
+    const row: SeriesRow = {
+      s: line.name,
+      t: b.t.map((t) => round3(t / ctx.time.seconds)),
+      v: (line.stat === 'max' ? b.max : b.mean).map(shown),
+    };
+    if (options.band && factor > 1) {
+      // Peak lines have no band; empty arrays flatten to nulls.
+      row.lo = line.stat === 'mean' ? b.min.map(shown) : [];
+      row.hi = line.stat === 'mean' ? b.max.map(shown) : [];
+    }
+    return row;
+  });
+}
+
+function timeTitle(ctx: ChartContext): string {
+  return `time since start (${ctx.time.unit})`;
+}
+
+function xTime(ctx: ChartContext, field = 't') {
+  return {
+    field,
+    type: 'quantitative' as const,
+    title: timeTitle(ctx),
+    scale: { domain: [0, round3(ctx.scenario.duration / ctx.time.seconds)], nice: false, zero: true },
+    axis: { tickCount: 12, grid: true },
+  };
+}
+
+/** Shaded fault windows (full plot height); a fault without duration (a config change) is a red rule. */
+function faultRects(ctx: ChartContext): Layer[] {
+  const layers: Layer[] = [];
+  const windows = ctx.faults.filter((f) => f.end > f.start);
+  const instants = ctx.faults.filter((f) => !(f.end > f.start));
+  if (windows.length > 0) {
+    layers.push({
+      data: { values: windows.map((f) => ({ start: round3(f.start / ctx.time.seconds), end: round3(f.end / ctx.time.seconds), fault: f.label })) },
+      mark: { type: 'rect', color: PALETTE.fault, opacity: 0.12 },
+      encoding: {
+        x: { field: 'start', type: 'quantitative' },
+        x2: { field: 'end' },
+        tooltip: [{ field: 'fault', type: 'nominal', title: 'fault' }],
+      },
+    });
+  }
+  if (instants.length > 0) {
+    layers.push({
+      data: { values: instants.map((f) => ({ x: round3(f.start / ctx.time.seconds), fault: f.label })) },
+      mark: { type: 'rule', color: PALETTE.faultText, strokeWidth: 1.5, strokeDash: [5, 3] },
+      encoding: { x: { field: 'x', type: 'quantitative' }, tooltip: [{ field: 'fault', type: 'nominal', title: 'fault' }] },
+    });
+  }
+  return layers;
+}
+
+/** Fault start and end as thin red rules (for charts where a shaded band would hide the data). */
+function faultEdges(ctx: ChartContext): Layer[] {
+  if (ctx.faults.length === 0) return [];
+  const edges = ctx.faults.flatMap((f) => [
+    { x: round3(f.start / ctx.time.seconds), fault: `${f.label} (start)` },
+    { x: round3(f.end / ctx.time.seconds), fault: `${f.label} (end)` },
+  ]);
+  return [
+    {
+      data: { values: edges },
+      mark: { type: 'rule', color: PALETTE.faultText, strokeWidth: 1.5, strokeDash: [5, 3] },
+      encoding: { x: { field: 'x', type: 'quantitative' }, tooltip: [{ field: 'fault', type: 'nominal', title: 'fault' }] },
+    },
+  ];
+}
+
+interface TopLabel {
+  /** In axis units. */
+  x: number;
+  text: string;
+  color: string;
+}
+
+/** Labels above the plot, one row each, so they never sit on the data. */
+function topLabels(labels: readonly TopLabel[]): Layer[] {
+  if (labels.length === 0) return [];
+  const rows = labels.map((l, i) => ({ x: l.x, label: l.text, color: l.color, y: -6 - (labels.length - 1 - i) * LABEL_ROW }));
+  return [
+    {
+      data: { values: rows },
+      // dx centres the leading ▼ on its x.
+      mark: { type: 'text', align: 'left', baseline: 'bottom', dx: -4.5, fontSize: 11, fontWeight: 'bold' },
+      encoding: {
+        x: { field: 'x', type: 'quantitative' },
+        y: { field: 'y', type: 'quantitative', scale: null },
+        text: { field: 'label', type: 'nominal' },
+        color: { field: 'color', type: 'nominal', scale: null },
+      },
+    },
+  ];
+}
+
+function faultLabels(ctx: ChartContext): TopLabel[] {
+  return ctx.faults.map((f) => ({ x: round3(f.start / ctx.time.seconds), text: `▼ ${f.label}`, color: PALETTE.faultText }));
+}
+
+interface LimitRule {
+  value: number;
+  label: string;
+}
+
+/** Horizontal dashed limits (capacity, accept limit), labelled at the right end. */
+function limitRules(rules: readonly LimitRule[]): Layer[] {
+  const values = rules.filter((r) => Number.isFinite(r.value) && r.value > 0).map((r) => ({ y: r.value, label: r.label }));
+  if (values.length === 0) return [];
+  return [
+    {
+      data: { values },
+      mark: { type: 'rule', color: PALETTE.limit, strokeDash: [6, 4], strokeWidth: 1.3 },
+      encoding: { y: { field: 'y', type: 'quantitative' } },
+    },
+    {
+      data: { values },
+      mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, dx: -2, color: '#444444', fontSize: 11 },
+      encoding: { x: { value: 'width' }, y: { field: 'y', type: 'quantitative' }, text: { field: 'label', type: 'nominal' } },
+    },
+  ];
+}
+
+/** Vertical rules at given times (recovery marks), in axis units. */
+function timeRules(rules: readonly { x: number; label: string }[], color: string): Layer[] {
+  if (rules.length === 0) return [];
+  return [
+    {
+      data: { values: rules.map((r) => ({ x: r.x, mark: r.label })) },
+      mark: { type: 'rule', color, strokeDash: [4, 3], strokeWidth: 1.6 },
+      encoding: { x: { field: 'x', type: 'quantitative' }, tooltip: [{ field: 'mark', type: 'nominal', title: 'mark' }] },
+    },
+  ];
+}
+
+/** Escapes a series name for use as a vega-lite field name (dots and brackets are paths). */
+function fieldRef(name: string): string {
+  return name.replace(/[.[\]\\]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Hover anywhere over the plot: the time under the pointer shows as a grey
+ * rule with every series' value in the tooltip. Each time point owns an
+ * invisible rule as wide as the gap to the next one, so finding it needs no
+ * voronoi (which would cost a DOM path per point).
+ */
+function hoverLayer(ctx: ChartContext, names: readonly string[], points: number, format: string): Layer {
+  return {
+    name: HOVER_LAYER,
+    transform: [
+      { pivot: 's', value: 'v', groupby: ['t'] },
+      // On a log chart a rate of zero is stored as null (a gap in the line); the tooltip says 0.
+      ...names.map((name) => ({ calculate: `isValid(datum[${JSON.stringify(name)}]) ? datum[${JSON.stringify(name)}] : 0`, as: name })),
+    ],
+    mark: { type: 'rule', color: PALETTE.hover, strokeWidth: { expr: `max(1, width / ${Math.max(1, points)})` } },
+    encoding: {
+      x: { field: 't', type: 'quantitative' },
+      opacity: { condition: { param: 'hover', value: 0.5, empty: false }, value: 0 },
+      tooltip: [
+        { field: 't', type: 'quantitative', title: timeTitle(ctx), format: ',.2f' },
+        ...names.map((name) => ({ field: fieldRef(name), type: 'quantitative' as const, title: name, format })),
+      ],
+    },
+    params: [{ name: 'hover', select: { type: 'point', fields: ['t'], on: 'pointerover', clear: 'pointerout' } }],
+  };
+}
+
+interface TimeSeriesArgs {
+  id: string;
+  title: string;
+  /** One string per subtitle line (keep each under ~100 characters). */
+  subtitle: string[];
+  caption: string;
+  yTitle: string;
+  log: boolean;
+  time: readonly number[];
+  lines: readonly LineInput[];
+  colors: Readonly<Record<string, string>>;
+  /** Lines drawn wide and translucent, under the others (e.g. "served", which hides under "offered" when they agree). */
+  wide?: readonly string[];
+  limits?: readonly LimitRule[];
+  marks?: readonly { x: number; label: string }[];
+  /** Stacked areas instead of lines. */
+  stacked?: boolean;
+  /** Fixed top of a linear y scale (the stack of every client). */
+  yMax?: number;
+  height?: number;
+}
+
+/** Axis labels in SI units, each formatted on its own ("0", "0.1", "200k", "1.5M"; not "0M" or "100m"). */
+const SI_LABELS = "datum.value < 1 ? format(datum.value, '.2~f') : format(datum.value, '.3~s')";
+
+/** A log axis over whole powers of ten: from below the smallest positive value to above the largest (limits included). */
+export function logDomain(values: Iterable<number | null>): { domain: [number, number]; ticks: number[] } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v === null || !(v > 0)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!Number.isFinite(lo)) return { domain: [1, 10], ticks: [1, 10] };
+  const a = Math.max(-1, Math.floor(Math.log10(lo) + 1e-9));
+  const b = Math.max(a + 1, Math.ceil(Math.log10(hi) - 1e-9));
+  const ticks: number[] = [];
+  for (let e = a; e <= b; e++) ticks.push(e < 0 ? Number((10 ** e).toFixed(-e)) : 10 ** e);
+  return { domain: [ticks[0], ticks[ticks.length - 1]], ticks };
+}
+
+/** The shared shape of every time-series chart: faults, bands, lines, limits, marks, labels, hover. */
+function timeSeries(ctx: ChartContext, a: TimeSeriesArgs): ChartDef {
+  const rows = seriesRows(a.time, a.lines, ctx, { log: a.log, band: !a.stacked });
+  const names = a.lines.map((l) => l.name);
+  const color = {
+    field: 's',
+    type: 'nominal' as const,
+    scale: { domain: names, range: names.map((n) => a.colors[n] ?? '#333333') },
+    sort: names,
+  };
+  let yScale: { type: 'log'; domain: [number, number]; clamp: boolean } | { zero: boolean };
+  let yAxis: { labelExpr: string; values?: number[]; grid: boolean };
+  if (a.log) {
+    const log = logDomain([...rows.flatMap((r) => [...r.v, ...(r.hi ?? [])]), ...(a.limits ?? []).map((l) => l.value)]);
+    yScale = { type: 'log', domain: log.domain, clamp: true };
+    yAxis = { labelExpr: SI_LABELS, values: log.ticks, grid: true };
+  } else {
+    yScale = { zero: true };
+    yAxis = { labelExpr: SI_LABELS, grid: true };
+  }
+  const hasBand = rows.some((r) => r.lo !== undefined);
+  const flattenFields = hasBand ? ['t', 'v', 'lo', 'hi'] : ['t', 'v'];
+  // Opaque stacked areas would hide a shaded window: mark the fault edges on top instead.
+  const layers: Layer[] = a.stacked ? [] : [...faultRects(ctx)];
+  if (hasBand) {
+    layers.push({
+      mark: { type: 'area', opacity: 0.18, interpolate: 'linear' },
+      encoding: { x: xTime(ctx), y: { field: 'lo', type: 'quantitative', scale: yScale }, y2: { field: 'hi' }, color },
+    });
+  }
+  if (a.stacked) {
+    layers.push({
+      transform: [{ calculate: `indexof(${JSON.stringify(names)}, datum.s)`, as: 'order' }],
+      mark: { type: 'area', opacity: 0.85, interpolate: 'linear' },
+      encoding: {
+        x: xTime(ctx),
+        y: {
+          field: 'v',
+          type: 'quantitative',
+          stack: 'zero',
+          title: a.yTitle,
+          axis: yAxis,
+          ...(a.yMax === undefined ? {} : { scale: { domain: [0, a.yMax], nice: false } }),
+        },
+        color: { ...color, legend: { symbolType: 'square', symbolStrokeWidth: 0 } },
+        order: { field: 'order', type: 'quantitative' },
+      },
+    });
+    layers.push(...faultEdges(ctx));
+  } else {
+    const wide = new Set(a.wide ?? []);
+    const y = { field: 'v', type: 'quantitative' as const, scale: yScale, title: a.yTitle, axis: yAxis };
+    if (wide.size > 0) {
+      layers.push({
+        transform: [{ filter: { field: 's', oneOf: [...wide] } }],
+        mark: { type: 'line', interpolate: 'linear', strokeWidth: 5, opacity: 0.45 },
+        encoding: { x: xTime(ctx), y, color },
+      });
+    }
+    layers.push({
+      ...(wide.size > 0 ? { transform: [{ filter: { not: { field: 's', oneOf: [...wide] } } }] } : {}),
+      mark: { type: 'line', interpolate: 'linear' },
+      encoding: { x: xTime(ctx), y, color },
+    });
+  }
+  layers.push(...limitRules(a.limits ?? []), ...timeRules(a.marks ?? [], PALETTE.recovery), hoverLayer(ctx, names, rows[0]?.t.length ?? 1, ',.4~r'));
+  const labels = [...faultLabels(ctx), ...(a.marks ?? []).map((m) => ({ x: m.x, text: `▼ ${m.label}`, color: PALETTE.recovery }))];
+  layers.push(...topLabels(labels));
+
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: a.title, subtitle: a.subtitle },
+    width: 'container',
+    height: a.height ?? TIME_SERIES_HEIGHT,
+    autosize: { type: 'fit-x', contains: 'padding' },
+    config: CONFIG,
+    data: { values: rows },
+    transform: [{ flatten: flattenFields }],
+    layer: layers,
+  };
+  return { id: a.id, title: a.title, caption: a.caption, wide: true, spec };
+}
+
+/** A recovery mark at `incidentStart + seconds`, in axis units, or nothing if not reached. */
+function recoveryMark(ctx: ChartContext, incidentStart: number, seconds: number | null, what: string) {
+  if (seconds === null) return [];
+  return [{ x: round3((incidentStart + seconds) / ctx.time.seconds), label: `${what} after ${humanDuration(seconds)}` }];
+}
+
+function allZero(values: readonly number[]): boolean {
+  return values.every((v) => v === 0);
+}
+
+// ---------------------------------------------------------------------------
+// The charts
+
+/** Connected sessions over time, total and per region, with fault windows and the 99 % / 100 % recovery marks. */
+export function connectedChart(result: RunResult, ctx: ChartContext): ChartDef {
+  const { series, summary } = result;
+  const regions = Object.keys(series.connectedByRegion);
+  const lines: LineInput[] = [{ name: 'all regions', values: series.connected, stat: 'mean' }];
+  const colors: Record<string, string> = { 'all regions': PALETTE.connected };
+  if (regions.length > 1) {
+    regions.forEach((region, i) => {
+      lines.push({ name: region, values: series.connectedByRegion[region], stat: 'mean' });
+      colors[region] = REGION_COLORS[i % REGION_COLORS.length];
+    });
+  }
+  const marks =
+    summary.incidentStart === null
+      ? []
+      : [
+          ...recoveryMark(ctx, summary.incidentStart, summary.recovery.p99, '99 % back'),
+          ...recoveryMark(ctx, summary.incidentStart, summary.recovery.full, 'all back'),
+        ];
+  const limits = summary.preFaultSessions === null ? [] : [{ value: summary.preFaultSessions, label: `before the fault: ${integer.format(summary.preFaultSessions)}` }];
+  return timeSeries(ctx, {
+    id: 'connected',
+    title: 'Connected sessions',
+    subtitle: [recoverySentence(result)],
+    caption:
+      'Real sessions at each sample. Red bands are fault windows; green dashed rules mark when sessions were back at 99 % of the pre-fault count for good, and when every client the incident disconnected had a session again.',
+    yTitle: 'connected sessions',
+    log: false,
+    time: series.time,
+    lines,
+    colors,
+    limits,
+    marks,
+  });
+}
+
+/** "From the incident start: 99 % back after 15.1 min, 99.9 % after …, all after …". */
+export function recoverySentence(result: RunResult): string {
+  const s = result.summary;
+  if (s.incidentStart === null) return 'No fault in this scenario.';
+  const at = (x: number | null) => (x === null ? 'not reached' : humanDuration(x));
+  return (
+    `From the incident start: 99 % back after ${at(s.recovery.p99)}, 99.9 % after ${at(s.recovery.p999)}, all after ${at(s.recovery.full)}` +
+    (s.notReconnected > 0 ? ` — ${integer.format(s.notReconnected)} clients still without a session at the end` : '')
+  );
+}
+
+/** Lookup load (offered, served, timed out, "no server") against capacity. */
+export function lookupLoadChart(result: RunResult, ctx: ChartContext): ChartDef {
+  const l = result.series.lookups;
+  const n = result.series.time.length;
+  const candidates: LineInput[] = [
+    { name: 'offered, all instances', values: sumSeries(l.offeredPerSec, n), stat: 'mean' },
+    { name: 'offered, busiest instance (peak)', values: maxSeries(l.offeredPerSec, n), stat: 'max' },
+    { name: 'served', values: sumSeries(l.servedPerSec, n), stat: 'mean' },
+    { name: 'timed out', values: l.timedOutPerSec, stat: 'mean' },
+    { name: 'answered "no server"', values: l.noServerPerSec, stat: 'mean' },
+    { name: 'refused', values: l.refusedPerSec, stat: 'mean' },
+    { name: 'rejected "busy" (admission)', values: l.rejectedPerSec, stat: 'mean' },
+    { name: 'throttled on the device', values: l.throttledPerSec, stat: 'mean' },
+  ];
+  // Results written before a series existed lack it: leave it out like a series that stayed at zero.
+  const lines = candidates.filter((c) => c.values !== undefined && !allZero(c.values));
+  const capacity = ctx.scenario.lookup.capacity;
+  const instances = ctx.scenario.lookup.instances;
+  const limits: LimitRule[] = [{ value: capacity, label: `capacity of one instance: ${integer.format(capacity)}/s` }];
+  if (instances > 1) limits.push({ value: capacity * instances, label: `capacity of all ${instances} instances: ${integer.format(capacity * instances)}/s` });
+  const s = result.summary.lookup;
+  const peak = s.peakLoadFactor === null ? '' : ` (${(s.peakLoadFactor * 100).toFixed(s.peakLoadFactor < 0.1 ? 1 : 0)} % of its capacity)`;
+  return timeSeries(ctx, {
+    id: 'lookup-load',
+    title: 'Lookup load',
+    subtitle: [
+      `Peak on one instance ${integer.format(s.peakOfferedPerSec)}/s${peak}`,
+      `${integer.format(s.timedOut)} lookups timed out, ${integer.format(s.noServer)} answered "no server"`,
+    ],
+    caption:
+      'Requests per second, log scale: a rate of zero leaves a gap, and a series that stayed at zero is left out. "Busiest instance" is the most loaded lookup instance at each moment, to compare with the capacity of one instance. Where several seconds share a plotted point, a light band spans their minimum and maximum.',
+    yTitle: 'lookups per second (log)',
+    log: true,
+    time: result.series.time,
+    lines,
+    wide: ['served'],
+    colors: {
+      'offered, all instances': PALETTE.offered,
+      'offered, busiest instance (peak)': PALETTE.busiest,
+      served: PALETTE.served,
+      'timed out': PALETTE.timedOut,
+      'answered "no server"': PALETTE.noServer,
+      refused: PALETTE.refused,
+      'rejected "busy" (admission)': PALETTE.rejected,
+      'throttled on the device': PALETTE.throttled,
+    },
+    limits,
+  });
+}
+
+/** Sessions on each session server over time, as a heatmap (time bins × servers). */
+export function sessionsPerServerChart(result: RunResult, ctx: ChartContext): ChartDef {
+  const grid = serverGrid(result.series.time, result.series.sessionsByServer, { interval: ctx.scenario.sampleInterval });
+  const servers = grid.rows.map((r) => r.name);
+  const rows = grid.rows.map((r) => ({ server: r.name, v: r.values.map(compact) }));
+  // Bins are equal (the last may be cut short): a cell's edges follow from its index, so the
+  // data holds one number per cell. Bin k (from 1) covers [(k-1)·w, min(k·w, last end)).
+  const binSeconds = grid.end[0] - grid.start[0];
+  const width = binSeconds / ctx.time.seconds;
+  const lastEnd = round3(grid.end[grid.end.length - 1] / ctx.time.seconds);
+  const t0 = round3(grid.start[0] / ctx.time.seconds);
+  // Whole-pixel rows (and a rounded band scale) leave no anti-aliasing seams between servers.
+  const rowPixels = Math.max(3, Math.min(24, Math.floor(520 / Math.max(1, servers.length))));
+  const height = servers.length * rowPixels;
+  const imbalance = result.summary.imbalance;
+  const layers: Layer[] = [
+    {
+      transform: [
+        { flatten: ['v'], as: ['v'] },
+        { window: [{ op: 'row_number', as: 'bin' }], groupby: ['server'] },
+        { calculate: `${t0} + (datum.bin - 1) * ${width}`, as: 'start' },
+        { calculate: `min(${t0} + datum.bin * ${width}, ${lastEnd})`, as: 'end' },
+        // Drawn a little wider than the bin so neighbouring cells overlap: no anti-aliasing seams.
+        { calculate: `min(datum.end + ${width * 0.25}, ${lastEnd})`, as: 'drawnEnd' },
+      ],
+      mark: { type: 'rect' },
+      encoding: {
+        x: xTime(ctx, 'start'),
+        x2: { field: 'drawnEnd' },
+        y: {
+          field: 'server',
+          type: 'ordinal',
+          sort: servers,
+          scale: { round: true, paddingInner: 0, paddingOuter: 0 },
+          title: servers.length > 1 ? `session server (${servers.length})` : 'session server',
+          axis: { labelOverlap: true, labelFontSize: servers.length > 30 ? 9 : 11, ticks: false, domain: false },
+        },
+        color: {
+          field: 'v',
+          type: 'quantitative',
+          title: 'sessions',
+          scale: { scheme: 'viridis', zero: true },
+          legend: { orient: 'right', direction: 'vertical', title: 'sessions', labelExpr: SI_LABELS, gradientLength: Math.min(200, height) },
+        },
+        tooltip: [
+          { field: 'server', type: 'nominal', title: 'server' },
+          { field: 'start', type: 'quantitative', title: `from (${ctx.time.unit})`, format: ',.2f' },
+          { field: 'end', type: 'quantitative', title: `to (${ctx.time.unit})`, format: ',.2f' },
+          { field: 'v', type: 'quantitative', title: 'sessions (mean)', format: ',.0f' },
+        ],
+      },
+    },
+    ...faultEdges(ctx),
+    ...topLabels(faultLabels(ctx)),
+  ];
+  return {
+    id: 'sessions-per-server',
+    title: 'Sessions per session server',
+    caption: `Each row is one session server, each cell the mean session count over ${humanDuration(binSeconds)}. A dark row is a server with few sessions (crashed, or not yet refilled); an uneven column is an imbalance.`,
+    wide: true,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: {
+        text: 'Sessions per session server',
+        subtitle: [
+          `${servers.length} servers, bins of ${humanDuration(binSeconds)}; imbalance at the end: max/mean ${imbalance.maxOverMean?.toFixed(3) ?? '-'}, ` +
+            `coefficient of variation ${imbalance.cv?.toFixed(4) ?? '-'}`,
+        ],
+      },
+      width: 'container',
+      height,
+      autosize: { type: 'fit-x', contains: 'padding' },
+      config: CONFIG,
+      data: { values: rows },
+      layer: layers,
+    },
+  };
+}
+
+/** Accept rate of the busiest server (and the mean) against the accept limit and the overload threshold. */
+export function acceptRateChart(result: RunResult, ctx: ChartContext): ChartDef {
+  const { series } = result;
+  const n = series.time.length;
+  const accepts = Object.values(series.acceptsPerSec);
+  const attempts = Object.values(series.connectAttemptsPerSec);
+  const mean = sumSeries(accepts, n).map((x) => x / Math.max(1, accepts.length));
+  const lines: LineInput[] = [
+    { name: 'connect attempts, busiest server (peak)', values: maxSeries(attempts, n), stat: 'max' },
+    { name: 'accepted, busiest server (peak)', values: maxSeries(accepts, n), stat: 'max' },
+    { name: 'accepted, mean over servers', values: mean, stat: 'mean' },
+  ];
+  const ss = ctx.scenario.sessionServer;
+  const limits: LimitRule[] = [
+    { value: ss.maxAcceptsPerSec, label: `accept limit: ${integer.format(ss.maxAcceptsPerSec)}/s` },
+    { value: ss.overloadAcceptsPerSec, label: `overload: ${integer.format(ss.overloadAcceptsPerSec)} attempts/s for ${humanDuration(ss.overloadFor)} crashes a server` },
+  ];
+  const s = result.summary.server;
+  const factor = s.peakAcceptFactor === null ? '' : ` (${(s.peakAcceptFactor * 100).toFixed(0)} % of the limit)`;
+  return timeSeries(ctx, {
+    id: 'accept-rate',
+    title: 'Accept rate per session server',
+    subtitle: [`Peak ${integer.format(s.peakAcceptsPerSec)} accepts/s on one server${factor}; ${s.crashes === 0 ? 'no server crashed' : s.crashes === 1 ? '1 crash' : `${s.crashes} crashes`}`],
+    caption:
+      'Per second, log scale. The busiest server at each moment against the accept limit; connect attempts above the overload threshold for long enough crash a server.',
+    yTitle: 'per second, one server (log)',
+    log: true,
+    time: series.time,
+    lines,
+    wide: ['accepted, busiest server (peak)'],
+    colors: {
+      'connect attempts, busiest server (peak)': PALETTE.attempts,
+      'accepted, busiest server (peak)': PALETTE.served,
+      'accepted, mean over servers': PALETTE.mean,
+    },
+    limits,
+  });
+}
+
+/** Clients per state, stacked. */
+export function clientStatesChart(result: RunResult, ctx: ChartContext): ChartDef {
+  const c = result.series.clientsByState;
+  const lines: LineInput[] = [
+    { name: 'connected', values: c.connected, stat: 'mean' },
+    { name: 'connecting', values: c.connecting, stat: 'mean' },
+    { name: 'looking up', values: c.lookingUp, stat: 'mean' },
+    { name: 'backing off', values: c.idleBackoff, stat: 'mean' },
+  ];
+  return timeSeries(ctx, {
+    id: 'client-states',
+    title: 'Clients per state',
+    subtitle: [`${integer.format(result.summary.clients)} clients; each is backing off, looking up, connecting or connected`],
+    caption: 'Stacked: the height of each band is the number of clients in that state. Clients leave "connected" when a fault or churn ends their session.',
+    yTitle: 'clients',
+    log: false,
+    stacked: true,
+    yMax: result.summary.clients,
+    time: result.series.time,
+    lines,
+    colors: { connected: PALETTE.connected, connecting: PALETTE.connecting, 'looking up': PALETTE.lookingUp, 'backing off': PALETTE.idleBackoff },
+  });
+}
+
+const QUANTILES = [
+  ['p50', 'p50', 0.5],
+  ['p90', 'p90', 0.9],
+  ['p99', 'p99', 0.99],
+  ['p999', 'p99.9', 0.999],
+  ['max', 'max', 1],
+] as const;
+
+/** Position on a "nines" axis: 50 % → 0.3, 90 % → 1, 99 % → 2, 99.9 % → 3, and the maximum one step further. */
+const NINES = { p50: Math.log10(2), p90: 1, p99: 2, 'p99.9': 3, max: 4 } as const;
+const NINES_LABELS = "{'0.301': '50 %', '1': '90 %', '2': '99 %', '3': '99.9 %', '4': 'all (max)'}[format(datum.value, '.3~f')]";
+
+function quantilePoints(d: Distribution) {
+  return QUANTILES.flatMap(([key, label, p]) => {
+    const x = d[key];
+    return x === null ? [] : [{ label, p, x }];
+  });
+}
+
+/**
+ * CDF of reconnect time (and of downtime) of the clients a fault disconnected, through the recorded
+ * quantiles, on a "nines" axis so the tail is as readable as the median. Null without disconnected clients.
+ */
+export function reconnectCdfChart(result: RunResult, ctx: ChartContext): ChartDef | null {
+  const s = result.summary;
+  if (s.reconnectTime.count === 0 || s.incidentStart === null) return null;
+  const incident = s.incidentStart;
+  const curves = [
+    { name: 'back, since the incident start', d: s.reconnectTime, color: PALETTE.connected },
+    { name: 'downtime, since the session was lost', d: s.downtime, color: PALETTE.idleBackoff },
+  ];
+  const values = curves.flatMap((c) =>
+    quantilePoints(c.d).map((q) => ({
+      curve: c.name,
+      q: q.label,
+      y: round3(NINES[q.label]),
+      x: round3(q.x / ctx.time.seconds),
+      time: humanDuration(q.x),
+    })),
+  );
+  const faults = ctx.faults
+    .filter((f) => f.end > incident)
+    .map((f) => ({ start: round3(Math.max(0, f.start - incident) / ctx.time.seconds), end: round3((f.end - incident) / ctx.time.seconds), fault: f.label }));
+  const color = { field: 'curve', type: 'nominal' as const, scale: { domain: curves.map((c) => c.name), range: curves.map((c) => c.color) }, sort: curves.map((c) => c.name), title: null };
+  const x = { field: 'x', type: 'quantitative' as const, title: `time since the incident start (${ctx.time.unit})`, scale: { zero: true } };
+  const y = {
+    field: 'y',
+    type: 'quantitative' as const,
+    title: 'share of disconnected clients',
+    scale: { domain: [0, 4.2], nice: false },
+    axis: { values: [round3(NINES.p50), 1, 2, 3, 4], labelExpr: NINES_LABELS, grid: true },
+  };
+  const tooltip = [
+    { field: 'curve', type: 'nominal' as const, title: 'curve' },
+    { field: 'q', type: 'nominal' as const, title: 'quantile' },
+    { field: 'time', type: 'nominal' as const, title: 'time' },
+  ];
+  const layers: Layer[] = [];
+  if (faults.length > 0) {
+    layers.push({
+      data: { values: faults },
+      mark: { type: 'rect', color: PALETTE.fault, opacity: 0.12 },
+      encoding: { x: { field: 'start', type: 'quantitative' }, x2: { field: 'end' }, tooltip: [{ field: 'fault', type: 'nominal', title: 'fault' }] },
+    });
+  }
+  layers.push(
+    { data: { values }, mark: { type: 'line', point: { filled: true, size: 50 } }, encoding: { x, y, color, tooltip } },
+    {
+      data: { values },
+      transform: [{ filter: { field: 'curve', equal: curves[0].name } }],
+      mark: { type: 'text', align: 'left', dx: 7, dy: 9, fontSize: 10, color: PALETTE.recovery },
+      encoding: { x, y, text: { field: 'time', type: 'nominal' } },
+    },
+  );
+  return {
+    id: 'reconnect-cdf',
+    title: 'Reconnect time of disconnected clients',
+    caption:
+      'How long the clients the incident disconnected took to get a session again, as a cumulative share on a "nines" scale (50 %, 90 %, 99 %, 99.9 %, all). The result keeps quantiles, not every client, so the lines join the recorded quantiles. Red: the fault windows, on the same clock.',
+    wide: false,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: {
+        text: 'Reconnect time of disconnected clients',
+        subtitle: [
+          `${integer.format(s.reconnectTime.count)} clients; mean ${humanDuration(s.reconnectTime.mean ?? 0)} after the incident start,`,
+          `mean downtime ${humanDuration(s.downtime.mean ?? 0)}`,
+        ],
+      },
+      width: 'container',
+      height: 260,
+      autosize: { type: 'fit-x', contains: 'padding' },
+      config: { ...CONFIG, legend: { ...CONFIG.legend, columns: 1, symbolType: 'stroke' } },
+      layer: layers,
+    },
+  };
+}
+
+/** Attempts per client: quantiles over every client, and for the clients the incident disconnected. */
+export function attemptsChart(result: RunResult): ChartDef {
+  const s = result.summary;
+  const groups: { name: string; d: Distribution; color: string }[] = [{ name: 'every client, whole run', d: s.attemptsPerClient, color: PALETTE.attempts }];
+  if (s.attemptsToReconnect.count > 0) groups.push({ name: 'disconnected clients, until back', d: s.attemptsToReconnect, color: PALETTE.idleBackoff });
+  const labels = [...QUANTILES.map(([, label]) => label), 'mean'];
+  const values = groups.flatMap((g) => [
+    ...quantilePoints(g.d).map((q) => ({ group: g.name, q: q.label, attempts: q.x })),
+    ...(g.d.mean === null ? [] : [{ group: g.name, q: 'mean', attempts: compact(g.d.mean) }]),
+  ]);
+  const color = { field: 'group', type: 'nominal' as const, scale: { domain: groups.map((g) => g.name), range: groups.map((g) => g.color) }, sort: groups.map((g) => g.name) };
+  return {
+    id: 'attempts',
+    title: 'Attempts per client',
+    caption:
+      'Lookups and connects a client made. The result keeps quantiles of the distribution: half the clients made at most the p50 count, 1 in 1,000 more than the p99.9 count.',
+    wide: false,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: {
+        text: 'Attempts per client',
+        subtitle: [`Quantiles over all ${integer.format(s.attemptsPerClient.count)} clients`, `and over the ${integer.format(s.attemptsToReconnect.count)} the incident disconnected`],
+      },
+      width: 'container',
+      height: 260,
+      autosize: { type: 'fit-x', contains: 'padding' },
+      config: { ...CONFIG, legend: { ...CONFIG.legend, columns: 1, symbolType: 'square' } },
+      data: { values },
+      encoding: {
+        x: { field: 'q', type: 'ordinal', sort: labels, title: 'quantile', axis: { labelAngle: 0 } },
+        xOffset: { field: 'group', type: 'nominal', sort: groups.map((g) => g.name) },
+        y: { field: 'attempts', type: 'quantitative', title: 'attempts (lookups + connects)' },
+        color,
+      },
+      layer: [
+        {
+          mark: { type: 'bar', cornerRadiusTopLeft: 2, cornerRadiusTopRight: 2 },
+          encoding: {
+            tooltip: [
+              { field: 'group', type: 'nominal', title: 'clients' },
+              { field: 'q', type: 'nominal', title: 'quantile' },
+              { field: 'attempts', type: 'quantitative', title: 'attempts', format: ',.4~f' },
+            ],
+          },
+        },
+        {
+          mark: { type: 'text', baseline: 'bottom', dy: -2, fontSize: 10, color: '#333333' },
+          encoding: { text: { field: 'attempts', type: 'quantitative', format: ',.3~r' }, color: { value: '#333333' } },
+        },
+      ],
+    },
+  };
+}
+
+/** Control-plane events (suspensions, failovers, algorithm fallbacks) on a timeline; null when there are none. */
+export function eventsChart(ctx: ChartContext): ChartDef | null {
+  if (ctx.events.length === 0) return null;
+  const values = ctx.events.map((e) => ({ t: round3(e.time / ctx.time.seconds), kind: e.kind, subject: e.subject, detail: e.detail }));
+  const kinds = [...new Set(values.map((v) => v.kind))].sort();
+  return {
+    id: 'control-plane-events',
+    title: 'Control-plane events',
+    caption: 'Each mark is one event of the managers or lookups: hover it for what happened to which server.',
+    wide: true,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: { text: 'Control-plane events', subtitle: [`${integer.format(values.length)} events of ${kinds.length} kind(s)`] },
+      width: 'container',
+      height: Math.max(60, kinds.length * 32),
+      autosize: { type: 'fit-x', contains: 'padding' },
+      config: CONFIG,
+      layer: [
+        ...faultRects(ctx),
+        {
+          data: { values },
+          mark: { type: 'tick', thickness: 3, size: 22, opacity: 1 },
+          encoding: {
+            x: xTime(ctx),
+            y: { field: 'kind', type: 'nominal', sort: kinds, title: null },
+            color: { field: 'kind', type: 'nominal', sort: kinds, legend: null, scale: { scheme: 'tableau10' } },
+            tooltip: [
+              { field: 't', type: 'quantitative', title: timeTitle(ctx), format: ',.2f' },
+              { field: 'kind', type: 'nominal' },
+              { field: 'subject', type: 'nominal' },
+              { field: 'detail', type: 'nominal' },
+            ],
+          },
+        },
+        ...topLabels(faultLabels(ctx)),
+      ],
+    },
+  };
+}
+
+/** Every chart of a run's report, in page order. */
+export function reportCharts(result: RunResult, ctx: ChartContext): ChartDef[] {
+  const charts: (ChartDef | null)[] = [
+    connectedChart(result, ctx),
+    lookupLoadChart(result, ctx),
+    sessionsPerServerChart(result, ctx),
+    acceptRateChart(result, ctx),
+    reconnectCdfChart(result, ctx),
+    attemptsChart(result),
+    clientStatesChart(result, ctx),
+    eventsChart(ctx),
+  ];
+  return charts.filter((c): c is ChartDef => c !== null);
+}

@@ -1,0 +1,101 @@
+// The per-run figures of MODEL.md §8 as label/value pairs, in reading order.
+// The HTML header shows them as cards, summary.md as a table.
+import type { RunResult } from '../../sim/result.ts';
+import { humanDuration, type ChartContext } from './context.ts';
+import type { Level } from './verdict.ts';
+
+export interface Figure {
+  label: string;
+  value: string;
+  /** A smaller second line (a ratio to a limit, a breakdown). */
+  note?: string;
+  level?: Level;
+}
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+function after(seconds: number | null): string {
+  return seconds === null ? 'not reached' : humanDuration(seconds);
+}
+
+function percentOf(factor: number | null, what: string): string | undefined {
+  if (factor === null) return undefined;
+  const digits = factor < 0.1 ? 1 : 0;
+  return `${(factor * 100).toFixed(digits)} % of ${what}`;
+}
+
+export function keyFigures(result: RunResult, ctx: ChartContext): Figure[] {
+  const s = result.summary;
+  const figures: Figure[] = [];
+  if (s.incidentStart !== null) {
+    figures.push(
+      { label: 'fault starts at', value: humanDuration(s.incidentStart), note: ctx.faults.map((f) => f.label).join('; ') },
+      { label: '99 % of sessions back', value: after(s.recovery.p99), note: 'from the incident start', level: s.recovery.p99 === null ? 'fail' : undefined },
+      { label: '99.9 % back', value: after(s.recovery.p999), note: 'from the incident start', level: s.recovery.p999 === null ? 'warn' : undefined },
+      { label: 'all sessions back', value: after(s.recovery.full), note: 'from the incident start', level: s.recovery.full === null ? 'fail' : 'ok' },
+      {
+        label: 'clients disconnected',
+        value: integer.format(s.disconnectedClients),
+        note: s.notReconnected > 0 ? `${integer.format(s.notReconnected)} not back at the end` : 'all back by the end',
+        level: s.notReconnected > 0 ? 'fail' : undefined,
+      },
+      {
+        label: 'reconnect time, median',
+        value: s.reconnectTime.count === 0 ? '–' : after(s.reconnectTime.p50),
+        note: s.reconnectTime.count === 0 ? undefined : `p99 ${after(s.reconnectTime.p99)} · max ${after(s.reconnectTime.max)}`,
+      },
+    );
+  }
+  figures.push(
+    {
+      label: 'peak lookup load, one instance',
+      value: `${integer.format(s.lookup.peakOfferedPerSec)}/s`,
+      note: percentOf(s.lookup.peakLoadFactor, 'capacity'),
+      level: s.lookup.peakLoadFactor !== null && s.lookup.peakLoadFactor > 1 ? 'warn' : undefined,
+    },
+    { label: 'lookups timed out / "no server"', value: `${integer.format(s.lookup.timedOut)} / ${integer.format(s.lookup.noServer)}`, note: `peak queue ${integer.format(s.lookup.peakQueueLength)}` },
+    {
+      label: 'peak accept rate, one server',
+      value: `${integer.format(s.server.peakAcceptsPerSec)}/s`,
+      note: percentOf(s.server.peakAcceptFactor, 'the limit'),
+      level: s.server.peakAcceptFactor !== null && s.server.peakAcceptFactor >= 1 ? 'warn' : undefined,
+    },
+    { label: 'server crashes', value: integer.format(s.server.crashes), level: s.server.crashes > 0 ? 'fail' : undefined },
+    {
+      label: 'imbalance at the end',
+      value: s.imbalance.maxOverMean === null ? '–' : `${s.imbalance.maxOverMean.toFixed(3)} max/mean`,
+      note: s.imbalance.cv === null ? undefined : `coefficient of variation ${s.imbalance.cv.toFixed(4)}`,
+    },
+    ...controlPlaneFigures(result),
+    {
+      label: 'peak carrier attempts',
+      value: `${integer.format(s.peakCarrierAttemptsPerSec)}/s`,
+      note: s.carrierAmplification === null ? undefined : `${s.carrierAmplification.toFixed(1)}× the pre-fault rate`,
+    },
+  );
+  return figures;
+}
+
+interface ControlPlaneSummary {
+  suspensions: number;
+  resumes: number;
+  failovers: { masterDiedAt: number; newMasterAt: number | null }[];
+  fallbackSeconds: number;
+}
+
+/** Suspensions, failovers and round-robin fallback, when the result has a control plane that did anything. */
+function controlPlaneFigures(result: RunResult): Figure[] {
+  const cp = (result.summary as unknown as { controlPlane?: ControlPlaneSummary }).controlPlane;
+  if (cp === undefined || cp.suspensions + cp.resumes + cp.failovers.length + cp.fallbackSeconds === 0) return [];
+  const failoverTimes = cp.failovers.map((f) => (f.newMasterAt === null ? 'never' : humanDuration(f.newMasterAt - f.masterDiedAt)));
+  return [
+    {
+      label: 'server suspensions / resumes',
+      value: `${integer.format(cp.suspensions)} / ${integer.format(cp.resumes)}`,
+      note: cp.fallbackSeconds > 0 ? `lookups on round robin ${humanDuration(cp.fallbackSeconds)} (instance-time)` : undefined,
+    },
+    ...(cp.failovers.length === 0
+      ? []
+      : [{ label: 'manager failovers', value: integer.format(cp.failovers.length), note: `new master after ${failoverTimes.join(', ')}`, level: cp.failovers.some((f) => f.newMasterAt === null) ? ('fail' as const) : undefined }]),
+  ];
+}

@@ -1,0 +1,235 @@
+// The report page: one self-contained HTML file (vega, vega-lite and
+// vega-embed inlined from node_modules, no network), a header an operator
+// reads in ten seconds, then the charts. Pure apart from reading the bundles.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { stringify } from 'yaml';
+import type { RunResult } from '../../sim/result.ts';
+import type { ChartDef } from './charts.ts';
+import { humanDuration, type ChartContext } from './context.ts';
+import type { Figure } from './figures.ts';
+import type { GateVerdict } from './types.ts';
+import { formatMeasure, gatesBadge, recoveryBadge, worst, type Badge } from './verdict.ts';
+
+export interface Bundle {
+  name: string;
+  version: string;
+  code: string;
+}
+
+const require = createRequire(import.meta.url);
+let bundles: Bundle[] | undefined;
+
+/** The minified browser builds, in load order (vega-embed needs the other two as globals). */
+export function vegaBundles(): Bundle[] {
+  bundles ??= (
+    [
+      ['vega', 'vega.min.js'],
+      ['vega-lite', 'vega-lite.min.js'],
+      ['vega-embed', 'vega-embed.min.js'],
+    ] as const
+  ).map(([name, file]) => {
+    // Each package's entry point lives in its build/ directory, next to the minified bundle.
+    const build = dirname(require.resolve(name));
+    const { version } = JSON.parse(readFileSync(join(build, '..', 'package.json'), 'utf8')) as { version: string };
+    return { name, version, code: readFileSync(join(build, file), 'utf8') };
+  });
+  return bundles;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+}
+
+/** JSON that is safe inside a <script> element. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** Code that is safe inside a <script> element (the bundles contain no `</script`, but be sure). */
+function scriptCode(code: string): string {
+  return code.replace(/<\/(script)/gi, '<\\/$1');
+}
+
+export interface PageInput {
+  result: RunResult;
+  ctx: ChartContext;
+  charts: readonly ChartDef[];
+  figures: readonly Figure[];
+  verdicts?: readonly GateVerdict[];
+  gitCommit?: string | null;
+}
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+function badge(b: Badge): string {
+  return `<span class="badge ${b.level}">${escapeHtml(b.text)}</span>`;
+}
+
+function gatesSection(verdicts: readonly GateVerdict[] | undefined): string {
+  if (verdicts === undefined || verdicts.length === 0) {
+    return '<p class="muted">No assertions: this scenario has no <code>assert:</code> gates, so the run neither passes nor fails.</p>';
+  }
+  const rows = verdicts
+    .map(
+      (v) =>
+        `<tr class="${v.passed ? 'ok' : 'fail'}"><td>${v.passed ? '✔ passed' : '✘ failed'}</td><td><code>${escapeHtml(v.assertion)}</code></td>` +
+        `<td class="num">${escapeHtml(formatMeasure(v.measured))}</td><td class="num">${escapeHtml(formatMeasure(v.limit))}</td></tr>`,
+    )
+    .join('\n');
+  return `<table class="gates"><thead><tr><th>verdict</th><th>assertion</th><th class="num">measured</th><th class="num">limit</th></tr></thead><tbody>\n${rows}\n</tbody></table>`;
+}
+
+function figureCards(figures: readonly Figure[]): string {
+  return figures
+    .map(
+      (f) =>
+        `<div class="figure${f.level ? ` ${f.level}` : ''}"><div class="label">${escapeHtml(f.label)}</div><div class="value">${escapeHtml(f.value)}</div>` +
+        (f.note ? `<div class="note">${escapeHtml(f.note)}</div>` : '') +
+        '</div>',
+    )
+    .join('\n');
+}
+
+function chartSection(chart: ChartDef): string {
+  return (
+    `<section class="chart${chart.wide ? ' wide' : ''}" aria-label="${escapeHtml(chart.title)}">\n` +
+    `<div class="vega" id="chart-${chart.id}" data-chart="${chart.id}"></div>\n` +
+    `<p class="caption">${escapeHtml(chart.caption)}</p>\n</section>`
+  );
+}
+
+const CSS = `
+:root { color-scheme: light; --ok: #1b7f3b; --ok-bg: #e3f4e8; --warn: #8a5a00; --warn-bg: #fff1d6; --fail: #b3261e; --fail-bg: #fde7e4; --none: #4a4f57; --none-bg: #eceef1; --line: #dde1e6; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #f5f6f8; color: #1f2328; font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', 'DejaVu Sans', 'Liberation Sans', Arial, sans-serif; }
+main, header .inner, footer { max-width: 1500px; margin: 0 auto; padding: 0 24px; }
+header { background: #fff; border-bottom: 1px solid var(--line); border-top: 6px solid var(--none); margin-bottom: 20px; }
+header.ok { border-top-color: var(--ok); } header.warn { border-top-color: #d99a00; } header.fail { border-top-color: var(--fail); }
+header .inner { padding-top: 16px; padding-bottom: 16px; }
+h1 { font-size: 24px; margin: 0 12px 0 0; display: inline; vertical-align: middle; }
+h2 { font-size: 15px; margin: 18px 0 8px; }
+.title-row { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }
+.badge { display: inline-block; border-radius: 999px; padding: 3px 12px; font-weight: 600; font-size: 13px; background: var(--none-bg); color: var(--none); }
+.badge.ok { background: var(--ok-bg); color: var(--ok); } .badge.warn { background: var(--warn-bg); color: var(--warn); } .badge.fail { background: var(--fail-bg); color: var(--fail); }
+.description { margin: 8px 0 4px; font-size: 15px; }
+.meta { color: #57606a; margin: 0; }
+.meta code { font-size: 12px; }
+.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 10px; margin-top: 14px; }
+.figure { border: 1px solid var(--line); border-left: 4px solid #c4cad1; border-radius: 6px; padding: 8px 10px; background: #fbfbfc; }
+.figure.ok { border-left-color: var(--ok); } .figure.warn { border-left-color: #d99a00; } .figure.fail { border-left-color: var(--fail); }
+.figure .label { color: #57606a; font-size: 12px; }
+.figure .value { font-size: 18px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.figure .note { color: #57606a; font-size: 12px; }
+.muted { color: #57606a; }
+table.gates { border-collapse: collapse; margin: 4px 0; }
+table.gates th, table.gates td { border-bottom: 1px solid var(--line); padding: 4px 12px 4px 0; text-align: left; }
+table.gates td.num, table.gates th.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.gates tr.ok td:first-child { color: var(--ok); font-weight: 600; } table.gates tr.fail td:first-child { color: var(--fail); font-weight: 600; }
+details { margin-top: 12px; }
+summary { cursor: pointer; font-weight: 600; }
+details pre { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; overflow: auto; max-height: 420px; font-size: 12px; }
+.charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
+.chart { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px 8px; min-width: 0; }
+.chart.wide { grid-column: 1 / -1; }
+.vega { width: 100%; min-height: 120px; }
+.vega.error { color: var(--fail); }
+.caption { color: #57606a; font-size: 13px; margin: 6px 0 4px; max-width: 110ch; }
+footer { color: #6e7781; font-size: 12px; padding-top: 12px; padding-bottom: 24px; }
+@media (max-width: 900px) { .charts { grid-template-columns: minmax(0, 1fr); } }
+`;
+
+/**
+ * Renders the charts with vega-embed one after the other, yielding to the
+ * browser in between so the header and the first charts show at once.
+ * Vega's randomness is seeded. Each container gets data-rendered="true" (or
+ * "error"), and the body data-charts="done" at the end, for tests to wait on.
+ */
+const BOOT = `
+(function () {
+  var charts = JSON.parse(document.getElementById('stampede-charts').textContent);
+  vega.setRandom(vega.randomLCG(1));
+  var options = { renderer: 'svg', actions: { export: true, source: false, compiled: false, editor: false } };
+  window.stampedeViews = {};
+  window.stampedeTimings = {};
+  function next(i) {
+    if (i === charts.length) { document.body.setAttribute('data-charts', 'done'); return; }
+    var chart = charts[i];
+    var el = document.getElementById('chart-' + chart.id);
+    vegaEmbed(el, chart.spec, options).then(function (result) {
+      window.stampedeViews[chart.id] = result.view;
+      window.stampedeTimings[chart.id] = Math.round(performance.now());
+      el.setAttribute('data-rendered', 'true');
+    }, function (error) {
+      el.setAttribute('data-rendered', 'error');
+      el.classList.add('error');
+      el.textContent = 'This chart failed to render: ' + error.message;
+      console.error(error);
+    }).then(function () { setTimeout(function () { next(i + 1); }, 0); });
+  }
+  setTimeout(function () { next(0); }, 0);
+})();
+`;
+
+export function reportHtml(input: PageInput): string {
+  const { result, ctx, charts, figures, verdicts, gitCommit } = input;
+  const s = result.summary;
+  const scenario = ctx.scenario;
+  const recovery = recoveryBadge(s);
+  const gates = gatesBadge(verdicts);
+  const level = worst([recovery.level, gates.level]);
+  const title = `${scenario.name} · seed ${result.seed}`;
+  const meta = [
+    `seed <b>${result.seed}</b>`,
+    `stampede <b>${escapeHtml(result.stampede.version)}</b>`,
+    gitCommit ? `commit <code>${escapeHtml(gitCommit)}</code>` : 'commit unknown',
+    `${integer.format(s.clients)} clients`,
+    `${humanDuration(scenario.duration)} simulated, sampled every ${humanDuration(scenario.sampleInterval)}`,
+    `${integer.format(s.events)} events`,
+  ].join(' · ');
+  const specs = charts.map((c) => ({ id: c.id, spec: c.spec }));
+  const libs = vegaBundles();
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="stampede ${escapeHtml(result.stampede.version)}">
+<title>${escapeHtml(title)} · stampede report</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header class="${level}">
+<div class="inner">
+<div class="title-row"><h1>${escapeHtml(scenario.name)}</h1>${badge(recovery)}${badge(gates)}</div>
+${scenario.description ? `<p class="description">${escapeHtml(scenario.description)}</p>` : ''}
+<p class="meta">${meta}</p>
+<div class="figures">
+${figureCards(figures)}
+</div>
+<h2>Gates</h2>
+${gatesSection(verdicts)}
+<details>
+<summary>Resolved parameters (re-runnable scenario)</summary>
+<pre>${escapeHtml(stringify(result.scenario, { lineWidth: 0 }))}</pre>
+</details>
+</div>
+</header>
+<main>
+<div class="charts">
+${charts.map(chartSection).join('\n')}
+</div>
+</main>
+<footer>
+Generated by stampede ${escapeHtml(result.stampede.version)} from <code>result.json</code> (the exact numbers); long series are shown aggregated.
+Charts: ${libs.map((b) => `${b.name} ${b.version}`).join(', ')}, inlined, so this file works offline.
+</footer>
+<!-- The charts' libraries come last so the header shows before they are parsed. -->
+${libs.map((b) => `<script>/* ${b.name} ${b.version} */\n${scriptCode(b.code)}\n</script>`).join('\n')}
+<script type="application/json" id="stampede-charts">${scriptJson(specs)}</script>
+<script>${BOOT}</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,72 @@
+// Run reports: `writeReport(result, outDir)` writes index.html (self-contained,
+// offline) and summary.md next to result.json, and with --svg / --png each
+// chart as a file under charts/. See docs/reports.md.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunResult } from '../../sim/result.ts';
+import { reportCharts, type ChartDef } from './charts.ts';
+import { chartContext, type ChartContext } from './context.ts';
+import { keyFigures } from './figures.ts';
+import { reportHtml } from './html.ts';
+import { summaryMarkdown } from './markdown.ts';
+import { renderSvg, svgToPng } from './render.ts';
+import type { ControlPlaneEvent, ReportOptions } from './types.ts';
+
+export type { ControlPlaneEvent, GateVerdict, ReportOptions } from './types.ts';
+export { currentGitCommit } from './git.ts';
+export type { ChartDef } from './charts.ts';
+
+export interface ReportContent {
+  ctx: ChartContext;
+  charts: ChartDef[];
+  html: string;
+  markdown: string;
+}
+
+/** Everything a report holds, as strings: a pure function of the result and the options. */
+export function buildReport(result: RunResult, options: ReportOptions = {}): ReportContent {
+  const ctx = chartContext(result, options.events ?? eventsOf(result));
+  const charts = reportCharts(result, ctx);
+  const figures = keyFigures(result, ctx);
+  const common = { result, ctx, figures, verdicts: options.verdicts, gitCommit: options.gitCommit ?? null };
+  return {
+    ctx,
+    charts,
+    html: reportHtml({ ...common, charts }),
+    markdown: summaryMarkdown({ ...common, reportPath: 'index.html' }),
+  };
+}
+
+/**
+ * Writes index.html and summary.md into `outDir` (and charts/<id>.svg / .png
+ * when asked), each atomically. Returns the paths written, index.html first.
+ * Async because vega renders SVG asynchronously.
+ */
+export async function writeReport(result: RunResult, outDir: string, options: ReportOptions = {}): Promise<string[]> {
+  const report = buildReport(result, options);
+  mkdirSync(outDir, { recursive: true });
+  const written = [writeAtomically(join(outDir, 'index.html'), report.html), writeAtomically(join(outDir, 'summary.md'), report.markdown)];
+  if (options.svg || options.png) {
+    const dir = join(outDir, 'charts');
+    mkdirSync(dir, { recursive: true });
+    for (const chart of report.charts) {
+      const svg = await renderSvg(chart.spec);
+      if (options.svg) written.push(writeAtomically(join(dir, `${chart.id}.svg`), svg));
+      if (options.png) written.push(writeAtomically(join(dir, `${chart.id}.png`), svgToPng(svg)));
+    }
+  }
+  return written;
+}
+
+/** The control-plane events a result carries (results written before they existed have none). */
+function eventsOf(result: RunResult): readonly ControlPlaneEvent[] {
+  const events = (result as unknown as { events?: unknown }).events;
+  return Array.isArray(events) ? (events as ControlPlaneEvent[]) : [];
+}
+
+function writeAtomically(path: string, content: string | Uint8Array): string {
+  const temporary = `${path}.tmp-${process.pid}`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, path);
+  return path;
+}

@@ -1,0 +1,55 @@
+// Runs a prepared plan (or one shard of it) on the worker pool. The library
+// side: it reports progress through a callback and returns outcomes in job
+// order; the CLI draws progress and writes files.
+import { jobsOf, type Job, type PreparedPlan } from './jobs.ts';
+import { runPool } from './pool.ts';
+import type { JobOutcome } from './protocol.ts';
+import { shardJobs, type Shard } from './shard.ts';
+
+export interface ExecuteOptions {
+  workers: number;
+  /** Run only this shard's jobs. */
+  shard?: Shard;
+  /** Simulated seconds done over all selected jobs, and their total. */
+  onProgress?: (doneSeconds: number, totalSeconds: number, jobsDone: number, jobsTotal: number) => void;
+  /** Stops the batch: running jobs are abandoned and `interrupted` is set. */
+  signal?: AbortSignal;
+}
+
+export interface Executed {
+  /** The jobs that ran (all of them, or the shard's), in job order. */
+  jobs: Job[];
+  /** In job order; complete unless interrupted. */
+  outcomes: JobOutcome[];
+  /** Stopped through `signal`: some outcomes are missing, and the batch must not be written as if whole. */
+  interrupted: boolean;
+  jobsDone: number;
+}
+
+export async function executePlan(prepared: PreparedPlan, options: ExecuteOptions): Promise<Executed> {
+  const all = jobsOf(prepared.plan);
+  const jobs = options.shard ? shardJobs(all, options.shard) : all;
+  const duration = (job: Job) => prepared.durations[job.variant];
+  const total = jobs.reduce((sum, job) => sum + duration(job), 0);
+  const doneByJob = new Map<number, number>();
+  let done = 0;
+  let jobsDone = 0;
+  const advance = (job: Job, simTime: number) => {
+    const previous = doneByJob.get(job.id) ?? 0;
+    const now = Math.min(simTime, duration(job));
+    doneByJob.set(job.id, now);
+    done += now - previous;
+    options.onProgress?.(done, total, jobsDone, jobs.length);
+  };
+  const outcomes = await runPool(jobs, {
+    workers: options.workers,
+    signal: options.signal,
+    onProgress: advance,
+    onOutcome: (job) => {
+      jobsDone++;
+      advance(job, duration(job));
+    },
+  });
+  const interrupted = outcomes.some((o) => o === undefined);
+  return { jobs, outcomes: outcomes.filter((o): o is JobOutcome => o !== undefined), interrupted, jobsDone };
+}

@@ -1,0 +1,112 @@
+// Every output file of a batch, as a pure function of the plan and the
+// outcomes in job order. An unsharded run and `merge` both call this, which
+// is what makes their files byte-identical. Nothing here reads a clock.
+import { aggregate, flattenSummary, type Aggregate, type Direction, type Failure } from './aggregate.ts';
+import { compareOutputs, type MetricComparison } from './compare.ts';
+import { csv, jsonFile } from './format.ts';
+import { jobsOf, type BatchPlan, type Job } from './jobs.ts';
+import type { JobOutcome } from './protocol.ts';
+import { replicationsOutputs } from './replications.ts';
+import type { SampleStats } from './stats.ts';
+import { sweepOutputs } from './sweep.ts';
+
+/** A file to write, by its path relative to the output directory. */
+export interface OutputFile {
+  path: string;
+  content: string;
+}
+
+/** `<kind>.json`, and what `--json` prints. */
+export interface BatchDocument {
+  stampede: { version: string; format: 1 };
+  kind: BatchPlan['kind'];
+  plan: BatchPlan;
+  jobs: Aggregate['jobs'];
+  failures: Failure[];
+  metrics: {
+    metric: string;
+    direction: Direction;
+    constant: boolean;
+    /** Per variant, in variant order. */
+    variants: ({ variant: number } & SampleStats)[];
+    /** Compare only; null for metrics nobody wins (setup figures, constants). */
+    comparison?: MetricComparison | null;
+  }[];
+}
+
+export interface BatchOutputs {
+  document: BatchDocument;
+  aggregate: Aggregate;
+  files: OutputFile[];
+}
+
+export function batchOutputs(plan: BatchPlan, outcomes: readonly JobOutcome[]): BatchOutputs {
+  const jobs = jobsOf(plan);
+  if (outcomes.length !== jobs.length) throw new Error(`expected ${jobs.length} outcomes, got ${outcomes.length}`);
+  const agg = aggregate(plan, jobs, outcomes);
+  let comparisons: Map<string, MetricComparison | null> | null = null;
+  const files: OutputFile[] = [];
+  if (plan.kind === 'compare') {
+    const compared = compareOutputs(plan, jobs, agg, outcomes);
+    comparisons = compared.comparisons;
+    files.push(...compared.files);
+  } else if (plan.kind === 'sweep') {
+    files.push(...sweepOutputs(plan, agg));
+  } else {
+    files.push(...replicationsOutputs(plan, agg));
+  }
+  const document: BatchDocument = {
+    stampede: { version: plan.stampedeVersion, format: 1 },
+    kind: plan.kind,
+    plan,
+    jobs: agg.jobs,
+    failures: agg.failures,
+    metrics: agg.metrics.map((m) => ({
+      metric: m.metric,
+      direction: m.direction,
+      constant: m.constant,
+      variants: m.stats.map((s, variant) => ({ variant, ...s })),
+      ...(comparisons === null ? {} : { comparison: comparisons.get(m.metric) ?? null }),
+    })),
+  };
+  files.unshift(
+    { path: `${plan.kind}.json`, content: jsonFile(document) },
+    { path: 'runs.csv', content: runsCsv(plan, jobs, outcomes, agg) },
+    { path: 'stats.csv', content: statsCsv(plan, agg) },
+  );
+  return { document, aggregate: agg, files };
+}
+
+/** One row per job: its variant, replication, seed, status, then every metric's value. */
+function runsCsv(plan: BatchPlan, jobs: readonly Job[], outcomes: readonly JobOutcome[], agg: Aggregate): string {
+  const names = agg.metrics.map((m) => m.metric);
+  const header = ['job', 'variant', ...plan.parameters.map((p) => p.name), 'replication', 'seed', 'status', 'error', ...names];
+  const rows = jobs.map((job, i) => {
+    const outcome = outcomes[i];
+    const variant = plan.variants[job.variant];
+    const values = outcome.ok ? new Map(flattenSummary(outcome.result.summary)) : new Map<string, number | null>();
+    return [
+      job.id,
+      variant.label,
+      ...plan.parameters.map((p) => variant.params[p.name]),
+      job.replication,
+      job.seed,
+      outcome.ok ? 'ok' : 'failed',
+      outcome.ok ? '' : `${outcome.error.name}: ${outcome.error.message}`,
+      ...names.map((name) => values.get(name)),
+    ];
+  });
+  return csv(header, rows);
+}
+
+/** Tidy statistics: one row per variant and metric. */
+function statsCsv(plan: BatchPlan, agg: Aggregate): string {
+  const header = ['variant', ...plan.parameters.map((p) => p.name), 'metric', 'direction', 'n', 'missing', 'mean', 'sd', 'ci95_low', 'ci95_high'];
+  const rows = agg.metrics.flatMap((m) =>
+    plan.variants.map((v) => {
+      const s = m.stats[v.id];
+      return [v.label, ...plan.parameters.map((p) => v.params[p.name]), m.metric, m.direction ?? '', s.n, s.missing, s.mean, s.sd, s.ci95?.[0], s.ci95?.[1]];
+    }),
+  );
+  return csv(header, rows);
+}

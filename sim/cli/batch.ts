@@ -1,0 +1,207 @@
+// What the batch commands (run --replications, compare, sweep, merge) share:
+// the common flags, running a plan with progress, writing the outputs or the
+// shard file, and printing. Thin: the work is in sim/batch/.
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Argv } from 'yargs';
+import { mkdirSync } from 'node:fs';
+import type { Aggregate } from '../batch/aggregate.ts';
+import { executePlan } from '../batch/execute.ts';
+import { num } from '../batch/format.ts';
+import { BatchInputError, planHash, type BatchPlan, type PreparedPlan } from '../batch/jobs.ts';
+import { batchOutputs, type BatchDocument, type OutputFile } from '../batch/outputs.ts';
+import type { JobOutcome } from '../batch/protocol.ts';
+import { parseShard, shardFileContent, shardFileName } from '../batch/shard.ts';
+import { ExitCode } from './exit-codes.ts';
+import { Interruption } from './interrupt.ts';
+import { prepareOutputDir, safeOutputDir, writeAtomically } from './output.ts';
+import { Progress } from './progress.ts';
+
+export interface BatchArgs {
+  workers?: number;
+  shard?: string;
+  out?: string;
+  json: boolean;
+  quiet: boolean;
+  force?: boolean;
+}
+
+/** --workers, --shard and --force, shared by compare and sweep (run declares its own). */
+export function batchOptions<T>(y: Argv<T>) {
+  return y
+    .option('workers', { type: 'number', describe: 'Worker threads (default: one per core)' })
+    .option('shard', { type: 'string', describe: 'Run only shard k of n (k/n, 1-based) and write shard-k-of-n.json for `stampede merge`' })
+    .option('force', { type: 'boolean', default: false, describe: 'Overwrite earlier results in the output directory' });
+}
+
+/** reports/<scenario>/<kind>-<hash>; the name may come from a shard file, so it must stay below reports/. */
+export function defaultBatchOutDir(plan: BatchPlan): string {
+  return safeOutputDir('reports', plan.scenario.name, `${plan.kind}-${planHash(plan)}`);
+}
+
+/**
+ * Refuses (exit code 2) to overwrite an earlier result unless --force. An
+ * earlier result is the file this command would replace: `<kind>.json` for a
+ * whole batch, its own shard file for a shard, so that shards can share a
+ * directory and merge can write next to them.
+ */
+export function prepareBatchOutDir(dir: string, marker: string, force: boolean | undefined): void {
+  prepareOutputDir(dir, { force, files: [marker] });
+}
+
+/** Each file atomically (temporary name, then rename): a reader never sees half a file. */
+export function writeBatchFiles(outDir: string, files: readonly OutputFile[]): void {
+  for (const file of files) {
+    const path = join(outDir, file.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeAtomically(path, file.content);
+  }
+}
+
+/** A comma-separated list flag, possibly given several times: `--algorithms rr,wlc --algorithms p2c`. */
+export function parseList(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).flatMap((v) => splitTopLevel(v)).filter((v) => v !== '');
+}
+
+/** Splits at commas outside brackets, braces and quotes, so a YAML flow value like [1,2] stays whole. */
+export function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let current = '';
+  for (const ch of text) {
+    if (quote !== null) {
+      if (ch === quote) quote = null;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+    } else if (ch === '[' || ch === '{') {
+      depth++;
+    } else if (ch === ']' || ch === '}') {
+      depth--;
+    } else if (ch === ',' && depth === 0) {
+      parts.push(current.trim());
+      current = '';
+      continue;
+    }
+    current += ch;
+  }
+  parts.push(current.trim());
+  return parts;
+}
+
+function workerCount(requested: number | undefined): number {
+  if (requested === undefined) return availableParallelism();
+  if (!Number.isInteger(requested) || requested < 1) throw new BatchInputError(`--workers must be a positive integer, got ${requested}`);
+  return requested;
+}
+
+/** Runs the plan (or one shard) and writes its outputs (or the shard file); returns the exit code. */
+export async function runBatchCommand(prepared: PreparedPlan, args: BatchArgs): Promise<number> {
+  const shard = args.shard === undefined ? undefined : parseShard(args.shard);
+  const workers = workerCount(args.workers);
+  for (const warning of prepared.warnings) process.stderr.write(`stampede: warning: ${warning}\n`);
+  const { plan } = prepared;
+  const outDir = args.out ?? defaultBatchOutDir(plan);
+  // Checked before the jobs run: an hour of work must not end in "cannot write".
+  prepareBatchOutDir(outDir, shard === undefined ? `${plan.kind}.json` : shardFileName(shard), args.force);
+
+  // Progress (TTY only) counts simulated seconds over every job, which is what the ETA scales with.
+  const bar: { progress: Progress | null } = { progress: null };
+  const started = process.hrtime.bigint();
+  const interruption = new Interruption(process.stderr, 'stopping the workers (a batch is written only whole)').install();
+  const abort = new AbortController();
+  void interruption.whenRequested().then(() => abort.abort());
+  const { jobs, outcomes, interrupted, jobsDone } = await executePlan(prepared, {
+    workers,
+    shard,
+    signal: abort.signal,
+    onProgress: (done, total) => {
+      bar.progress ??= new Progress(args.quiet ? null : process.stderr, total, 's simulated, all jobs');
+      bar.progress.update(done);
+    },
+  }).finally(() => interruption.dispose());
+  bar.progress?.done();
+  if (interrupted) {
+    process.stderr.write(
+      `stampede: interrupted after ${jobsDone} of ${jobs.length} job(s); nothing written. ` +
+        'Run the same command again, or split the batch with --shard k/n and merge the shards.\n',
+    );
+    return ExitCode.interrupted;
+  }
+  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const failed = outcomes.filter((o) => !o.ok).length;
+  if (!args.quiet) {
+    process.stderr.write(`stampede: ${jobs.length} job(s) on ${Math.min(workers, Math.max(1, jobs.length))} worker thread(s) in ${wallSeconds.toFixed(1)} s wall\n`);
+  }
+
+  if (shard !== undefined) {
+    const file = join(outDir, shardFileName(shard));
+    writeBatchFiles(outDir, [{ path: shardFileName(shard), content: shardFileContent(plan, shard, outcomes) }]);
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify({ shard, file, jobs: jobs.length, failed }, null, 2)}\n`);
+    } else {
+      process.stdout.write(
+        `shard ${shard.index}/${shard.count}: ${jobs.length} of ${plan.variants.length * plan.replications} jobs, ${failed} failed → ${file}\n` +
+          `merge all ${shard.count} shard files with: stampede merge DIR_OR_FILES... --out DIR\n`,
+      );
+    }
+    if (failed > 0) process.stderr.write(`stampede: ${failed} job(s) of this shard failed; their errors are in ${file} and merge will report them\n`);
+    return failed > 0 ? ExitCode.someJobsFailed : ExitCode.ok;
+  }
+  return finishBatch(plan, outcomes, outDir, args.json);
+}
+
+/** Writes every output of a complete batch and prints its summary; shared by the batch commands and merge. */
+export function finishBatch(plan: BatchPlan, outcomes: readonly JobOutcome[], outDir: string, json: boolean): number {
+  const { document, aggregate, files } = batchOutputs(plan, outcomes);
+  writeBatchFiles(outDir, files);
+  if (json) process.stdout.write(`${JSON.stringify({ out: outDir, ...document }, null, 2)}\n`);
+  else process.stdout.write(formatBatchText(document, aggregate, outDir));
+  if (aggregate.failures.length > 0) {
+    const lines = [
+      `stampede: ${aggregate.failures.length} of ${aggregate.jobs.total} job(s) failed; the others completed and their results are in ${outDir}`,
+      ...aggregate.failures.map(
+        (f) => `  job ${f.jobId} (${f.label}, replication ${f.replication}, seed ${f.seed}): ${f.error.name}: ${f.error.message}\n    reproduce: ${f.reproduce}`,
+      ),
+    ];
+    process.stderr.write(`${lines.join('\n')}\n`);
+    return ExitCode.someJobsFailed;
+  }
+  return ExitCode.ok;
+}
+
+/** The figures a reader looks at first; the full set is in the output files. */
+const HEADLINE = [
+  'recovery.p99', 'recovery.p999', 'recovery.full', 'reconnectTime.p50', 'reconnectTime.p99', 'attemptsToReconnect.mean',
+  'lookup.peakLoadFactor', 'lookup.timedOut', 'server.peakAcceptFactor', 'server.crashes', 'carrierAmplification', 'imbalance.cv',
+];
+
+function formatBatchText(document: BatchDocument, agg: Aggregate, outDir: string): string {
+  const { plan } = document;
+  const lines = [
+    `${plan.kind} ${plan.scenario.name}: ${plan.variants.length} variant(s) × ${plan.replications} replication(s) = ${agg.jobs.total} job(s), ${agg.jobs.failed} failed`,
+  ];
+  const headline = document.metrics.filter((m) => HEADLINE.includes(m.metric));
+  const width = Math.max(0, ...headline.map((m) => m.metric.length));
+  for (const m of headline) {
+    const s = (v: number) => m.variants[v];
+    const cell = (v: number) => {
+      const stats = s(v);
+      const ci = stats.ci95 === null ? '' : ` ± ${num((stats.ci95[1] - stats.ci95[0]) / 2)}`;
+      const missing = stats.missing > 0 ? ` (${stats.missing} without value)` : '';
+      return `${num(stats.mean)}${ci}${missing}`;
+    };
+    if (plan.kind === 'compare' && m.comparison) {
+      const c = m.comparison;
+      const best = c.best === null ? '–' : `${plan.variants[c.best].label} ${cell(c.best)}`;
+      const sig = c.significant === null ? '' : c.significant ? ' (significant)' : ' (not significant)';
+      lines.push(`  ${m.metric.padEnd(width)}  best: ${best}${sig}`);
+    } else if (plan.kind === 'replications') {
+      lines.push(`  ${m.metric.padEnd(width)}  ${cell(0)}`);
+    }
+  }
+  if (plan.kind === 'sweep') lines.push(`  grid: ${plan.parameters.map((p) => `${p.name} (${p.values.length})`).join(' × ')}; table: ${join(outDir, 'sweep.csv')}`);
+  lines.push(`  results: ${join(outDir, `${plan.kind}.md`)} (and ${plan.kind}.json, runs.csv, stats.csv${plan.kind === 'replications' ? '' : ', charts/'})`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,258 @@
+// `stampede gate FILES...`: run each scenario, judge its assertions, print a
+// table, optionally write JUnit XML and a Markdown summary. Exit code 0 when
+// every assertion passed, 1 when one failed, 2 for invalid input (before any
+// run), 70 when a run crashed. Thin: the work is in sim/gate/.
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Argv } from 'yargs';
+import type { RunResult } from '../result.ts';
+import type { Scenario } from '../scenario/types.ts';
+import { evaluateLimit, formatLimit, formatMeasured, judge, measure } from '../gate/assertions.ts';
+import { GateInputError, loadTargets, runGate, type GateReport } from '../gate/gate.ts';
+import { junitXml } from '../gate/junit.ts';
+import { gateMarkdown } from '../gate/markdown.ts';
+import { ExitCode } from './exit-codes.ts';
+import { Progress } from './progress.ts';
+
+export interface GateArgs {
+  files: string[];
+  set: string[];
+  seed?: number;
+  replications: number;
+  workers?: number;
+  junit?: string;
+  summary?: string;
+  quiet: boolean;
+}
+
+export function gateBuilder(y: Argv) {
+  return y
+    .positional('files', { type: 'string', array: true, describe: 'Scenario files or globs (quote globs: \'scenarios/*.yaml\')', demandOption: true })
+    .option('set', { type: 'string', array: true, default: [], describe: 'Override a field in every scenario: --set population.clients=50000 (repeatable)' })
+    .option('seed', { type: 'number', describe: "Root seed (overrides each scenario's seed)" })
+    .option('replications', { type: 'number', default: 1, describe: 'Runs per scenario (seeds derived from its seed); assertions say `for every|mean|ci-upper|ci-lower`' })
+    .option('workers', { type: 'number', describe: 'Worker threads for several runs (default: one per core)' })
+    .option('junit', { type: 'string', describe: 'Write JUnit XML here: one test case per assertion' })
+    .option('summary', { type: 'string', describe: 'Write a Markdown summary here (e.g. "$GITHUB_STEP_SUMMARY")' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr' })
+    .example("$0 gate 'scenarios/*.yaml' --set population.clients=50000 --junit reports/gate-junit.xml", 'The CI gate on the catalogue')
+    .example('$0 gate scenarios/lookup-outage.yaml --replications 10', 'Ten seeds; `for mean` / `for ci-upper` assertions need them')
+    .epilogue('Exit codes: 0 every assertion passed, 1 an assertion failed, 2 invalid input (no run started), 70 internal error (a run crashed). Grammar and metrics: docs/gate.md.')
+    .strict();
+}
+
+export async function gateCommand(args: GateArgs): Promise<number> {
+  try {
+    return await gate(args);
+  } catch (error) {
+    if (error instanceof GateInputError) {
+      process.stderr.write(`stampede gate: ${error.message}\n`);
+      return ExitCode.invalidInput;
+    }
+    throw error;
+  }
+}
+
+async function gate(args: GateArgs): Promise<number> {
+  const files = expandGlobs(args.files);
+  const workers = args.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1) throw new GateInputError(`--workers must be a positive integer, got ${args.workers}`);
+  const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
+  const targets = loadTargets(files, overrides);
+  for (const target of targets) for (const warning of target.warnings) process.stderr.write(`stampede: warning: ${warning}\n`);
+
+  let progress: Progress | null = null;
+  const report = await runGate(targets, args.replications, {
+    workers,
+    onRunDone: (done, total) => {
+      progress ??= new Progress(args.quiet ? null : process.stderr, total, 'runs');
+      progress.update(done);
+    },
+  });
+  (progress as Progress | null)?.done();
+
+  process.stdout.write(gateText(report));
+  if (args.junit !== undefined) writeReport(args.junit, junitXml(report));
+  if (args.summary !== undefined) writeReport(args.summary, gateMarkdown(report));
+  if (report.errored > 0) return ExitCode.internalError;
+  return report.failed > 0 ? ExitCode.assertionFailed : ExitCode.ok;
+}
+
+function writeReport(path: string, content: string): void {
+  const dir = dirname(path);
+  if (dir !== '') mkdirSync(dir, { recursive: true });
+  writeFileSync(path, content);
+}
+
+// ---------------------------------------------------------------------------
+// Text
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => [...r[c]].length)));
+  return rows.map((r) => r.map((text, c) => (c === r.length - 1 ? text : text.padEnd(widths[c] + [...text].length - text.length))).join('  ').trimEnd());
+}
+
+export function gateText(report: GateReport): string {
+  const rows = [['verdict', 'scenario', 'assertion', 'measured', 'limit']];
+  const notes: string[] = [];
+  for (const scenario of report.scenarios) {
+    if (scenario.errors.length > 0) {
+      for (const a of scenario.assertions) rows.push(['ERROR', scenario.name, a.source, 'run failed', '']);
+      for (const e of scenario.errors) notes.push(`${scenario.name}: seed ${e.seed} failed: ${e.error}\n  reproduce: ${e.reproduce}`);
+      continue;
+    }
+    for (const v of scenario.verdicts) {
+      const note = v.judgement.note === '' ? '' : ` (${v.judgement.note})`;
+      rows.push([v.judgement.passed ? 'PASS' : 'FAIL', scenario.name, v.assertion.source, v.measuredText + note, `${v.assertion.comparator} ${v.limitText}`]);
+      if (!v.judgement.passed) {
+        const runs = v.judgement.failingRuns.length > 0 ? v.judgement.failingRuns : [0];
+        notes.push(`${scenario.name}: ${v.assertion.source} failed; reproduce: ${runs.map((i) => scenario.reproduce[i]).join(' ; ')}`);
+      }
+    }
+  }
+  const runs = report.replications === 1 ? '1 run each' : `${report.replications} runs each`;
+  const counts = [`${report.passed} passed`, `${report.failed} failed`, ...(report.errored > 0 ? [`${report.errored} not decided (a run failed)`] : [])];
+  const lines = [...table(rows), ''];
+  if (notes.length > 0) lines.push(...notes, '');
+  if (report.skipped.length > 0) lines.push(`no assert: section, not run: ${report.skipped.map((s) => s.file).join(', ')}`);
+  const verdict = report.errored > 0 ? 'ERROR' : report.failed > 0 ? 'FAILED' : 'PASSED';
+  lines.push(`gate ${verdict}: ${counts.join(', ')} (${report.passed + report.failed + report.errored} assertions in ${report.scenarios.length} scenario(s), ${runs})`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * For `stampede run`: the verdict of each of the scenario's assertions on
+ * this one run, printed after its summary; the exit code 1 if one failed.
+ * Assertions on a confidence bound cannot be judged on one run: skipped.
+ */
+export function runVerdicts(scenario: Scenario, result: RunResult, out: NodeJS.WritableStream): number {
+  if (scenario.assert.length === 0) return ExitCode.ok;
+  let failed = 0;
+  const lines = ['  gate:'];
+  for (const assertion of scenario.assert) {
+    if (assertion.over === 'ci-upper' || assertion.over === 'ci-lower') {
+      lines.push(`    SKIP  ${assertion.source}  (a confidence bound needs replications: stampede gate --replications N)`);
+      continue;
+    }
+    const limit = evaluateLimit(assertion.limit, scenario);
+    const judgement = judge(assertion, limit, [measure(assertion, result)], () => null);
+    if (!judgement.passed) failed++;
+    const note = judgement.note === '' ? '' : `, ${judgement.note}`;
+    lines.push(
+      `    ${judgement.passed ? 'PASS' : 'FAIL'}  ${assertion.source}  (measured ${formatMeasured(assertion, judgement.compared)}${note}; limit ${assertion.comparator} ${formatLimit(assertion, limit)})`,
+    );
+  }
+  out.write(`${lines.join('\n')}\n`);
+  return failed > 0 ? ExitCode.assertionFailed : ExitCode.ok;
+}
+
+// ---------------------------------------------------------------------------
+// Globs (Node 20 has no fs.glob): `*`, `?`, `[...]`, `{a,b}` and `**`
+
+const MAGIC = /[*?[{]/;
+
+/** Files matching each pattern, sorted per pattern, duplicates dropped; a plain path is kept as given. */
+export function expandGlobs(patterns: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const files: string[] = [];
+  for (const pattern of patterns) {
+    if (!MAGIC.test(pattern)) {
+      if (!seen.has(pattern)) files.push(pattern);
+      seen.add(pattern);
+      continue;
+    }
+    const matches = braces(pattern).flatMap((p) => matchGlob(p)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (matches.length === 0) throw new GateInputError(`no file matches ${JSON.stringify(pattern)}`);
+    for (const match of matches) {
+      if (!seen.has(match)) files.push(match);
+      seen.add(match);
+    }
+  }
+  return files;
+}
+
+/** `a{b,c}d` → `abd`, `acd` (nesting allowed). */
+function braces(pattern: string): string[] {
+  const open = pattern.indexOf('{');
+  if (open < 0) return [pattern];
+  let depth = 0;
+  const commas: number[] = [];
+  for (let i = open; i < pattern.length; i++) {
+    if (pattern[i] === '{') depth++;
+    else if (pattern[i] === '}' && --depth === 0) {
+      const bounds = [open, ...commas, i];
+      const head = pattern.slice(0, open);
+      const tail = pattern.slice(i + 1);
+      return bounds.slice(1).flatMap((end, k) => braces(head + pattern.slice(bounds[k] + 1, end) + tail));
+    } else if (pattern[i] === ',' && depth === 1) commas.push(i);
+  }
+  return [pattern];
+}
+
+function segmentRegex(segment: string): RegExp {
+  let source = '';
+  for (let i = 0; i < segment.length; i++) {
+    const ch = segment[i];
+    if (ch === '*') source += '[^/]*';
+    else if (ch === '?') source += '[^/]';
+    else if (ch === '[') {
+      const close = segment.indexOf(']', i + 2);
+      if (close < 0) source += '\\[';
+      else {
+        const body = segment.slice(i + 1, close).replace(/^!/, '^').replaceAll('\\', '\\\\');
+        source += `[${body}]`;
+        i = close;
+      }
+    } else source += ch.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+}
+
+function matchGlob(pattern: string): string[] {
+  const absolute = pattern.startsWith('/');
+  const segments = pattern.split('/').filter((s) => s !== '' && s !== '.');
+  const results: string[] = [];
+  const kind = (path: string) => {
+    try {
+      return statSync(path).isDirectory() ? 'directory' : 'file';
+    } catch {
+      return 'none';
+    }
+  };
+  const isDirectory = (path: string) => kind(path) === 'directory';
+  const list = (dir: string) => {
+    try {
+      return readdirSync(dir === '' ? '.' : dir).sort();
+    } catch {
+      return [];
+    }
+  };
+  const walk = (base: string, rest: string[]) => {
+    if (rest.length === 0) {
+      if (base !== '' && kind(base) === 'file') results.push(base);
+      return;
+    }
+    const [segment, ...tail] = rest;
+    if (segment === '**') {
+      walk(base, tail);
+      for (const entry of list(base)) {
+        const path = base === '' ? entry : join(base, entry);
+        if (!entry.startsWith('.') && isDirectory(path)) walk(path, rest);
+      }
+      return;
+    }
+    if (!MAGIC.test(segment)) {
+      const path = base === '' ? segment : join(base, segment);
+      if (tail.length === 0 || isDirectory(path)) walk(path, tail);
+      return;
+    }
+    const regex = segmentRegex(segment);
+    for (const entry of list(base)) {
+      if (entry.startsWith('.') && !segment.startsWith('.')) continue;
+      if (regex.test(entry)) walk(base === '' ? entry : join(base, entry), tail);
+    }
+  };
+  walk(absolute ? '/' : '', segments);
+  return results;
+}

@@ -1,0 +1,99 @@
+// The HTML report in a real browser: headless Debian Chromium, driven by
+// playwright-core, opens the report of a small run from file://, and every
+// chart must render with marks, with no console error and no request
+// leaving the file (the report must work offline).
+//
+// Without /usr/bin/chromium the test is skipped locally; in CI (CI set) it
+// must run — .ci/run installs the package.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { loadScenarioFile } from '../sim/scenario/load.ts';
+import { runScenario } from '../sim/simulation.ts';
+import { buildReport, writeReport } from '../reports/lib/index.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+if (!available && !process.env.CI) {
+  console.warn(`report-browser: skipped, ${CHROMIUM} not found (apt-get install chromium); CI runs it`);
+}
+
+describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chromium', () => {
+  let browser: BrowserContext;
+  let dir: string;
+  let profile: string;
+  let chartIds: string[];
+
+  beforeAll(async () => {
+    const { scenario } = loadScenarioFile('scenarios/lookup-outage.yaml', ['population.clients=3000']);
+    const result = runScenario(scenario);
+    dir = mkdtempSync(join(tmpdir(), 'stampede-report-browser-'));
+    await writeReport(result, dir, { gitCommit: 'test' });
+    chartIds = buildReport(result).charts.map((c) => c.id);
+    profile = mkdtempSync(join(tmpdir(), 'stampede-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      viewport: { width: 1400, height: 900 },
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('renders every chart with marks, offline, without console errors', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('requestfailed', (request) => problems.push(`failed request: ${request.url()} (${request.failure()?.errorText})`));
+    page.on('request', (request) => {
+      if (!request.url().startsWith('file:')) problems.push(`network request: ${request.url()}`);
+    });
+
+    const started = Date.now();
+    await page.goto(pathToFileURL(join(dir, 'index.html')).href);
+    await page.waitForSelector('body[data-charts="done"]', { timeout: 60_000 });
+    const renderMs = Date.now() - started;
+
+    const charts = await page.$$eval('.vega[data-chart]', (elements) =>
+      elements.map((el) => ({
+        id: el.getAttribute('data-chart'),
+        rendered: el.getAttribute('data-rendered'),
+        // Data marks only: lines, areas, rects (bars, cells, ticks) and points, not axes or legends.
+        marks: el.querySelectorAll('svg g.role-mark.mark-line > path, svg g.role-mark.mark-area > path, svg g.role-mark.mark-rect > path, svg g.role-mark.mark-symbol > path').length,
+        width: el.getBoundingClientRect().width,
+      })),
+    );
+    console.info(`report-browser: ${charts.length} charts rendered in ${renderMs} ms`);
+    expect(charts.map((c) => c.id)).toEqual(chartIds);
+    for (const chart of charts) {
+      expect(chart.rendered, chart.id ?? '').toBe('true');
+      expect(chart.marks, `${chart.id} has no data marks`).toBeGreaterThan(0);
+      expect(chart.width, chart.id ?? '').toBeGreaterThan(300);
+    }
+    expect(await page.textContent('h1')).toBe('lookup-outage');
+    expect(await page.textContent('.badge')).toMatch(/recovered/);
+    if (process.env.STAMPEDE_REPORT_SCREENSHOT) await page.screenshot({ path: process.env.STAMPEDE_REPORT_SCREENSHOT, fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
