@@ -135,6 +135,18 @@ export interface Summary {
   grayFailures: GrayFailureReport[];
 }
 
+/** A distribution kept in full enough to draw: CDF points and integer histograms. */
+export interface Distributions {
+  /** Reconnect time (s from the incident start) of the disconnected clients at cumulative shares p (0 < p ≤ 1), dense in the tail. */
+  reconnectTimeCdf: { p: number; seconds: number }[];
+  /** Downtime (s from losing the session to having one) at the same shares. */
+  downtimeCdf: { p: number; seconds: number }[];
+  /** How many clients made each number of attempts over the run: [attempts, clients], ascending. */
+  attemptsPerClient: [number, number][];
+  /** The same for the disconnected clients, until they were back. */
+  attemptsToReconnect: [number, number][];
+}
+
 export interface RunResult {
   stampede: { version: string; format: 1 };
   seed: number;
@@ -142,6 +154,7 @@ export interface RunResult {
   scenario: Record<string, unknown>;
   summary: Summary;
   series: Series;
+  distributions: Distributions;
   /** Control-plane events in time order (capped; see summary.controlPlane for totals). */
   events: ControlEvent[];
   /**

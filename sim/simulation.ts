@@ -151,7 +151,7 @@ export class Simulation {
   result(end = this.scenario.duration): RunResult {
     let fallbackSeconds = this.metrics.fallbackSeconds;
     for (const since of this.fallbackSince) if (!Number.isNaN(since)) fallbackSeconds += end - since;
-    const { summary, series } = this.metrics.result({
+    const { summary, series, distributions } = this.metrics.result({
       clients: this.clients.count,
       events: this.events,
       disconnectedNow: this.clients.countStillDisconnected(),
@@ -171,6 +171,7 @@ export class Simulation {
       scenario: canonicalScenario(this.scenario),
       summary,
       series,
+      distributions,
       events: this.metrics.events,
     };
   }

@@ -680,7 +680,7 @@ const QUANTILES = [
 
 /** Position on a "nines" axis: 50 % → 0.3, 90 % → 1, 99 % → 2, 99.9 % → 3, and the maximum one step further. */
 const NINES = { p50: Math.log10(2), p90: 1, p99: 2, 'p99.9': 3, max: 4 } as const;
-const NINES_LABELS = "{'0.301': '50 %', '1': '90 %', '2': '99 %', '3': '99.9 %', '4': 'all (max)'}[format(datum.value, '.3~f')]";
+const NINES_LABELS = "{'0': '0 %', '0.301': '50 %', '1': '90 %', '2': '99 %', '3': '99.9 %', '4': 'all (max)'}[format(datum.value, '.3~f')]";
 
 function quantilePoints(d: Distribution) {
   return QUANTILES.flatMap(([key, label, p]) => {
@@ -701,15 +701,24 @@ export function reconnectCdfChart(result: RunResult, ctx: ChartContext): ChartDe
     { name: 'back, since the incident start', d: s.reconnectTime, color: PALETTE.connected },
     { name: 'downtime, since the session was lost', d: s.downtime, color: PALETTE.idleBackoff },
   ];
-  const values = curves.flatMap((c) =>
-    quantilePoints(c.d).map((q) => ({
+  // Full CDF points when the result has them (format 1 results written before it kept only quantiles).
+  const cdfs = [result.distributions?.reconnectTimeCdf, result.distributions?.downtimeCdf];
+  const labelOf = (p: number) => QUANTILES.find(([, , share]) => share === p)?.[1] ?? '';
+  const values = curves.flatMap((c, i) => {
+    const cdf = cdfs[i];
+    const points =
+      cdf && cdf.length > 0
+        ? cdf.map((point) => ({ label: labelOf(point.p), p: point.p, x: point.seconds }))
+        : quantilePoints(c.d);
+    return points.map((q) => ({
       curve: c.name,
-      q: q.label,
-      y: round3(NINES[q.label]),
+      q: q.label === '' ? `${(q.p * 100).toFixed(q.p > 0.99 ? 2 : 0)} %` : q.label,
+      label: q.label,
+      y: round3(q.p >= 1 ? NINES.max : Math.min(NINES.max, -Math.log10(1 - q.p))),
       x: round3(q.x / ctx.time.seconds),
       time: humanDuration(q.x),
-    })),
-  );
+    }));
+  });
   const faults = ctx.faults
     .filter((f) => f.end > incident)
     .map((f) => ({ start: round3(Math.max(0, f.start - incident) / ctx.time.seconds), end: round3((f.end - incident) / ctx.time.seconds), fault: f.label }));
@@ -720,7 +729,7 @@ export function reconnectCdfChart(result: RunResult, ctx: ChartContext): ChartDe
     type: 'quantitative' as const,
     title: 'share of disconnected clients',
     scale: { domain: [0, 4.2], nice: false },
-    axis: { values: [round3(NINES.p50), 1, 2, 3, 4], labelExpr: NINES_LABELS, grid: true },
+    axis: { values: [0, round3(NINES.p50), 1, 2, 3, 4], labelExpr: NINES_LABELS, grid: true },
   };
   const tooltip = [
     { field: 'curve', type: 'nominal' as const, title: 'curve' },
@@ -736,10 +745,10 @@ export function reconnectCdfChart(result: RunResult, ctx: ChartContext): ChartDe
     });
   }
   layers.push(
-    { data: { values }, mark: { type: 'line', point: { filled: true, size: 50 } }, encoding: { x, y, color, tooltip } },
+    { data: { values }, mark: { type: 'line', point: { filled: true, size: 12 } }, encoding: { x, y, color, tooltip } },
     {
       data: { values },
-      transform: [{ filter: { field: 'curve', equal: curves[0].name } }],
+      transform: [{ filter: { field: 'curve', equal: curves[0].name } }, { filter: "datum.label != ''" }],
       mark: { type: 'text', align: 'left', dx: 7, dy: 9, fontSize: 10, color: PALETTE.recovery },
       encoding: { x, y, text: { field: 'time', type: 'nominal' } },
     },
@@ -748,7 +757,7 @@ export function reconnectCdfChart(result: RunResult, ctx: ChartContext): ChartDe
     id: 'reconnect-cdf',
     title: 'Reconnect time of disconnected clients',
     caption:
-      'How long the clients the incident disconnected took to get a session again, as a cumulative share on a "nines" scale (50 %, 90 %, 99 %, 99.9 %, all). The result keeps quantiles, not every client, so the lines join the recorded quantiles. Red: the fault windows, on the same clock.',
+      'How long the clients the incident disconnected took to get a session again, as a cumulative share on a "nines" scale (50 %, 90 %, 99 %, 99.9 %, all), so the tail is as readable as the median. Red: the fault windows, on the same clock.',
     wide: false,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -768,8 +777,60 @@ export function reconnectCdfChart(result: RunResult, ctx: ChartContext): ChartDe
   };
 }
 
-/** Attempts per client: quantiles over every client, and for the clients the incident disconnected. */
+/** Attempts per client: a histogram over every client, and over the clients the incident disconnected. */
 export function attemptsChart(result: RunResult): ChartDef {
+  const d = result.distributions;
+  return d && d.attemptsPerClient.length > 0 ? attemptsHistogram(result) : attemptsQuantiles(result);
+}
+
+function attemptsHistogram(result: RunResult): ChartDef {
+  const s = result.summary;
+  const d = result.distributions;
+  const groups: { name: string; bins: [number, number][]; color: string }[] = [
+    { name: 'every client, whole run', bins: d.attemptsPerClient, color: PALETTE.attempts },
+  ];
+  if (d.attemptsToReconnect.length > 0) {
+    groups.push({ name: 'disconnected clients, until back', bins: d.attemptsToReconnect, color: PALETTE.idleBackoff });
+  }
+  const values = groups.flatMap((g) => g.bins.map(([attempts, clients]) => ({ group: g.name, attempts, end: attempts + 1, clients })));
+  const color = { field: 'group', type: 'nominal' as const, scale: { domain: groups.map((g) => g.name), range: groups.map((g) => g.color) }, sort: groups.map((g) => g.name), title: null };
+  return {
+    id: 'attempts',
+    title: 'Attempts per client',
+    caption:
+      'How many lookups and connects each client made (a histogram, clients on a log scale): over the whole run, and for the clients the incident disconnected, until they were back.',
+    wide: false,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: {
+        text: 'Attempts per client',
+        subtitle: [
+          `${integer.format(s.attemptsPerClient.count)} clients: median ${compact(s.attemptsPerClient.p50 ?? 0)}, max ${compact(s.attemptsPerClient.max ?? 0)}`,
+          `${integer.format(s.attemptsToReconnect.count)} disconnected: median ${compact(s.attemptsToReconnect.p50 ?? 0)} to get back`,
+        ],
+      },
+      width: 'container',
+      height: 260,
+      autosize: { type: 'fit-x', contains: 'padding' },
+      config: { ...CONFIG, legend: { ...CONFIG.legend, columns: 1, symbolType: 'square' } },
+      data: { values },
+      mark: { type: 'bar', opacity: 0.7, binSpacing: 0 },
+      encoding: {
+        x: { field: 'attempts', type: 'quantitative', bin: { binned: true, step: 1 }, title: 'attempts (lookups + connects)' },
+        x2: { field: 'end' },
+        y: { field: 'clients', type: 'quantitative', title: 'clients (log scale)', scale: { type: 'log' }, axis: { format: '~s', grid: true }, stack: null },
+        color,
+        tooltip: [
+          { field: 'group', type: 'nominal', title: 'clients' },
+          { field: 'attempts', type: 'quantitative', title: 'attempts' },
+          { field: 'clients', type: 'quantitative', title: 'how many', format: ',' },
+        ],
+      },
+    },
+  };
+}
+
+function attemptsQuantiles(result: RunResult): ChartDef {
   const s = result.summary;
   const groups: { name: string; d: Distribution; color: string }[] = [{ name: 'every client, whole run', d: s.attemptsPerClient, color: PALETTE.attempts }];
   if (s.attemptsToReconnect.count > 0) groups.push({ name: 'disconnected clients, until back', d: s.attemptsToReconnect, color: PALETTE.idleBackoff });

@@ -1,6 +1,6 @@
 // What a run measures (MODEL.md §8): counters bumped on the hot path,
 // sampled into per-interval series, and the per-run summary.
-import type { ControlEvent, Distribution, Series, Summary } from '../result.ts';
+import type { ControlEvent, Distribution, Distributions, Series, Summary } from '../result.ts';
 import type { LookupInstances } from './lookup.ts';
 import type { SessionServers } from './session-server.ts';
 
@@ -205,7 +205,7 @@ export class Metrics {
     maxAcceptsPerSec: number;
     controlPlane: Summary['controlPlane'];
     grayFailures: Summary['grayFailures'];
-  }): { summary: Summary; series: Series } {
+  }): { summary: Summary; series: Series; distributions: Distributions } {
     const s = this.series;
     const hadIncident = this.incidentStart >= 0;
     const recoveredAt = (below: boolean, lastUp: number, threshold: number): number | null => {
@@ -267,7 +267,13 @@ export class Metrics {
       controlPlane: args.controlPlane,
       grayFailures: args.grayFailures,
     };
-    return { summary, series: s };
+    const distributions: Distributions = {
+      reconnectTimeCdf: cdfPoints(reconnectAt),
+      downtimeCdf: cdfPoints(this.downtimes.subarray(0, this.episodes)),
+      attemptsPerClient: histogram(args.attemptsPerClient),
+      attemptsToReconnect: histogram(this.reconnectAttempts.subarray(0, this.episodes)),
+    };
+    return { summary, series: s, distributions };
   }
 }
 
@@ -280,6 +286,27 @@ export function distribution(values: Float64Array): Distribution {
   for (let i = 0; i < count; i++) sum += sorted[i];
   const rank = (q: number) => sorted[Math.min(count - 1, Math.max(0, Math.ceil(q * count) - 1))];
   return { count, mean: sum / count, p50: rank(0.5), p90: rank(0.9), p99: rank(0.99), p999: rank(0.999), max: sorted[count - 1] };
+}
+
+/** Shares at which a CDF is drawn: every percent, every 0.1 % and 0.01 % into the tail (to 99.95 %), and the maximum. */
+const CDF_SHARES = [
+  ...Array.from({ length: 99 }, (_, i) => (i + 1) / 100),
+  ...Array.from({ length: 9 }, (_, i) => 0.991 + i / 1000),
+  ...Array.from({ length: 5 }, (_, i) => 0.9991 + i / 10_000),
+  1,
+];
+
+function cdfPoints(values: Float64Array): { p: number; seconds: number }[] {
+  const count = values.length;
+  if (count === 0) return [];
+  const sorted = Float64Array.from(values).sort();
+  return CDF_SHARES.map((p) => ({ p: Number(p.toFixed(4)), seconds: sorted[Math.min(count - 1, Math.max(0, Math.ceil(p * count) - 1))] }));
+}
+
+function histogram(values: ArrayLike<number>): [number, number][] {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < values.length; i++) counts.set(values[i], (counts.get(values[i]) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => a[0] - b[0]);
 }
 
 function imbalance(sessions: number[]): { maxOverMean: number | null; cv: number | null } {
