@@ -123,6 +123,7 @@ export class Simulation {
       case EventKind.serverStarted: faults.started(target, now); break;
       case EventKind.deployDrain: faults.drain(target, now); break;
       case EventKind.deployStop: faults.stop(target, now); break;
+      case EventKind.deployClose: faults.closeBatch(target, now); break;
       case EventKind.outOfMemory: faults.outOfMemory(target, now, this.scenario.sessionServer.restartAfterCrash); break;
       case EventKind.heapTrendCheck: this.grayFailure.check(now); break;
       case EventKind.healthCheck: managers?.startRound(target, now); break;

@@ -393,6 +393,12 @@ export class ClientPopulation {
     this.tryOtherAddress(c, now);
   }
 
+  /** The server closes the session (a deploy): released on both sides, the client tries its other address. */
+  closeSession(c: number, now: number): void {
+    this.endSession(c, now, true);
+    this.tryOtherAddress(c, now);
+  }
+
   /** The host of `server` vanished: the session is gone, the client notices after keepalive. */
   strandOnVanishedHost(c: number, now: number): void {
     this.endSession(c, now, false);

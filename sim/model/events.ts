@@ -23,4 +23,6 @@ export const EventKind = {
   outOfMemory: 15,
   heapTrendCheck: 16,
   managerRestart: 17,
+  /** A draining server closes its next batch of sessions (deploy with a close rate). */
+  deployClose: 18,
 } as const;

@@ -22,6 +22,8 @@ export class Faults {
   private readonly regionIndex: Map<string, number>;
   private readonly mccIndex: Map<number, number>;
   private readonly services: Scenario['services'];
+  /** Servers closing their sessions at a deploy's close rate: the clients to close, and how far it got. */
+  private readonly closing = new Map<number, { clients: Int32Array; next: number }>();
 
   constructor(
     scenario: Scenario,
@@ -165,14 +167,48 @@ export class Faults {
     this.queue.schedule(now + fault.drain, EventKind.deployStop, server);
   }
 
-  /** Event `deployStop`: the old version stops, closing what is left; the new one starts later. */
+  /**
+   * Event `deployStop`: the drain is over. The sessions still open are closed,
+   * all at once or at the deploy's close rate; then the old version stops and
+   * the new one starts `restartAfter` later.
+   */
   stop(server: number, now: number): void {
     const fault = this.faults[this.deployOf[server]];
     if (fault.kind !== 'deploy' || this.servers.state[server] !== ServerState.shuttingdown) return;
+    if (fault.closeRate === Infinity) {
+      this.shutDown(server, now, fault.restartAfter);
+      return;
+    }
+    const open: number[] = [];
+    for (let c = 0; c < this.clients.count; c++) if (this.clients.isConnectedTo(c, server)) open.push(c);
+    this.closing.set(server, { clients: Int32Array.from(open), next: 0 });
+    this.metrics.logEvent(now, 'closing', this.servers.names[server], `${open.length} sessions at ${fault.closeRate}/s`);
+    this.closeBatch(server, now);
+  }
+
+  /** Event `deployClose`: one second's worth of closes at the deploy's close rate. */
+  closeBatch(server: number, now: number): void {
+    const fault = this.faults[this.deployOf[server]];
+    const pending = this.closing.get(server);
+    if (fault.kind !== 'deploy' || pending === undefined) return;
+    const stop = Math.min(pending.clients.length, pending.next + Math.max(1, Math.floor(fault.closeRate)));
+    for (; pending.next < stop; pending.next++) {
+      const c = pending.clients[pending.next];
+      if (this.clients.isConnectedTo(c, server)) this.clients.closeSession(c, now);
+    }
+    if (pending.next < pending.clients.length) {
+      this.queue.schedule(now + 1, EventKind.deployClose, server);
+    } else {
+      this.closing.delete(server);
+      this.shutDown(server, now, fault.restartAfter);
+    }
+  }
+
+  private shutDown(server: number, now: number, restartAfter: number): void {
     this.metrics.logEvent(now, 'shutdown', this.servers.names[server], `${this.servers.sessions[server]} sessions closed`);
     this.dropSessions(server, false, now);
     this.servers.setState(server, ServerState.shutdown);
-    this.queue.schedule(now + fault.restartAfter, EventKind.serverRestart, server);
+    this.queue.schedule(now + restartAfter, EventKind.serverRestart, server);
   }
 
   /** Event `outOfMemory`: a leaking process dies when its live heap reaches the maximum. */

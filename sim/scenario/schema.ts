@@ -913,6 +913,7 @@ const faults = {
     stagger: duration({ doc: "time between two servers' deploys", default: '0s' }),
     drain: duration({ doc: 'how long a server drains (no new sessions) before its remaining sessions are closed', default: '1m' }),
     restartAfter: duration({ doc: 'time from shutdown to the start of the new version', default: '30s' }),
+    closeRate: rate({ doc: 'after the drain, sessions still open are closed at this rate (`unlimited`: all at once)', exclusiveMin: true, unlimited: true, default: 'unlimited' }),
   }),
   'server-start': object('spare servers start (capacity growth)', {
     at: faultTiming.at,

@@ -217,6 +217,8 @@ export interface DeployFault {
   drain: number;
   /** Time from shutdown to the start of the new version. */
   restartAfter: number;
+  /** After the drain, sessions still open are closed at this rate per second (Infinity: all at once). */
+  closeRate: number;
 }
 
 export interface ServerStartFault {
