@@ -2,19 +2,28 @@
 // that runs job after job (a batch worker thread, a long sweep) must not grow.
 // Runs the scenario R times the way a batch worker runs its jobs (load with
 // overrides and the replication's seed, run, keep the compact result), and
-// measures after a full GC at a checkpoint and at the end. Whatever a run
-// leaves behind (a cache, a listener, a global array) shows as growth.
+// measures after a full GC at a checkpoint and at the end.
 //
 //   node --expose-gc --import tsx bench/memory.ts                 # 10 vs 100 replications
-//   node --expose-gc --import tsx bench/memory.ts --replications 200 --checkpoint 20 --clients 50000
-//   node --expose-gc --import tsx bench/memory.ts --json --check  # one JSON line; exit 1 beyond ±10 %
+//   node --expose-gc --import tsx bench/memory.ts --replications 400 --checkpoint 100 --clients 50000
+//   node --expose-gc --import tsx bench/memory.ts --json --check  # one JSON line; exit 1 on growth
+//   node --expose-gc --import tsx bench/memory.ts --leak          # keeps every run's result: must fail
 //
-// Prints RSS, V8 heap used and memory outside the heap (typed arrays: the
-// model's state) at both points, and their ratios. RSS is what the operators
-// watch; heap and external are what a leak grows first, with less noise.
+// What decides "leak" is the operators' own lesson (MODEL.md §6): memory
+// still live after a full GC, not the process size. Here that is the V8 heap
+// used and the memory outside it (ArrayBuffers: the model's typed arrays);
+// both must stay within ±tolerance (10 %) from the checkpoint to the end.
+// (Heap used grows 3-6 % over the first 60 runs: optimized code and its
+// feedback, which level off.) RSS is printed too, but it also grows while the
+// runtime settles: V8 doubles its young generation (16 → 32 MB) and glibc
+// keeps freed typed-array memory in its arenas, +20-35 % from 10 to 100 runs
+// with nothing live. It levels off after about 100 runs: compare RSS with
+// `--checkpoint 100 --replications 400` (measured: 152.6 → 150.0 MB).
 import { deriveSeed } from '../sim/engine/random.ts';
 import type { Job } from '../sim/batch/jobs.ts';
 import { runJob } from '../sim/batch/worker.ts';
+import { loadScenarioFile } from '../sim/scenario/load.ts';
+import { runScenario } from '../sim/simulation.ts';
 
 interface Options {
   file: string;
@@ -24,6 +33,8 @@ interface Options {
   json: boolean;
   check: boolean;
   tolerance: number;
+  /** Keep every run's full result, as a cache that is never emptied would: the check must catch it. */
+  leak: boolean;
 }
 
 export interface MemoryPoint {
@@ -40,6 +51,7 @@ export interface MemoryReport {
   at: MemoryPoint;
   end: MemoryPoint;
   ratio: { rss: number; heapUsed: number; external: number };
+  /** Heap used and external memory after a full GC are both within 1 ± tolerance (RSS is not judged). */
   withinTolerance: boolean;
   tolerance: number;
   wallSeconds: number;
@@ -58,6 +70,7 @@ function parseArgs(argv: string[]): Options {
     json: argv.includes('--json'),
     check: argv.includes('--check'),
     tolerance: Number(value('tolerance', '0.1')),
+    leak: argv.includes('--leak'),
   };
 }
 
@@ -81,13 +94,21 @@ export function measureMemory(options: Options): MemoryReport {
     const seed = deriveSeed(1, replication);
     return { id: replication, variant: 0, replication, seed, scenarioFile: options.file, overrides: [...overrides, `seed=${seed}`], withSeries: true };
   };
+  const kept: unknown[] = [];
+  const run = (r: number): number => {
+    if (!options.leak) return runJob(job(r)).summary.events;
+    const { scenarioFile, overrides: jobOverrides } = job(r);
+    const result = runScenario(loadScenarioFile(scenarioFile, jobOverrides).scenario);
+    kept.push(result);
+    return result.summary.events;
+  };
   const started = performance.now();
   // Two warm-up runs: compiled code and lazily loaded modules are not a leak.
   let sink = 0;
-  for (let r = 0; r < 2; r++) sink += runJob(job(r)).summary.events;
+  for (let r = 0; r < 2; r++) sink += run(r);
   let at: MemoryPoint | undefined;
   for (let r = 0; r < options.replications; r++) {
-    sink += runJob(job(r)).summary.events;
+    sink += run(r);
     if (r + 1 === options.checkpoint) at = point(r + 1);
   }
   const end = point(options.replications);
@@ -104,7 +125,7 @@ export function measureMemory(options: Options): MemoryReport {
     at,
     end,
     ratio,
-    withinTolerance: within(ratio.rss) && within(ratio.heapUsed) && within(ratio.external),
+    withinTolerance: within(ratio.heapUsed) && within(ratio.external),
     tolerance: options.tolerance,
     wallSeconds: (performance.now() - started) / 1000,
   };
@@ -123,7 +144,8 @@ function text(r: MemoryReport): string {
     row('rss', r.at.rssBytes, r.end.rssBytes, r.ratio.rss),
     row('heap used', r.at.heapUsedBytes, r.end.heapUsedBytes, r.ratio.heapUsed),
     row('external', r.at.externalBytes, r.end.externalBytes, r.ratio.external),
-    `${r.withinTolerance ? 'ok' : 'GROWTH'}: every ratio ${r.withinTolerance ? 'within' : 'not within'} 1 ± ${r.tolerance}`,
+    `${r.withinTolerance ? 'ok' : 'GROWTH'}: live memory after GC (heap used, external) ${r.withinTolerance ? 'within' : 'not within'} 1 ± ${r.tolerance}` +
+      `; RSS ${Math.abs(r.ratio.rss - 1) <= r.tolerance ? 'within' : 'not within'} it (see the header for why RSS is not judged)`,
   ].join('\n');
 }
 

@@ -3,7 +3,7 @@
 // output safety, and Ctrl-C during a run. The schema kit's own behaviour is
 // in scenario.test.ts; this file fills the gaps the issue lists.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -17,6 +17,7 @@ import { ScenarioError, parseScenarioText, type ScenarioIssue } from '../sim/sce
 import type { JsonSchema } from '../sim/scenario/schema.ts';
 import { SCHEMA_FILE, schemaFileContent } from '../sim/scenario/write-schema.ts';
 import { runScenario } from '../sim/simulation.ts';
+import { VERSION } from '../sim/version.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const FILE = 'ops.yaml';
@@ -348,6 +349,24 @@ describe('output safety', () => {
     expect(() => defaultOutDir('../../etc', 1, [])).toThrow(/refusing to use "..\/..\/etc" as an output directory name under reports/);
   });
 
+  it('refuses a scenario name from a shard file that would lead out of reports/ (merge, exit 2)', async () => {
+    const dir = tempDir();
+    const plan = {
+      kind: 'compare', stampedeVersion: VERSION, scenario: { file: 'x.yaml', name: '../../evil', sha256: '0' }, rootSeed: 1,
+      baseOverrides: [], replications: 1, seeds: [1], parameters: [], variants: [], withSeries: false,
+    };
+    writeFileSync(join(dir, 'shard-1-of-1.json'), JSON.stringify({ stampedeShard: 1, shard: { index: 1, count: 1 }, plan, outcomes: [] }));
+    const r = await cli('merge', dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('refusing to use "../../evil" as an output directory name under reports: it contains a path separator');
+  });
+
+  it('writes to a device or a pipe directly instead of replacing it', () => {
+    if (!existsSync('/dev/null')) return;
+    writeAtomically('/dev/null', 'discarded');
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+
   it('refuses an earlier report unless forced, checks only the named files when given, and refuses a file', () => {
     const dir = join(tempDir(), 'out');
     prepareOutputDir(dir); // created
@@ -467,6 +486,7 @@ describe('interruption', () => {
     run.child.kill('SIGINT');
     const { code, signal, at } = await run.exited;
     expect({ code, signal }, run.stderr()).toEqual({ code: 130, signal: null });
+    console.log(`interrupt: exit ${code} ${(at - signalled).toFixed(0)} ms after SIGINT`);
     expect(at - signalled).toBeLessThan(1000);
 
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;

@@ -14,6 +14,8 @@ export interface ExecuteOptions {
   onProgress?: (doneSeconds: number, totalSeconds: number, jobsDone: number, jobsTotal: number) => void;
   /** Stops the batch: running jobs are abandoned and `interrupted` is set. */
   signal?: AbortSignal;
+  /** Outcomes of jobs that already finished (`--resume`): these jobs are not run again. */
+  completed?: readonly JobOutcome[];
 }
 
 export interface Executed {
@@ -31,9 +33,11 @@ export async function executePlan(prepared: PreparedPlan, options: ExecuteOption
   const jobs = options.shard ? shardJobs(all, options.shard) : all;
   const duration = (job: Job) => prepared.durations[job.variant];
   const total = jobs.reduce((sum, job) => sum + duration(job), 0);
+  const completed = new Map((options.completed ?? []).map((outcome) => [outcome.jobId, outcome]));
+  const pending = jobs.filter((job) => !completed.has(job.id));
   const doneByJob = new Map<number, number>();
-  let done = 0;
-  let jobsDone = 0;
+  let done = jobs.reduce((sum, job) => sum + (completed.has(job.id) ? duration(job) : 0), 0);
+  let jobsDone = jobs.length - pending.length;
   const advance = (job: Job, simTime: number) => {
     const previous = doneByJob.get(job.id) ?? 0;
     const now = Math.min(simTime, duration(job));
@@ -41,7 +45,7 @@ export async function executePlan(prepared: PreparedPlan, options: ExecuteOption
     done += now - previous;
     options.onProgress?.(done, total, jobsDone, jobs.length);
   };
-  const outcomes = await runPool(jobs, {
+  const ran = await runPool(pending, {
     workers: options.workers,
     signal: options.signal,
     onProgress: advance,
@@ -50,6 +54,8 @@ export async function executePlan(prepared: PreparedPlan, options: ExecuteOption
       advance(job, duration(job));
     },
   });
+  const byId = new Map(pending.map((job, i) => [job.id, ran[i]]));
+  const outcomes = jobs.map((job) => completed.get(job.id) ?? byId.get(job.id));
   const interrupted = outcomes.some((o) => o === undefined);
   return { jobs, outcomes: outcomes.filter((o): o is JobOutcome => o !== undefined), interrupted, jobsDone };
 }

@@ -9,9 +9,10 @@ import type { Job } from './jobs.ts';
 import { WORKER_MARK, type FromWorker, type JobError, type JobResult, type ToWorker } from './protocol.ts';
 
 /**
- * Test hook, never set in normal use: `STAMPEDE_BATCH_TEST_FAULT=throw@SEED,exit@SEED`
- * makes the job with that seed throw, or its worker thread exit, so the
- * failure paths can be tested end to end.
+ * Test hook, never set in normal use: `STAMPEDE_BATCH_TEST_FAULT=throw@SEED,exit@SEED,sigint@SEED`
+ * makes the job with that seed throw, or its worker thread exit, or sends the
+ * process a SIGINT while it runs, so the failure and interruption paths can be
+ * tested end to end.
  */
 export const TEST_FAULT_ENV = 'STAMPEDE_BATCH_TEST_FAULT';
 
@@ -42,6 +43,11 @@ function injectTestFault(seed: number): void {
     if (Number(target) !== seed) continue;
     if (action === 'throw') throw new Error(`test fault: job with seed ${seed} throws on purpose (${TEST_FAULT_ENV})`);
     if (action === 'exit') process.exit(7);
+    if (action === 'sigint') {
+      // As if Ctrl-C came while this job runs; the job never finishes (the pool terminates this thread).
+      process.kill(process.pid, 'SIGINT');
+      for (const until = Date.now() + 60_000; Date.now() < until; );
+    }
   }
 }
 

@@ -2,9 +2,9 @@
 // the common flags, running a plan with progress, writing the outputs or the
 // shard file, and printing. Thin: the work is in sim/batch/.
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import type { Aggregate } from '../batch/aggregate.ts';
 import { executePlan } from '../batch/execute.ts';
 import { num } from '../batch/format.ts';
@@ -13,8 +13,9 @@ import { batchOutputs, type BatchDocument, type OutputFile } from '../batch/outp
 import type { JobOutcome } from '../batch/protocol.ts';
 import { parseShard, shardFileContent, shardFileName } from '../batch/shard.ts';
 import { ExitCode } from './exit-codes.ts';
-import { Interruption } from './interrupt.ts';
-import { prepareOutputDir, safeOutputDir, writeAtomically } from './output.ts';
+import { partialFileContent, partialFileName, readPartialFile } from '../batch/partial.ts';
+import { Interruption, shellCommand } from './interrupt.ts';
+import { OutputError, prepareOutputDir, safeOutputDir, writeAtomically } from './output.ts';
 import { Progress } from './progress.ts';
 
 export interface BatchArgs {
@@ -24,6 +25,8 @@ export interface BatchArgs {
   json: boolean;
   quiet: boolean;
   force?: boolean;
+  /** Finish an interrupted batch from its partial file (`<kind>.partial.json`). */
+  resume?: boolean;
 }
 
 /** --workers, --shard and --force, shared by compare and sweep (run declares its own). */
@@ -31,7 +34,8 @@ export function batchOptions<T>(y: Argv<T>) {
   return y
     .option('workers', { type: 'number', describe: 'Worker threads (default: one per core)' })
     .option('shard', { type: 'string', describe: 'Run only shard k of n (k/n, 1-based) and write shard-k-of-n.json for `stampede merge`' })
-    .option('force', { type: 'boolean', default: false, describe: 'Overwrite earlier results in the output directory' });
+    .option('force', { type: 'boolean', default: false, describe: 'Overwrite earlier results in the output directory' })
+    .option('resume', { type: 'boolean', default: false, describe: 'Finish an interrupted batch: run only the jobs its partial file lacks' });
 }
 
 /** reports/<scenario>/<kind>-<hash>; the name may come from a shard file, so it must stay below reports/. */
@@ -103,19 +107,26 @@ export async function runBatchCommand(prepared: PreparedPlan, args: BatchArgs): 
   for (const warning of prepared.warnings) process.stderr.write(`stampede: warning: ${warning}\n`);
   const { plan } = prepared;
   const outDir = args.out ?? defaultBatchOutDir(plan);
+  // An interrupted batch leaves the jobs that finished in a partial file, for --resume (sim/batch/partial.ts).
+  const partialPath = join(outDir, partialFileName(plan.kind, shard));
+  const completed = args.resume ? readPartialFile(partialPath, plan, shard) : [];
+  if (!args.resume && !args.force && existsSync(partialPath)) {
+    throw new OutputError(`${outDir} holds the results of an interrupted batch (${basename(partialPath)}): add --resume to finish it, or --force to start over`);
+  }
   // Checked before the jobs run: an hour of work must not end in "cannot write".
   prepareBatchOutDir(outDir, shard === undefined ? `${plan.kind}.json` : shardFileName(shard), args.force);
 
   // Progress (TTY only) counts simulated seconds over every job, which is what the ETA scales with.
   const bar: { progress: Progress | null } = { progress: null };
   const started = process.hrtime.bigint();
-  const interruption = new Interruption(process.stderr, 'stopping the workers (a batch is written only whole)').install();
+  const interruption = new Interruption(process.stderr, 'stopping the workers; the jobs that finished are kept').install();
   const abort = new AbortController();
   void interruption.whenRequested().then(() => abort.abort());
   const { jobs, outcomes, interrupted, jobsDone } = await executePlan(prepared, {
     workers,
     shard,
     signal: abort.signal,
+    completed,
     onProgress: (done, total) => {
       bar.progress ??= new Progress(args.quiet ? null : process.stderr, total, 's simulated, all jobs');
       bar.progress.update(done);
@@ -123,9 +134,12 @@ export async function runBatchCommand(prepared: PreparedPlan, args: BatchArgs): 
   }).finally(() => interruption.dispose());
   bar.progress?.done();
   if (interrupted) {
+    writeBatchFiles(outDir, [{ path: basename(partialPath), content: partialFileContent(plan, shard, outcomes) }]);
+    const again = process.argv.slice(2);
+    if (!again.includes('--resume')) again.push('--resume');
     process.stderr.write(
-      `stampede: interrupted after ${jobsDone} of ${jobs.length} job(s); nothing written. ` +
-        'Run the same command again, or split the batch with --shard k/n and merge the shards.\n',
+      `stampede: interrupted after ${jobsDone} of ${jobs.length} job(s); the finished ones are kept in ${partialPath}.\n` +
+        `To run only the rest and write the outputs: ${shellCommand(['stampede', ...again])}\n`,
     );
     return ExitCode.interrupted;
   }
@@ -138,6 +152,7 @@ export async function runBatchCommand(prepared: PreparedPlan, args: BatchArgs): 
   if (shard !== undefined) {
     const file = join(outDir, shardFileName(shard));
     writeBatchFiles(outDir, [{ path: shardFileName(shard), content: shardFileContent(plan, shard, outcomes) }]);
+    rmSync(partialPath, { force: true });
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ shard, file, jobs: jobs.length, failed }, null, 2)}\n`);
     } else {
@@ -149,7 +164,9 @@ export async function runBatchCommand(prepared: PreparedPlan, args: BatchArgs): 
     if (failed > 0) process.stderr.write(`stampede: ${failed} job(s) of this shard failed; their errors are in ${file} and merge will report them\n`);
     return failed > 0 ? ExitCode.someJobsFailed : ExitCode.ok;
   }
-  return finishBatch(plan, outcomes, outDir, args.json);
+  const code = finishBatch(plan, outcomes, outDir, args.json);
+  rmSync(partialPath, { force: true }); // superseded by the outputs
+  return code;
 }
 
 /** Writes every output of a complete batch and prints its summary; shared by the batch commands and merge. */

@@ -2,7 +2,7 @@
 // table, optionally write JUnit XML and a Markdown summary. Exit code 0 when
 // every assertion passed, 1 when one failed, 2 for invalid input (before any
 // run), 70 when a run crashed. Thin: the work is in sim/gate/.
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
@@ -14,6 +14,7 @@ import { junitXml } from '../gate/junit.ts';
 import { gateMarkdown } from '../gate/markdown.ts';
 import { ExitCode } from './exit-codes.ts';
 import { Progress } from './progress.ts';
+import { writeAtomically } from './output.ts';
 
 export interface GateArgs {
   files: string[];
@@ -82,7 +83,7 @@ async function gate(args: GateArgs): Promise<number> {
 function writeReport(path: string, content: string): void {
   const dir = dirname(path);
   if (dir !== '') mkdirSync(dir, { recursive: true });
-  writeFileSync(path, content);
+  writeAtomically(path, content);
 }
 
 // ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON on stdout' })
           .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr' })
           .option('force', { type: 'boolean', default: false, describe: 'Overwrite an earlier report in the output directory' })
+          .option('resume', { type: 'boolean', default: false, describe: 'With --replications: finish an interrupted batch from its partial file' })
           .option('svg', { type: 'boolean', default: false, describe: 'Also write each report chart as charts/<chart>.svg' })
           .option('png', { type: 'boolean', default: false, describe: 'Also write each report chart as charts/<chart>.png' })
           .option('replications', { type: 'number', describe: 'Run R replications (seeds derived from the seed) and report mean, sd and 95 % CI per metric' })

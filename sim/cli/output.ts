@@ -23,6 +23,11 @@ export class OutputError extends Error {
  * directory if needed. Returns `path`.
  */
 export function writeAtomically(path: string, content: string | Uint8Array): string {
+  // A device or a pipe (`--junit /dev/stdout`) cannot be replaced by a rename: write to it.
+  if (isSpecialFile(path)) {
+    writeFileSync(path, content);
+    return path;
+  }
   const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     writeFileSync(temporary, content);
@@ -32,6 +37,15 @@ export function writeAtomically(path: string, content: string | Uint8Array): str
     throw error;
   }
   return path;
+}
+
+function isSpecialFile(path: string): boolean {
+  try {
+    const stats = statSync(path);
+    return !stats.isFile() && !stats.isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Why `name` cannot be one path segment, or undefined if it can. */

@@ -9,6 +9,7 @@ import { ExitCode } from './exit-codes.ts';
 import { formatSummary } from './summary-text.ts';
 import { Progress } from './progress.ts';
 import { replicationsCommand } from './replications.ts';
+import { BatchInputError } from '../batch/jobs.ts';
 import { runVerdicts } from './gate.ts';
 import type { RunResult } from '../result.ts';
 
@@ -28,10 +29,13 @@ export interface RunArgs {
   png?: boolean;
   /** Overwrite an earlier report in the output directory. */
   force?: boolean;
+  /** With --replications: finish an interrupted batch (a single run cannot be resumed). */
+  resume?: boolean;
 }
 
 export async function runCommand(args: RunArgs): Promise<number> {
   if (args.replications !== undefined || args.shard !== undefined) return replicationsCommand(args);
+  if (args.resume) throw new BatchInputError('--resume finishes an interrupted batch (--replications R); a single run cannot be resumed: run it again');
   const overrides = [...args.set];
   if (args.seed !== undefined) overrides.push(`seed=${args.seed}`);
   const { scenario, warnings } = loadScenarioFile(args.file, overrides);

@@ -310,6 +310,37 @@ export const METRICS: readonly MetricDef[] = [
     read: (s) => s.carrierAmplification,
     needsFault: true,
   },
+  {
+    name: 'control.suspensions',
+    unit: 'count',
+    doc: 'servers suspended by the managers\' health checks (a flapping server counts each time)',
+    source: 'summary.controlPlane.suspensions',
+    read: (s) => s.controlPlane.suspensions,
+  },
+  {
+    name: 'control.failoverTime',
+    unit: 'duration',
+    doc: 'longest time without a master manager (from its death to a slave taking over); 0 without a failover',
+    source: 'summary.controlPlane.failovers; a failover never completed = ∞',
+    read: (s) => Math.max(0, ...s.controlPlane.failovers.map((f) => (f.newMasterAt === null ? Infinity : f.newMasterAt - f.masterDiedAt))),
+  },
+  {
+    name: 'control.fallbackTime',
+    unit: 'duration',
+    doc: 'lookup-instance time spent on round robin because no manager answered, summed over instances',
+    source: 'summary.controlPlane.fallbackSeconds',
+    read: (s) => s.controlPlane.fallbackSeconds,
+  },
+  {
+    name: 'gray.warningLead',
+    unit: 'duration',
+    doc: 'how long before the first L7 suspension of a leaking server the heap-trend rule alerted (the shortest over leaking servers); 0 if it never alerted first',
+    source: 'summary.grayFailures[].alertAt and .firstSuspendedAt; no value without a leak',
+    read: (s) => {
+      const leads = s.grayFailures.map((g) => (g.alertAt === null ? 0 : (g.firstSuspendedAt ?? g.diedAt ?? Infinity) - g.alertAt));
+      return leads.length === 0 ? null : Math.max(0, Math.min(...leads));
+    },
+  },
 ];
 
 const METRIC_BY_NAME = new Map(METRICS.map((m) => [m.name, m]));
