@@ -11,7 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import type { RunResult } from '../sim/result.ts';
 import { Interruption, runInSlices, shellCommand } from '../sim/cli/interrupt.ts';
 import { main } from '../sim/cli/main.ts';
-import { OutputError, prepareOutputDir, safeOutputDir, writeAtomically } from '../sim/cli/output.ts';
+import { OutputError, prepareOutputDir, safeOutputDir, unusedOutputDir, writeAtomically } from '../sim/cli/output.ts';
 import { defaultOutDir } from '../sim/cli/run.ts';
 import { ScenarioError, parseScenarioText, type ScenarioIssue } from '../sim/scenario/load.ts';
 import type { JsonSchema } from '../sim/scenario/schema.ts';
@@ -390,6 +390,18 @@ describe('output safety', () => {
     mkdirSync(join(dir, 'taken'));
     expect(() => writeAtomically(join(dir, 'taken'), 'x')).toThrow();
     expect(readdirSync(dir).sort()).toEqual(['result.json', 'taken']);
+  });
+
+  it('picks a fresh default directory next to an earlier report instead of overwriting it', () => {
+    const dir = join(tempDir(), 'seed-1');
+    expect(unusedOutputDir(dir)).toBe(dir);
+    mkdirSync(dir);
+    expect(unusedOutputDir(dir)).toBe(dir); // empty: free
+    writeFileSync(join(dir, 'result.json'), '{}');
+    expect(unusedOutputDir(dir)).toBe(`${dir}-2`);
+    mkdirSync(`${dir}-2`);
+    writeFileSync(join(`${dir}-2`, 'result.json'), '{}');
+    expect(unusedOutputDir(dir)).toBe(`${dir}-3`);
   });
 
   it('`run` refuses to overwrite an earlier report before running (exit 2), and overwrites it with --force', async () => {

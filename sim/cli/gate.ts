@@ -127,25 +127,46 @@ export function gateText(report: GateReport): string {
  * this one run, printed after its summary; the exit code 1 if one failed.
  * Assertions on a confidence bound cannot be judged on one run: skipped.
  */
-export function runVerdicts(scenario: Scenario, result: RunResult, out: NodeJS.WritableStream): number {
-  if (scenario.assert.length === 0) return ExitCode.ok;
-  let failed = 0;
-  const lines = ['  gate:'];
-  for (const assertion of scenario.assert) {
+/** One run's verdict on one assertion of its scenario. */
+export interface SingleRunVerdict {
+  source: string;
+  /** Null: not judged (a confidence bound needs replications). */
+  passed: boolean | null;
+  measured: string;
+  limit: string;
+}
+
+/** The scenario's `assert:` lines judged on one run (what `stampede run` prints and puts in the report). */
+export function singleRunVerdicts(scenario: Scenario, result: RunResult): SingleRunVerdict[] {
+  return scenario.assert.map((assertion) => {
     if (assertion.over === 'ci-upper' || assertion.over === 'ci-lower') {
-      lines.push(`    SKIP  ${assertion.source}  (a confidence bound needs replications: stampede gate --replications N)`);
-      continue;
+      return { source: assertion.source, passed: null, measured: 'needs replications', limit: '' };
     }
     const limit = evaluateLimit(assertion.limit, scenario);
     const judgement = judge(assertion, limit, [measure(assertion, result)], () => null);
-    if (!judgement.passed) failed++;
     const note = judgement.note === '' ? '' : `, ${judgement.note}`;
-    lines.push(
-      `    ${judgement.passed ? 'PASS' : 'FAIL'}  ${assertion.source}  (measured ${formatMeasured(assertion, judgement.compared)}${note}; limit ${assertion.comparator} ${formatLimit(assertion, limit)})`,
-    );
+    return {
+      source: assertion.source,
+      passed: judgement.passed,
+      measured: `${formatMeasured(assertion, judgement.compared)}${note}`,
+      limit: `${assertion.comparator} ${formatLimit(assertion, limit)}`,
+    };
+  });
+}
+
+/** Prints the verdicts; exit code 1 if one failed. */
+export function printVerdicts(verdicts: readonly SingleRunVerdict[], out: NodeJS.WritableStream): number {
+  if (verdicts.length === 0) return ExitCode.ok;
+  const lines = ['  gate:'];
+  for (const v of verdicts) {
+    if (v.passed === null) {
+      lines.push(`    SKIP  ${v.source}  (a confidence bound needs replications: stampede gate --replications N)`);
+    } else {
+      lines.push(`    ${v.passed ? 'PASS' : 'FAIL'}  ${v.source}  (measured ${v.measured}; limit ${v.limit})`);
+    }
   }
   out.write(`${lines.join('\n')}\n`);
-  return failed > 0 ? ExitCode.assertionFailed : ExitCode.ok;
+  return verdicts.some((v) => v.passed === false) ? ExitCode.assertionFailed : ExitCode.ok;
 }
 
 // ---------------------------------------------------------------------------

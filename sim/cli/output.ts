@@ -132,3 +132,20 @@ function existing(dir: string, files: readonly string[] | undefined): string[] {
     }
   });
 }
+
+/**
+ * `dir` if it does not exist or is empty, else the first of `dir-2`, `dir-3`,
+ * ... that is: a default output directory never overwrites an earlier report,
+ * and running the same command twice still works.
+ */
+export function unusedOutputDir(dir: string): string {
+  const isFree = (candidate: string) => {
+    try {
+      return readdirSync(candidate).length === 0;
+    } catch {
+      return true;
+    }
+  };
+  if (isFree(dir)) return dir;
+  for (let n = 2; ; n++) if (isFree(`${dir}-${n}`)) return `${dir}-${n}`;
+}

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { loadScenarioFile } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { Interruption, runInSlices, shellCommand } from './interrupt.ts';
-import { prepareOutputDir, safeOutputDir, writeAtomically } from './output.ts';
+import { prepareOutputDir, safeOutputDir, unusedOutputDir, writeAtomically } from './output.ts';
 import { ExitCode } from './exit-codes.ts';
 import { formatSummary } from './summary-text.ts';
 import { Progress } from './progress.ts';
 import { replicationsCommand } from './replications.ts';
 import { BatchInputError } from '../batch/jobs.ts';
-import { runVerdicts } from './gate.ts';
+import { printVerdicts, singleRunVerdicts } from './gate.ts';
 import type { RunResult } from '../result.ts';
 
 export interface RunArgs {
@@ -42,7 +42,9 @@ export async function runCommand(args: RunArgs): Promise<number> {
   for (const warning of warnings) process.stderr.write(`stampede: warning: ${warning}\n`);
 
   // Checked before the run, not after it: minutes of work must not end in "cannot write".
-  const outDir = args.out ?? defaultOutDir(scenario.name, scenario.seed, args.set);
+  // An explicit --out is refused if it holds a report (unless --force); the default never clashes.
+  const defaultDir = defaultOutDir(scenario.name, scenario.seed, args.set);
+  const outDir = args.out ?? (args.force ? defaultDir : unusedOutputDir(defaultDir));
   prepareOutputDir(outDir, { force: args.force });
 
   const progress = new Progress(args.quiet ? null : process.stderr, scenario.duration);
@@ -62,7 +64,15 @@ export async function runCommand(args: RunArgs): Promise<number> {
   writeAtomically(join(outDir, 'result.json'), `${JSON.stringify(result)}\n`);
   // Loaded here, not at the top: vega is heavy and only the report needs it.
   const { writeReport, currentGitCommit } = await import('../../reports/lib/index.ts');
-  await writeReport(result, outDir, { svg: args.svg, png: args.png, gitCommit: currentGitCommit() });
+  const verdicts = singleRunVerdicts(scenario, result);
+  await writeReport(result, outDir, {
+    svg: args.svg,
+    png: args.png,
+    gitCommit: currentGitCommit(),
+    verdicts: verdicts
+      .filter((v) => v.passed !== null)
+      .map((v) => ({ assertion: v.source, measured: v.measured, limit: v.limit, passed: v.passed === true })),
+  });
 
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ scenario: scenario.name, seed: scenario.seed, out: outDir, summary: result.summary }, null, 2)}\n`);
@@ -70,7 +80,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     process.stdout.write(formatSummary(scenario, result.summary, { wallSeconds, outDir }));
   }
   // The scenario's assert: section, judged on this run: exit code 1 if one fails.
-  return runVerdicts(scenario, result, args.json ? process.stderr : process.stdout);
+  return printVerdicts(verdicts, args.json ? process.stderr : process.stdout);
 }
 
 /** reports/<scenario>/seed-<seed>, plus a short hash of the overrides so variants do not collide. */
