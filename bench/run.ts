@@ -20,6 +20,8 @@ interface Measurement {
 }
 
 const quick = process.argv.includes('--quick');
+/** 10^7 clients: minutes per run, so only on request. */
+const large = process.argv.includes('--large');
 const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? (quick ? 1 : 3));
 
 const cases: Case[] = quick
@@ -31,6 +33,7 @@ const cases: Case[] = quick
       { name: 'lookup-outage 1M (30 min)', file: 'scenarios/lookup-outage.yaml', overrides: [] },
       { name: 'carrier-outage 1M (30 min)', file: 'scenarios/carrier-outage.yaml', overrides: [] },
       { name: 'server-crash 1M (15 min)', file: 'scenarios/server-crash.yaml', overrides: [] },
+      ...(large ? [{ name: 'carrier-outage 10M (30 min)', file: 'scenarios/carrier-outage.yaml', overrides: ['population.clients=10000000'] }] : []),
     ];
 
 function measure(c: Case): Measurement {
@@ -69,7 +72,17 @@ for (const c of cases) {
   );
 }
 
-const report = { machine, quick, results };
+// The engine alone: the event queue under a hold workload, 10^6 and 10^7 pending.
+const engine = JSON.parse(`[${execFileSync(process.execPath, ['--import', 'tsx', 'bench/engine.ts'], { encoding: 'utf8' }).trim().split('\n').join(',')}]`) as {
+  pending: number;
+  eventsPerSecond: number;
+  peakRssBytes: number;
+}[];
+for (const e of engine) {
+  process.stdout.write(`engine, ${e.pending.toLocaleString('en-US')} pending`.padEnd(30) + `  ${(e.eventsPerSecond / 1e6).toFixed(2)} M events/s (queue only)\n`);
+}
+
+const report = { machine, quick, results, engine };
 writeFileSync('bench/results.json', `${JSON.stringify(report, null, 2)}\n`);
 const baselinePath = 'bench/baseline.json';
 if (existsSync(baselinePath)) {
