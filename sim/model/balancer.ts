@@ -87,31 +87,48 @@ function chooseRoundRobin(view: RegionView, cursor: number, out: Int32Array): nu
 function chooseLeastLoaded(view: RegionView, cursor: number, out: Int32Array, slowStart?: Stream): number {
   const { servers, running, counts, weights, ramp } = view;
   const n = servers.length;
-  let bestPos = -1;
-  let bestScore = Infinity;
-  let secondPos = -1;
-  let secondScore = Infinity;
+  topTwo.reset();
   for (let k = 0; k < n; k++) {
     const pos = (cursor + k) % n;
     const server = servers[pos];
     if (running[server] !== 1) continue;
     if (slowStart !== undefined && ramp[server] < 1 && slowStart() >= ramp[server]) continue;
-    const score = counts[server] / weights[server];
-    if (bestPos < 0 || score < bestScore) {
-      secondPos = bestPos;
-      secondScore = bestScore;
-      bestPos = pos;
-      bestScore = score;
-    } else if (secondPos < 0 || score < secondScore) {
-      secondPos = pos;
-      secondScore = score;
-    }
+    topTwo.offer(pos, counts[server] / weights[server]);
   }
-  if (bestPos < 0) return slowStart === undefined ? -1 : chooseLeastLoaded(view, cursor, out);
-  out[0] = servers[bestPos];
-  out[1] = servers[secondPos < 0 ? bestPos : secondPos];
-  return (bestPos + 1) % n;
+  if (topTwo.best < 0) return slowStart === undefined ? -1 : chooseLeastLoaded(view, cursor, out);
+  out[0] = servers[topTwo.best];
+  out[1] = servers[topTwo.second < 0 ? topTwo.best : topTwo.second];
+  return (topTwo.best + 1) % n;
 }
+
+/**
+ * The two lowest scores offered, the first offered winning ties. One shared
+ * instance: choices are made one at a time (each worker thread has its own
+ * module), and this keeps the hot path free of allocation.
+ */
+const topTwo = {
+  best: -1,
+  bestScore: Infinity,
+  second: -1,
+  secondScore: Infinity,
+  reset(): void {
+    this.best = -1;
+    this.second = -1;
+    this.bestScore = Infinity;
+    this.secondScore = Infinity;
+  },
+  offer(id: number, score: number): void {
+    if (this.best < 0 || score < this.bestScore) {
+      this.second = this.best;
+      this.secondScore = this.bestScore;
+      this.best = id;
+      this.bestScore = score;
+    } else if (this.second < 0 || score < this.secondScore) {
+      this.second = id;
+      this.secondScore = score;
+    }
+  },
+};
 
 function chooseRandom(view: RegionView, cursor: number, stream: Stream, out: Int32Array): number {
   if (!pickTwoDistinct(view, stream, out)) return -1;
@@ -135,25 +152,13 @@ function choosePowerOfD(view: RegionView, cursor: number, stream: Stream, out: I
     for (let k = 0; k < i; k++) if (drawn[k] === t) seen = true;
     drawn[i] = seen ? j : t;
   }
-  let best = -1;
-  let second = -1;
-  let bestScore = Infinity;
-  let secondScore = Infinity;
+  topTwo.reset();
   for (let i = 0; i < d; i++) {
     const server = nthRunning(view, drawn[i]);
-    const score = view.counts[server] / view.weights[server];
-    if (best < 0 || score < bestScore) {
-      second = best;
-      secondScore = bestScore;
-      best = server;
-      bestScore = score;
-    } else if (second < 0 || score < secondScore) {
-      second = server;
-      secondScore = score;
-    }
+    topTwo.offer(server, view.counts[server] / view.weights[server]);
   }
-  out[0] = best;
-  out[1] = second < 0 ? best : second;
+  out[0] = topTwo.best;
+  out[1] = topTwo.second < 0 ? topTwo.best : topTwo.second;
   return cursor;
 }
 

@@ -476,28 +476,16 @@ export function string(options: NodeOptions<string> & { pattern?: RegExp; patter
 
 // --- wrappers
 
-class KeywordNode<T, K> extends Node<T | K> {
+/** A node that accepts what `inner` accepts and more: fields and shape are the inner node's. */
+abstract class WrapperNode<T, W> extends Node<W> {
   readonly expected: string;
 
   constructor(
-    options: NodeOptions<T | K>,
-    private readonly inner: Node<T>,
-    private readonly keyword: string,
-    private readonly value: K,
+    options: NodeOptions<W>,
+    protected readonly inner: Node<T>,
   ) {
     super(options);
     this.expected = inner.expected;
-    // The inner node phrases the messages, so it must know that the keyword is also accepted.
-    inner.alternatives.push(JSON.stringify(keyword));
-    inner.keywords.push(keyword);
-  }
-
-  protected read(raw: unknown, path: Path, problems: Problems): Parsed<T | K> {
-    return raw === this.keyword ? this.value : this.inner.parse(raw, path, problems);
-  }
-
-  toRaw(value: T | K): unknown {
-    return value === this.value ? this.keyword : this.inner.toRaw(value as T);
   }
 
   override child(segment: string): Node<unknown> | undefined {
@@ -510,6 +498,28 @@ class KeywordNode<T, K> extends Node<T | K> {
 
   override get shape() {
     return this.inner.shape;
+  }
+}
+
+class KeywordNode<T, K> extends WrapperNode<T, T | K> {
+  constructor(
+    options: NodeOptions<T | K>,
+    inner: Node<T>,
+    private readonly keyword: string,
+    private readonly value: K,
+  ) {
+    super(options, inner);
+    // The inner node phrases the messages, so it must know that the keyword is also accepted.
+    inner.alternatives.push(JSON.stringify(keyword));
+    inner.keywords.push(keyword);
+  }
+
+  protected read(raw: unknown, path: Path, problems: Problems): Parsed<T | K> {
+    return raw === this.keyword ? this.value : this.inner.parse(raw, path, problems);
+  }
+
+  toRaw(value: T | K): unknown {
+    return value === this.value ? this.keyword : this.inner.toRaw(value as T);
   }
 
   protected typeSchema(): JsonSchema {
@@ -527,15 +537,9 @@ export function orKeyword<T, const K>(
   return new KeywordNode(options, inner, keyword, value);
 }
 
-class NullableNode<T> extends Node<T | null> {
-  readonly expected: string;
-
-  constructor(
-    options: NodeOptions<T | null>,
-    private readonly inner: Node<T>,
-  ) {
-    super(options);
-    this.expected = inner.expected;
+class NullableNode<T> extends WrapperNode<T, T | null> {
+  constructor(options: NodeOptions<T | null>, inner: Node<T>) {
+    super(options, inner);
     inner.alternatives.push('null');
   }
 
@@ -545,18 +549,6 @@ class NullableNode<T> extends Node<T | null> {
 
   toRaw(value: T | null): unknown {
     return value === null ? null : this.inner.toRaw(value);
-  }
-
-  override child(segment: string): Node<unknown> | undefined {
-    return this.inner.child(segment);
-  }
-
-  override childNames(): string[] {
-    return this.inner.childNames();
-  }
-
-  override get shape() {
-    return this.inner.shape;
   }
 
   protected typeSchema(): JsonSchema {
