@@ -22,8 +22,6 @@ ${extra}`;
   return new Simulation(parseScenarioText(yaml, 'client-test.yaml', overrides).scenario);
 }
 
-const close = (a: number, b: number) => Math.abs(a - b) < 1e-9;
-
 describe('client transitions', () => {
   it('starts in steady state, connected to its primary and holding an alternative', () => {
     const sim = world('');

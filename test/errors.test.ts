@@ -14,6 +14,7 @@ import { main } from '../sim/cli/main.ts';
 import { OutputError, prepareOutputDir, safeOutputDir, unusedOutputDir, writeAtomically } from '../sim/cli/output.ts';
 import { defaultOutDir } from '../sim/cli/run.ts';
 import { ScenarioError, parseScenarioText, type ScenarioIssue } from '../sim/scenario/load.ts';
+import { schemaErrors } from './support/json-schema.ts';
 import type { JsonSchema } from '../sim/scenario/schema.ts';
 import { SCHEMA_FILE, schemaFileContent } from '../sim/scenario/write-schema.ts';
 import { runScenario } from '../sim/simulation.ts';
@@ -272,48 +273,6 @@ describe('stampede validate', () => {
     expect(r.stdout).toContain(`${binary}: this is a binary file`);
   });
 });
-
-/** A validator of just the JSON Schema keywords the scenario schema uses (no dependency for a test). */
-function schemaErrors(schema: JsonSchema, value: unknown, at = '$'): string[] {
-  const errors: string[] = [];
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  const types: Record<string, (v: unknown) => boolean> = {
-    object: isObject,
-    array: Array.isArray,
-    string: (v) => typeof v === 'string',
-    number: (v) => typeof v === 'number',
-    integer: (v) => Number.isInteger(v),
-    boolean: (v) => typeof v === 'boolean',
-    null: (v) => v === null,
-  };
-  if (typeof schema.type === 'string' && !types[schema.type](value)) return [`${at}: not ${schema.type}`];
-  if ('const' in schema && value !== schema.const) errors.push(`${at}: not ${JSON.stringify(schema.const)}`);
-  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) errors.push(`${at}: not one of ${JSON.stringify(schema.enum)}`);
-  if (typeof schema.pattern === 'string' && typeof value === 'string' && !new RegExp(schema.pattern, 'u').test(value)) errors.push(`${at}: pattern`);
-  if (typeof value === 'number') {
-    if (typeof schema.minimum === 'number' && value < schema.minimum) errors.push(`${at}: minimum`);
-    if (typeof schema.exclusiveMinimum === 'number' && value <= schema.exclusiveMinimum) errors.push(`${at}: exclusiveMinimum`);
-    if (typeof schema.maximum === 'number' && value > schema.maximum) errors.push(`${at}: maximum`);
-  }
-  if (Array.isArray(value)) {
-    if (typeof schema.minItems === 'number' && value.length < schema.minItems) errors.push(`${at}: minItems`);
-    if (schema.items) value.forEach((item, i) => errors.push(...schemaErrors(schema.items as JsonSchema, item, `${at}[${i}]`)));
-  }
-  if (isObject(value)) {
-    const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
-    for (const key of (schema.required ?? []) as string[]) if (!(key in value)) errors.push(`${at}: missing ${key}`);
-    for (const [key, item] of Object.entries(value)) {
-      if (schema.propertyNames) errors.push(...schemaErrors(schema.propertyNames as JsonSchema, key, `${at}.${key} (name)`));
-      if (key in properties) errors.push(...schemaErrors(properties[key], item, `${at}.${key}`));
-      else if (schema.additionalProperties === false) errors.push(`${at}: unexpected ${key}`);
-      else if (isObject(schema.additionalProperties)) errors.push(...schemaErrors(schema.additionalProperties as JsonSchema, item, `${at}.${key}`));
-    }
-  }
-  const passing = (options: unknown) => (options as JsonSchema[]).filter((s) => schemaErrors(s, value, at).length === 0).length;
-  if (schema.anyOf && passing(schema.anyOf) === 0) errors.push(`${at}: no anyOf branch matches`);
-  if (schema.oneOf && passing(schema.oneOf) !== 1) errors.push(`${at}: not exactly one oneOf branch matches`);
-  return errors;
-}
 
 describe('the shipped JSON Schema', () => {
   it(`${SCHEMA_FILE} is the one generated from the loader's schema (run \`npm run schema\` after changing it)`, () => {

@@ -13,6 +13,7 @@ import {
 } from '../sim/scenario/load.ts';
 import { scenarioJsonSchema, type JsonSchema } from '../sim/scenario/schema.ts';
 import type { Scenario } from '../sim/scenario/types.ts';
+import { schemaErrors } from './support/json-schema.ts';
 
 const FILE = 'test.yaml';
 const MINIMAL = 'name: t\nduration: 30m\n';
@@ -684,52 +685,6 @@ faults:
 // ---------------------------------------------------------------------------
 // JSON Schema, checked by a tiny validator of just the keywords it uses
 
-function validate(schema: JsonSchema, value: unknown, at = '$'): string[] {
-  const errors: string[] = [];
-  const fail = (why: string) => errors.push(`${at}: ${why}`);
-  const typeOk: Record<string, (v: unknown) => boolean> = {
-    object: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
-    array: Array.isArray,
-    string: (v) => typeof v === 'string',
-    number: (v) => typeof v === 'number',
-    integer: (v) => Number.isInteger(v),
-    boolean: (v) => typeof v === 'boolean',
-    null: (v) => v === null,
-  };
-  if (typeof schema.type === 'string' && !typeOk[schema.type](value)) return [`${at}: not ${schema.type}`];
-  if ('const' in schema && value !== schema.const) fail(`not ${JSON.stringify(schema.const)}`);
-  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) fail('not in enum');
-  if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value as string)) fail('pattern');
-  if (typeof value === 'number') {
-    if (typeof schema.minimum === 'number' && value < schema.minimum) fail('minimum');
-    if (typeof schema.exclusiveMinimum === 'number' && value <= schema.exclusiveMinimum) fail('exclusiveMinimum');
-    if (typeof schema.maximum === 'number' && value > schema.maximum) fail('maximum');
-  }
-  if (Array.isArray(value)) {
-    if (typeof schema.minItems === 'number' && value.length < schema.minItems) fail('minItems');
-    if (schema.items) value.forEach((item, i) => errors.push(...validate(schema.items as JsonSchema, item, `${at}[${i}]`)));
-  }
-  if (typeOk.object(value)) {
-    const record = value as Record<string, unknown>;
-    const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
-    for (const key of (schema.required ?? []) as string[]) if (!(key in record)) fail(`missing ${key}`);
-    if (typeof schema.minProperties === 'number' && Object.keys(record).length < schema.minProperties) fail('minProperties');
-    for (const [key, item] of Object.entries(record)) {
-      const names = schema.propertyNames as JsonSchema | undefined;
-      if (names) errors.push(...validate(names, key, `${at}.${key} (name)`));
-      if (key in properties) errors.push(...validate(properties[key], item, `${at}.${key}`));
-      else if (schema.additionalProperties === false) fail(`unexpected ${key}`);
-      else if (typeof schema.additionalProperties === 'object') {
-        errors.push(...validate(schema.additionalProperties as JsonSchema, item, `${at}.${key}`));
-      }
-    }
-  }
-  const passing = (options: unknown) => (options as JsonSchema[]).filter((s) => validate(s, value, at).length === 0).length;
-  if (schema.anyOf && passing(schema.anyOf) === 0) fail('no anyOf branch matches');
-  if (schema.oneOf && passing(schema.oneOf) !== 1) fail('not exactly one oneOf branch matches');
-  return errors;
-}
-
 /** Every object schema that lists properties, anywhere in the tree. */
 function objectSchemas(schema: unknown): JsonSchema[] {
   if (typeof schema !== 'object' || schema === null) return [];
@@ -766,7 +721,7 @@ describe('JSON Schema', () => {
   });
 
   it('accepts canonical scenarios', () => {
-    expect(validate(schema, canonical)).toEqual([]);
+    expect(schemaErrors(schema, canonical)).toEqual([]);
     const rich = load(`${MINIMAL}
 lookup: {capacity: unlimited}
 sessionServer: {maxSessions: unlimited, restartAfterCrash: never}
@@ -776,14 +731,14 @@ faults:
   - {kind: carrier-outage, at: 1m, duration: 1m}
   - {kind: server-crash, at: 5m, servers: [korea-1]}
 `).scenario;
-    expect(validate(schema, canonicalScenario(rich))).toEqual([]);
+    expect(schemaErrors(schema, canonicalScenario(rich))).toEqual([]);
   });
 
   it('rejects what the loader rejects structurally', () => {
-    expect(validate(schema, { ...canonical, requestTimout: '5s' })).toEqual(['$: unexpected requestTimout']);
-    expect(validate(schema, { ...canonical, duration: 5 })).toEqual(['$.duration: not string']);
-    expect(validate(schema, { ...canonical, duration: '10 minutes' })).toEqual(['$.duration: pattern']);
-    expect(validate(schema, { ...canonical, faults: [{ kind: 'nope', at: '1s' }] })).toEqual([
+    expect(schemaErrors(schema, { ...canonical, requestTimout: '5s' })).toEqual(['$: unexpected requestTimout']);
+    expect(schemaErrors(schema, { ...canonical, duration: 5 })).toEqual(['$.duration: not string']);
+    expect(schemaErrors(schema, { ...canonical, duration: '10 minutes' })).toEqual(['$.duration: pattern']);
+    expect(schemaErrors(schema, { ...canonical, faults: [{ kind: 'nope', at: '1s' }] })).toEqual([
       '$.faults[0]: not exactly one oneOf branch matches',
     ]);
   });

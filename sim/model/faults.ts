@@ -97,7 +97,7 @@ export class Faults {
         for (const s of fault.servers) this.restart(s, now);
         break;
       case 'algorithm-change':
-        if (this.managers !== null && this.managers.master === -1 && !this.anyManagerUp()) {
+        if (this.managers !== null && !this.anyManagerUp()) {
           this.metrics.logEvent(now, 'algorithm-change-failed', 'managers', 'no manager is up to write it');
         } else {
           const service = this.services[fault.service];
@@ -229,6 +229,6 @@ export class Faults {
   }
 
   private anyManagerUp(): boolean {
-    return this.managers !== null && this.managers.up.some((u) => u === 1);
+    return this.managers?.up.some((u) => u === 1) ?? false;
   }
 }
