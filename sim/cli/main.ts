@@ -12,7 +12,9 @@ import { mergeBuilder, mergeCommand, type MergeArgs } from './merge.ts';
 import { validateBuilder, validateCommand, type ValidateArgs } from './validate.ts';
 import { OutputError } from './output.ts';
 
-export class UsageError extends Error {}
+import { UsageError } from './usage-error.ts';
+
+export { UsageError };
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
@@ -36,6 +38,10 @@ export async function main(argv: string[]): Promise<number> {
           .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON on stdout' })
           .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr' })
           .option('force', { type: 'boolean', default: false, describe: 'Overwrite an earlier report in the output directory' })
+          .option('memory-limit', {
+            type: 'string',
+            describe: "Refuse a run estimated to need more than this (e.g. 8GB; `off` to skip the check; default: the machine's free memory)",
+          })
           .option('resume', { type: 'boolean', default: false, describe: 'With --replications: finish an interrupted batch from its partial file' })
           .option('svg', { type: 'boolean', default: false, describe: 'Also write each report chart as charts/<chart>.svg' })
           .option('png', { type: 'boolean', default: false, describe: 'Also write each report chart as charts/<chart>.png' })

@@ -12,6 +12,9 @@ import { replicationsCommand } from './replications.ts';
 import { BatchInputError } from '../batch/jobs.ts';
 import { printVerdicts, singleRunVerdicts } from './gate.ts';
 import type { RunResult } from '../result.ts';
+import { freemem } from 'node:os';
+import { estimateRunBytes, formatBytes, parseBytes } from '../memory-estimate.ts';
+import { UsageError } from './usage-error.ts';
 
 export interface RunArgs {
   file: string;
@@ -31,6 +34,8 @@ export interface RunArgs {
   force?: boolean;
   /** With --replications: finish an interrupted batch (a single run cannot be resumed). */
   resume?: boolean;
+  /** `8GB`, `off`, or undefined for the machine's free memory. */
+  memoryLimit?: string;
 }
 
 export async function runCommand(args: RunArgs): Promise<number> {
@@ -40,6 +45,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   if (args.seed !== undefined) overrides.push(`seed=${args.seed}`);
   const { scenario, warnings } = loadScenarioFile(args.file, overrides);
   for (const warning of warnings) process.stderr.write(`stampede: warning: ${warning}\n`);
+  checkMemory(scenario, args.memoryLimit);
 
   // Checked before the run, not after it: minutes of work must not end in "cannot write".
   // An explicit --out is refused if it holds a report (unless --force); the default never clashes.
@@ -81,6 +87,20 @@ export async function runCommand(args: RunArgs): Promise<number> {
   }
   // The scenario's assert: section, judged on this run: exit code 1 if one fails.
   return printVerdicts(verdicts, args.json ? process.stderr : process.stdout);
+}
+
+/** Refuses, before anything runs, a run estimated not to fit in memory (exit code 2). */
+function checkMemory(scenario: Scenario, limitText: string | undefined): void {
+  if (limitText === 'off') return;
+  const limit = limitText === undefined ? freemem() : parseBytes(limitText);
+  if (limit === null) throw new UsageError(`--memory-limit: expected a size such as 8GB or 512MB, or off; found "${limitText}"`);
+  const needed = estimateRunBytes(scenario);
+  if (needed <= limit) return;
+  const source = limitText === undefined ? 'free on this machine' : 'allowed by --memory-limit';
+  throw new UsageError(
+    `${scenario.name} with ${scenario.population.clients.toLocaleString('en-US')} clients needs about ${formatBytes(needed)}; ` +
+      `${formatBytes(limit)} is ${source}. Lower population.clients, or pass --memory-limit SIZE (or off) to run anyway.`,
+  );
 }
 
 /** reports/<scenario>/seed-<seed>, plus a short hash of the overrides so variants do not collide. */

@@ -1,0 +1,37 @@
+// A run's memory is known before it starts: the estimate covers the measured
+// peak, grows linearly with the population, and `run` refuses what will not fit.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { loadScenarioFile } from '../sim/scenario/load.ts';
+import { estimateRunBytes, parseBytes } from '../sim/memory-estimate.ts';
+
+const scenario = (clients: number) => loadScenarioFile('scenarios/carrier-outage.yaml', [`population.clients=${clients}`]).scenario;
+
+describe('memory estimate', () => {
+  it('covers the measured peak RSS of a run, without overshooting it by more than 2x', () => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/case.ts', 'scenarios/carrier-outage.yaml', 'population.clients=400000'], { encoding: 'utf8' });
+    const measured = (JSON.parse(out.trim().split('\n').at(-1)!) as { peakRssBytes: number }).peakRssBytes;
+    const estimate = estimateRunBytes(scenario(400_000));
+    expect(estimate).toBeGreaterThanOrEqual(measured);
+    expect(estimate).toBeLessThan(2 * measured);
+  });
+
+  it('grows linearly with the population', () => {
+    const step = estimateRunBytes(scenario(2_000_000)) - estimateRunBytes(scenario(1_000_000));
+    expect(estimateRunBytes(scenario(11_000_000)) - estimateRunBytes(scenario(1_000_000))).toBe(10 * step);
+  });
+
+  it('parses sizes', () => {
+    expect(parseBytes('8GB')).toBe(8 * 2 ** 30);
+    expect(parseBytes('512 MiB')).toBe(512 * 2 ** 20);
+    expect(parseBytes('lots')).toBeNull();
+  });
+
+  it('makes `run` refuse a run that will not fit, before running, with exit code 2 and the flag to override', () => {
+    const r = spawnSync(process.execPath, ['bin/stampede.mjs', 'run', 'scenarios/lookup-outage.yaml', '--memory-limit', '100MB', '--quiet'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/needs about \d+ MiB; 100 MiB is allowed by --memory-limit/);
+    expect(r.stderr).toContain('--memory-limit SIZE (or off)');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
