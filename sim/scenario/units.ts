@@ -27,13 +27,15 @@ export const RATE_PATTERN = `^(?:${NUMBER}/(?:s|min|h)|unlimited)$`;
 const DURATION_EXPECTED = 'expected a duration with a unit such as "5s" or "10m"';
 const DURATION_UNIT_LIST = 'ms, s, m (minutes), h or d';
 
+/** The value, or a plain-message error saying what was expected, what was found and why. */
+function orThrow(result: number | string, expected: string, text: string): number {
+  if (typeof result === 'string') throw new Error(`${expected}, found ${JSON.stringify(text)} (${result})`);
+  return result;
+}
+
 /** Parses "10m", "250ms", "1.5h" or "1m30s" into seconds. Throws with a plain message. */
 export function parseDuration(text: string): number {
-  const result = tryParseDuration(text);
-  if (typeof result === 'string') {
-    throw new Error(`${DURATION_EXPECTED}, found ${JSON.stringify(text)} (${result})`);
-  }
-  return result;
+  return orThrow(tryParseDuration(text), DURATION_EXPECTED, text);
 }
 
 /** Seconds, or a short reason why `text` is not a duration (for callers that phrase their own message). */
@@ -101,11 +103,7 @@ const RATE_EXPECTED = 'expected a rate such as "2000/s", "1200/min" or "72000/h"
 
 /** Parses "20000/s", "1200/min", "72000/h" or "unlimited" into events per second. Throws with a plain message. */
 export function parseRate(text: string): number {
-  const result = tryParseRate(text);
-  if (typeof result === 'string') {
-    throw new Error(`${RATE_EXPECTED}, found ${JSON.stringify(text)} (${result})`);
-  }
-  return result;
+  return orThrow(tryParseRate(text), RATE_EXPECTED, text);
 }
 
 /** Events per second, or a short reason why `text` is not a rate. */
