@@ -3,7 +3,7 @@
 import type { Scenario } from './scenario/types.ts';
 import type { RunResult } from './result.ts';
 import { EventQueue } from './engine/event-queue.ts';
-import { createStream } from './engine/random.ts';
+import { createCounterStream, createStream } from './engine/random.ts';
 import { EventKind } from './model/events.ts';
 import { ClientPopulation } from './model/client.ts';
 import { Faults } from './model/faults.ts';
@@ -19,6 +19,14 @@ import { VERSION } from './version.ts';
 export interface RunOptions {
   /** Called every few hundred thousand events with the simulated time (for progress bars). */
   onProgress?: (simTime: number, events: number) => void;
+}
+
+export interface EngineOptions {
+  /**
+   * Run the timers of clients whose network is down ahead of the clock
+   * (client.ts). Off only to check that it changes nothing.
+   */
+  inlineTimers?: boolean;
 }
 
 /** With `managers: off`, lookups read the fleet directly at each refresh: an idealized oracle. */
@@ -49,22 +57,24 @@ export class Simulation {
   private readonly info: ServerInfoSource;
   /** When each lookup instance fell back to round robin (NaN while on live counts). */
   private readonly fallbackSince: Float64Array;
-  events = 0;
+  /** Events that went through the queue (client timers run inline are in `clients.inlineEvents`). */
+  queuedEvents = 0;
 
-  constructor(readonly scenario: Scenario) {
+  constructor(readonly scenario: Scenario, engine: EngineOptions = {}) {
     const stream = (name: string) => createStream(scenario.seed, name);
     this.queue = new EventQueue(scenario.population.clients + 1024);
     this.servers = new SessionServers(scenario, stream('server.gc'));
     this.lookups = new LookupInstances(scenario, this.servers);
     const regionNames = scenario.regions.map((r) => r.name);
-    this.metrics = new Metrics(this.servers, this.lookups, regionNames);
+    const lastSample = Math.floor(scenario.duration / scenario.sampleInterval);
+    this.metrics = new Metrics(this.servers, this.lookups, regionNames, scenario.sampleInterval, lastSample);
     this.clients = new ClientPopulation(scenario, this.queue, this.servers, this.lookups, this.metrics, {
-      backoff: stream('client.backoff'),
+      backoff: createCounterStream(scenario.seed, 'client.backoff'),
       churn: stream('client.churn'),
       lookupChoice: stream('client.lookup-choice'),
       balancer: stream('lookup.balancer'),
       throttle: stream('client.throttle'),
-    });
+    }, engine.inlineTimers ?? true);
     assignRegions(scenario, this.clients);
     placeInitialClients(scenario, this.clients, this.servers, stream('init'));
 
@@ -77,6 +87,7 @@ export class Simulation {
       scenario, this.queue, this.clients, this.servers, this.lookups, this.managers, this.metrics, stream('faults'),
     );
     const restartAfterCrash = scenario.sessionServer.restartAfterCrash;
+    this.clients.networkBackAt = (c) => this.faults.networkBackAt(c);
     this.clients.onServerOverload = (server, now) =>
       this.faults.crashServer(server, false, now, restartAfterCrash, 'overload: too many connection attempts');
     this.grayFailure = new GrayFailureWatch(scenario, this.servers, this.metrics, this.queue);
@@ -88,14 +99,14 @@ export class Simulation {
       this.queue.schedule(stream(`lookup.refresh.${i}`)() * scenario.lookup.infoRefresh, EventKind.lookupRefresh, i);
     }
     this.faults.scheduleAll();
-    const samples = Math.floor(scenario.duration / scenario.sampleInterval);
-    for (let k = 0; k <= samples; k++) this.queue.schedule(k * scenario.sampleInterval, EventKind.sample, k);
+    for (let k = 0; k <= lastSample; k++) this.queue.schedule(k * scenario.sampleInterval, EventKind.sample, k);
   }
 
   /** Processes every event up to and including time `until`. */
   runUntil(until: number, onProgress?: RunOptions['onProgress']): void {
     const { queue, clients, metrics } = this;
-    let events = this.events;
+    clients.horizon = until;
+    let events = this.queuedEvents;
     while (queue.pop(until)) {
       events++;
       const now = queue.time;
@@ -104,9 +115,14 @@ export class Simulation {
       if (kind === EventKind.client) clients.fire(target, queue.node, now);
       else if (kind === EventKind.sample) metrics.sample(now);
       else this.control(kind, target, now);
-      if ((events & (PROGRESS_EVERY - 1)) === 0) onProgress?.(now, events);
+      if ((events & (PROGRESS_EVERY - 1)) === 0) onProgress?.(now, events + clients.inlineEvents);
     }
-    this.events = events;
+    this.queuedEvents = events;
+  }
+
+  /** Every event of the model so far, queued or run inline. */
+  get events(): number {
+    return this.queuedEvents + this.clients.inlineEvents;
   }
 
   /** Everything that is not a client timer or a sample: rare, so clarity over speed. */

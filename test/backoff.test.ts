@@ -29,7 +29,7 @@ describe('GCM retry policy', () => {
     const b = policy.base(step);
     const stream = createStream(42, `ks-${step}`);
     const n = 50_000;
-    const sample = Array.from({ length: n }, () => policy.wait(0, step, stream));
+    const sample = Array.from({ length: n }, () => policy.wait(0, step, stream()));
     expect(Math.min(...sample)).toBeGreaterThanOrEqual(b / 2);
     expect(Math.max(...sample)).toBeLessThan((3 * b) / 2);
     // Critical value at alpha = 0.001 is 1.95 / sqrt(n).
@@ -66,8 +66,8 @@ describe('AWS backoff policies (v = min(cap, base·2^n), base 2 s, cap 100 s)', 
     const none = make('none');
     const exponential = make('exponential');
     const stream = createStream(1, 'x');
-    expect([0, 1, 5, 10].map((step) => none.wait(0, step, stream))).toEqual([2, 2, 2, 2]);
-    expect([0, 1, 5, 10].map((step) => exponential.wait(0, step, stream))).toEqual([2, 4, 64, 100]);
+    expect([0, 1, 5, 10].map((step) => none.wait(0, step, stream()))).toEqual([2, 2, 2, 2]);
+    expect([0, 1, 5, 10].map((step) => exponential.wait(0, step, stream()))).toEqual([2, 4, 64, 100]);
   });
 
   it.each([
@@ -78,7 +78,7 @@ describe('AWS backoff policies (v = min(cap, base·2^n), base 2 s, cap 100 s)', 
   ] as const)('%s at step %i is uniform on [%i, %i)', (name, step, lo, hi) => {
     const policy = make(name);
     const stream = createStream(3, `${name}-${step}`);
-    const sample = Array.from({ length: n }, () => policy.wait(0, step, stream));
+    const sample = Array.from({ length: n }, () => policy.wait(0, step, stream()));
     expect(Math.min(...sample)).toBeGreaterThanOrEqual(lo);
     expect(Math.max(...sample)).toBeLessThan(hi);
     expect(ksUniform(sample, lo, hi)).toBeLessThan(critical);
@@ -90,17 +90,17 @@ describe('AWS backoff policies (v = min(cap, base·2^n), base 2 s, cap 100 s)', 
     // From the first wait (previous = base): uniform on [2, 6).
     const first = Array.from({ length: n }, () => {
       policy.reset(1);
-      return policy.wait(1, 0, stream);
+      return policy.wait(1, 0, stream());
     });
     expect(ksUniform(first, 2, 6)).toBeLessThan(critical);
     // A chain grows by 2x in expectation per step until the cap, and never passes it.
     const chain: number[] = [];
     policy.reset(2);
-    for (let i = 0; i < 200; i++) chain.push(policy.wait(2, i, stream));
+    for (let i = 0; i < 200; i++) chain.push(policy.wait(2, i, stream()));
     expect(Math.max(...chain)).toBeLessThanOrEqual(100);
     expect(chain.slice(100).reduce((a, b) => a + b, 0) / 100).toBeGreaterThan(50);
     // Client 3 is untouched by client 2's chain.
-    const fresh = policy.wait(3, 0, stream);
+    const fresh = policy.wait(3, 0, stream());
     expect(fresh).toBeGreaterThanOrEqual(2);
     expect(fresh).toBeLessThan(6);
   });

@@ -16,41 +16,44 @@ export class RetryPolicy {
   private readonly max: number;
   /** Decorrelated jitter's previous wait per client (0 = none yet). */
   private readonly previous: Float32Array | null;
+  /** base(step) for every step a client stores (2 ** step is slow on the hot path). */
+  private readonly bases: Float64Array;
 
   constructor(config: BackoffConfig, clients: number) {
     this.code = PolicyCode[config.policy satisfies RetryPolicyName];
     this.initial = config.initial;
     this.max = config.max;
     this.previous = config.policy === 'decorrelated' ? new Float32Array(clients) : null;
+    this.bases = Float64Array.from({ length: MAX_BACKOFF_STEP + 1 }, (_, step) => Math.min(config.initial * 2 ** step, config.max));
   }
 
   /** Base backoff b (AWS's v) after `step` failed attempts: min(initial · 2^step, max). */
   base(step: number): number {
-    return Math.min(this.initial * 2 ** step, this.max);
+    return this.bases[Math.min(step, MAX_BACKOFF_STEP)];
   }
 
-  /** The wait before client `c`'s next attempt after `step` failures. */
-  wait(c: number, step: number, stream: Stream): number {
+  /** The wait before client `c`'s next attempt after `step` failures; `u` is the client's next uniform draw. */
+  wait(c: number, step: number, u: number): number {
     switch (this.code) {
       case PolicyCode.gcm: {
         // The operators' formula, from GCM: b/2 + uniform[0, b), i.e. uniform in [b/2, 3b/2).
         const b = this.base(step);
-        return b / 2 + stream() * b;
+        return b / 2 + u * b;
       }
       case PolicyCode.none:
         return this.initial;
       case PolicyCode.exponential:
         return this.base(step);
       case PolicyCode.full:
-        return stream() * this.base(step);
+        return u * this.base(step);
       case PolicyCode.equal: {
         const v = this.base(step);
-        return v / 2 + (stream() * v) / 2;
+        return v / 2 + (u * v) / 2;
       }
       default: {
         const previous = this.previous as Float32Array;
         const last = previous[c] > 0 ? previous[c] : this.initial;
-        const next = Math.min(this.max, this.initial + stream() * (3 * last - this.initial));
+        const next = Math.min(this.max, this.initial + u * (3 * last - this.initial));
         previous[c] = next;
         return next;
       }

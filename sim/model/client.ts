@@ -6,8 +6,15 @@
 // skipped. Outcomes that depend only on the state at send time (a network
 // that is down, a lookup queue that is too long) are decided when the
 // attempt starts, so a failing attempt costs one event.
+//
+// Timers run ahead of the clock. While a client's network is down, what its
+// timers do is fixed in advance: every attempt fails, and the waits depend
+// only on its own state and its own draws (a counter-based stream). Such a
+// timer is run at once, inline, instead of going through the event queue;
+// what it changes is counted into the metrics sample that would have seen it.
+// A run is byte-identical with or without this (test/inline-timers.test.ts).
 import type { Scenario } from '../scenario/types.ts';
-import { exponential, type Stream } from '../engine/random.ts';
+import { exponential, uniformAt, type CounterStream, type Stream } from '../engine/random.ts';
 import type { EventQueue } from '../engine/event-queue.ts';
 import { EventKind } from './events.ts';
 import { AdaptiveThrottle, MAX_BACKOFF_STEP, RetryPolicy } from './backoff.ts';
@@ -45,7 +52,7 @@ const EPOCH_MASK = 0xffff;
 const MAX_COUNTED_ATTEMPTS = 0xffff;
 
 export interface ClientStreams {
-  backoff: Stream;
+  backoff: CounterStream;
   churn: Stream;
   lookupChoice: Stream;
   balancer: Stream;
@@ -80,6 +87,8 @@ export class ClientPopulation {
   private readonly affected: Uint8Array;
   private readonly attemptsSinceLoss: Uint16Array;
   readonly attemptsTotal: Uint32Array;
+  /** How many backoff waits the client has drawn: the index of its next draw. */
+  private readonly backoffDraws: Uint32Array;
   private readonly timer: Int32Array;
 
   private readonly pair = new Int32Array(2);
@@ -96,6 +105,20 @@ export class ClientPopulation {
 
   /** Called when a connection attempt pushes a server past its overload limit. */
   onServerOverload: (server: number, now: number) => void = () => {};
+  /** When the network of a client whose network is down comes back (the faults know). */
+  networkBackAt: (c: number) => number = () => -Infinity;
+  /** Timers later than this are never run ahead: the run stops there. */
+  horizon = Infinity;
+  /** Timers that ran inline instead of through the queue. */
+  inlineEvents = 0;
+  private readonly inline: boolean;
+  /** Time of the timer the current client armed to run inline (-1: none). */
+  private inlineAt = -1;
+  /** While a timer runs ahead: the first sample that sees what it does (-1: none does). */
+  private ahead = false;
+  private aheadSample = -1;
+  /** networkBackAt of the current client, asked once per dispatch (NaN: not yet). */
+  private backAt = Number.NaN;
 
   constructor(
     scenario: Scenario,
@@ -104,6 +127,7 @@ export class ClientPopulation {
     private readonly lookups: LookupInstances,
     private readonly metrics: Metrics,
     private readonly streams: ClientStreams,
+    inlineTimers = true,
   ) {
     const n = scenario.population.clients;
     this.count = n;
@@ -128,10 +152,13 @@ export class ClientPopulation {
     this.affected = new Uint8Array(n);
     this.attemptsSinceLoss = new Uint16Array(n);
     this.attemptsTotal = new Uint32Array(n);
+    this.backoffDraws = new Uint32Array(n);
     this.timer = new Int32Array(n).fill(NONE);
     const client = scenario.client;
     this.policy = new RetryPolicy(client.backoff, n);
     this.throttle = client.throttle === null ? null : new AdaptiveThrottle(client.throttle, n);
+    // Throttling draws from a shared stream in time order: such timers must stay in the queue.
+    this.inline = inlineTimers && this.throttle === null;
     this.busyRetryAfter = scenario.lookup.admission?.retryAfter ?? 0;
     this.connectRetries = client.connectRetries;
     this.requestTimeout = client.requestTimeout;
@@ -158,6 +185,7 @@ export class ClientPopulation {
     this.lostAt[c] = 0;
     this.setState(c, ClientState.idleBackoff);
     this.arm(c, at, Pending.backoffDone);
+    this.runInline(c);
   }
 
   // ---- The timer ----------------------------------------------------------
@@ -166,12 +194,21 @@ export class ClientPopulation {
   fire(c: number, node: number, now: number): void {
     if (this.timer[c] !== node) return;
     this.timer[c] = NONE;
+    this.dispatch(c, now);
+    this.runInline(c);
+  }
+
+  private dispatch(c: number, now: number): void {
     switch (this.pending[c] as PendingCode) {
       case Pending.backoffDone: this.startLookup(c, now); break;
       case Pending.lookupAnswer: this.onLookupAnswer(c, now); break;
       case Pending.lookupTimeout:
-        this.metrics.lookupsTimedOut++;
-        this.metrics.totalTimedOut++;
+        if (this.ahead) {
+          this.metrics.lookupTimedOutLater(this.aheadSample);
+        } else {
+          this.metrics.lookupsTimedOut++;
+          this.metrics.totalTimedOut++;
+        }
         this.onAttemptFailed(c);
         this.armBackoff(c, now);
         break;
@@ -198,18 +235,59 @@ export class ClientPopulation {
 
   private arm(c: number, time: number, pending: PendingCode): void {
     this.pending[c] = pending;
-    this.timer[c] = this.queue.schedule(time, EventKind.client, c);
+    if (this.netDown[c] > 0 && this.runsInline(c, time, pending)) {
+      this.inlineAt = time;
+      this.timer[c] = NONE;
+    } else {
+      this.timer[c] = this.queue.schedule(time, EventKind.client, c);
+    }
+  }
+
+  /**
+   * Whether a timer of a client whose network is down has a fixed outcome:
+   * a lookup timeout always does (it only backs off); a connect timeout or
+   * the end of a backoff does if the network is still down when it fires.
+   */
+  private runsInline(c: number, time: number, pending: PendingCode): boolean {
+    if (!this.inline || time > this.horizon) return false;
+    if (pending === Pending.lookupTimeout) return true;
+    if (pending !== Pending.connectFailed && pending !== Pending.backoffDone) return false;
+    if (Number.isNaN(this.backAt)) this.backAt = this.networkBackAt(c);
+    return time < this.backAt;
+  }
+
+  /** Runs, one after the other, the timers client `c` armed to run inline. */
+  private runInline(c: number): void {
+    while (this.inlineAt >= 0) {
+      const time = this.inlineAt;
+      this.inlineAt = -1;
+      this.inlineEvents++;
+      this.ahead = true;
+      this.aheadSample = this.metrics.sampleAfter(time);
+      this.dispatch(c, time);
+    }
+    this.ahead = false;
+    this.backAt = Number.NaN;
   }
 
   private setState(c: number, state: ClientStateCode): void {
-    const counts = this.metrics.clientsInState;
-    counts[this.state[c]]--;
-    counts[state]++;
+    if (this.ahead) {
+      this.metrics.stateChangeLater(this.aheadSample, this.state[c] as ClientStateCode, state);
+    } else {
+      const counts = this.metrics.clientsInState;
+      counts[this.state[c]]--;
+      counts[state]++;
+    }
     this.state[c] = state;
   }
 
-  private countAttempt(c: number): void {
-    this.metrics.carrierAttempts++;
+  private countAttempt(c: number, lookup: boolean): void {
+    if (this.ahead) {
+      this.metrics.attemptLater(this.aheadSample, lookup);
+    } else {
+      this.metrics.carrierAttempts++;
+      if (lookup) this.metrics.lookupsSent++;
+    }
     this.attemptsTotal[c]++;
     if (this.attemptsSinceLoss[c] < MAX_COUNTED_ATTEMPTS) this.attemptsSinceLoss[c]++;
   }
@@ -229,18 +307,20 @@ export class ClientPopulation {
       this.armBackoff(c, now);
       return;
     }
-    this.countAttempt(c);
-    this.metrics.lookupsSent++;
+    this.countAttempt(c, true);
     this.setState(c, ClientState.lookingUp);
+    const deadline = now + this.requestTimeout;
+    this.deadline[c] = deadline;
+    if (this.netDown[c] > 0) {
+      // Nothing reaches a lookup, so no instance is chosen (and no shared draw is spent).
+      this.arm(c, deadline, Pending.lookupTimeout);
+      return;
+    }
     const lookups = this.lookups;
     const service = this.service[c];
     const instance = this.firstInstanceOf[service] + Math.floor(this.streams.lookupChoice() * this.instancesOf[service]);
     this.instance[c] = instance;
-    const deadline = now + this.requestTimeout;
-    this.deadline[c] = deadline;
-    if (this.netDown[c] > 0) {
-      this.arm(c, deadline, Pending.lookupTimeout);
-    } else if (!lookups.isUp(instance)) {
+    if (!lookups.isUp(instance)) {
       if (lookups.isRefusing(instance)) {
         this.metrics.lookupsRefused++;
         this.arm(c, Math.min(now + this.rtt, deadline), Pending.lookupRefused);
@@ -289,7 +369,7 @@ export class ClientPopulation {
   private armBackoff(c: number, now: number): void {
     this.setState(c, ClientState.idleBackoff);
     const step = this.step[c];
-    const wait = this.policy.wait(c, step, this.streams.backoff);
+    const wait = this.policy.wait(c, step, uniformAt(this.streams.backoff, c, this.backoffDraws[c]++));
     if (step < MAX_BACKOFF_STEP) this.step[c] = step + 1;
     this.arm(c, now + wait, Pending.backoffDone);
   }
@@ -297,7 +377,7 @@ export class ClientPopulation {
   // ---- Connect (MODEL.md §3.3) ----------------------------------------------
 
   private startConnect(c: number, now: number): void {
-    this.countAttempt(c);
+    this.countAttempt(c, false);
     this.setState(c, ClientState.connecting);
     const deadline = now + this.connectTimeout;
     this.deadline[c] = deadline;
@@ -391,12 +471,14 @@ export class ClientPopulation {
   resetByServer(c: number, now: number): void {
     this.endSession(c, now, false);
     this.tryOtherAddress(c, now);
+    this.runInline(c);
   }
 
   /** The server closes the session (a deploy): released on both sides, the client tries its other address. */
   closeSession(c: number, now: number): void {
     this.endSession(c, now, true);
     this.tryOtherAddress(c, now);
+    this.runInline(c);
   }
 
   /** The host of `server` vanished: the session is gone, the client notices after keepalive. */
@@ -412,6 +494,7 @@ export class ClientPopulation {
     if (this.state[c] === ClientState.connected && this.pending[c] !== Pending.hostLost) {
       this.endSession(c, now, true);
       this.tryOtherAddress(c, now);
+      this.runInline(c);
     }
   }
 

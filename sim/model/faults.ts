@@ -129,6 +129,18 @@ export class Faults {
     }
   }
 
+  /** When the network of client `c` comes back: the latest end of the carrier outages covering it now. */
+  networkBackAt(c: number): number {
+    let back = -Infinity;
+    for (let i = 0; i < this.faults.length; i++) {
+      const victims = this.carrierVictims[i];
+      const fault = this.faults[i];
+      if (victims === null || fault.kind !== 'carrier-outage') continue;
+      if (victims.length === this.clients.count || contains(victims, c)) back = Math.max(back, fault.at + fault.duration);
+    }
+    return back;
+  }
+
   /** Kills `server` (process, or whole host) and schedules its restart. */
   crashServer(server: number, hostGone: boolean, now: number, restartAfter: number | null, why: string): void {
     const servers = this.servers;
@@ -231,4 +243,17 @@ export class Faults {
   private anyManagerUp(): boolean {
     return this.managers?.up.some((u) => u === 1) ?? false;
   }
+}
+
+/** Whether the ascending array `sorted` holds `value`. */
+function contains(sorted: Int32Array, value: number): boolean {
+  let low = 0;
+  let high = sorted.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid] === value) return true;
+    if (sorted[mid] < value) low = mid + 1;
+    else high = mid - 1;
+  }
+  return false;
 }

@@ -65,11 +65,25 @@ export class Metrics {
   private preFaultCarrierSum = 0;
   private preFaultCarrierSamples = 0;
 
+  // What clients did ahead of the clock (timers run inline, ClientPopulation),
+  // kept by the index of the first sample that would have seen it.
+  private readonly laterAttempts: Float64Array;
+  private readonly laterSent: Float64Array;
+  private readonly laterTimedOut: Float64Array;
+  /** Net change of clientsInState per sample: [sample * 4 + state]. */
+  private readonly laterStates: Int32Array;
+
   constructor(
     private readonly servers: SessionServers,
     private readonly lookups: LookupInstances,
     regionNames: string[],
+    private readonly sampleInterval: number,
+    private readonly lastSample: number,
   ) {
+    this.laterAttempts = new Float64Array(lastSample + 1);
+    this.laterSent = new Float64Array(lastSample + 1);
+    this.laterTimedOut = new Float64Array(lastSample + 1);
+    this.laterStates = new Int32Array(4 * (lastSample + 1));
     this.serverNames = servers.names;
     this.regionNames = regionNames;
     this.connectAttempts = new Float64Array(servers.count);
@@ -142,7 +156,46 @@ export class Metrics {
     this.episodes++;
   }
 
+  /**
+   * Index of the first sample that sees a change made by a client timer at
+   * `time`, or -1 if no sample does. A sample at exactly `time` does not: it
+   * was scheduled first, so it runs before any client timer of that instant.
+   */
+  sampleAfter(time: number): number {
+    let k = Math.floor(time / this.sampleInterval) + 1;
+    while (k > 0 && (k - 1) * this.sampleInterval > time) k--;
+    while (k * this.sampleInterval <= time) k++;
+    return k <= this.lastSample ? k : -1;
+  }
+
+  /** A client attempt made ahead of the clock, first seen by sample `k` (-1: none). */
+  attemptLater(k: number, lookup: boolean): void {
+    if (k < 0) return;
+    this.laterAttempts[k]++;
+    if (lookup) this.laterSent[k]++;
+  }
+
+  lookupTimedOutLater(k: number): void {
+    this.totalTimedOut++;
+    if (k >= 0) this.laterTimedOut[k]++;
+  }
+
+  stateChangeLater(k: number, from: ClientStateCode, to: ClientStateCode): void {
+    if (k < 0) return;
+    this.laterStates[4 * k + from]--;
+    this.laterStates[4 * k + to]++;
+  }
+
+  private applyLater(k: number): void {
+    if (k > this.lastSample) return;
+    this.carrierAttempts += this.laterAttempts[k];
+    this.lookupsSent += this.laterSent[k];
+    this.lookupsTimedOut += this.laterTimedOut[k];
+    for (let state = 0; state < 4; state++) this.clientsInState[state] += this.laterStates[4 * k + state];
+  }
+
   sample(now: number): void {
+    this.applyLater(this.sampleIndex);
     const s = this.series;
     const interval = this.sampleIndex === 0 ? 1 : now - this.lastSampleTime;
     const rate = (count: number) => count / interval;

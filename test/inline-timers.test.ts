@@ -1,0 +1,126 @@
+// Timers run ahead of the clock (client.ts) are an optimisation only: a run
+// must give the same bytes with them on or off, in one go or in pieces.
+import { describe, expect, it } from 'vitest';
+import { parseScenarioText } from '../sim/scenario/load.ts';
+import { Simulation } from '../sim/simulation.ts';
+import { createCounterStream, uniformAt } from '../sim/engine/random.ts';
+
+function scenarioOf(body: string, overrides: string[] = []) {
+  const yaml = `
+name: inline-timers
+seed: 3
+duration: 20m
+population:
+  clients: 6000
+  mcc: {450: 0.5, 440: 0.5}
+regions:
+  - { name: korea, mcc: [450], servers: 3, failover: common }
+  - { name: japan, mcc: [440], servers: 3, failover: common }
+  - { name: common, servers: 2 }
+sessionServer: { maxSessions: 10000, maxAcceptsPerSec: 300/s }
+${body}`;
+  return parseScenarioText(yaml, 'inline-timers.yaml', overrides).scenario;
+}
+
+function run(scenario: ReturnType<typeof scenarioOf>, inlineTimers: boolean, stops: number[] = []): { bytes: string; sim: Simulation } {
+  const sim = new Simulation(scenario, { inlineTimers });
+  for (const stop of stops) sim.runUntil(stop);
+  sim.runUntil(scenario.duration);
+  return { bytes: JSON.stringify(sim.result()), sim };
+}
+
+const CASES: [string, string, string[]][] = [
+  ['a whole-population outage', 'faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]', []],
+  [
+    'overlapping partial outages of one region and of everyone',
+    `faults:
+  - { kind: carrier-outage, at: 1m, duration: 6m, region: korea }
+  - { kind: carrier-outage, at: 4m, duration: 5m, fraction: 0.3 }
+  - { kind: carrier-outage, at: 8m30s, duration: 2m, fraction: 0.5 }`,
+    [],
+  ],
+  [
+    'an outage while servers crash and every lookup is down',
+    `faults:
+  - { kind: carrier-outage, at: 1m, duration: 8m, fraction: 0.6 }
+  - { kind: server-crash, at: 3m, servers: [korea-0, japan-1], mode: blackhole, restartAfter: 2m }
+  - { kind: lookup-outage, at: 5m, duration: 7m, instances: all }`,
+    [],
+  ],
+  ['outages shorter than one connect timeout, on sample instants', 'faults: [{ kind: carrier-outage, at: 60s, duration: 3s }, { kind: carrier-outage, at: 120s, duration: 15s }]', []],
+  ['an outage that outlasts the run', 'faults: [{ kind: carrier-outage, at: 5m, duration: 1h }]', []],
+  ['decorrelated jitter and an odd sample interval', 'faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]', ['client.backoff.policy=decorrelated', 'sampleInterval=700ms']],
+  ['full jitter without churn', 'faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]', ['client.backoff.policy=full', 'client.churn=off']],
+];
+
+describe('timers run ahead of the clock', () => {
+  it.each(CASES)('change no byte of the result: %s', (_, faults, overrides) => {
+    const scenario = scenarioOf(faults, overrides);
+    const inline = run(scenario, true);
+    const queued = run(scenario, false);
+    expect(inline.bytes).toBe(queued.bytes);
+    // And they do take work off the queue (none is left when every timer goes through it).
+    expect(queued.sim.clients.inlineEvents).toBe(0);
+    expect(inline.sim.clients.inlineEvents).toBeGreaterThan(scenario.population.clients);
+    expect(inline.sim.queuedEvents + inline.sim.clients.inlineEvents).toBe(queued.sim.queuedEvents);
+  });
+
+  it('stop where the run stops: a run in pieces gives the same bytes as one in a go', () => {
+    const scenario = scenarioOf('faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]');
+    const whole = run(scenario, true);
+    const pieces = run(scenario, true, [61, 65.5, 90, 200.25, 400, 659.999, 661, 900]);
+    expect(pieces.bytes).toBe(whole.bytes);
+  });
+
+  it('stop where the run stops: nothing after the stop is counted yet', () => {
+    const scenario = scenarioOf('faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]');
+    const inline = new Simulation(scenario, { inlineTimers: true });
+    const queued = new Simulation(scenario, { inlineTimers: false });
+    for (const stop of [100, 300.5, 620]) {
+      inline.runUntil(stop);
+      queued.runUntil(stop);
+      expect(Array.from(inline.clients.attemptsTotal)).toEqual(Array.from(queued.clients.attemptsTotal));
+      expect(Array.from(inline.clients.state)).toEqual(Array.from(queued.clients.state));
+      expect(inline.events).toBe(queued.events);
+    }
+  });
+});
+
+describe('counter-based stream', () => {
+  const stream = createCounterStream(1, 'client.backoff');
+
+  it('is uniform: chi-square over 100 bins of 10^6 draws from 10^4 entities', () => {
+    const bins = new Float64Array(100);
+    for (let entity = 0; entity < 10_000; entity++) {
+      for (let draw = 0; draw < 100; draw++) bins[Math.floor(uniformAt(stream, entity, draw) * 100)]++;
+    }
+    const expected = 1e6 / 100;
+    let chi2 = 0;
+    for (const observed of bins) chi2 += (observed - expected) ** 2 / expected;
+    // 99 degrees of freedom: the 99.9 % quantile is 148.2.
+    expect(chi2).toBeLessThan(148.2);
+  });
+
+  it('has no correlation between neighbouring draws or neighbouring entities', () => {
+    const n = 200_000;
+    const correlation = (pair: (i: number) => [number, number]) => {
+      let sx = 0, sy = 0, sxy = 0, sxx = 0, syy = 0;
+      for (let i = 0; i < n; i++) {
+        const [x, y] = pair(i);
+        sx += x; sy += y; sxy += x * y; sxx += x * x; syy += y * y;
+      }
+      return (n * sxy - sx * sy) / Math.sqrt((n * sxx - sx * sx) * (n * syy - sy * sy));
+    };
+    // |r| of independent samples is below 4 / sqrt(n) with probability ~ 1 - 6e-5.
+    const bound = 4 / Math.sqrt(n);
+    expect(Math.abs(correlation((i) => [uniformAt(stream, i, 0), uniformAt(stream, i, 1)]))).toBeLessThan(bound);
+    expect(Math.abs(correlation((i) => [uniformAt(stream, i, 5), uniformAt(stream, i + 1, 5)]))).toBeLessThan(bound);
+    expect(Math.abs(correlation((i) => [uniformAt(stream, 7, i), uniformAt(stream, 7, i + 1)]))).toBeLessThan(bound);
+  });
+
+  it('depends on the seed and the name, and on nothing else', () => {
+    expect(uniformAt(createCounterStream(1, 'client.backoff'), 42, 3)).toBe(uniformAt(stream, 42, 3));
+    expect(uniformAt(createCounterStream(2, 'client.backoff'), 42, 3)).not.toBe(uniformAt(stream, 42, 3));
+    expect(uniformAt(createCounterStream(1, 'other'), 42, 3)).not.toBe(uniformAt(stream, 42, 3));
+  });
+});
