@@ -172,7 +172,7 @@ export class Simulation {
       clients: this.clients.count,
       events: this.events,
       disconnectedNow: this.clients.countStillDisconnected(),
-      attemptsPerClient: this.clients.attemptsTotal,
+      attemptsPerClient: this.clients.attemptsPerClient(),
       maxAcceptsPerSec: this.scenario.sessionServer.maxAcceptsPerSec,
       controlPlane: {
         suspensions: this.managers?.suspensions ?? 0,
@@ -214,7 +214,7 @@ function assignRegions(scenario: Scenario, clients: ClientPopulation): void {
   scenario.services.forEach((service, k) => {
     serviceCumulative += service.share;
     const serviceStop = k === scenario.services.length - 1 ? n : Math.min(n, Math.round(serviceCumulative * n));
-    clients.service.fill(k, serviceStart, serviceStop);
+    clients.assignService(serviceStart, serviceStop, k);
     const regionOfMcc = new Map<number, number>();
     for (const r of service.regions) for (const mcc of scenario.regions[r].mcc) regionOfMcc.set(mcc, r);
     const size = serviceStop - serviceStart;
@@ -223,8 +223,7 @@ function assignRegions(scenario: Scenario, clients: ClientPopulation): void {
     mccShares.forEach(({ mcc, share }, m) => {
       cumulative += share;
       const stop = m === mccShares.length - 1 ? serviceStop : Math.min(serviceStop, serviceStart + Math.round(cumulative * size));
-      clients.region.fill(regionOfMcc.get(mcc) ?? service.commonRegion, start, stop);
-      clients.mccIndex.fill(m, start, stop);
+      clients.assignHome(start, stop, m, regionOfMcc.get(mcc) ?? service.commonRegion);
       start = stop;
     });
     serviceStart = serviceStop;
@@ -254,8 +253,8 @@ function placeInitialClients(
   const running = Uint8Array.from(servers.state, (state) => (state === ServerState.running ? 1 : 0));
   const counts = new Float64Array(servers.count);
   for (let r = 0; r < scenario.regions.length; r++) {
-    const members: number[] = [];
-    for (let c = 0; c < clients.count; c++) if (clients.region[c] === r) members.push(c);
+    let members = 0;
+    for (let c = 0; c < clients.count; c++) if (clients.regionOf(c) === r) members++;
     const ids: number[] = [];
     for (let s = 0; s < servers.count; s++) if (servers.region[s] === r) ids.push(s);
     const regionServers = Int32Array.from(ids);
@@ -266,9 +265,10 @@ function placeInitialClients(
       scratch: new Int32Array(scenario.lookup.choices),
     };
     const even = algorithm !== Algorithm.random && algorithm !== Algorithm.powerOfD;
-    const quota = even ? evenQuota(members.length, regionServers, servers.weight, running) : null;
+    const quota = even ? evenQuota(members, regionServers, servers.weight, running) : null;
     let position = 0;
-    for (const c of members) {
+    for (let c = 0; c < clients.count; c++) {
+      if (clients.regionOf(c) !== r) continue;
       let primary: number;
       let alternative: number;
       if (quota) {

@@ -25,9 +25,9 @@ ${extra}`;
 describe('client transitions', () => {
   it('starts in steady state, connected to its primary and holding an alternative', () => {
     const sim = world('');
-    expect(sim.clients.state[0]).toBe(ClientState.connected);
-    expect(sim.clients.server[0]).toBe(0);
-    expect(sim.clients.alternative[0]).toBe(1);
+    expect(sim.clients.stateOf(0)).toBe(ClientState.connected);
+    expect(sim.clients.serverOf(0)).toBe(0);
+    expect(sim.clients.alternativeOf(0)).toBe(1);
     expect(sim.servers.sessions[0]).toBe(1);
     expect(sim.metrics.connected).toBe(1);
   });
@@ -35,12 +35,12 @@ describe('client transitions', () => {
   it('on a reset by a crashed process, goes to its alternative at once, without a lookup', () => {
     const sim = world('faults: [{ kind: server-crash, at: 10s, servers: [common-0], mode: refuse }]');
     sim.runUntil(10);
-    expect(sim.clients.state[0]).toBe(ClientState.connecting);
+    expect(sim.clients.stateOf(0)).toBe(ClientState.connecting);
     expect(sim.metrics.connected).toBe(0);
     sim.runUntil(10.05);
-    expect(sim.clients.state[0]).toBe(ClientState.connected);
-    expect(sim.clients.server[0]).toBe(1);
-    expect(sim.clients.attemptsTotal[0]).toBe(1);
+    expect(sim.clients.stateOf(0)).toBe(ClientState.connected);
+    expect(sim.clients.serverOf(0)).toBe(1);
+    expect(sim.clients.attemptsOf(0)).toBe(1);
     expect(sim.metrics.lookupsSent).toBe(0);
   });
 
@@ -48,15 +48,15 @@ describe('client transitions', () => {
     const sim = world('faults: [{ kind: server-crash, at: 10s, servers: [common-0, common-1], mode: refuse }]');
     // Three refusals, one RTT each (10.00, 10.05, 10.10), a lookup at 10.15 (one RTT), a connect at 10.20.
     sim.runUntil(10.125);
-    expect(sim.clients.state[0]).toBe(ClientState.connecting);
-    expect(sim.clients.attemptsTotal[0]).toBe(3);
+    expect(sim.clients.stateOf(0)).toBe(ClientState.connecting);
+    expect(sim.clients.attemptsOf(0)).toBe(3);
     sim.runUntil(10.175);
-    expect(sim.clients.state[0]).toBe(ClientState.lookingUp);
+    expect(sim.clients.stateOf(0)).toBe(ClientState.lookingUp);
     sim.runUntil(10.275);
-    expect(sim.clients.state[0]).toBe(ClientState.connected);
-    expect(sim.clients.server[0]).toBe(2);
+    expect(sim.clients.stateOf(0)).toBe(ClientState.connected);
+    expect(sim.clients.serverOf(0)).toBe(2);
     expect(sim.metrics.lookupsSent).toBe(1);
-    expect(sim.clients.attemptsTotal[0]).toBe(5);
+    expect(sim.clients.attemptsOf(0)).toBe(5);
   });
 
   it('with its network down: three connect timeouts, a lookup timeout, then backoff in [b/2, 3b/2)', () => {
@@ -64,16 +64,16 @@ describe('client transitions', () => {
     const states: [number, number][] = [];
     for (const t of [1, 5.99, 6, 11, 15.99, 16, 20.99, 21]) {
       sim.runUntil(t);
-      states.push([t, sim.clients.attemptsTotal[0]]);
+      states.push([t, sim.clients.attemptsOf(0)]);
     }
     // Attempts start at 1, 6, 11 (connects, 5 s timeout) and 16 (lookup, 5 s timeout).
     expect(states).toEqual([[1, 1], [5.99, 1], [6, 2], [11, 3], [15.99, 3], [16, 4], [20.99, 4], [21, 4]]);
-    expect(sim.clients.state[0]).toBe(ClientState.idleBackoff);
+    expect(sim.clients.stateOf(0)).toBe(ClientState.idleBackoff);
     sim.runUntil(22.5 - 1e-9);
-    expect(sim.clients.attemptsTotal[0]).toBe(4);
+    expect(sim.clients.attemptsOf(0)).toBe(4);
     sim.runUntil(25.5);
-    expect(sim.clients.attemptsTotal[0]).toBe(5);
-    expect(sim.clients.state[0]).toBe(ClientState.lookingUp);
+    expect(sim.clients.attemptsOf(0)).toBe(5);
+    expect(sim.clients.stateOf(0)).toBe(ClientState.lookingUp);
     expect(sim.metrics.carrierAttempts).toBe(5);
   });
 
@@ -85,10 +85,10 @@ describe('client transitions', () => {
     );
     sim.runUntil(10.525);
     // 3 refusals on the alternative, a lookup, 3 + 3 refusals on primary and alternative.
-    expect(sim.clients.attemptsTotal[0]).toBe(10);
-    expect(sim.clients.state[0]).toBe(ClientState.idleBackoff);
+    expect(sim.clients.attemptsOf(0)).toBe(10);
+    expect(sim.clients.stateOf(0)).toBe(ClientState.idleBackoff);
     sim.runUntil(10.5 + 1.49);
-    expect(sim.clients.attemptsTotal[0]).toBe(10);
+    expect(sim.clients.attemptsOf(0)).toBe(10);
   });
 
   it('on "no server, retry after T", waits exactly T before looking up again', () => {
@@ -96,7 +96,7 @@ describe('client transitions', () => {
     sim.runUntil(10.225);
     // 3 refusals on the alternative, then the lookup answers "no server" at 10.2.
     expect(sim.metrics.totalNoServer).toBe(1);
-    expect(sim.clients.state[0]).toBe(ClientState.idleBackoff);
+    expect(sim.clients.stateOf(0)).toBe(ClientState.idleBackoff);
     sim.runUntil(70.19);
     expect(sim.metrics.lookupsSent).toBe(1);
     sim.runUntil(70.21);
@@ -111,11 +111,11 @@ describe('client transitions', () => {
     sim.runUntil(10);
     expect(sim.metrics.connected).toBe(0);
     sim.runUntil(39.99);
-    expect(sim.clients.state[0]).toBe(ClientState.connected);
-    expect(sim.clients.attemptsTotal[0]).toBe(0);
+    expect(sim.clients.stateOf(0)).toBe(ClientState.connected);
+    expect(sim.clients.attemptsOf(0)).toBe(0);
     sim.runUntil(40.05);
-    expect(sim.clients.state[0]).toBe(ClientState.connected);
-    expect(sim.clients.server[0]).toBe(1);
+    expect(sim.clients.stateOf(0)).toBe(ClientState.connected);
+    expect(sim.clients.serverOf(0)).toBe(1);
     expect(sim.metrics.connected).toBe(1);
   });
 
@@ -125,18 +125,18 @@ describe('client transitions', () => {
     ]);
     sim.runUntil(24.9);
     // Attempts at 10, 15 and 20 on the alternative, each failing at its 5 s timeout.
-    expect(sim.clients.attemptsTotal[0]).toBe(3);
-    expect(sim.clients.state[0]).toBe(ClientState.connecting);
+    expect(sim.clients.attemptsOf(0)).toBe(3);
+    expect(sim.clients.stateOf(0)).toBe(ClientState.connecting);
     sim.runUntil(25.2);
-    expect(sim.clients.state[0]).toBe(ClientState.connected);
-    expect(sim.clients.server[0]).toBe(2);
+    expect(sim.clients.stateOf(0)).toBe(ClientState.connected);
+    expect(sim.clients.serverOf(0)).toBe(2);
   });
 
   it('after churn, looks up at once (not the alternative) and resets its backoff', () => {
     const sim = world('', ['client.churn.sessionLifetimeMean=10s', 'duration=2000s']);
     sim.runUntil(1999);
     // ~ 2000 s / (10 s lifetime + 2 RTT) session ends, each followed by exactly one lookup and one connect.
-    const attempts = sim.clients.attemptsTotal[0];
+    const attempts = sim.clients.attemptsOf(0);
     expect(attempts % 2).toBe(0);
     expect(attempts / 2).toBeGreaterThan(150);
     expect(attempts / 2).toBeLessThan(250);
@@ -154,10 +154,10 @@ describe('client transitions', () => {
     }
     blackhole.runUntil(0.15 + 4.99);
     refuse.runUntil(0.15 + 0.05);
-    expect(blackhole.clients.state[0]).toBe(ClientState.lookingUp);
-    expect(refuse.clients.state[0]).toBe(ClientState.idleBackoff);
+    expect(blackhole.clients.stateOf(0)).toBe(ClientState.lookingUp);
+    expect(refuse.clients.stateOf(0)).toBe(ClientState.idleBackoff);
     blackhole.runUntil(0.15 + 5);
-    expect(blackhole.clients.state[0]).toBe(ClientState.idleBackoff);
+    expect(blackhole.clients.stateOf(0)).toBe(ClientState.idleBackoff);
     expect(blackhole.metrics.totalTimedOut).toBe(1);
     expect(refuse.metrics.totalTimedOut).toBe(0);
   });

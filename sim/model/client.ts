@@ -48,6 +48,36 @@ const Plan = {
 } as const;
 
 const NONE = -1;
+
+// A client's state is one 64-byte record, so that an event for a random
+// client among millions costs one or two cache misses rather than one per
+// field (docs/ARCHITECTURE.md). Field indices are per view: doubles (8 per
+// record), words (16), halves (32), bytes (64).
+const RECORD_BYTES = 64;
+const RECORD_DOUBLES = RECORD_BYTES / 8;
+const RECORD_WORDS = RECORD_BYTES / 4;
+const RECORD_HALVES = RECORD_BYTES / 2;
+const DEADLINE = 0; // doubles: when the current attempt times out
+const LOST_AT = 1; // doubles: when the last session was lost
+const TIMER = 4; // words: event node of the pending timer
+const PRIMARY = 5; // words: the address the last lookup gave
+const ALTERNATIVE = 6; // words: the alternative address it gave
+const SERVER = 7; // words: session server while connected, target while connecting
+const ATTEMPTS_TOTAL = 8; // words (unsigned): attempts over the run
+const BACKOFF_DRAWS = 9; // words (unsigned): backoff waits drawn, the index of the next draw
+const REGION = 20; // halves: home region (follows the changeable MCC table)
+const MCC = 21; // halves: index into the scenario's MCC list
+const INSTANCE = 22; // halves: lookup instance of the current lookup
+const EPOCH = 23; // halves: that instance's epoch when it was asked
+const ATTEMPTS_SINCE_LOSS = 24; // halves
+const STATE = 50; // bytes: ClientState
+const PENDING = 51; // bytes: what the timer means
+const PLAN = 52; // bytes: which addresses the current run of attempts goes through
+const ATTEMPT = 53; // bytes: attempts in the current run
+const STEP = 54; // bytes: failures since the last session (backoff step)
+const NET_DOWN = 55; // bytes: carrier outages covering the client (0 = network up)
+const AFFECTED = 56; // bytes: 1 once an attempt failed since the session was lost in the incident
+const SERVICE = 57; // bytes: the service the client uses (MODEL.md §2)
 const EPOCH_MASK = 0xffff;
 const MAX_COUNTED_ATTEMPTS = 0xffff;
 
@@ -61,35 +91,14 @@ export interface ClientStreams {
 
 export class ClientPopulation {
   readonly count: number;
-  readonly state: Uint8Array;
-  private readonly pending: Uint8Array;
-  private readonly plan: Uint8Array;
-  private readonly attempt: Uint8Array;
-  private readonly step: Uint8Array;
-  readonly region: Uint16Array;
-  /** Index into the scenario's MCC list; the region follows the (changeable) MCC table. */
-  readonly mccIndex: Uint16Array;
-  /** The service the client uses (MODEL.md §2). */
-  readonly service: Uint8Array;
+  // One 64-byte record per client (layout above), seen through one view per field width.
+  private readonly doubles: Float64Array;
+  private readonly words: Int32Array;
+  private readonly unsigned: Uint32Array;
+  private readonly halves: Uint16Array;
+  private readonly bytes: Uint8Array;
   private readonly firstInstanceOf: Int32Array;
   private readonly instancesOf: Int32Array;
-  readonly primary: Int32Array;
-  readonly alternative: Int32Array;
-  /** Session server while connected; target of the attempt while connecting. */
-  readonly server: Int32Array;
-  private readonly instance: Uint16Array;
-  private readonly epoch: Uint16Array;
-  /** Carrier outages currently covering the client (0 = network up). */
-  readonly netDown: Uint8Array;
-  private readonly deadline: Float64Array;
-  private readonly lostAt: Float64Array;
-  /** 1 once an attempt failed since the session was lost during the incident. */
-  private readonly affected: Uint8Array;
-  private readonly attemptsSinceLoss: Uint16Array;
-  readonly attemptsTotal: Uint32Array;
-  /** How many backoff waits the client has drawn: the index of its next draw. */
-  private readonly backoffDraws: Uint32Array;
-  private readonly timer: Int32Array;
 
   private readonly pair = new Int32Array(2);
   private readonly policy: RetryPolicy;
@@ -131,29 +140,21 @@ export class ClientPopulation {
   ) {
     const n = scenario.population.clients;
     this.count = n;
-    this.state = new Uint8Array(n);
-    this.pending = new Uint8Array(n);
-    this.plan = new Uint8Array(n);
-    this.attempt = new Uint8Array(n);
-    this.step = new Uint8Array(n);
-    this.region = new Uint16Array(n);
-    this.mccIndex = new Uint16Array(n);
-    this.service = new Uint8Array(n);
+    const records = new ArrayBuffer(n * RECORD_BYTES);
+    this.doubles = new Float64Array(records);
+    this.words = new Int32Array(records);
+    this.unsigned = new Uint32Array(records);
+    this.halves = new Uint16Array(records);
+    this.bytes = new Uint8Array(records);
+    for (let c = 0; c < n; c++) {
+      const w = c * RECORD_WORDS;
+      this.words[w + TIMER] = NONE;
+      this.words[w + PRIMARY] = NONE;
+      this.words[w + ALTERNATIVE] = NONE;
+      this.words[w + SERVER] = NONE;
+    }
     this.firstInstanceOf = Int32Array.from(scenario.services, (service) => service.firstInstance);
     this.instancesOf = Int32Array.from(scenario.services, (service) => service.instances);
-    this.primary = new Int32Array(n).fill(NONE);
-    this.alternative = new Int32Array(n).fill(NONE);
-    this.server = new Int32Array(n).fill(NONE);
-    this.instance = new Uint16Array(n);
-    this.epoch = new Uint16Array(n);
-    this.netDown = new Uint8Array(n);
-    this.deadline = new Float64Array(n);
-    this.lostAt = new Float64Array(n);
-    this.affected = new Uint8Array(n);
-    this.attemptsSinceLoss = new Uint16Array(n);
-    this.attemptsTotal = new Uint32Array(n);
-    this.backoffDraws = new Uint32Array(n);
-    this.timer = new Int32Array(n).fill(NONE);
     const client = scenario.client;
     this.policy = new RetryPolicy(client.backoff, n);
     this.throttle = client.throttle === null ? null : new AdaptiveThrottle(client.throttle, n);
@@ -170,19 +171,60 @@ export class ClientPopulation {
     metrics.clientsInState[ClientState.idleBackoff] = n;
   }
 
-  // ---- Set-up -----------------------------------------------------------
+  // ---- Reading and placing clients ----------------------------------------
+
+  stateOf(c: number): ClientStateCode {
+    return this.bytes[c * RECORD_BYTES + STATE] as ClientStateCode;
+  }
+
+  regionOf(c: number): number {
+    return this.halves[c * RECORD_HALVES + REGION];
+  }
+
+  serverOf(c: number): number {
+    return this.words[c * RECORD_WORDS + SERVER];
+  }
+
+  alternativeOf(c: number): number {
+    return this.words[c * RECORD_WORDS + ALTERNATIVE];
+  }
+
+  attemptsOf(c: number): number {
+    return this.unsigned[c * RECORD_WORDS + ATTEMPTS_TOTAL];
+  }
+
+  /** Attempts of every client over the run so far. */
+  attemptsPerClient(): Uint32Array {
+    const attempts = new Uint32Array(this.count);
+    for (let c = 0; c < this.count; c++) attempts[c] = this.unsigned[c * RECORD_WORDS + ATTEMPTS_TOTAL];
+    return attempts;
+  }
+
+  /** Clients [start, stop) use `service`. */
+  assignService(start: number, stop: number, service: number): void {
+    for (let c = start; c < stop; c++) this.bytes[c * RECORD_BYTES + SERVICE] = service;
+  }
+
+  /** Clients [start, stop) have MCC `mccIndex`, which maps to `region`. */
+  assignHome(start: number, stop: number, mccIndex: number, region: number): void {
+    for (let c = start; c < stop; c++) {
+      this.halves[c * RECORD_HALVES + MCC] = mccIndex;
+      this.halves[c * RECORD_HALVES + REGION] = region;
+    }
+  }
+
 
   /** Puts client `c` in a session on `server` at t = 0, holding `alternative` too. */
   placeConnected(c: number, server: number, alternative: number): void {
-    this.primary[c] = server;
-    this.alternative[c] = alternative;
+    this.words[c * RECORD_WORDS + PRIMARY] = server;
+    this.words[c * RECORD_WORDS + ALTERNATIVE] = alternative;
     this.servers.sessions[server]++;
     this.becomeConnected(c, server, 0);
   }
 
   /** Client `c` starts with no session and looks up at `at`. */
   placeDisconnected(c: number, at: number): void {
-    this.lostAt[c] = 0;
+    this.doubles[c * RECORD_DOUBLES + LOST_AT] = 0;
     this.setState(c, ClientState.idleBackoff);
     this.arm(c, at, Pending.backoffDone);
     this.runInline(c);
@@ -192,14 +234,14 @@ export class ClientPopulation {
 
   /** Dispatches the client timer event `node` (ignored if it was replaced). */
   fire(c: number, node: number, now: number): void {
-    if (this.timer[c] !== node) return;
-    this.timer[c] = NONE;
+    if (this.words[c * RECORD_WORDS + TIMER] !== node) return;
+    this.words[c * RECORD_WORDS + TIMER] = NONE;
     this.dispatch(c, now);
     this.runInline(c);
   }
 
   private dispatch(c: number, now: number): void {
-    switch (this.pending[c] as PendingCode) {
+    switch (this.bytes[c * RECORD_BYTES + PENDING] as PendingCode) {
       case Pending.backoffDone: this.startLookup(c, now); break;
       case Pending.lookupAnswer: this.onLookupAnswer(c, now); break;
       case Pending.lookupTimeout:
@@ -234,12 +276,12 @@ export class ClientPopulation {
   }
 
   private arm(c: number, time: number, pending: PendingCode): void {
-    this.pending[c] = pending;
-    if (this.netDown[c] > 0 && this.runsInline(c, time, pending)) {
+    this.bytes[c * RECORD_BYTES + PENDING] = pending;
+    if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0 && this.runsInline(c, time, pending)) {
       this.inlineAt = time;
-      this.timer[c] = NONE;
+      this.words[c * RECORD_WORDS + TIMER] = NONE;
     } else {
-      this.timer[c] = this.queue.schedule(time, EventKind.client, c);
+      this.words[c * RECORD_WORDS + TIMER] = this.queue.schedule(time, EventKind.client, c);
     }
   }
 
@@ -272,13 +314,13 @@ export class ClientPopulation {
 
   private setState(c: number, state: ClientStateCode): void {
     if (this.ahead) {
-      this.metrics.stateChangeLater(this.aheadSample, this.state[c] as ClientStateCode, state);
+      this.metrics.stateChangeLater(this.aheadSample, this.bytes[c * RECORD_BYTES + STATE] as ClientStateCode, state);
     } else {
       const counts = this.metrics.clientsInState;
-      counts[this.state[c]]--;
+      counts[this.bytes[c * RECORD_BYTES + STATE]]--;
       counts[state]++;
     }
-    this.state[c] = state;
+    this.bytes[c * RECORD_BYTES + STATE] = state;
   }
 
   private countAttempt(c: number, lookup: boolean): void {
@@ -288,12 +330,12 @@ export class ClientPopulation {
       this.metrics.carrierAttempts++;
       if (lookup) this.metrics.lookupsSent++;
     }
-    this.attemptsTotal[c]++;
-    if (this.attemptsSinceLoss[c] < MAX_COUNTED_ATTEMPTS) this.attemptsSinceLoss[c]++;
+    this.unsigned[c * RECORD_WORDS + ATTEMPTS_TOTAL]++;
+    if (this.halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS] < MAX_COUNTED_ATTEMPTS) this.halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS]++;
   }
 
   private onAttemptFailed(c: number): void {
-    if (this.metrics.incidentStart >= 0) this.affected[c] = 1;
+    if (this.metrics.incidentStart >= 0) this.bytes[c * RECORD_BYTES + AFFECTED] = 1;
   }
 
   // ---- Lookup (MODEL.md §3.1) ---------------------------------------------
@@ -310,16 +352,16 @@ export class ClientPopulation {
     this.countAttempt(c, true);
     this.setState(c, ClientState.lookingUp);
     const deadline = now + this.requestTimeout;
-    this.deadline[c] = deadline;
-    if (this.netDown[c] > 0) {
+    this.doubles[c * RECORD_DOUBLES + DEADLINE] = deadline;
+    if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0) {
       // Nothing reaches a lookup, so no instance is chosen (and no shared draw is spent).
       this.arm(c, deadline, Pending.lookupTimeout);
       return;
     }
     const lookups = this.lookups;
-    const service = this.service[c];
+    const service = this.bytes[c * RECORD_BYTES + SERVICE];
     const instance = this.firstInstanceOf[service] + Math.floor(this.streams.lookupChoice() * this.instancesOf[service]);
-    this.instance[c] = instance;
+    this.halves[c * RECORD_HALVES + INSTANCE] = instance;
     if (!lookups.isUp(instance)) {
       if (lookups.isRefusing(instance)) {
         this.metrics.lookupsRefused++;
@@ -332,7 +374,7 @@ export class ClientPopulation {
     } else {
       const reply = lookups.submit(instance, now) + this.rtt;
       if (reply <= deadline) {
-        this.epoch[c] = lookups.epoch[instance] & EPOCH_MASK;
+        this.halves[c * RECORD_HALVES + EPOCH] = lookups.epoch[instance] & EPOCH_MASK;
         this.arm(c, reply, Pending.lookupAnswer);
       } else {
         this.arm(c, deadline, Pending.lookupTimeout);
@@ -341,15 +383,15 @@ export class ClientPopulation {
   }
 
   private onLookupAnswer(c: number, now: number): void {
-    const instance = this.instance[c];
-    if (this.netDown[c] > 0 || (this.lookups.epoch[instance] & EPOCH_MASK) !== this.epoch[c]) {
+    const instance = this.halves[c * RECORD_HALVES + INSTANCE];
+    if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0 || (this.lookups.epoch[instance] & EPOCH_MASK) !== this.halves[c * RECORD_HALVES + EPOCH]) {
       // The network or the instance went away while the answer was on its way.
-      this.arm(c, this.deadline[c], Pending.lookupTimeout);
+      this.arm(c, this.doubles[c * RECORD_DOUBLES + DEADLINE], Pending.lookupTimeout);
       return;
     }
     const pair = this.pair;
     this.throttle?.accepted(c, now);
-    if (!this.lookups.answer(instance, this.region[c], now, this.streams.balancer, pair)) {
+    if (!this.lookups.answer(instance, this.halves[c * RECORD_HALVES + REGION], now, this.streams.balancer, pair)) {
       this.metrics.lookupsNoServer++;
       this.metrics.totalNoServer++;
       this.onAttemptFailed(c);
@@ -358,19 +400,19 @@ export class ClientPopulation {
       return;
     }
     this.metrics.lookupsAnswered++;
-    this.primary[c] = pair[0];
-    this.alternative[c] = pair[1];
-    this.plan[c] = Plan.afterLookup;
-    this.attempt[c] = 0;
-    this.server[c] = pair[0];
+    this.words[c * RECORD_WORDS + PRIMARY] = pair[0];
+    this.words[c * RECORD_WORDS + ALTERNATIVE] = pair[1];
+    this.bytes[c * RECORD_BYTES + PLAN] = Plan.afterLookup;
+    this.bytes[c * RECORD_BYTES + ATTEMPT] = 0;
+    this.words[c * RECORD_WORDS + SERVER] = pair[0];
     this.startConnect(c, now);
   }
 
   private armBackoff(c: number, now: number): void {
     this.setState(c, ClientState.idleBackoff);
-    const step = this.step[c];
-    const wait = this.policy.wait(c, step, uniformAt(this.streams.backoff, c, this.backoffDraws[c]++));
-    if (step < MAX_BACKOFF_STEP) this.step[c] = step + 1;
+    const step = this.bytes[c * RECORD_BYTES + STEP];
+    const wait = this.policy.wait(c, step, uniformAt(this.streams.backoff, c, this.unsigned[c * RECORD_WORDS + BACKOFF_DRAWS]++));
+    if (step < MAX_BACKOFF_STEP) this.bytes[c * RECORD_BYTES + STEP] = step + 1;
     this.arm(c, now + wait, Pending.backoffDone);
   }
 
@@ -380,9 +422,9 @@ export class ClientPopulation {
     this.countAttempt(c, false);
     this.setState(c, ClientState.connecting);
     const deadline = now + this.connectTimeout;
-    this.deadline[c] = deadline;
+    this.doubles[c * RECORD_DOUBLES + DEADLINE] = deadline;
     const reply = now + this.rtt;
-    if (this.netDown[c] > 0 || !this.servers.answers(this.server[c]) || reply > deadline) {
+    if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0 || !this.servers.answers(this.words[c * RECORD_WORDS + SERVER]) || reply > deadline) {
       this.arm(c, deadline, Pending.connectFailed);
     } else {
       this.arm(c, reply, Pending.connectReply);
@@ -390,9 +432,9 @@ export class ClientPopulation {
   }
 
   private onConnectReply(c: number, now: number): void {
-    const server = this.server[c];
-    if (this.netDown[c] > 0 || !this.servers.answers(server)) {
-      this.arm(c, this.deadline[c], Pending.connectFailed);
+    const server = this.words[c * RECORD_WORDS + SERVER];
+    if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0 || !this.servers.answers(server)) {
+      this.arm(c, this.doubles[c * RECORD_DOUBLES + DEADLINE], Pending.connectFailed);
       return;
     }
     this.metrics.connectAttempts[server]++;
@@ -408,13 +450,13 @@ export class ClientPopulation {
 
   private onConnectFailed(c: number, now: number): void {
     this.onAttemptFailed(c);
-    const attempt = ++this.attempt[c];
+    const attempt = ++this.bytes[c * RECORD_BYTES + ATTEMPT];
     const perAddress = this.connectRetries + 1;
-    if (this.plan[c] === Plan.afterLoss) {
+    if (this.bytes[c * RECORD_BYTES + PLAN] === Plan.afterLoss) {
       if (attempt < perAddress) this.startConnect(c, now);
       else this.startLookup(c, now);
     } else if (attempt < 2 * perAddress) {
-      if (attempt === perAddress) this.server[c] = this.alternative[c];
+      if (attempt === perAddress) this.words[c * RECORD_WORDS + SERVER] = this.words[c * RECORD_WORDS + ALTERNATIVE];
       this.startConnect(c, now);
     } else {
       this.armBackoff(c, now);
@@ -423,18 +465,18 @@ export class ClientPopulation {
 
   private becomeConnected(c: number, server: number, now: number): void {
     this.setState(c, ClientState.connected);
-    this.server[c] = server;
-    this.step[c] = 0;
+    this.words[c * RECORD_WORDS + SERVER] = server;
+    this.bytes[c * RECORD_BYTES + STEP] = 0;
     this.policy.reset(c);
-    this.metrics.sessionUp(this.region[c], now);
-    if (this.affected[c] === 1) {
-      this.metrics.recordReconnect(now, this.lostAt[c], this.attemptsSinceLoss[c]);
-      this.affected[c] = 0;
+    this.metrics.sessionUp(this.halves[c * RECORD_HALVES + REGION], now);
+    if (this.bytes[c * RECORD_BYTES + AFFECTED] === 1) {
+      this.metrics.recordReconnect(now, this.doubles[c * RECORD_DOUBLES + LOST_AT], this.halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS]);
+      this.bytes[c * RECORD_BYTES + AFFECTED] = 0;
     }
     if (this.lifetimeMean !== null) {
       this.arm(c, now + exponential(this.streams.churn, this.lifetimeMean), Pending.sessionEnd);
     } else {
-      this.pending[c] = Pending.none;
+      this.bytes[c * RECORD_BYTES + PENDING] = Pending.none;
     }
   }
 
@@ -442,29 +484,29 @@ export class ClientPopulation {
 
   /** The session of `c` is gone (server side too unless the server already dropped it). */
   private endSession(c: number, now: number, releaseOnServer: boolean): void {
-    if (releaseOnServer) this.servers.release(this.server[c]);
-    this.metrics.sessionDown(this.region[c]);
-    this.lostAt[c] = now;
-    this.affected[c] = 0;
-    this.attemptsSinceLoss[c] = 0;
+    if (releaseOnServer) this.servers.release(this.words[c * RECORD_WORDS + SERVER]);
+    this.metrics.sessionDown(this.halves[c * RECORD_HALVES + REGION]);
+    this.doubles[c * RECORD_DOUBLES + LOST_AT] = now;
+    this.bytes[c * RECORD_BYTES + AFFECTED] = 0;
+    this.halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS] = 0;
   }
 
   /** After losing a session: the address it did not use, then a lookup. */
   private tryOtherAddress(c: number, now: number): void {
-    const lost = this.server[c];
-    const other = lost === this.primary[c] ? this.alternative[c] : this.primary[c];
+    const lost = this.words[c * RECORD_WORDS + SERVER];
+    const other = lost === this.words[c * RECORD_WORDS + PRIMARY] ? this.words[c * RECORD_WORDS + ALTERNATIVE] : this.words[c * RECORD_WORDS + PRIMARY];
     if (other === NONE) {
       this.startLookup(c, now);
       return;
     }
-    this.plan[c] = Plan.afterLoss;
-    this.attempt[c] = 0;
-    this.server[c] = other;
+    this.bytes[c * RECORD_BYTES + PLAN] = Plan.afterLoss;
+    this.bytes[c * RECORD_BYTES + ATTEMPT] = 0;
+    this.words[c * RECORD_WORDS + SERVER] = other;
     this.startConnect(c, now);
   }
 
   isConnectedTo(c: number, server: number): boolean {
-    return this.state[c] === ClientState.connected && this.server[c] === server && this.pending[c] !== Pending.hostLost;
+    return this.bytes[c * RECORD_BYTES + STATE] === ClientState.connected && this.words[c * RECORD_WORDS + SERVER] === server && this.bytes[c * RECORD_BYTES + PENDING] !== Pending.hostLost;
   }
 
   /** The process of `server` died: its clients see a reset at once. */
@@ -490,8 +532,8 @@ export class ClientPopulation {
 
   /** A carrier outage starts for `c`: an open session drops at once (MODEL.md §7.5). */
   networkDown(c: number, now: number): void {
-    this.netDown[c]++;
-    if (this.state[c] === ClientState.connected && this.pending[c] !== Pending.hostLost) {
+    this.bytes[c * RECORD_BYTES + NET_DOWN]++;
+    if (this.bytes[c * RECORD_BYTES + STATE] === ClientState.connected && this.bytes[c * RECORD_BYTES + PENDING] !== Pending.hostLost) {
       this.endSession(c, now, true);
       this.tryOtherAddress(c, now);
       this.runInline(c);
@@ -499,18 +541,18 @@ export class ClientPopulation {
   }
 
   networkUp(c: number): void {
-    this.netDown[c]--;
+    this.bytes[c * RECORD_BYTES + NET_DOWN]--;
   }
 
   /** The lookup's MCC table of `service` now maps MCC `mccIndex` to `region` (MODEL.md §2: changeable at run time). */
   remapMcc(mccIndex: number, region: number, service: number): void {
     for (let c = 0; c < this.count; c++) {
-      if (this.mccIndex[c] !== mccIndex || this.service[c] !== service || this.region[c] === region) continue;
-      if (this.state[c] === ClientState.connected && this.pending[c] !== Pending.hostLost) {
-        this.metrics.connectedByRegion[this.region[c]]--;
+      if (this.halves[c * RECORD_HALVES + MCC] !== mccIndex || this.bytes[c * RECORD_BYTES + SERVICE] !== service || this.halves[c * RECORD_HALVES + REGION] === region) continue;
+      if (this.bytes[c * RECORD_BYTES + STATE] === ClientState.connected && this.bytes[c * RECORD_BYTES + PENDING] !== Pending.hostLost) {
+        this.metrics.connectedByRegion[this.halves[c * RECORD_HALVES + REGION]]--;
         this.metrics.connectedByRegion[region]++;
       }
-      this.region[c] = region;
+      this.halves[c * RECORD_HALVES + REGION] = region;
     }
   }
 
@@ -518,7 +560,7 @@ export class ClientPopulation {
   countStillDisconnected(): number {
     let n = 0;
     for (let c = 0; c < this.count; c++) {
-      if (this.affected[c] === 1) n++;
+      if (this.bytes[c * RECORD_BYTES + AFFECTED] === 1) n++;
     }
     return n;
   }

@@ -64,7 +64,7 @@ export class Faults {
         const region = fault.region === null ? -1 : (this.regionIndex.get(fault.region) ?? -1);
         const victims: number[] = [];
         for (let c = 0; c < this.clients.count; c++) {
-          if (region >= 0 && this.clients.region[c] !== region) continue;
+          if (region >= 0 && this.clients.regionOf(c) !== region) continue;
           if (fault.fraction < 1 && this.stream() >= fault.fraction) continue;
           victims.push(c);
         }

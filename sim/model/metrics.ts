@@ -267,6 +267,11 @@ export class Metrics {
       return below ? lastUp - this.incidentStart : 0;
     };
     const reconnectAt = this.reconnectAt.subarray(0, this.episodes);
+    // Each distribution is sorted once, for its quantiles, its CDF and its histogram.
+    const sortedReconnectAt = Float64Array.from(reconnectAt).sort();
+    const sortedDowntimes = Float64Array.from(this.downtimes.subarray(0, this.episodes)).sort();
+    const sortedReconnectAttempts = Float64Array.from(this.reconnectAttempts.subarray(0, this.episodes)).sort();
+    const sortedAttemptsPerClient = Uint32Array.from(args.attemptsPerClient).sort();
     let full: number | null = null;
     if (hadIncident) {
       full = args.disconnectedNow > 0 ? null : this.episodes === 0 ? 0 : max(reconnectAt);
@@ -289,10 +294,10 @@ export class Metrics {
       },
       disconnectedClients: this.episodes + args.disconnectedNow,
       notReconnected: args.disconnectedNow,
-      reconnectTime: distribution(reconnectAt),
-      downtime: distribution(this.downtimes.subarray(0, this.episodes)),
-      attemptsToReconnect: distribution(this.reconnectAttempts.subarray(0, this.episodes)),
-      attemptsPerClient: distribution(Float64Array.from(args.attemptsPerClient)),
+      reconnectTime: distributionOfSorted(sortedReconnectAt),
+      downtime: distributionOfSorted(sortedDowntimes),
+      attemptsToReconnect: distributionOfSorted(sortedReconnectAttempts),
+      attemptsPerClient: distributionOfSorted(sortedAttemptsPerClient),
       lookup: {
         capacityPerInstance: capacity === Infinity ? null : capacity,
         peakOfferedPerSec: offeredPeak,
@@ -321,10 +326,10 @@ export class Metrics {
       grayFailures: args.grayFailures,
     };
     const distributions: Distributions = {
-      reconnectTimeCdf: cdfPoints(reconnectAt),
-      downtimeCdf: cdfPoints(this.downtimes.subarray(0, this.episodes)),
-      attemptsPerClient: histogram(args.attemptsPerClient),
-      attemptsToReconnect: histogram(this.reconnectAttempts.subarray(0, this.episodes)),
+      reconnectTimeCdf: cdfPoints(sortedReconnectAt),
+      downtimeCdf: cdfPoints(sortedDowntimes),
+      attemptsPerClient: histogram(sortedAttemptsPerClient),
+      attemptsToReconnect: histogram(sortedReconnectAttempts),
     };
     return { summary, series: s, distributions };
   }
@@ -332,9 +337,12 @@ export class Metrics {
 
 /** Quantiles by the nearest-rank method on a sorted copy. */
 export function distribution(values: Float64Array): Distribution {
-  const count = values.length;
+  return distributionOfSorted(Float64Array.from(values).sort());
+}
+
+function distributionOfSorted(sorted: Float64Array | Uint32Array): Distribution {
+  const count = sorted.length;
   if (count === 0) return { count, mean: null, p50: null, p90: null, p99: null, p999: null, max: null };
-  const sorted = Float64Array.from(values).sort();
   let sum = 0;
   for (let i = 0; i < count; i++) sum += sorted[i];
   const rank = (q: number) => sorted[Math.min(count - 1, Math.max(0, Math.ceil(q * count) - 1))];
@@ -349,17 +357,22 @@ const CDF_SHARES = [
   1,
 ];
 
-function cdfPoints(values: Float64Array): { p: number; seconds: number }[] {
-  const count = values.length;
+function cdfPoints(sorted: Float64Array): { p: number; seconds: number }[] {
+  const count = sorted.length;
   if (count === 0) return [];
-  const sorted = Float64Array.from(values).sort();
   return CDF_SHARES.map((p) => ({ p: Number(p.toFixed(4)), seconds: sorted[Math.min(count - 1, Math.max(0, Math.ceil(p * count) - 1))] }));
 }
 
-function histogram(values: ArrayLike<number>): [number, number][] {
-  const counts = new Map<number, number>();
-  for (let i = 0; i < values.length; i++) counts.set(values[i], (counts.get(values[i]) ?? 0) + 1);
-  return [...counts.entries()].sort((a, b) => a[0] - b[0]);
+/** [value, count] pairs of an ascending array, by value. */
+function histogram(sorted: Float64Array | Uint32Array): [number, number][] {
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i + 1;
+    while (j < sorted.length && sorted[j] === sorted[i]) j++;
+    pairs.push([sorted[i], j - i]);
+    i = j;
+  }
+  return pairs;
 }
 
 function imbalance(sessions: number[]): { maxOverMean: number | null; cv: number | null } {
