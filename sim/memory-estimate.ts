@@ -1,15 +1,16 @@
 // How much memory a run will need, known before it starts (so that a run
 // that cannot fit is refused with a message instead of dying out of memory
 // minutes later). Calibrated on measured peak RSS (docs/ARCHITECTURE.md):
-// 1,000,000 clients need 236-301 MiB; the estimate errs on the high side.
+// 1,000,000 clients need 236-330 MiB and 5,000,000 need 1,030 MiB; the
+// estimate errs on the high side.
 import type { Scenario } from './scenario/types.ts';
 
 /** Node, tsx and the loaded modules before any client exists. */
 const BASE_BYTES = 150 * 2 ** 20;
-/** Per-client typed arrays (state, addresses, timers, counters: ~54 bytes). */
-const CLIENT_STATE_BYTES = 54;
-/** Event nodes: up to two pending per client (a replaced timer waits until it comes up), 33 bytes each. */
-const CLIENT_EVENT_BYTES = 2 * 33;
+/** Per-client record (state, addresses, timer, counters). */
+const CLIENT_STATE_BYTES = 64;
+/** Event nodes: up to two pending per client (a replaced timer waits until it comes up), 32 bytes and a free-list slot each. */
+const CLIENT_EVENT_BYTES = 2 * 36;
 /** End-of-run statistics: sorted copies of per-client and per-episode samples. */
 const CLIENT_RESULT_BYTES = 48;
 /** One number of a per-sample series, in a JavaScript array. */

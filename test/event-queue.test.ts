@@ -30,7 +30,7 @@ describe('EventQueue', () => {
     expect(drain(q)).toEqual([4, 2, 5, 1, 3]);
   });
 
-  it('orders exactly across fine slots, coarse blocks and the far heap', () => {
+  it('orders exactly across the calendar buckets, the near heap and the far heap', () => {
     const random = seedrandom.alea('queue-order');
     const q = new EventQueue(16);
     const events: Scheduled[] = [];
@@ -91,7 +91,7 @@ describe('EventQueue', () => {
     expect(drain(q)).toEqual([2, 3, 1]);
   });
 
-  it('reuses nodes and grows past its initial capacity', () => {
+  it('gives every event its own id and grows past its initial capacity', () => {
     const q = new EventQueue(16);
     const ids = new Set<number>();
     for (let i = 0; i < 1000; i++) ids.add(q.schedule(i * 0.5, 0, i));
@@ -121,5 +121,26 @@ describe('EventQueue', () => {
     expect(() => q.schedule(Number.NaN, 0, 0)).toThrow(RangeError);
     expect(() => q.schedule(-1, 0, 0)).toThrow(RangeError);
     expect(() => q.schedule(Infinity, 0, 0)).toThrow(RangeError);
+  });
+});
+
+describe('EventQueue beyond its calendar', () => {
+  it('keeps exact order for events many calendars (4.5 h each) ahead, scheduled while the clock moves', () => {
+    const random = seedrandom.alea('queue-far');
+    const q = new EventQueue(8);
+    const events: Scheduled[] = [];
+    let seq = 0;
+    const add = (time: number) => {
+      events.push({ time, seq, target: seq });
+      q.schedule(time, 0, seq++);
+    };
+    for (let i = 0; i < 5000; i++) add(random() * 30 * 86_400);
+    const popped: number[] = [];
+    while (q.pop()) {
+      popped.push(q.target);
+      // Some events land exactly on bucket and calendar boundaries.
+      if (popped.length < 5000) add(q.time + (random() < 0.5 ? 16_384 * Math.ceil(random() * 3) : random() * 40_000));
+    }
+    expect(popped).toEqual(expectedOrder(events));
   });
 });

@@ -1,99 +1,117 @@
 // Pending-event set ordered exactly by (time, scheduling sequence).
 //
-// Millions of clients each keep one pending timer, so a single binary heap of
-// 10^7 entries would spend its time in cache misses. Instead this is a
-// two-level timing wheel in struct-of-arrays form:
-//   - the *fine* wheel covers the current block of FINE_SLOTS × FINE_WIDTH
-//     seconds, one linked list of nodes per slot;
-//   - the *coarse* wheel covers the next COARSE_SLOTS blocks, one list per
-//     block, cascaded into the fine wheel when the block becomes current;
-//   - anything further away waits in a small binary heap.
-// When a fine slot becomes current its list is put in exact order: if it is
-// already sorted (the usual case for a same-instant batch, e.g. a carrier
-// outage timing out millions of connects at once) it is walked as is,
-// otherwise it is heapified. Events scheduled into the current slot while it
-// runs go to that heap, so ordering is exact everywhere.
-//
-// Nodes are indices into one buffer of 32-byte records (time, sequence,
-// next, target, kind), so an event costs one cache miss, not one per field;
-// no object is allocated per event.
+// Millions of clients each keep a pending timer, so the queue holds 10^7
+// events and more. A binary heap of that size, or a timing wheel of linked
+// nodes, spends its time in cache misses: every node it visits is somewhere
+// else in memory. Here the events themselves (time, sequence, payload) are
+// stored in contiguous memory, in the order they are visited, in buckets
+// that are lists of fixed-size chunks events are appended to:
+//   - the fine wheel: FINE buckets of BUCKET_WIDTH seconds covering the open
+//     block of FINE × BUCKET_WIDTH = 512 s;
+//   - the coarse wheel: COARSE buckets, one per later block (≈ 9 h ahead),
+//     copied into the fine wheel when their block opens;
+//   - when a fine bucket becomes current its events are copied out (a
+//     sequential read), sorted by (time, sequence) and popped in that order;
+//   - events for the current bucket (or earlier) scheduled after it was
+//     sorted, typically replies a round trip later, go to a small heap
+//     merged with the sorted run; events beyond the coarse wheel wait in a
+//     heap and move into it as the blocks open.
+// Appends go to a few thousand bucket tails, which stay in cache.
+// An event is identified by its sequence number: `schedule` returns it and
+// `pop` exposes it as `node`, so a caller can tell a replaced timer from the
+// current one. No object is allocated per event.
 
-const FINE_BITS = 14;
-const FINE_SLOTS = 1 << FINE_BITS;
-/** Seconds per fine slot: a power of two so `time / width` is exact. */
-const FINE_WIDTH = 1 / 4096;
-const BLOCK_WIDTH = FINE_SLOTS * FINE_WIDTH; // 4 s
-const COARSE_SLOTS = 1 << 12; // 4096 blocks ≈ 4.5 h ahead
+const BUCKET_WIDTH = 1 / 8; // seconds; a power of two, so `time / width` is exact
+const FINE_BITS = 12;
+const FINE = 1 << FINE_BITS; // fine buckets per block: 512 s
+const FINE_MASK = FINE - 1;
+const COARSE = 64; // blocks ahead: ≈ 9.1 h
+const COARSE_MASK = COARSE - 1;
+const CHUNK_EVENTS = 32; // events per chunk: small, since a bucket's last chunk is partly empty
+const STRIDE = 3; // time, sequence, payload
+const CHUNK_DOUBLES = CHUNK_EVENTS * STRIDE;
+/** payload = kind · 2^32 + target: exact in a double for kind < 2^21. */
+const KIND_FACTOR = 2 ** 32;
 
 const NONE = -1;
-const RECORD_BYTES = 32;
 
 export class EventQueue {
-  // Node storage: record n is f64[4n] time, f64[4n + 1] sequence,
-  // i32[8n + 4] next, i32[8n + 5] target, i32[8n + 6] kind.
-  private f64: Float64Array;
-  private i32: Int32Array;
-  private freeList: Int32Array;
-  private freeCount = 0;
-  private capacity: number;
-  private nextSeq = 0;
+  // Chunk storage, shared by all buckets.
+  private pool: Float64Array;
+  private chunkNext: Int32Array;
+  private freeChunks: Int32Array;
+  private freeChunkCount = 0;
+  private chunkCapacity: number;
 
-  private readonly fineHead = new Int32Array(FINE_SLOTS).fill(NONE);
-  private readonly fineTail = new Int32Array(FINE_SLOTS).fill(NONE);
-  private readonly coarseHead = new Int32Array(COARSE_SLOTS).fill(NONE);
-  private readonly coarseTail = new Int32Array(COARSE_SLOTS).fill(NONE);
+  /**
+   * Per bucket (fine ones first, then coarse ones), side by side so that an
+   * append reads one cache line: [4b] first chunk, [4b + 1] last chunk,
+   * [4b + 2] events in the last chunk (every other chunk is full).
+   */
+  private readonly buckets = new Int32Array(4 * (FINE + COARSE)).fill(NONE);
   private fineCount = 0;
   private coarseCount = 0;
-
-  /** Index of the block the fine wheel holds (absolute, time / BLOCK_WIDTH). */
+  /** Absolute index (time / BUCKET_WIDTH) of the current bucket: already sorted into the run. */
+  private current = -1;
+  /** Absolute index of the open block (current / FINE, rounded down, once it opened). */
   private block = 0;
-  /** Fine slot (0..FINE_SLOTS-1) within `block` that is current. */
-  private slot = 0;
 
-  // The current slot, in exact order: a sorted run, merged with a heap.
-  private run: Int32Array = new Int32Array(1024);
+  // The current bucket, sorted: `order` lists positions in the run arrays.
+  private runTime = new Float64Array(1024);
+  private runSeq = new Float64Array(1024);
+  private runPayload = new Float64Array(1024);
+  private order = new Int32Array(1024);
+  private scratch = new Int32Array(1024);
   private runLength = 0;
   private runPos = 0;
-  private heap: Int32Array = new Int32Array(1024);
-  private heapSize = 0;
 
-  private far: Int32Array = new Int32Array(64);
-  private farSize = 0;
+  private readonly near = new RecordHeap();
+  private readonly far = new RecordHeap();
 
+  private nextSeq = 0;
   private pending = 0;
 
-  /** Fields of the event last returned by `pop`. */
+  /** Fields of the event last returned by `pop`; `node` is its sequence number. */
   time = 0;
   kind = 0;
   target = 0;
   node = NONE;
 
-  constructor(initialCapacity = 1024) {
-    this.capacity = Math.max(16, initialCapacity);
-    const buffer = new ArrayBuffer(this.capacity * RECORD_BYTES);
-    this.f64 = new Float64Array(buffer);
-    this.i32 = new Int32Array(buffer);
-    this.freeList = new Int32Array(this.capacity);
-    for (let i = 0; i < this.capacity; i++) this.freeList[i] = this.capacity - 1 - i;
-    this.freeCount = this.capacity;
+  constructor(expectedEvents = 1024) {
+    this.chunkCapacity = Math.max(16, Math.ceil((2 * expectedEvents) / CHUNK_EVENTS));
+    this.pool = new Float64Array(this.chunkCapacity * CHUNK_DOUBLES);
+    this.chunkNext = new Int32Array(this.chunkCapacity);
+    this.freeChunks = new Int32Array(this.chunkCapacity);
+    for (let i = 0; i < this.chunkCapacity; i++) this.freeChunks[i] = this.chunkCapacity - 1 - i;
+    this.freeChunkCount = this.chunkCapacity;
   }
 
   get size(): number {
     return this.pending;
   }
 
-  /** Schedules an event and returns its node id, unique while the event is pending. */
+  /** Schedules an event; returns its sequence number, unique for the queue's lifetime. */
   schedule(time: number, kind: number, target: number): number {
     if (!(time >= 0) || time === Infinity) throw new RangeError(`cannot schedule an event at time ${time}`);
-    const node = this.allocate();
-    this.f64[4 * node] = time;
-    this.f64[4 * node + 1] = this.nextSeq++;
-    this.i32[8 * node + 6] = kind;
-    this.i32[8 * node + 5] = target;
-    this.i32[8 * node + 4] = NONE;
+    const seq = this.nextSeq++;
+    const payload = kind * KIND_FACTOR + target;
     this.pending++;
-    this.place(node);
-    return node;
+    const bucket = Math.floor(time / BUCKET_WIDTH);
+    if (bucket <= this.current) {
+      this.near.push(time, seq, payload);
+    } else {
+      const block = bucket >> FINE_BITS;
+      if (block === this.block) {
+        this.append(bucket & FINE_MASK, time, seq, payload);
+        this.fineCount++;
+      } else if (block < this.block + COARSE) {
+        this.append(FINE + (block & COARSE_MASK), time, seq, payload);
+        this.coarseCount++;
+      } else {
+        this.far.push(time, seq, payload);
+      }
+    }
+    return seq;
   }
 
   /**
@@ -102,227 +120,308 @@ export class EventQueue {
    * when the queue is empty or the earliest event is later than `limit`.
    */
   pop(limit = Infinity): boolean {
-    const node = this.peekNode();
-    if (node === NONE || this.f64[4 * node] > limit) return false;
-    if (this.runPos < this.runLength && this.run[this.runPos] === node) this.runPos++;
-    else this.heapPop();
-    this.time = this.f64[4 * node];
-    this.kind = this.i32[8 * node + 6];
-    this.target = this.i32[8 * node + 5];
-    this.node = node;
-    this.pending--;
-    this.freeList[this.freeCount++] = node;
-    return true;
+    for (;;) {
+      const fromRun = this.runPos < this.runLength;
+      if (fromRun || this.near.size > 0) {
+        let time: number;
+        let seq: number;
+        let payload: number;
+        const i = fromRun ? this.order[this.runPos] : NONE;
+        if (fromRun && (this.near.size === 0 || before(this.runTime[i], this.runSeq[i], this.near.topTime(), this.near.topSeq()))) {
+          time = this.runTime[i];
+          if (time > limit) return false;
+          seq = this.runSeq[i];
+          payload = this.runPayload[i];
+          this.runPos++;
+        } else {
+          time = this.near.topTime();
+          if (time > limit) return false;
+          seq = this.near.topSeq();
+          payload = this.near.topPayload();
+          this.near.pop();
+        }
+        this.time = time;
+        this.node = seq;
+        const kind = Math.floor(payload / KIND_FACTOR);
+        this.kind = kind;
+        this.target = payload - kind * KIND_FACTOR;
+        this.pending--;
+        return true;
+      }
+      if (this.pending === 0) return false;
+      this.advance();
+    }
   }
 
   /** Time of the earliest pending event, or Infinity. */
   peekTime(): number {
-    const node = this.peekNode();
-    return node === NONE ? Infinity : this.f64[4 * node];
-  }
-
-  private allocate(): number {
-    if (this.freeCount === 0) this.grow();
-    return this.freeList[--this.freeCount];
-  }
-
-  private grow(): void {
-    const old = this.capacity;
-    const capacity = old * 2;
-    const buffer = new ArrayBuffer(capacity * RECORD_BYTES);
-    const f64 = new Float64Array(buffer);
-    f64.set(this.f64);
-    this.f64 = f64;
-    this.i32 = new Int32Array(buffer);
-    this.freeList = growInt32(this.freeList, capacity);
-    for (let i = capacity - 1; i >= old; i--) this.freeList[this.freeCount++] = i;
-    this.capacity = capacity;
-  }
-
-  private place(node: number): void {
-    const fineIndex = Math.floor(this.f64[4 * node] / FINE_WIDTH);
-    const current = this.block * FINE_SLOTS + this.slot;
-    // Every pending event lies in the current slot or later, so an event for
-    // an earlier slot (scheduled after the cursor looked ahead) is simply the
-    // earliest: the heap orders it exactly.
-    if (fineIndex <= current) {
-      this.heapPush(node);
-      return;
-    }
-    const block = Math.floor(fineIndex / FINE_SLOTS);
-    if (block === this.block) {
-      const slot = fineIndex - block * FINE_SLOTS;
-      append(this.fineHead, this.fineTail, this.i32, slot, node);
-      this.fineCount++;
-    } else if (block < this.block + COARSE_SLOTS) {
-      append(this.coarseHead, this.coarseTail, this.i32, block & (COARSE_SLOTS - 1), node);
-      this.coarseCount++;
-    } else {
-      this.farPush(node);
-    }
-  }
-
-  /** Advances the wheels until the current slot holds an event; returns its node or NONE. */
-  private peekNode(): number {
     for (;;) {
-      const fromRun = this.runPos < this.runLength ? this.run[this.runPos] : NONE;
-      const fromHeap = this.heapSize > 0 ? this.heap[0] : NONE;
-      if (fromRun !== NONE || fromHeap !== NONE) {
-        if (fromRun === NONE) return fromHeap;
-        if (fromHeap === NONE) return fromRun;
-        return this.before(fromRun, fromHeap) ? fromRun : fromHeap;
+      const fromRun = this.runPos < this.runLength;
+      if (fromRun || this.near.size > 0) {
+        const runTime = fromRun ? this.runTime[this.order[this.runPos]] : Infinity;
+        return Math.min(runTime, this.near.size > 0 ? this.near.topTime() : Infinity);
       }
-      if (this.pending === 0) return NONE;
-      this.advanceSlot();
+      if (this.pending === 0) return Infinity;
+      this.advance();
     }
   }
 
-  private advanceSlot(): void {
-    this.runLength = 0;
-    this.runPos = 0;
-    if (this.fineCount === 0) {
-      this.enterBlock(this.nextNonEmptyBlock());
-    } else {
-      do this.slot++;
-      while (this.fineHead[this.slot] === NONE);
+  private append(slot: number, time: number, seq: number, payload: number): void {
+    const buckets = this.buckets;
+    const meta = 4 * slot;
+    let chunk = buckets[meta + 1];
+    if (chunk === NONE || buckets[meta + 2] === CHUNK_EVENTS) {
+      const fresh = this.allocateChunk();
+      if (chunk === NONE) buckets[meta] = fresh;
+      else this.chunkNext[chunk] = fresh;
+      buckets[meta + 1] = fresh;
+      buckets[meta + 2] = 0;
+      chunk = fresh;
     }
-    this.activateSlot();
+    const at = chunk * CHUNK_DOUBLES + buckets[meta + 2]++ * STRIDE;
+    const pool = this.pool;
+    pool[at] = time;
+    pool[at + 1] = seq;
+    pool[at + 2] = payload;
   }
 
-  private nextNonEmptyBlock(): number {
+  private allocateChunk(): number {
+    if (this.freeChunkCount === 0) this.growPool();
+    const chunk = this.freeChunks[--this.freeChunkCount];
+    this.chunkNext[chunk] = NONE;
+    return chunk;
+  }
+
+  private growPool(): void {
+    const old = this.chunkCapacity;
+    const capacity = old * 2;
+    const pool = new Float64Array(capacity * CHUNK_DOUBLES);
+    pool.set(this.pool);
+    this.pool = pool;
+    this.chunkNext = growInt32(this.chunkNext, capacity);
+    this.freeChunks = growInt32(this.freeChunks, capacity);
+    for (let i = capacity - 1; i >= old; i--) this.freeChunks[this.freeChunkCount++] = i;
+    this.chunkCapacity = capacity;
+  }
+
+  /** Makes the next non-empty bucket current (the run and the near heap are empty). */
+  private advance(): void {
+    if (this.fineCount === 0) this.openNextBlock();
+    let b = this.current + 1;
+    while (this.buckets[4 * (b & FINE_MASK)] === NONE) b++;
+    this.current = b;
+    this.fineCount -= this.takeBucket(b & FINE_MASK);
+  }
+
+  /** Opens the next block holding events and copies its coarse bucket into the fine wheel. */
+  private openNextBlock(): void {
+    let next = Infinity;
     if (this.coarseCount > 0) {
-      for (let b = this.block + 1; ; b++) {
-        if (this.coarseHead[b & (COARSE_SLOTS - 1)] !== NONE) return b;
+      for (let block = this.block + 1; ; block++) {
+        if (this.buckets[4 * (FINE + (block & COARSE_MASK))] !== NONE) {
+          next = block;
+          break;
+        }
       }
     }
-    return Math.floor(this.f64[4 * this.far[0]] / BLOCK_WIDTH);
-  }
-
-  private enterBlock(block: number): void {
-    this.block = block;
-    this.slot = 0;
-    // Far events that now fall inside the coarse horizon move into it.
-    while (this.farSize > 0) {
-      const node = this.far[0];
-      const nodeBlock = Math.floor(this.f64[4 * node] / BLOCK_WIDTH);
-      if (nodeBlock >= block + COARSE_SLOTS) break;
-      this.farPop();
-      this.i32[8 * node + 4] = NONE;
-      append(this.coarseHead, this.coarseTail, this.i32, nodeBlock & (COARSE_SLOTS - 1), node);
+    if (this.far.size > 0) next = Math.min(next, Math.floor(this.far.topTime() / BUCKET_WIDTH) >> FINE_BITS);
+    this.block = next;
+    this.current = next * FINE - 1;
+    // Far events that the coarse wheel now reaches move into it.
+    while (this.far.size > 0) {
+      const time = this.far.topTime();
+      const block = Math.floor(time / BUCKET_WIDTH) >> FINE_BITS;
+      if (block >= next + COARSE) break;
+      this.append(FINE + (block & COARSE_MASK), time, this.far.topSeq(), this.far.topPayload());
       this.coarseCount++;
+      this.far.pop();
     }
-    // Cascade this block's coarse list into the fine wheel.
-    const c = block & (COARSE_SLOTS - 1);
-    let node = this.coarseHead[c];
-    this.coarseHead[c] = NONE;
-    this.coarseTail[c] = NONE;
-    while (node !== NONE) {
-      const next = this.i32[8 * node + 4];
-      this.i32[8 * node + 4] = NONE;
-      const slot = Math.floor(this.f64[4 * node] / FINE_WIDTH) - block * FINE_SLOTS;
-      append(this.fineHead, this.fineTail, this.i32, slot, node);
-      this.coarseCount--;
-      this.fineCount++;
-      node = next;
+    // The block's coarse bucket, in order of scheduling, into the fine buckets.
+    const meta = 4 * (FINE + (next & COARSE_MASK));
+    let chunk = this.buckets[meta];
+    const lastChunk = this.buckets[meta + 1];
+    const lastFill = this.buckets[meta + 2];
+    while (chunk !== NONE) {
+      const fill = chunk === lastChunk ? lastFill : CHUNK_EVENTS;
+      for (let k = 0, at = chunk * CHUNK_DOUBLES; k < fill; k++, at += STRIDE) {
+        const time = this.pool[at];
+        this.append(Math.floor(time / BUCKET_WIDTH) & FINE_MASK, time, this.pool[at + 1], this.pool[at + 2]);
+      }
+      this.coarseCount -= fill;
+      this.fineCount += fill;
+      const following = this.chunkNext[chunk];
+      this.freeChunks[this.freeChunkCount++] = chunk;
+      chunk = following;
     }
-    // Skip empty leading slots of the block.
-    if (this.fineCount > 0) {
-      while (this.fineHead[this.slot] === NONE) this.slot++;
-    }
+    this.buckets[meta] = NONE;
+    this.buckets[meta + 1] = NONE;
   }
 
-  /** Moves the current fine slot's list into the run (if sorted) or the heap. */
-  private activateSlot(): void {
-    let node = this.fineHead[this.slot];
-    if (node === NONE) return;
-    this.fineHead[this.slot] = NONE;
-    this.fineTail[this.slot] = NONE;
+  /** Copies the bucket's events into the run, frees its chunks and sorts the run; returns how many. */
+  private takeBucket(slot: number): number {
     let length = 0;
+    const meta = 4 * slot;
+    let chunk = this.buckets[meta];
+    const lastChunk = this.buckets[meta + 1];
+    const lastFill = this.buckets[meta + 2];
+    const pool = this.pool;
+    while (chunk !== NONE) {
+      const fill = chunk === lastChunk ? lastFill : CHUNK_EVENTS;
+      if (length + fill > this.runTime.length) this.growRun(length + fill);
+      let at = chunk * CHUNK_DOUBLES;
+      for (let k = 0; k < fill; k++, at += STRIDE) {
+        this.runTime[length] = pool[at];
+        this.runSeq[length] = pool[at + 1];
+        this.runPayload[length] = pool[at + 2];
+        length++;
+      }
+      const next = this.chunkNext[chunk];
+      this.freeChunks[this.freeChunkCount++] = chunk;
+      chunk = next;
+    }
+    this.buckets[meta] = NONE;
+    this.buckets[meta + 1] = NONE;
+    this.runLength = length;
+    this.runPos = 0;
+    const order = this.order;
     let sorted = true;
-    let previous = NONE;
-    while (node !== NONE) {
-      if (length === this.run.length) this.run = growInt32(this.run, length * 2);
-      this.run[length++] = node;
-      if (previous !== NONE && sorted && this.before(node, previous)) sorted = false;
-      previous = node;
-      node = this.i32[8 * node + 4];
+    for (let i = 0; i < length; i++) {
+      order[i] = i;
+      if (sorted && i > 0 && before(this.runTime[i], this.runSeq[i], this.runTime[i - 1], this.runSeq[i - 1])) sorted = false;
     }
-    this.fineCount -= length;
-    if (sorted) {
-      this.runLength = length;
-      this.runPos = 0;
-      return;
+    // A same-instant batch (a whole population timing out together) arrives in order.
+    if (!sorted) this.sortRun(length);
+    return length;
+  }
+
+  private growRun(needed: number): void {
+    let length = this.runTime.length;
+    while (length < needed) length *= 2;
+    this.runTime = growFloat64(this.runTime, length);
+    this.runSeq = growFloat64(this.runSeq, length);
+    this.runPayload = growFloat64(this.runPayload, length);
+    this.order = new Int32Array(length);
+    this.scratch = new Int32Array(length);
+  }
+
+  /** Sorts `order[0, n)` by (time, sequence): insertion sort of short runs, then bottom-up merges. */
+  private sortRun(n: number): void {
+    const times = this.runTime;
+    const seqs = this.runSeq;
+    const RUN = 16;
+    let a = this.order;
+    let b = this.scratch;
+    for (let start = 0; start < n; start += RUN) {
+      const stop = Math.min(n, start + RUN);
+      for (let i = start + 1; i < stop; i++) {
+        const x = a[i];
+        let j = i - 1;
+        while (j >= start && before(times[x], seqs[x], times[a[j]], seqs[a[j]])) {
+          a[j + 1] = a[j];
+          j--;
+        }
+        a[j + 1] = x;
+      }
     }
-    for (let i = 0; i < length; i++) this.heapPush(this.run[i]);
-    this.runLength = 0;
-  }
-
-  private before(a: number, b: number): boolean {
-    const ta = this.f64[4 * a];
-    const tb = this.f64[4 * b];
-    return ta < tb || (ta === tb && this.f64[4 * a + 1] < this.f64[4 * b + 1]);
-  }
-
-  private heapPush(node: number): void {
-    if (this.heapSize === this.heap.length) this.heap = growInt32(this.heap, this.heapSize * 2);
-    siftUp(this.heap, this.heapSize++, node, this);
-  }
-
-  private heapPop(): void {
-    const last = this.heap[--this.heapSize];
-    if (this.heapSize > 0) siftDown(this.heap, this.heapSize, last, this);
-  }
-
-  private farPush(node: number): void {
-    if (this.farSize === this.far.length) this.far = growInt32(this.far, this.farSize * 2);
-    siftUp(this.far, this.farSize++, node, this);
-  }
-
-  private farPop(): void {
-    const last = this.far[--this.farSize];
-    if (this.farSize > 0) siftDown(this.far, this.farSize, last, this);
-  }
-
-  /** Exposed for the heap helpers only. */
-  precedes(a: number, b: number): boolean {
-    return this.before(a, b);
+    for (let width = RUN; width < n; width *= 2) {
+      for (let left = 0; left < n; left += 2 * width) {
+        const middle = Math.min(n, left + width);
+        const right = Math.min(n, left + 2 * width);
+        let i = left;
+        let j = middle;
+        let k = left;
+        while (i < middle && j < right) {
+          if (before(times[a[j]], seqs[a[j]], times[a[i]], seqs[a[i]])) b[k++] = a[j++];
+          else b[k++] = a[i++];
+        }
+        while (i < middle) b[k++] = a[i++];
+        while (j < right) b[k++] = a[j++];
+      }
+      const swap = a;
+      a = b;
+      b = swap;
+    }
+    this.order = a;
+    this.scratch = b;
   }
 }
 
-function siftUp(heap: Int32Array, index: number, node: number, order: EventQueue): void {
-  let i = index;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    const p = heap[parent];
-    if (!order.precedes(node, p)) break;
-    heap[i] = p;
-    i = parent;
-  }
-  heap[i] = node;
+function before(timeA: number, seqA: number, timeB: number, seqB: number): boolean {
+  return timeA < timeB || (timeA === timeB && seqA < seqB);
 }
 
-function siftDown(heap: Int32Array, size: number, node: number, order: EventQueue): void {
-  let i = 0;
-  for (;;) {
-    let child = 2 * i + 1;
-    if (child >= size) break;
-    if (child + 1 < size && order.precedes(heap[child + 1], heap[child])) child++;
-    if (!order.precedes(heap[child], node)) break;
-    heap[i] = heap[child];
-    i = child;
-  }
-  heap[i] = node;
-}
+/** A binary min-heap of (time, sequence, payload) records, kept in three typed arrays. */
+class RecordHeap {
+  private times = new Float64Array(256);
+  private seqs = new Float64Array(256);
+  private payloads = new Float64Array(256);
+  size = 0;
 
-function append(head: Int32Array, tail: Int32Array, i32: Int32Array, slot: number, node: number): void {
-  const last = tail[slot];
-  if (last === NONE) head[slot] = node;
-  else i32[8 * last + 4] = node;
-  tail[slot] = node;
+  topTime(): number {
+    return this.times[0];
+  }
+
+  topSeq(): number {
+    return this.seqs[0];
+  }
+
+  topPayload(): number {
+    return this.payloads[0];
+  }
+
+  push(time: number, seq: number, payload: number): void {
+    if (this.size === this.times.length) {
+      this.times = growFloat64(this.times, this.size * 2);
+      this.seqs = growFloat64(this.seqs, this.size * 2);
+      this.payloads = growFloat64(this.payloads, this.size * 2);
+    }
+    const { times, seqs, payloads } = this;
+    let i = this.size++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(time, seq, times[parent], seqs[parent])) break;
+      times[i] = times[parent];
+      seqs[i] = seqs[parent];
+      payloads[i] = payloads[parent];
+      i = parent;
+    }
+    times[i] = time;
+    seqs[i] = seq;
+    payloads[i] = payload;
+  }
+
+  pop(): void {
+    const { times, seqs, payloads } = this;
+    const size = --this.size;
+    if (size === 0) return;
+    const time = times[size];
+    const seq = seqs[size];
+    const payload = payloads[size];
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= size) break;
+      if (child + 1 < size && before(times[child + 1], seqs[child + 1], times[child], seqs[child])) child++;
+      if (!before(times[child], seqs[child], time, seq)) break;
+      times[i] = times[child];
+      seqs[i] = seqs[child];
+      payloads[i] = payloads[child];
+      i = child;
+    }
+    times[i] = time;
+    seqs[i] = seq;
+    payloads[i] = payload;
+  }
 }
 
 function growInt32(array: Int32Array, length: number): Int32Array<ArrayBuffer> {
   const grown = new Int32Array(length);
+  grown.set(array);
+  return grown;
+}
+
+function growFloat64(array: Float64Array, length: number): Float64Array<ArrayBuffer> {
+  const grown = new Float64Array(length);
   grown.set(array);
   return grown;
 }

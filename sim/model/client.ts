@@ -1,4 +1,4 @@
-// Devices (MODEL.md §3), all of them in one struct of typed arrays.
+// Devices (MODEL.md §3), all of them in one buffer of fixed-size records.
 //
 // Each client has at most one pending timer (`timer` holds its event node);
 // what the timer means is in `pending`. Replacing a timer just overwrites
@@ -59,25 +59,25 @@ const RECORD_WORDS = RECORD_BYTES / 4;
 const RECORD_HALVES = RECORD_BYTES / 2;
 const DEADLINE = 0; // doubles: when the current attempt times out
 const LOST_AT = 1; // doubles: when the last session was lost
-const TIMER = 4; // words: event node of the pending timer
-const PRIMARY = 5; // words: the address the last lookup gave
-const ALTERNATIVE = 6; // words: the alternative address it gave
-const SERVER = 7; // words: session server while connected, target while connecting
-const ATTEMPTS_TOTAL = 8; // words (unsigned): attempts over the run
-const BACKOFF_DRAWS = 9; // words (unsigned): backoff waits drawn, the index of the next draw
-const REGION = 20; // halves: home region (follows the changeable MCC table)
-const MCC = 21; // halves: index into the scenario's MCC list
-const INSTANCE = 22; // halves: lookup instance of the current lookup
-const EPOCH = 23; // halves: that instance's epoch when it was asked
-const ATTEMPTS_SINCE_LOSS = 24; // halves
-const STATE = 50; // bytes: ClientState
-const PENDING = 51; // bytes: what the timer means
-const PLAN = 52; // bytes: which addresses the current run of attempts goes through
-const ATTEMPT = 53; // bytes: attempts in the current run
-const STEP = 54; // bytes: failures since the last session (backoff step)
-const NET_DOWN = 55; // bytes: carrier outages covering the client (0 = network up)
-const AFFECTED = 56; // bytes: 1 once an attempt failed since the session was lost in the incident
-const SERVICE = 57; // bytes: the service the client uses (MODEL.md §2)
+const TIMER = 2; // doubles: sequence number of the pending timer's event
+const PRIMARY = 6; // words: the address the last lookup gave
+const ALTERNATIVE = 7; // words: the alternative address it gave
+const SERVER = 8; // words: session server while connected, target while connecting
+const ATTEMPTS_TOTAL = 9; // words (unsigned): attempts over the run
+const BACKOFF_DRAWS = 10; // words (unsigned): backoff waits drawn, the index of the next draw
+const REGION = 22; // halves: home region (follows the changeable MCC table)
+const MCC = 23; // halves: index into the scenario's MCC list
+const INSTANCE = 24; // halves: lookup instance of the current lookup
+const EPOCH = 25; // halves: that instance's epoch when it was asked
+const ATTEMPTS_SINCE_LOSS = 26; // halves
+const STATE = 54; // bytes: ClientState
+const PENDING = 55; // bytes: what the timer means
+const PLAN = 56; // bytes: which addresses the current run of attempts goes through
+const ATTEMPT = 57; // bytes: attempts in the current run
+const STEP = 58; // bytes: failures since the last session (backoff step)
+const NET_DOWN = 59; // bytes: carrier outages covering the client (0 = network up)
+const AFFECTED = 60; // bytes: 1 once an attempt failed since the session was lost in the incident
+const SERVICE = 61; // bytes: the service the client uses (MODEL.md §2)
 const EPOCH_MASK = 0xffff;
 const MAX_COUNTED_ATTEMPTS = 0xffff;
 
@@ -123,8 +123,9 @@ export class ClientPopulation {
   private readonly inline: boolean;
   /** Time of the timer the current client armed to run inline (-1: none). */
   private inlineAt = -1;
-  /** While a timer runs ahead: the first sample that sees what it does (-1: none does). */
+  /** True while a timer runs ahead of the clock. */
   private ahead = false;
+  /** Meanwhile, the first sample that sees what it does (-1: none does). */
   private aheadSample = -1;
   /** networkBackAt of the current client, asked once per dispatch (NaN: not yet). */
   private backAt = Number.NaN;
@@ -147,8 +148,8 @@ export class ClientPopulation {
     this.halves = new Uint16Array(records);
     this.bytes = new Uint8Array(records);
     for (let c = 0; c < n; c++) {
+      this.doubles[c * RECORD_DOUBLES + TIMER] = NONE;
       const w = c * RECORD_WORDS;
-      this.words[w + TIMER] = NONE;
       this.words[w + PRIMARY] = NONE;
       this.words[w + ALTERNATIVE] = NONE;
       this.words[w + SERVER] = NONE;
@@ -234,8 +235,8 @@ export class ClientPopulation {
 
   /** Dispatches the client timer event `node` (ignored if it was replaced). */
   fire(c: number, node: number, now: number): void {
-    if (this.words[c * RECORD_WORDS + TIMER] !== node) return;
-    this.words[c * RECORD_WORDS + TIMER] = NONE;
+    if (this.doubles[c * RECORD_DOUBLES + TIMER] !== node) return;
+    this.doubles[c * RECORD_DOUBLES + TIMER] = NONE;
     this.dispatch(c, now);
     this.runInline(c);
   }
@@ -279,9 +280,9 @@ export class ClientPopulation {
     this.bytes[c * RECORD_BYTES + PENDING] = pending;
     if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0 && this.runsInline(c, time, pending)) {
       this.inlineAt = time;
-      this.words[c * RECORD_WORDS + TIMER] = NONE;
+      this.doubles[c * RECORD_DOUBLES + TIMER] = NONE;
     } else {
-      this.words[c * RECORD_WORDS + TIMER] = this.queue.schedule(time, EventKind.client, c);
+      this.doubles[c * RECORD_DOUBLES + TIMER] = this.queue.schedule(time, EventKind.client, c);
     }
   }
 
