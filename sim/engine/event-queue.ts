@@ -78,7 +78,8 @@ export class EventQueue {
   node = NONE;
 
   constructor(expectedEvents = 1024) {
-    this.chunkCapacity = Math.max(16, Math.ceil((2 * expectedEvents) / CHUNK_EVENTS));
+    // Room for three events per expected one: a replaced timer stays queued until it comes up.
+    this.chunkCapacity = Math.max(16, Math.ceil((3 * expectedEvents) / CHUNK_EVENTS));
     this.pool = new Float64Array(this.chunkCapacity * CHUNK_DOUBLES);
     this.chunkNext = new Int32Array(this.chunkCapacity);
     this.freeChunks = new Int32Array(this.chunkCapacity);

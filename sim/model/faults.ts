@@ -62,13 +62,14 @@ export class Faults {
     switch (fault.kind) {
       case 'carrier-outage': {
         const region = fault.region === null ? -1 : (this.regionIndex.get(fault.region) ?? -1);
-        const victims: number[] = [];
+        const chosen = new Int32Array(this.clients.count);
+        let victims = 0;
         for (let c = 0; c < this.clients.count; c++) {
           if (region >= 0 && this.clients.regionOf(c) !== region) continue;
           if (fault.fraction < 1 && this.stream() >= fault.fraction) continue;
-          victims.push(c);
+          chosen[victims++] = c;
         }
-        const ids = Int32Array.from(victims);
+        const ids = victims === chosen.length ? chosen : chosen.slice(0, victims);
         this.carrierVictims[index] = ids;
         for (let k = 0; k < ids.length; k++) this.clients.networkDown(ids[k], now);
         this.metrics.logEvent(now, 'carrier-down', fault.region ?? 'all regions', `${ids.length} clients`);
