@@ -9,6 +9,7 @@ import type { AdmissionConfig, Scenario, SlowStartConfig } from '../scenario/typ
 import type { Stream } from '../engine/random.ts';
 import { Algorithm, algorithmCode, choose, type AlgorithmCode, type RegionView } from './balancer.ts';
 import type { SessionServers } from './session-server.ts';
+import { LeastLoadedTree } from './least-loaded.ts';
 
 /** Where a lookup's view of the fleet comes from (session servers directly, or managers). */
 export interface ServerInfoSource {
@@ -39,6 +40,11 @@ export class LookupInstances {
   readonly fallback: Uint8Array;
 
   private readonly views: RegionView[][]; // [instance][region]
+  /** Weighted least connection over each view in O(log n), rebuilt when the view is marked stale. */
+  private readonly trees: LeastLoadedTree[][]; // [instance][region]
+  private readonly treesStale: Uint8Array; // [instance]
+  /** Each server's position in its region's list. */
+  private readonly positionInRegion: Int32Array;
   /** Per instance, when its view first saw each server running again (-Infinity: since before the run). */
   private readonly runningSince: Float64Array[];
   private readonly slowStart: SlowStartConfig;
@@ -88,6 +94,8 @@ export class LookupInstances {
       for (let s = 0; s < servers.count; s++) if (servers.region[s] === r) ids.push(s);
       return Int32Array.from(ids);
     });
+    this.positionInRegion = new Int32Array(servers.count);
+    for (const ids of serversOfRegion) ids.forEach((server, pos) => (this.positionInRegion[server] = pos));
     this.views = [];
     this.runningSince = [];
     const scratch = new Int32Array(config.choices);
@@ -100,6 +108,8 @@ export class LookupInstances {
       );
       this.runningSince.push(new Float64Array(servers.count).fill(-Infinity));
     }
+    this.trees = this.views.map((regionViews) => regionViews.map((view) => new LeastLoadedTree(view)));
+    this.treesStale = new Uint8Array(this.count).fill(1);
     this.slowStart = config.slowStart;
     this.admission = config.admission;
     this.rejectCost = config.admission === null ? 0 : 1 / config.admission.rejectCapacity;
@@ -169,13 +179,24 @@ export class LookupInstances {
   answer(instance: number, region: number, now: number, stream: Stream, out: Int32Array): boolean {
     const algorithm = this.fallback[instance] === 1 ? Algorithm.roundRobin : (this.algorithmOf[instance] as AlgorithmCode);
     if (algorithm === Algorithm.slowStart) this.updateRamp(instance, now);
+    const leastLoaded = algorithm === Algorithm.weightedLeastConnection;
+    if (leastLoaded && this.treesStale[instance] === 1) {
+      for (const tree of this.trees[instance]) tree.rebuild();
+      this.treesStale[instance] = 0;
+    }
     let r = region;
     for (let hops = 0; r >= 0 && hops <= this.regionCount; hops++) {
       const slot = instance * this.regionCount + r;
-      const cursor = choose(algorithm, this.views[instance][r], this.cursors[slot], stream, out);
+      const cursor = leastLoaded
+        ? this.trees[instance][r].choose(this.cursors[slot], out)
+        : choose(algorithm, this.views[instance][r], this.cursors[slot], stream, out);
       if (cursor >= 0) {
         this.cursors[slot] = cursor;
-        if (this.localCounting) this.views[instance][r].counts[out[0]]++;
+        if (this.localCounting) {
+          this.views[instance][r].counts[out[0]]++;
+          if (leastLoaded) this.trees[instance][r].update(this.positionInRegion[out[0]]);
+          else this.treesStale[instance] = 1;
+        }
         return true;
       }
       r = this.failover[r];
@@ -195,6 +216,7 @@ export class LookupInstances {
     wasRunning.set(view.running);
     const live = source.read(now, view.running, view.counts);
     if (!live) view.running.set(wasRunning); // keep the last list
+    this.treesStale[instance] = 1;
     const since = this.runningSince[instance];
     for (let s = 0; s < since.length; s++) {
       if (view.running[s] === 1 && wasRunning[s] === 0 && now > 0) since[s] = now;
@@ -217,6 +239,7 @@ export class LookupInstances {
       const view = this.views[i][0];
       if (running && view.running[server] === 0) this.runningSince[i][server] = now;
       view.running[server] = running ? 1 : 0;
+      this.treesStale[i] = 1;
     }
   }
 
