@@ -32,25 +32,25 @@ export class LeastLoadedTree {
 
   /** The server at region position `pos` changed its count. */
   update(pos: number): void {
-    const tree = this.tree;
-    let node = this.leaves + pos;
-    tree[node] = this.score(pos);
-    for (node >>= 1; node >= 1; node >>= 1) tree[node] = Math.min(tree[2 * node], tree[2 * node + 1]);
+    this.set(this.leaves + pos, this.score(pos));
   }
 
   /** Same contract as chooseLeastLoaded without slow start: fills `out`, returns the next cursor or -1. */
   choose(cursor: number, out: Int32Array): number {
-    const n = this.n;
-    const least = this.tree[1];
-    if (n === 0 || least === Infinity) return -1;
-    const best = this.firstCyclic(cursor, least, -1);
-    let secondScore = Infinity;
-    if (best > 0) secondScore = this.minIn(1, 0, this.leaves - 1, 0, best - 1);
-    if (best < n - 1) secondScore = Math.min(secondScore, this.minIn(1, 0, this.leaves - 1, best + 1, n - 1));
-    const second = secondScore === Infinity ? best : this.firstCyclic(cursor, secondScore, best);
+    const tree = this.tree;
+    const least = tree[1];
+    if (this.n === 0 || least === Infinity) return -1;
+    const best = this.firstCyclic(cursor, least);
+    // The alternative is the least of the others: take the best out for a moment.
+    const leaf = this.leaves + best;
+    const bestScore = tree[leaf];
+    this.set(leaf, Infinity);
+    const secondScore = tree[1];
+    const second = secondScore === Infinity ? best : this.firstCyclic(cursor, secondScore);
+    this.set(leaf, bestScore);
     out[0] = this.view.servers[best];
     out[1] = this.view.servers[second];
-    return (best + 1) % n;
+    return (best + 1) % this.n;
   }
 
   private score(pos: number): number {
@@ -59,34 +59,32 @@ export class LeastLoadedTree {
     return running[server] === 1 ? counts[server] / weights[server] : Infinity;
   }
 
-  /** First position in round-robin order from `cursor`, other than `skip`, whose score is <= `limit`. */
-  private firstCyclic(cursor: number, limit: number, skip: number): number {
-    const last = this.n - 1;
-    let found = this.firstFrom(cursor, last, limit, skip);
-    if (found < 0 && cursor > 0) found = this.firstFrom(0, cursor - 1, limit, skip);
-    return found;
+  private set(leaf: number, score: number): void {
+    const tree = this.tree;
+    tree[leaf] = score;
+    for (let node = leaf >> 1; node >= 1; node >>= 1) tree[node] = Math.min(tree[2 * node], tree[2 * node + 1]);
   }
 
-  private firstFrom(from: number, to: number, limit: number, skip: number): number {
-    if (skip < from || skip > to) return this.first(1, 0, this.leaves - 1, from, to, limit);
-    let found = skip > from ? this.first(1, 0, this.leaves - 1, from, skip - 1, limit) : -1;
-    if (found < 0 && skip < to) found = this.first(1, 0, this.leaves - 1, skip + 1, to, limit);
-    return found;
+  /** First position in round-robin order from `cursor` whose score is <= `limit` (one exists). */
+  private firstCyclic(cursor: number, limit: number): number {
+    const found = this.firstFrom(cursor, limit);
+    return found >= 0 ? found : this.firstFrom(0, limit);
   }
 
-  /** First leaf in [from, to] (within node's span [low, high]) whose score is <= `limit`, or -1. */
-  private first(node: number, low: number, high: number, from: number, to: number, limit: number): number {
-    if (high < from || low > to || this.tree[node] > limit) return -1;
-    if (low === high) return low;
-    const middle = (low + high) >> 1;
-    const left = this.first(2 * node, low, middle, from, to, limit);
-    return left >= 0 ? left : this.first(2 * node + 1, middle + 1, high, from, to, limit);
-  }
-
-  private minIn(node: number, low: number, high: number, from: number, to: number): number {
-    if (high < from || low > to) return Infinity;
-    if (from <= low && high <= to) return this.tree[node];
-    const middle = (low + high) >> 1;
-    return Math.min(this.minIn(2 * node, low, middle, from, to), this.minIn(2 * node + 1, middle + 1, high, from, to));
+  /** First position >= `from` whose score is <= `limit`, or -1: up from the leaf, then down the leftmost such subtree. */
+  private firstFrom(from: number, limit: number): number {
+    const tree = this.tree;
+    let node = this.leaves + from;
+    if (tree[node] <= limit) return from;
+    for (;;) {
+      if ((node & 1) === 0 && tree[node + 1] <= limit) {
+        node++;
+        break;
+      }
+      node >>= 1;
+      if (node <= 1) return -1;
+    }
+    while (node < this.leaves) node = tree[2 * node] <= limit ? 2 * node : 2 * node + 1;
+    return node - this.leaves;
   }
 }
