@@ -79,6 +79,8 @@ export class Metrics {
     regionNames: string[],
     private readonly sampleInterval: number,
     private readonly lastSample: number,
+    /** Population size: the reconnect records grow straight to it, not by doubling through it. */
+    private readonly clients: number,
   ) {
     this.laterAttempts = new Float64Array(lastSample + 1);
     this.laterSent = new Float64Array(lastSample + 1);
@@ -146,9 +148,10 @@ export class Metrics {
 
   recordReconnect(now: number, lostAt: number, attempts: number): void {
     if (this.episodes === this.reconnectAt.length) {
-      this.reconnectAt = grow(this.reconnectAt);
-      this.downtimes = grow(this.downtimes);
-      this.reconnectAttempts = grow(this.reconnectAttempts);
+      const length = Math.max(2 * this.episodes, Math.min(this.clients, 4 * this.episodes));
+      this.reconnectAt = grow(this.reconnectAt, length);
+      this.downtimes = grow(this.downtimes, length);
+      this.reconnectAttempts = grow(this.reconnectAttempts, length);
     }
     this.reconnectAt[this.episodes] = now - this.incidentStart;
     this.downtimes[this.episodes] = now - lostAt;
@@ -270,8 +273,8 @@ export class Metrics {
     // Each distribution is sorted once, for its quantiles, its CDF and its histogram.
     const sortedReconnectAt = Float64Array.from(reconnectAt).sort();
     const sortedDowntimes = Float64Array.from(this.downtimes.subarray(0, this.episodes)).sort();
-    const sortedReconnectAttempts = Float64Array.from(this.reconnectAttempts.subarray(0, this.episodes)).sort();
-    const sortedAttemptsPerClient = Uint32Array.from(args.attemptsPerClient).sort();
+    const sortedReconnectAttempts = sortedCounts(this.reconnectAttempts.subarray(0, this.episodes));
+    const sortedAttemptsPerClient = sortedCounts(args.attemptsPerClient);
     let full: number | null = null;
     if (hadIncident) {
       full = args.disconnectedNow > 0 ? null : this.episodes === 0 ? 0 : max(reconnectAt);
@@ -340,7 +343,7 @@ export function distribution(values: Float64Array): Distribution {
   return distributionOfSorted(Float64Array.from(values).sort());
 }
 
-function distributionOfSorted(sorted: Float64Array | Uint32Array): Distribution {
+function distributionOfSorted(sorted: Float64Array): Distribution {
   const count = sorted.length;
   if (count === 0) return { count, mean: null, p50: null, p90: null, p99: null, p999: null, max: null };
   let sum = 0;
@@ -363,8 +366,24 @@ function cdfPoints(sorted: Float64Array): { p: number; seconds: number }[] {
   return CDF_SHARES.map((p) => ({ p: Number(p.toFixed(4)), seconds: sorted[Math.min(count - 1, Math.max(0, Math.ceil(p * count) - 1))] }));
 }
 
+/** An ascending copy of counts (small non-negative integers), by counting them: O(n) where a sort is O(n log n). */
+function sortedCounts(values: Float64Array | Uint32Array): Float64Array {
+  let largest = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] > largest) largest = values[i];
+  if (largest > 4 * values.length + 1024) return Float64Array.from(values).sort();
+  const tally = new Float64Array(largest + 1);
+  for (let i = 0; i < values.length; i++) tally[values[i]]++;
+  const sorted = new Float64Array(values.length);
+  let at = 0;
+  for (let value = 0; value <= largest; value++) {
+    sorted.fill(value, at, at + tally[value]);
+    at += tally[value];
+  }
+  return sorted;
+}
+
 /** [value, count] pairs of an ascending array, by value. */
-function histogram(sorted: Float64Array | Uint32Array): [number, number][] {
+function histogram(sorted: Float64Array): [number, number][] {
   const pairs: [number, number][] = [];
   for (let i = 0; i < sorted.length; ) {
     let j = i + 1;
@@ -395,8 +414,8 @@ function maxOf(rows: number[][]): number {
   return m;
 }
 
-function grow(array: Float64Array): Float64Array<ArrayBuffer> {
-  const grown = new Float64Array(array.length * 2);
+function grow(array: Float64Array, length: number): Float64Array<ArrayBuffer> {
+  const grown = new Float64Array(length);
   grown.set(array);
   return grown;
 }
