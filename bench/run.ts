@@ -27,6 +27,8 @@ interface Measurement {
   wallSeconds: number;
   eventsPerSecond: number;
   peakRssBytes: number;
+  /** Time from the outage's start until every client is back (null: not within the run). */
+  recoveryFull: number | null;
 }
 
 const quick = process.argv.includes('--quick');
@@ -90,6 +92,7 @@ for (const c of cases) {
     wallSeconds: median(samples.map((s) => s.wallSeconds)),
     eventsPerSecond: median(samples.map((s) => s.eventsPerSecond)),
     peakRssBytes: median(samples.map((s) => s.peakRssBytes)),
+    recoveryFull: samples[0].recoveryFull,
     runs,
   };
   results[c.name] = m;
@@ -97,7 +100,8 @@ for (const c of cases) {
     `${c.name.padEnd(30)} clients ${m.clients.toLocaleString('en-US').padStart(11)}  events ${m.events.toLocaleString('en-US').padStart(12)}  ` +
       `(${((100 * m.queuedEvents) / m.events).toFixed(0).padStart(3)} % queued)  ` +
       `wall ${m.wallSeconds.toFixed(2).padStart(7)} s  ${(m.eventsPerSecond / 1e6).toFixed(2).padStart(6)} M events/s  ` +
-      `peak RSS ${(m.peakRssBytes / 2 ** 20).toFixed(0).padStart(6)} MiB\n`,
+      `peak RSS ${(m.peakRssBytes / 2 ** 20).toFixed(0).padStart(6)} MiB  ` +
+      `all back after ${m.recoveryFull === null ? 'never' : `${m.recoveryFull.toFixed(0)} s`}\n`,
   );
 }
 

@@ -1,8 +1,8 @@
 // How much memory a run will need, known before it starts (so that a run
 // that cannot fit is refused with a message instead of dying out of memory
 // minutes later). Calibrated on measured peak RSS (docs/ARCHITECTURE.md):
-// 1,000,000 clients need 236-330 MiB and 5,000,000 need 1,030 MiB; the
-// estimate errs on the high side.
+// the carrier outage at 1, 10 and 50 million clients needs 267 MiB, 1.77 GiB
+// and 6.0 GiB; the estimate errs on the high side.
 import type { Scenario } from './scenario/types.ts';
 
 /** Node, tsx and the loaded modules before any client exists. */

@@ -376,19 +376,15 @@ class RecordHeap {
       this.seqs = growFloat64(this.seqs, this.size * 2);
       this.payloads = growFloat64(this.payloads, this.size * 2);
     }
-    const { times, seqs, payloads } = this;
+    const { times, seqs } = this;
     let i = this.size++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (!before(time, seq, times[parent], seqs[parent])) break;
-      times[i] = times[parent];
-      seqs[i] = seqs[parent];
-      payloads[i] = payloads[parent];
+      this.copy(i, parent);
       i = parent;
     }
-    times[i] = time;
-    seqs[i] = seq;
-    payloads[i] = payload;
+    this.put(i, time, seq, payload);
   }
 
   pop(): void {
@@ -404,14 +400,22 @@ class RecordHeap {
       if (child >= size) break;
       if (child + 1 < size && before(times[child + 1], seqs[child + 1], times[child], seqs[child])) child++;
       if (!before(times[child], seqs[child], time, seq)) break;
-      times[i] = times[child];
-      seqs[i] = seqs[child];
-      payloads[i] = payloads[child];
+      this.copy(i, child);
       i = child;
     }
-    times[i] = time;
-    seqs[i] = seq;
-    payloads[i] = payload;
+    this.put(i, time, seq, payload);
+  }
+
+  private copy(to: number, from: number): void {
+    this.times[to] = this.times[from];
+    this.seqs[to] = this.seqs[from];
+    this.payloads[to] = this.payloads[from];
+  }
+
+  private put(i: number, time: number, seq: number, payload: number): void {
+    this.times[i] = time;
+    this.seqs[i] = seq;
+    this.payloads[i] = payload;
   }
 }
 
