@@ -30,6 +30,8 @@ const COARSE_MASK = COARSE - 1;
 const CHUNK_EVENTS = 32; // events per chunk: small, since a bucket's last chunk is partly empty
 const STRIDE = 3; // time, sequence, payload
 const CHUNK_DOUBLES = CHUNK_EVENTS * STRIDE;
+/** The largest chunk pool: a typed array's buffer holds at most 4 GiB (≈ 179 million events). */
+const MAX_CHUNKS = Math.floor(2 ** 32 / (CHUNK_DOUBLES * 8));
 /** payload = kind · 2^32 + target: exact in a double for kind < 2^21. */
 const KIND_FACTOR = 2 ** 32;
 
@@ -79,7 +81,7 @@ export class EventQueue {
 
   constructor(expectedEvents = 1024) {
     // Room for three events per expected one: a replaced timer stays queued until it comes up.
-    this.chunkCapacity = Math.max(16, Math.ceil((3 * expectedEvents) / CHUNK_EVENTS));
+    this.chunkCapacity = Math.min(MAX_CHUNKS, Math.max(16, Math.ceil((3 * expectedEvents) / CHUNK_EVENTS)));
     this.pool = new Float64Array(this.chunkCapacity * CHUNK_DOUBLES);
     this.chunkNext = new Int32Array(this.chunkCapacity);
     this.freeChunks = new Int32Array(this.chunkCapacity);
@@ -195,7 +197,8 @@ export class EventQueue {
 
   private growPool(): void {
     const old = this.chunkCapacity;
-    const capacity = old * 2;
+    if (old === MAX_CHUNKS) throw new RangeError(`more than ${old * CHUNK_EVENTS} events pending at once: the event queue is full`);
+    const capacity = Math.min(MAX_CHUNKS, old * 2);
     const pool = new Float64Array(capacity * CHUNK_DOUBLES);
     pool.set(this.pool);
     this.pool = pool;

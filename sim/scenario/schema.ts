@@ -951,7 +951,7 @@ export const scenarioSchema = object('a stampede scenario', {
     rtt: duration({ doc: 'round-trip time of every successful network exchange', default: '50ms' }),
   }),
   population: object('the clients', {
-    clients: integer({ doc: 'number of clients', min: 1, default: 1_000_000 }),
+    clients: integer({ doc: 'number of clients (at most 2^26 = 67,108,864: one 64-byte record each in a buffer of at most 4 GiB)', min: 1, max: 67_108_864, default: 1_000_000 }),
     mcc: map(integerKeys(0, 999), number({ doc: 'share of clients', min: 0, exclusiveMin: true }), {
       doc: 'MCC -> share of clients (normalized to sum to 1)',
       minEntries: 1,
