@@ -102,10 +102,16 @@ export class Simulation {
     for (let k = 0; k <= lastSample; k++) this.queue.schedule(k * scenario.sampleInterval, EventKind.sample, k);
   }
 
-  /** Processes every event up to and including time `until`. */
-  runUntil(until: number, onProgress?: RunOptions['onProgress']): void {
+  /**
+   * Processes every event up to and including time `until`. Timers of
+   * clients whose network is down may run ahead up to `aheadUntil`: by
+   * default `until`, so that what the model holds at `until` is exact; a
+   * caller that goes on to the end anyway (the CLI's slices) passes the end,
+   * or every slice boundary would send those timers back through the queue.
+   */
+  runUntil(until: number, onProgress?: RunOptions['onProgress'], aheadUntil = until): void {
     const { queue, clients, metrics } = this;
-    clients.horizon = until;
+    clients.horizon = Math.max(until, aheadUntil);
     let events = this.queuedEvents;
     while (queue.pop(until)) {
       events++;

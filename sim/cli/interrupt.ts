@@ -101,7 +101,7 @@ export async function runInSlices(scenario: Scenario, options: SliceOptions): Pr
     if (options.shouldStop()) return { result: simulation.result(now), stoppedAt: now };
     const until = Math.min(end, now + step);
     const started = performance.now();
-    simulation.runUntil(until, options.onProgress);
+    simulation.runUntil(until, options.onProgress, end);
     const elapsed = performance.now() - started;
     now = until;
     options.onProgress?.(now);
