@@ -73,6 +73,13 @@ export class EventQueue {
   private nextSeq = 0;
   private pending = 0;
 
+  /**
+   * Called with the payloads of a bucket when it comes up, before any of its
+   * events pops: a caller can touch what they will need while the loads can
+   * still overlap (see `targetIfKind`).
+   */
+  onBucket: ((payloads: Float64Array, length: number) => void) | null = null;
+
   /** Fields of the event last returned by `pop`; `node` is its sequence number. */
   time = 0;
   kind = 0;
@@ -295,6 +302,7 @@ export class EventQueue {
     }
     // A same-instant batch (a whole population timing out together) arrives in order.
     if (!sorted) this.sortRun(length);
+    this.onBucket?.(this.runPayload, length);
     return length;
   }
 
@@ -348,6 +356,12 @@ export class EventQueue {
     this.order = a;
     this.scratch = b;
   }
+}
+
+/** The target of an event payload if the event is of `kind`, else -1 (for `onBucket`). */
+export function targetIfKind(payload: number, kind: number): number {
+  const target = payload - kind * KIND_FACTOR;
+  return target >= 0 && target < KIND_FACTOR ? target : -1;
 }
 
 function before(timeA: number, seqA: number, timeB: number, seqB: number): boolean {
