@@ -1,9 +1,9 @@
 // Devices (MODEL.md §3), all of them in one buffer of fixed-size records.
 //
-// Each client has at most one pending timer (`timer` holds its event node);
-// what the timer means is in `pending`. Replacing a timer just overwrites
-// `timer`: the old event, when it comes up, no longer matches and is
-// skipped. Outcomes that depend only on the state at send time (a network
+// Each client has at most one pending timer (the TIMER field holds its
+// event's sequence number); what the timer means is in PENDING. Replacing a
+// timer just overwrites TIMER: the old event, when it comes up, no longer
+// matches and is skipped. Outcomes that depend only on the state at send time (a network
 // that is down, a lookup queue that is too long) are decided when the
 // attempt starts, so a failing attempt costs one event.
 //
