@@ -338,11 +338,7 @@ export class Metrics {
   }
 }
 
-/** Quantiles by the nearest-rank method on a sorted copy. */
-export function distribution(values: Float64Array): Distribution {
-  return distributionOfSorted(Float64Array.from(values).sort());
-}
-
+/** Quantiles by the nearest-rank method of an ascending array. */
 function distributionOfSorted(sorted: Float64Array): Distribution {
   const count = sorted.length;
   if (count === 0) return { count, mean: null, p50: null, p90: null, p99: null, p999: null, max: null };
