@@ -11,7 +11,11 @@
 //   - the coarse wheel: COARSE buckets, one per later block (≈ 9 h ahead),
 //     copied into the fine wheel when their block opens;
 //   - when a fine bucket becomes current its events are copied out (a
-//     sequential read), sorted by (time, sequence) and popped in that order;
+//     sequential read), sorted by (time, sequence) and popped in that order:
+//     a distribution sort, since their times are spread over one bucket's
+//     width, into sub-intervals of about one event each, then an insertion
+//     sort of each sub-interval (linear time, where a comparison sort spent
+//     a tenth of a carrier outage's run);
 //   - events for the current bucket (or earlier) scheduled after it was
 //     sorted, typically replies a round trip later, go to a small heap
 //     merged with the sorted run; events beyond the coarse wheel wait in a
@@ -58,12 +62,17 @@ export class EventQueue {
   /** Absolute index of the open block (current / FINE, rounded down, once it opened). */
   private block = 0;
 
-  // The current bucket, sorted: `order` lists positions in the run arrays.
+  // The current bucket, sorted (the run), and the bucket as taken (staged).
   private runTime = new Float64Array(1024);
   private runSeq = new Float64Array(1024);
   private runPayload = new Float64Array(1024);
-  private order = new Int32Array(1024);
-  private scratch = new Int32Array(1024);
+  private stagedTime = new Float64Array(1024);
+  private stagedSeq = new Float64Array(1024);
+  private stagedPayload = new Float64Array(1024);
+  /** Sub-interval of each staged event, then where it goes in the run. */
+  private slotOf = new Int32Array(1024);
+  /** Per sub-interval: events in it, then where it starts in the run. */
+  private binStart = new Int32Array(1025);
   private runLength = 0;
   private runPos = 0;
 
@@ -136,7 +145,7 @@ export class EventQueue {
         let time: number;
         let seq: number;
         let payload: number;
-        const i = fromRun ? this.order[this.runPos] : NONE;
+        const i = this.runPos;
         if (fromRun && (this.near.size === 0 || before(this.runTime[i], this.runSeq[i], this.near.topTime(), this.near.topSeq()))) {
           time = this.runTime[i];
           if (time > limit) return false;
@@ -168,7 +177,7 @@ export class EventQueue {
     for (;;) {
       const fromRun = this.runPos < this.runLength;
       if (fromRun || this.near.size > 0) {
-        const runTime = fromRun ? this.runTime[this.order[this.runPos]] : Infinity;
+        const runTime = fromRun ? this.runTime[this.runPos] : Infinity;
         return Math.min(runTime, this.near.size > 0 ? this.near.topTime() : Infinity);
       }
       if (this.pending === 0) return Infinity;
@@ -268,7 +277,7 @@ export class EventQueue {
     this.buckets[meta + 1] = NONE;
   }
 
-  /** Copies the bucket's events into the run, frees its chunks and sorts the run; returns how many. */
+  /** Copies the bucket's events out, frees its chunks and sorts them into the run; returns how many. */
   private takeBucket(slot: number): number {
     let length = 0;
     const meta = 4 * slot;
@@ -278,12 +287,12 @@ export class EventQueue {
     const pool = this.pool;
     while (chunk !== NONE) {
       const fill = chunk === lastChunk ? lastFill : CHUNK_EVENTS;
-      if (length + fill > this.runTime.length) this.growRun(length + fill);
+      if (length + fill > this.stagedTime.length) this.growRun(length + fill);
       let at = chunk * CHUNK_DOUBLES;
       for (let k = 0; k < fill; k++, at += STRIDE) {
-        this.runTime[length] = pool[at];
-        this.runSeq[length] = pool[at + 1];
-        this.runPayload[length] = pool[at + 2];
+        this.stagedTime[length] = pool[at];
+        this.stagedSeq[length] = pool[at + 1];
+        this.stagedPayload[length] = pool[at + 2];
         length++;
       }
       const next = this.chunkNext[chunk];
@@ -294,67 +303,105 @@ export class EventQueue {
     this.buckets[meta + 1] = NONE;
     this.runLength = length;
     this.runPos = 0;
-    const order = this.order;
-    let sorted = true;
-    for (let i = 0; i < length; i++) {
-      order[i] = i;
-      if (sorted && i > 0 && before(this.runTime[i], this.runSeq[i], this.runTime[i - 1], this.runSeq[i - 1])) sorted = false;
+    if (this.isStagedSorted(length)) {
+      // A same-instant batch (a whole population timing out together) arrives in order.
+      this.swapStagedWithRun();
+    } else {
+      this.sortIntoRun(length);
     }
-    // A same-instant batch (a whole population timing out together) arrives in order.
-    if (!sorted) this.sortRun(length);
     this.onBucket?.(this.runPayload, length);
     return length;
   }
 
-  private growRun(needed: number): void {
-    let length = this.runTime.length;
-    while (length < needed) length *= 2;
-    this.runTime = growFloat64(this.runTime, length);
-    this.runSeq = growFloat64(this.runSeq, length);
-    this.runPayload = growFloat64(this.runPayload, length);
-    this.order = new Int32Array(length);
-    this.scratch = new Int32Array(length);
+  private isStagedSorted(length: number): boolean {
+    const times = this.stagedTime;
+    const seqs = this.stagedSeq;
+    for (let i = 1; i < length; i++) if (before(times[i], seqs[i], times[i - 1], seqs[i - 1])) return false;
+    return true;
   }
 
-  /** Sorts `order[0, n)` by (time, sequence): insertion sort of short runs, then bottom-up merges. */
-  private sortRun(n: number): void {
-    const times = this.runTime;
-    const seqs = this.runSeq;
-    const RUN = 16;
-    let a = this.order;
-    let b = this.scratch;
-    for (let start = 0; start < n; start += RUN) {
-      const stop = Math.min(n, start + RUN);
-      for (let i = start + 1; i < stop; i++) {
-        const x = a[i];
-        let j = i - 1;
-        while (j >= start && before(times[x], seqs[x], times[a[j]], seqs[a[j]])) {
-          a[j + 1] = a[j];
-          j--;
-        }
-        a[j + 1] = x;
-      }
+  private swapStagedWithRun(): void {
+    const { runTime, runSeq, runPayload } = this;
+    this.runTime = this.stagedTime;
+    this.runSeq = this.stagedSeq;
+    this.runPayload = this.stagedPayload;
+    this.stagedTime = runTime;
+    this.stagedSeq = runSeq;
+    this.stagedPayload = runPayload;
+  }
+
+  private growRun(needed: number): void {
+    let length = this.stagedTime.length;
+    while (length < needed) length *= 2;
+    this.stagedTime = growFloat64(this.stagedTime, length);
+    this.stagedSeq = growFloat64(this.stagedSeq, length);
+    this.stagedPayload = growFloat64(this.stagedPayload, length);
+    this.runTime = new Float64Array(length);
+    this.runSeq = new Float64Array(length);
+    this.runPayload = new Float64Array(length);
+    this.slotOf = new Int32Array(length);
+    this.binStart = new Int32Array(length + 1);
+  }
+
+  /**
+   * Sorts the staged events of the current bucket into the run by (time,
+   * sequence). Their times all lie in the bucket's width: they are
+   * distributed, stably, into `bins` equal sub-intervals (a monotone
+   * function of time, so no event lands before an earlier one), then each
+   * sub-interval, about one event long, is sorted by insertion.
+   */
+  private sortIntoRun(n: number): void {
+    const { stagedTime, stagedSeq, stagedPayload, runTime, runSeq, runPayload, slotOf, binStart } = this;
+    let bins = 1;
+    while (bins < n) bins *= 2;
+    const start = this.current * BUCKET_WIDTH;
+    const scale = bins / BUCKET_WIDTH;
+    binStart.fill(0, 0, bins + 1);
+    for (let i = 0; i < n; i++) {
+      const bin = Math.min(bins - 1, Math.max(0, Math.floor((stagedTime[i] - start) * scale)));
+      slotOf[i] = bin;
+      binStart[bin + 1]++;
     }
-    for (let width = RUN; width < n; width *= 2) {
-      for (let left = 0; left < n; left += 2 * width) {
-        const middle = Math.min(n, left + width);
-        const right = Math.min(n, left + 2 * width);
-        let i = left;
-        let j = middle;
-        let k = left;
-        while (i < middle && j < right) {
-          if (before(times[a[j]], seqs[a[j]], times[a[i]], seqs[a[i]])) b[k++] = a[j++];
-          else b[k++] = a[i++];
-        }
-        while (i < middle) b[k++] = a[i++];
-        while (j < right) b[k++] = a[j++];
-      }
-      const swap = a;
-      a = b;
-      b = swap;
+    for (let b = 1; b <= bins; b++) binStart[b] += binStart[b - 1];
+    for (let i = 0; i < n; i++) {
+      const to = binStart[slotOf[i]]++;
+      runTime[to] = stagedTime[i];
+      runSeq[to] = stagedSeq[i];
+      runPayload[to] = stagedPayload[i];
     }
-    this.order = a;
-    this.scratch = b;
+    // binStart[b] is now where bin b ends; insertion sort within each bin.
+    let from = 0;
+    for (let b = 0; b < bins; b++) {
+      const stop = binStart[b];
+      if (stop - from > 1) this.insertionSort(from, stop);
+      from = stop;
+    }
+  }
+
+  /**
+   * Insertion sort of run[from, stop). Quadratic in the worst case, which
+   * needs many events at one instant out of scheduling order: a batch at one
+   * instant is scheduled in order, and events from the coarse wheel or the
+   * far heap, which can interleave with it, are few.
+   */
+  private insertionSort(from: number, stop: number): void {
+    const { runTime: times, runSeq: seqs, runPayload: payloads } = this;
+    for (let i = from + 1; i < stop; i++) {
+      const time = times[i];
+      const seq = seqs[i];
+      if (!before(time, seq, times[i - 1], seqs[i - 1])) continue;
+      const payload = payloads[i];
+      let j = i - 1;
+      do {
+        times[j + 1] = times[j];
+        seqs[j + 1] = seqs[j];
+        payloads[j + 1] = payloads[j];
+        j--;
+      } while (j >= from && before(time, seq, times[j], seqs[j]));
+      times[j + 1] = time;
+      seqs[j + 1] = seq;
+      payloads[j + 1] = payload;
+    }
   }
 }
 
