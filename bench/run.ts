@@ -32,6 +32,8 @@ interface Measurement {
 }
 
 const quick = process.argv.includes('--quick');
+/** Set by bin/huge-pages.mjs; the cases inherit it. */
+const hugePages = (process.env.GLIBC_TUNABLES ?? '').includes('glibc.malloc.hugetlb=1');
 /** 5 × 10^7 clients: minutes per run and ~10 GB, so only on request. */
 const large = process.argv.includes('--large');
 const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? (quick ? 1 : 3));
@@ -75,7 +77,7 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${hugePages ? ', huge pages' : ''}`;
 process.stderr.write(`machine: ${machine}; median of ${runs} run(s) per case\n`);
 const results: Record<string, Measurement & { runs: number }> = {};
 for (const c of cases) {

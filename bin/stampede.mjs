@@ -2,14 +2,17 @@
 // Entry point: registers the TypeScript loader (tsx), then runs the CLI.
 // Worker threads do not inherit the loader: they start from sim/batch/worker-entry.mjs.
 import { register } from 'tsx/esm/api';
+import { relaunchWithHugePages } from './huge-pages.mjs';
 
-register();
-// `stampede run ... | head` closes the pipe early: that is the reader's choice, not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
+if (!relaunchWithHugePages()) {
+  register();
+  // `stampede run ... | head` closes the pipe early: that is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
+  const { main } = await import('../sim/cli/main.ts');
+  process.exitCode = await main(process.argv.slice(2));
 }
-const { main } = await import('../sim/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));

@@ -1,8 +1,9 @@
 // What a run measures (MODEL.md §8): counters bumped on the hot path,
 // sampled into per-interval series, and the per-run summary.
-import type { ControlEvent, Distribution, Distributions, Series, Summary } from '../result.ts';
+import type { ControlEvent, Distributions, Series, Summary } from '../result.ts';
 import type { LookupInstances } from './lookup.ts';
 import type { SessionServers } from './session-server.ts';
+import { summarizeCounts, summarizeDurations } from './distribution.ts';
 
 export const ClientState = { idleBackoff: 0, lookingUp: 1, connecting: 2, connected: 3 } as const;
 export type ClientStateCode = (typeof ClientState)[keyof typeof ClientState];
@@ -49,7 +50,8 @@ export class Metrics {
   // Clients the incident disconnected: one entry per reconnection.
   private reconnectAt = new Float64Array(1024);
   private downtimes = new Float64Array(1024);
-  private reconnectAttempts = new Float64Array(1024);
+  /** Attempts since the loss, which a client counts up to 65,535. */
+  private reconnectAttempts = new Uint16Array(1024);
   private episodes = 0;
 
   private readonly series: Series;
@@ -270,11 +272,10 @@ export class Metrics {
       return below ? lastUp - this.incidentStart : 0;
     };
     const reconnectAt = this.reconnectAt.subarray(0, this.episodes);
-    // Each distribution is sorted once, for its quantiles, its CDF and its histogram.
-    const sortedReconnectAt = Float64Array.from(reconnectAt).sort();
-    const sortedDowntimes = Float64Array.from(this.downtimes.subarray(0, this.episodes)).sort();
-    const sortedReconnectAttempts = sortedCounts(this.reconnectAttempts.subarray(0, this.episodes));
-    const sortedAttemptsPerClient = sortedCounts(args.attemptsPerClient);
+    const reconnectTime = summarizeDurations(reconnectAt);
+    const downtime = summarizeDurations(this.downtimes.subarray(0, this.episodes));
+    const attemptsToReconnect = summarizeCounts(this.reconnectAttempts.subarray(0, this.episodes));
+    const attemptsPerClient = summarizeCounts(args.attemptsPerClient);
     let full: number | null = null;
     if (hadIncident) {
       full = args.disconnectedNow > 0 ? null : this.episodes === 0 ? 0 : max(reconnectAt);
@@ -297,10 +298,10 @@ export class Metrics {
       },
       disconnectedClients: this.episodes + args.disconnectedNow,
       notReconnected: args.disconnectedNow,
-      reconnectTime: distributionOfSorted(sortedReconnectAt),
-      downtime: distributionOfSorted(sortedDowntimes),
-      attemptsToReconnect: distributionOfSorted(sortedReconnectAttempts),
-      attemptsPerClient: distributionOfSorted(sortedAttemptsPerClient),
+      reconnectTime: reconnectTime.distribution,
+      downtime: downtime.distribution,
+      attemptsToReconnect: attemptsToReconnect.distribution,
+      attemptsPerClient: attemptsPerClient.distribution,
       lookup: {
         capacityPerInstance: capacity === Infinity ? null : capacity,
         peakOfferedPerSec: offeredPeak,
@@ -329,65 +330,13 @@ export class Metrics {
       grayFailures: args.grayFailures,
     };
     const distributions: Distributions = {
-      reconnectTimeCdf: cdfPoints(sortedReconnectAt),
-      downtimeCdf: cdfPoints(sortedDowntimes),
-      attemptsPerClient: histogram(sortedAttemptsPerClient),
-      attemptsToReconnect: histogram(sortedReconnectAttempts),
+      reconnectTimeCdf: reconnectTime.cdf,
+      downtimeCdf: downtime.cdf,
+      attemptsPerClient: attemptsPerClient.histogram,
+      attemptsToReconnect: attemptsToReconnect.histogram,
     };
     return { summary, series: s, distributions };
   }
-}
-
-/** Quantiles by the nearest-rank method of an ascending array. */
-function distributionOfSorted(sorted: Float64Array): Distribution {
-  const count = sorted.length;
-  if (count === 0) return { count, mean: null, p50: null, p90: null, p99: null, p999: null, max: null };
-  let sum = 0;
-  for (let i = 0; i < count; i++) sum += sorted[i];
-  const rank = (q: number) => sorted[Math.min(count - 1, Math.max(0, Math.ceil(q * count) - 1))];
-  return { count, mean: sum / count, p50: rank(0.5), p90: rank(0.9), p99: rank(0.99), p999: rank(0.999), max: sorted[count - 1] };
-}
-
-/** Shares at which a CDF is drawn: every percent, every 0.1 % and 0.01 % into the tail (to 99.95 %), and the maximum. */
-const CDF_SHARES = [
-  ...Array.from({ length: 99 }, (_, i) => (i + 1) / 100),
-  ...Array.from({ length: 9 }, (_, i) => 0.991 + i / 1000),
-  ...Array.from({ length: 5 }, (_, i) => 0.9991 + i / 10_000),
-  1,
-];
-
-function cdfPoints(sorted: Float64Array): { p: number; seconds: number }[] {
-  const count = sorted.length;
-  if (count === 0) return [];
-  return CDF_SHARES.map((p) => ({ p: Number(p.toFixed(4)), seconds: sorted[Math.min(count - 1, Math.max(0, Math.ceil(p * count) - 1))] }));
-}
-
-/** An ascending copy of counts (small non-negative integers), by counting them: O(n) where a sort is O(n log n). */
-function sortedCounts(values: Float64Array | Uint32Array): Float64Array {
-  let largest = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] > largest) largest = values[i];
-  if (largest > 4 * values.length + 1024) return Float64Array.from(values).sort();
-  const tally = new Float64Array(largest + 1);
-  for (let i = 0; i < values.length; i++) tally[values[i]]++;
-  const sorted = new Float64Array(values.length);
-  let at = 0;
-  for (let value = 0; value <= largest; value++) {
-    sorted.fill(value, at, at + tally[value]);
-    at += tally[value];
-  }
-  return sorted;
-}
-
-/** [value, count] pairs of an ascending array, by value. */
-function histogram(sorted: Float64Array): [number, number][] {
-  const pairs: [number, number][] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i + 1;
-    while (j < sorted.length && sorted[j] === sorted[i]) j++;
-    pairs.push([sorted[i], j - i]);
-    i = j;
-  }
-  return pairs;
 }
 
 function imbalance(sessions: number[]): { maxOverMean: number | null; cv: number | null } {
@@ -410,8 +359,8 @@ function maxOf(rows: number[][]): number {
   return m;
 }
 
-function grow(array: Float64Array, length: number): Float64Array<ArrayBuffer> {
-  const grown = new Float64Array(length);
+function grow<T extends Float64Array | Uint16Array>(array: T, length: number): T {
+  const grown = new (array.constructor as new (length: number) => T)(length);
   grown.set(array);
   return grown;
 }

@@ -1,0 +1,191 @@
+// Summaries of per-episode and per-client values (MODEL.md §8): quantiles
+// by the nearest-rank method, CDF points and histograms. At tens of millions
+// of clients these run over arrays of tens of millions, so durations are
+// sorted by radix (a comparison sort of 10^7 doubles takes over a second)
+// and counts are tallied, never sorted.
+import { endianness } from 'node:os';
+import type { Distribution } from '../result.ts';
+
+export interface CdfPoint {
+  p: number;
+  seconds: number;
+}
+
+/** Shares at which a CDF is drawn: every percent, every 0.1 % and 0.01 % into the tail (to 99.95 %), and the maximum. */
+const CDF_SHARES = [
+  ...Array.from({ length: 99 }, (_, i) => (i + 1) / 100),
+  ...Array.from({ length: 9 }, (_, i) => 0.991 + i / 1000),
+  ...Array.from({ length: 5 }, (_, i) => 0.9991 + i / 10_000),
+  1,
+];
+
+const QUANTILES = { p50: 0.5, p90: 0.9, p99: 0.99, p999: 0.999 } as const;
+
+/** Index of the q-quantile among `count` ascending values (nearest rank). */
+function rankIndex(q: number, count: number): number {
+  return Math.min(count - 1, Math.max(0, Math.ceil(q * count) - 1));
+}
+
+/** Distribution and CDF of durations (seconds, never negative). */
+export function summarizeDurations(values: Float64Array): { distribution: Distribution; cdf: CdfPoint[] } {
+  const sorted = ascending(values);
+  const count = sorted.length;
+  if (count === 0) return { distribution: emptyDistribution(), cdf: [] };
+  // Summed in ascending order, so that the mean does not depend on the order episodes ended in.
+  let sum = 0;
+  for (let i = 0; i < count; i++) sum += sorted[i];
+  const at = (q: number) => sorted[rankIndex(q, count)];
+  return {
+    distribution: {
+      count,
+      mean: sum / count,
+      p50: at(QUANTILES.p50),
+      p90: at(QUANTILES.p90),
+      p99: at(QUANTILES.p99),
+      p999: at(QUANTILES.p999),
+      max: sorted[count - 1],
+    },
+    cdf: CDF_SHARES.map((p) => ({ p: Number(p.toFixed(4)), seconds: at(p) })),
+  };
+}
+
+/**
+ * Distribution and histogram ([value, clients] pairs by value) of counts
+ * (non-negative integers), from a tally: O(n + largest).
+ */
+export function summarizeCounts(values: Float64Array | Uint32Array | Uint16Array): {
+  distribution: Distribution;
+  histogram: [number, number][];
+} {
+  const count = values.length;
+  if (count === 0) return { distribution: emptyDistribution(), histogram: [] };
+  let largest = 0;
+  for (let i = 0; i < count; i++) if (values[i] > largest) largest = values[i];
+  if (largest > 4 * count + 1024) return summarizeSortedCounts(Float64Array.from(values).sort());
+  const tally = new Float64Array(largest + 1);
+  for (let i = 0; i < count; i++) tally[values[i]]++;
+  const histogram: [number, number][] = [];
+  // Integers well below 2^53: the sum is exact in any order.
+  let sum = 0;
+  for (let value = 0; value <= largest; value++) {
+    if (tally[value] === 0) continue;
+    histogram.push([value, tally[value]]);
+    sum += value * tally[value];
+  }
+  const at = (q: number) => {
+    const index = rankIndex(q, count);
+    let seen = 0;
+    for (const [value, clients] of histogram) {
+      seen += clients;
+      if (seen > index) return value;
+    }
+    return largest;
+  };
+  return {
+    distribution: {
+      count,
+      mean: sum / count,
+      p50: at(QUANTILES.p50),
+      p90: at(QUANTILES.p90),
+      p99: at(QUANTILES.p99),
+      p999: at(QUANTILES.p999),
+      max: largest,
+    },
+    histogram,
+  };
+}
+
+/** The same from an ascending array: for counts too large to tally. */
+function summarizeSortedCounts(sorted: Float64Array): { distribution: Distribution; histogram: [number, number][] } {
+  const count = sorted.length;
+  const histogram: [number, number][] = [];
+  let sum = 0;
+  for (let i = 0; i < count; ) {
+    let j = i + 1;
+    while (j < count && sorted[j] === sorted[i]) j++;
+    histogram.push([sorted[i], j - i]);
+    i = j;
+  }
+  for (let i = 0; i < count; i++) sum += sorted[i];
+  const at = (q: number) => sorted[rankIndex(q, count)];
+  return {
+    distribution: { count, mean: sum / count, p50: at(QUANTILES.p50), p90: at(QUANTILES.p90), p99: at(QUANTILES.p99), p999: at(QUANTILES.p999), max: sorted[count - 1] },
+    histogram,
+  };
+}
+
+function emptyDistribution(): Distribution {
+  return { count: 0, mean: null, p50: null, p90: null, p99: null, p999: null, max: null };
+}
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+const DIGIT_BITS = 11;
+const DIGITS = 6; // 6 × 11 bits cover the 64 bits of a double
+const RADIX = 1 << DIGIT_BITS;
+
+/**
+ * The values in ascending order, exactly as `Float64Array.prototype.sort`
+ * orders them. Already ascending (episodes mostly end in time order): the
+ * values themselves. Otherwise, for doubles that are all +0 or positive, an
+ * LSD radix sort of their bit patterns (which then order as the numbers
+ * do), skipping the digits all values share; anything else falls back to
+ * the built-in sort.
+ */
+export function ascending(values: Float64Array): Float64Array {
+  let isAscending = true;
+  let radixable = LITTLE_ENDIAN;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (i > 0 && value < values[i - 1]) isAscending = false;
+    // -0 and NaN would not sort by their bits; negatives never occur here.
+    if (!(value >= 0) || (value === 0 && 1 / value < 0)) radixable = false;
+  }
+  if (isAscending && radixable) return values;
+  if (!radixable || values.length < 4096) return Float64Array.from(values).sort();
+  return radixSort(values);
+}
+
+function radixSort(values: Float64Array): Float64Array {
+  const n = values.length;
+  let from = Float64Array.from(values);
+  let to = new Float64Array(n);
+  const counts = new Int32Array(DIGITS * RADIX);
+  let words = new Uint32Array(from.buffer);
+  for (let i = 0; i < n; i++) {
+    const low = words[2 * i];
+    const high = words[2 * i + 1];
+    for (let d = 0; d < DIGITS; d++) counts[d * RADIX + digit(low, high, d)]++;
+  }
+  for (let d = 0; d < DIGITS; d++) {
+    const base = d * RADIX;
+    // A digit every value shares moves nothing.
+    if (counts[base + digit(words[0], words[1], d)] === n) continue;
+    let position = 0;
+    for (let k = 0; k < RADIX; k++) {
+      const c = counts[base + k];
+      counts[base + k] = position;
+      position += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const slot = base + digit(words[2 * i], words[2 * i + 1], d);
+      to[counts[slot]++] = from[i];
+    }
+    const swap = from;
+    from = to;
+    to = swap;
+    words = new Uint32Array(from.buffer);
+  }
+  return from;
+}
+
+/** Digit `d` (0 = least significant) of the 64-bit pattern high·2^32 + low. */
+function digit(low: number, high: number, d: number): number {
+  switch (d) {
+    case 0: return low & (RADIX - 1);
+    case 1: return (low >>> DIGIT_BITS) & (RADIX - 1);
+    case 2: return (low >>> (2 * DIGIT_BITS)) | ((high & 1) << (32 - 2 * DIGIT_BITS));
+    case 3: return (high >>> 1) & (RADIX - 1);
+    case 4: return (high >>> (1 + DIGIT_BITS)) & (RADIX - 1);
+    default: return high >>> (1 + 2 * DIGIT_BITS);
+  }
+}
