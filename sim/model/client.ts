@@ -360,28 +360,41 @@ export class ClientPopulation {
     let step = bytes[b + STEP];
     let draws = unsigned[c * RECORD_WORDS + BACKOFF_DRAWS];
     let sinceLoss = halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS];
+    const later = metrics.later;
+    const backoffStream = this.streams.backoff;
     let attempts = 0;
+    let timeouts = 0;
     let events = 0;
+    let deadline = Number.NaN;
     let next: number;
     for (;;) {
       events++;
       const k = metrics.sampleAfter(time);
       if (pending === Pending.backoffDone) {
-        metrics.attemptLater(k, true);
+        // countAttempt and setState(lookingUp), ahead of the clock.
+        if (k >= 0) {
+          later.attempts[k]++;
+          later.sent[k]++;
+          later.states[4 * k + state]--;
+          later.states[4 * k + ClientState.lookingUp]++;
+        }
         attempts++;
         if (sinceLoss < MAX_COUNTED_ATTEMPTS) sinceLoss++;
-        metrics.stateChangeLater(k, state, ClientState.lookingUp);
         state = ClientState.lookingUp;
         next = time + requestTimeout;
-        doubles[c * RECORD_DOUBLES + DEADLINE] = next;
+        deadline = next;
         pending = Pending.lookupTimeout;
         if (next > horizon) break;
       } else {
-        metrics.lookupTimedOutLater(k);
-        if (affected) bytes[b + AFFECTED] = 1;
-        metrics.stateChangeLater(k, state, ClientState.idleBackoff);
+        // The lookupTimeout case of dispatch, then armBackoff.
+        timeouts++;
+        if (k >= 0) {
+          later.timedOut[k]++;
+          later.states[4 * k + state]--;
+          later.states[4 * k + ClientState.idleBackoff]++;
+        }
         state = ClientState.idleBackoff;
-        next = time + policy.wait(c, step, uniformAt(this.streams.backoff, c, draws++));
+        next = time + policy.wait(c, step, uniformAt(backoffStream, c, draws++));
         if (step < MAX_BACKOFF_STEP) step++;
         pending = Pending.backoffDone;
         if (next > horizon || !(next < backAt)) break;
@@ -389,6 +402,9 @@ export class ClientPopulation {
       time = next;
     }
     this.inlineEvents += events;
+    metrics.totalTimedOut += timeouts;
+    if (affected && timeouts > 0) bytes[b + AFFECTED] = 1;
+    if (!Number.isNaN(deadline)) doubles[c * RECORD_DOUBLES + DEADLINE] = deadline;
     bytes[b + STATE] = state;
     bytes[b + STEP] = step;
     unsigned[c * RECORD_WORDS + BACKOFF_DRAWS] = draws;

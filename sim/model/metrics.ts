@@ -10,6 +10,16 @@ export type ClientStateCode = (typeof ClientState)[keyof typeof ClientState];
 
 const MAX_EVENTS = 10_000;
 
+/** Changes made ahead of the clock, per sample index. */
+export interface AheadTally {
+  readonly attempts: Float64Array;
+  /** Lookups among the attempts. */
+  readonly sent: Float64Array;
+  readonly timedOut: Float64Array;
+  /** Net change of clientsInState: [sample * 4 + state]. */
+  readonly states: Int32Array;
+}
+
 export class Metrics {
   // Interval counters, reset at each sample.
   carrierAttempts = 0;
@@ -62,18 +72,19 @@ export class Metrics {
   private readonly serverNames: string[];
   private readonly regionNames: string[];
   private lastSampleTime = 0;
+  /** 1 / sampleInterval. */
+  private readonly perSecond: number;
   private sampleIndex = 0;
   private peakCarrier = 0;
   private preFaultCarrierSum = 0;
   private preFaultCarrierSamples = 0;
 
-  // What clients did ahead of the clock (timers run inline, ClientPopulation),
-  // kept by the index of the first sample that would have seen it.
-  private readonly laterAttempts: Float64Array;
-  private readonly laterSent: Float64Array;
-  private readonly laterTimedOut: Float64Array;
-  /** Net change of clientsInState per sample: [sample * 4 + state]. */
-  private readonly laterStates: Int32Array;
+  /**
+   * What clients did ahead of the clock (timers run inline, ClientPopulation),
+   * by the index of the first sample that would have seen it. Written
+   * through the methods below, or directly by the client's retry loop.
+   */
+  readonly later: AheadTally;
 
   constructor(
     private readonly servers: SessionServers,
@@ -84,10 +95,13 @@ export class Metrics {
     /** Population size: the reconnect records grow straight to it, not by doubling through it. */
     private readonly clients: number,
   ) {
-    this.laterAttempts = new Float64Array(lastSample + 1);
-    this.laterSent = new Float64Array(lastSample + 1);
-    this.laterTimedOut = new Float64Array(lastSample + 1);
-    this.laterStates = new Int32Array(4 * (lastSample + 1));
+    this.perSecond = 1 / sampleInterval;
+    this.later = {
+      attempts: new Float64Array(lastSample + 1),
+      sent: new Float64Array(lastSample + 1),
+      timedOut: new Float64Array(lastSample + 1),
+      states: new Int32Array(4 * (lastSample + 1)),
+    };
     this.serverNames = servers.names;
     this.regionNames = regionNames;
     this.connectAttempts = new Float64Array(servers.count);
@@ -167,7 +181,8 @@ export class Metrics {
    * was scheduled first, so it runs before any client timer of that instant.
    */
   sampleAfter(time: number): number {
-    let k = Math.floor(time / this.sampleInterval) + 1;
+    // A product where a quotient was: off by at most one, which the loops correct.
+    let k = Math.floor(time * this.perSecond) + 1;
     while (k > 0 && (k - 1) * this.sampleInterval > time) k--;
     while (k * this.sampleInterval <= time) k++;
     return k <= this.lastSample ? k : -1;
@@ -176,27 +191,27 @@ export class Metrics {
   /** A client attempt made ahead of the clock, first seen by sample `k` (-1: none). */
   attemptLater(k: number, lookup: boolean): void {
     if (k < 0) return;
-    this.laterAttempts[k]++;
-    if (lookup) this.laterSent[k]++;
+    this.later.attempts[k]++;
+    if (lookup) this.later.sent[k]++;
   }
 
   lookupTimedOutLater(k: number): void {
     this.totalTimedOut++;
-    if (k >= 0) this.laterTimedOut[k]++;
+    if (k >= 0) this.later.timedOut[k]++;
   }
 
   stateChangeLater(k: number, from: ClientStateCode, to: ClientStateCode): void {
     if (k < 0) return;
-    this.laterStates[4 * k + from]--;
-    this.laterStates[4 * k + to]++;
+    this.later.states[4 * k + from]--;
+    this.later.states[4 * k + to]++;
   }
 
   private applyLater(k: number): void {
     if (k > this.lastSample) return;
-    this.carrierAttempts += this.laterAttempts[k];
-    this.lookupsSent += this.laterSent[k];
-    this.lookupsTimedOut += this.laterTimedOut[k];
-    for (let state = 0; state < 4; state++) this.clientsInState[state] += this.laterStates[4 * k + state];
+    this.carrierAttempts += this.later.attempts[k];
+    this.lookupsSent += this.later.sent[k];
+    this.lookupsTimedOut += this.later.timedOut[k];
+    for (let state = 0; state < 4; state++) this.clientsInState[state] += this.later.states[4 * k + state];
   }
 
   sample(now: number): void {
