@@ -41,13 +41,10 @@ export class LeastLoadedTree {
     const least = tree[1];
     if (this.n === 0 || least === Infinity) return -1;
     const best = this.firstCyclic(cursor, least);
-    // The alternative is the least of the others: take the best out for a moment.
-    const leaf = this.leaves + best;
-    const bestScore = tree[leaf];
-    this.set(leaf, Infinity);
-    const secondScore = tree[1];
-    const second = secondScore === Infinity ? best : this.firstCyclic(cursor, secondScore);
-    this.set(leaf, bestScore);
+    // The alternative is the least of the others: the least sibling on the best leaf's way up.
+    let secondScore = Infinity;
+    for (let node = this.leaves + best; node > 1; node >>= 1) secondScore = Math.min(secondScore, tree[node ^ 1]);
+    const second = secondScore === Infinity ? best : this.firstCyclicExcept(cursor, secondScore, best);
     out[0] = this.view.servers[best];
     out[1] = this.view.servers[second];
     return (best + 1) % this.n;
@@ -69,6 +66,15 @@ export class LeastLoadedTree {
   private firstCyclic(cursor: number, limit: number): number {
     const found = this.firstFrom(cursor, limit);
     return found >= 0 ? found : this.firstFrom(0, limit);
+  }
+
+  /** The same, skipping position `except` (another position qualifies). */
+  private firstCyclicExcept(cursor: number, limit: number, except: number): number {
+    let found = this.firstFrom(cursor, limit);
+    if (found === except) found = except + 1 < this.n ? this.firstFrom(except + 1, limit) : -1;
+    if (found >= 0) return found;
+    found = this.firstFrom(0, limit);
+    return found === except ? this.firstFrom(except + 1, limit) : found;
   }
 
   /** First position >= `from` whose score is <= `limit`, or -1: up from the leaf, then down the leftmost such subtree. */
