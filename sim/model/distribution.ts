@@ -19,7 +19,10 @@ const CDF_SHARES = [
   1,
 ];
 
-const QUANTILES = { p50: 0.5, p90: 0.9, p99: 0.99, p999: 0.999 } as const;
+/** The summary of `count` values summing to `sum`, whose q-quantile is `at(q)` (the maximum is at(1)). */
+function distributionOf(count: number, sum: number, at: (q: number) => number): Distribution {
+  return { count, mean: sum / count, p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: at(1) };
+}
 
 /** Index of the q-quantile among `count` ascending values (nearest rank). */
 function rankIndex(q: number, count: number): number {
@@ -36,15 +39,7 @@ export function summarizeDurations(values: Float64Array): { distribution: Distri
   for (let i = 0; i < count; i++) sum += sorted[i];
   const at = (q: number) => sorted[rankIndex(q, count)];
   return {
-    distribution: {
-      count,
-      mean: sum / count,
-      p50: at(QUANTILES.p50),
-      p90: at(QUANTILES.p90),
-      p99: at(QUANTILES.p99),
-      p999: at(QUANTILES.p999),
-      max: sorted[count - 1],
-    },
+    distribution: distributionOf(count, sum, at),
     cdf: CDF_SHARES.map((p) => ({ p: Number(p.toFixed(4)), seconds: at(p) })),
   };
 }
@@ -81,18 +76,7 @@ export function summarizeCounts(values: Float64Array | Uint32Array | Uint16Array
     }
     return largest;
   };
-  return {
-    distribution: {
-      count,
-      mean: sum / count,
-      p50: at(QUANTILES.p50),
-      p90: at(QUANTILES.p90),
-      p99: at(QUANTILES.p99),
-      p999: at(QUANTILES.p999),
-      max: largest,
-    },
-    histogram,
-  };
+  return { distribution: distributionOf(count, sum, at), histogram };
 }
 
 /** The same from an ascending array: for counts too large to tally. */
@@ -107,11 +91,7 @@ function summarizeSortedCounts(sorted: Float64Array): { distribution: Distributi
     i = j;
   }
   for (let i = 0; i < count; i++) sum += sorted[i];
-  const at = (q: number) => sorted[rankIndex(q, count)];
-  return {
-    distribution: { count, mean: sum / count, p50: at(QUANTILES.p50), p90: at(QUANTILES.p90), p99: at(QUANTILES.p99), p999: at(QUANTILES.p999), max: sorted[count - 1] },
-    histogram,
-  };
+  return { distribution: distributionOf(count, sum, (q) => sorted[rankIndex(q, count)]), histogram };
 }
 
 function emptyDistribution(): Distribution {
