@@ -88,7 +88,7 @@ export class Simulation {
     );
     const restartAfterCrash = scenario.sessionServer.restartAfterCrash;
     this.clients.networkBackAt = (c) => this.faults.networkBackAt(c);
-    this.queue.onBucket = (payloads, length) => this.clients.warm(payloads, length);
+    this.queue.onAhead = (payloads, from, to) => this.clients.warm(payloads, from, to);
     this.clients.onServerOverload = (server, now) =>
       this.faults.crashServer(server, false, now, restartAfterCrash, 'overload: too many connection attempts');
     this.grayFailure = new GrayFailureWatch(scenario, this.servers, this.metrics, this.queue);

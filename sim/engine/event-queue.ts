@@ -40,6 +40,11 @@ const MAX_CHUNKS = Math.floor(2 ** 32 / (CHUNK_DOUBLES * 8));
 const KIND_FACTOR = 2 ** 32;
 
 const NONE = -1;
+/**
+ * Events passed to `onAhead` at a time: enough for their memory loads to
+ * overlap, few enough that what they load is still in cache when they pop.
+ */
+const AHEAD = 64;
 
 export class EventQueue {
   // Chunk storage, shared by all buckets.
@@ -83,11 +88,13 @@ export class EventQueue {
   private pending = 0;
 
   /**
-   * Called with the payloads of a bucket when it comes up, before any of its
-   * events pops: a caller can touch what they will need while the loads can
-   * still overlap (see `targetIfKind`).
+   * Called with the payloads of the next AHEAD events of the sorted run,
+   * [from, to), before the first of them pops: a caller can touch what they
+   * will need while the loads can still overlap (see `targetIfKind`).
    */
-  onBucket: ((payloads: Float64Array, length: number) => void) | null = null;
+  onAhead: ((payloads: Float64Array, from: number, to: number) => void) | null = null;
+  /** End of the part of the run already passed to `onAhead`. */
+  private aheadTo = 0;
 
   /** Fields of the event last returned by `pop`; `node` is its sequence number. */
   time = 0;
@@ -149,6 +156,10 @@ export class EventQueue {
         if (fromRun && (this.near.size === 0 || before(this.runTime[i], this.runSeq[i], this.near.topTime(), this.near.topSeq()))) {
           time = this.runTime[i];
           if (time > limit) return false;
+          if (i >= this.aheadTo && this.onAhead !== null) {
+            this.aheadTo = Math.min(this.runLength, i + AHEAD);
+            this.onAhead(this.runPayload, i, this.aheadTo);
+          }
           seq = this.runSeq[i];
           payload = this.runPayload[i];
           this.runPos++;
@@ -303,13 +314,13 @@ export class EventQueue {
     this.buckets[meta + 1] = NONE;
     this.runLength = length;
     this.runPos = 0;
+    this.aheadTo = 0;
     if (this.isStagedSorted(length)) {
       // A same-instant batch (a whole population timing out together) arrives in order.
       this.swapStagedWithRun();
     } else {
       this.sortIntoRun(length);
     }
-    this.onBucket?.(this.runPayload, length);
     return length;
   }
 
@@ -405,7 +416,7 @@ export class EventQueue {
   }
 }
 
-/** The target of an event payload if the event is of `kind`, else -1 (for `onBucket`). */
+/** The target of an event payload if the event is of `kind`, else -1 (for `onAhead`). */
 export function targetIfKind(payload: number, kind: number): number {
   const target = payload - kind * KIND_FACTOR;
   return target >= 0 && target < KIND_FACTOR ? target : -1;

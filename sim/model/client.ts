@@ -236,16 +236,16 @@ export class ClientPopulation {
   // ---- The timer ----------------------------------------------------------
 
   /**
-   * Reads one byte of the record of every client whose timer is in the
-   * bucket about to run. The reads do not depend on each other, so their
-   * cache and TLB misses overlap, where one per event, each waiting for the
-   * last, costs the full memory latency (the event loop's main cost at
-   * millions of clients).
+   * Reads one byte of the record of every client whose timer is among the
+   * next events (payloads [from, to)). The reads do not depend on each
+   * other, so their cache and TLB misses overlap, where one per event, each
+   * waiting for the last, costs the full memory latency (the event loop's
+   * main cost at millions of clients).
    */
-  warm(payloads: Float64Array, length: number): void {
+  warm(payloads: Float64Array, from: number, to: number): void {
     const bytes = this.bytes;
     let sum = 0;
-    for (let i = 0; i < length; i++) {
+    for (let i = from; i < to; i++) {
       const c = targetIfKind(payloads[i], EventKind.client);
       if (c >= 0) sum += bytes[c * RECORD_BYTES + PENDING];
     }
