@@ -60,6 +60,11 @@ const CASES: [string, string, string[]][] = [
   ['an outage that outlasts the run', 'faults: [{ kind: carrier-outage, at: 5m, duration: 1h }]', []],
   ['decorrelated jitter and an odd sample interval', 'faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]', ['client.backoff.policy=decorrelated', 'sampleInterval=700ms']],
   ['full jitter without churn', 'faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]', ['client.backoff.policy=full', 'client.churn=off']],
+  [
+    'outages about one connect sequence long, while fast churn keeps clients connecting',
+    'faults: [{ kind: carrier-outage, at: 2m, duration: 20s }, { kind: carrier-outage, at: 5m, duration: 12s, fraction: 0.5 }, { kind: carrier-outage, at: 9m, duration: 27s }]',
+    ['client.churn.sessionLifetimeMean=20s', 'network.rtt=400ms'],
+  ],
 ];
 
 describe('timers run ahead of the clock', () => {

@@ -322,7 +322,7 @@ export class ClientPopulation {
   private runInline(c: number): void {
     while (this.inlineAt >= 0) {
       const pending = this.bytes[c * RECORD_BYTES + PENDING];
-      if (pending === Pending.backoffDone || pending === Pending.lookupTimeout) {
+      if (pending === Pending.backoffDone || pending === Pending.lookupTimeout || pending === Pending.connectFailed) {
         this.retryWhileDown(c);
         continue;
       }
@@ -338,75 +338,103 @@ export class ClientPopulation {
   }
 
   /**
-   * The inline timer of `c` ends a backoff or times a lookup out, while its
-   * network is down: the client alternates lookups that time out and
-   * backoffs until a timer no longer runs inline. That is most of a carrier
-   * outage's events, so this loop does what `dispatch` would do with the
-   * record's fields in locals (the same values, in the same order, as the
-   * general path).
+   * The inline timer of `c` ends a backoff, or times a lookup or a connect
+   * out, while its network is down: the client goes through its connect
+   * attempts, then alternates lookups that time out and backoffs, until a
+   * timer no longer runs inline. That is most of a carrier outage's events,
+   * so this loop does what `dispatch` would do with the record's fields in
+   * locals: the same values, in the same order, as the general path (a state
+   * change from connecting to connecting, which counts nothing, left out).
    */
   private retryWhileDown(c: number): void {
-    const { bytes, halves, unsigned, doubles, metrics, policy } = this;
+    const { bytes, halves, words, unsigned, doubles, metrics, policy } = this;
     const b = c * RECORD_BYTES;
     if (Number.isNaN(this.backAt)) this.backAt = this.networkBackAt(c);
     const backAt = this.backAt;
     const horizon = this.horizon;
-    const requestTimeout = this.requestTimeout;
-    const affected = metrics.incidentStart >= 0;
+    const later = metrics.later;
+    const backoffStream = this.streams.backoff;
+    const plan = bytes[b + PLAN];
+    const perAddress = this.connectRetries + 1;
     let time = this.inlineAt;
     this.inlineAt = -1;
     let pending = bytes[b + PENDING];
     let state = bytes[b + STATE] as ClientStateCode;
     let step = bytes[b + STEP];
+    let attempt = bytes[b + ATTEMPT];
+    let server = words[c * RECORD_WORDS + SERVER];
     let draws = unsigned[c * RECORD_WORDS + BACKOFF_DRAWS];
     let sinceLoss = halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS];
-    const later = metrics.later;
-    const backoffStream = this.streams.backoff;
     let attempts = 0;
     let timeouts = 0;
+    let failed = false;
     let events = 0;
     let deadline = Number.NaN;
     let next: number;
     for (;;) {
       events++;
       const k = metrics.sampleAfter(time);
+      // What the timer leads to (dispatch, onConnectFailed).
+      let action: number;
       if (pending === Pending.backoffDone) {
-        // countAttempt and setState(lookingUp), ahead of the clock.
-        if (k >= 0) {
-          later.attempts[k]++;
-          later.sent[k]++;
-          later.states[4 * k + state]--;
-          later.states[4 * k + ClientState.lookingUp]++;
-        }
-        attempts++;
-        if (sinceLoss < MAX_COUNTED_ATTEMPTS) sinceLoss++;
-        state = ClientState.lookingUp;
-        next = time + requestTimeout;
-        deadline = next;
-        pending = Pending.lookupTimeout;
-        if (next > horizon) break;
-      } else {
-        // The lookupTimeout case of dispatch, then armBackoff.
+        action = Pending.lookupTimeout;
+      } else if (pending === Pending.lookupTimeout) {
         timeouts++;
+        if (k >= 0) later.timedOut[k]++;
+        failed = true;
+        action = Pending.backoffDone;
+      } else {
+        failed = true;
+        attempt++;
+        if (plan === Plan.afterLoss) {
+          action = attempt < perAddress ? Pending.connectFailed : Pending.lookupTimeout;
+        } else if (attempt < 2 * perAddress) {
+          if (attempt === perAddress) server = words[c * RECORD_WORDS + ALTERNATIVE];
+          action = Pending.connectFailed;
+        } else {
+          action = Pending.backoffDone;
+        }
+      }
+      pending = action;
+      if (action === Pending.backoffDone) {
+        // armBackoff.
         if (k >= 0) {
-          later.timedOut[k]++;
           later.states[4 * k + state]--;
           later.states[4 * k + ClientState.idleBackoff]++;
         }
         state = ClientState.idleBackoff;
         next = time + policy.wait(c, step, uniformAt(backoffStream, c, draws++));
         if (step < MAX_BACKOFF_STEP) step++;
-        pending = Pending.backoffDone;
         if (next > horizon || !(next < backAt)) break;
+      } else {
+        // startLookup or startConnect: counted, and failing at its deadline.
+        const lookup = action === Pending.lookupTimeout;
+        const to = lookup ? ClientState.lookingUp : ClientState.connecting;
+        if (k >= 0) {
+          later.attempts[k]++;
+          if (lookup) later.sent[k]++;
+          if (state !== to) {
+            later.states[4 * k + state]--;
+            later.states[4 * k + to]++;
+          }
+        }
+        state = to;
+        attempts++;
+        if (sinceLoss < MAX_COUNTED_ATTEMPTS) sinceLoss++;
+        next = time + (lookup ? this.requestTimeout : this.connectTimeout);
+        deadline = next;
+        if (next > horizon || (!lookup && !(next < backAt))) break;
       }
       time = next;
     }
     this.inlineEvents += events;
     metrics.totalTimedOut += timeouts;
-    if (affected && timeouts > 0) bytes[b + AFFECTED] = 1;
+    if (failed && metrics.incidentStart >= 0) bytes[b + AFFECTED] = 1;
     if (!Number.isNaN(deadline)) doubles[c * RECORD_DOUBLES + DEADLINE] = deadline;
     bytes[b + STATE] = state;
     bytes[b + STEP] = step;
+    bytes[b + ATTEMPT] = attempt;
+    words[c * RECORD_WORDS + SERVER] = server;
     unsigned[c * RECORD_WORDS + BACKOFF_DRAWS] = draws;
     unsigned[c * RECORD_WORDS + ATTEMPTS_TOTAL] += attempts;
     halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS] = sinceLoss;
