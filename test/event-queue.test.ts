@@ -125,7 +125,7 @@ describe('EventQueue', () => {
 });
 
 describe('EventQueue beyond its calendar', () => {
-  it('keeps exact order for events many calendars (4.5 h each) ahead, scheduled while the clock moves', () => {
+  it('keeps exact order for events many calendars (≈ 9 h each) ahead, scheduled while the clock moves', () => {
     const random = seedrandom.alea('queue-far');
     const q = new EventQueue(8);
     const events: Scheduled[] = [];

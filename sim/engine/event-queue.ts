@@ -7,7 +7,7 @@
 // stored in contiguous memory, in the order they are visited, in buckets
 // that are lists of fixed-size chunks events are appended to:
 //   - the fine wheel: FINE buckets of BUCKET_WIDTH seconds covering the open
-//     block of FINE × BUCKET_WIDTH = 512 s;
+//     block of FINE × BUCKET_WIDTH = 128 s;
 //   - the coarse wheel: COARSE buckets, one per later block (≈ 9 h ahead),
 //     copied into the fine wheel when their block opens;
 //   - when a fine bucket becomes current its events are copied out (a
@@ -25,11 +25,14 @@
 // `pop` exposes it as `node`, so a caller can tell a replaced timer from the
 // current one. No object is allocated per event.
 
-const BUCKET_WIDTH = 1 / 8; // seconds; a power of two, so `time / width` is exact
+// Seconds; a power of two, so `time / width` is exact. Narrower than a round
+// trip (50 ms), so that a reply seldom lands in the bucket being popped, which
+// would send it through the near heap.
+const BUCKET_WIDTH = 1 / 32;
 const FINE_BITS = 12;
-const FINE = 1 << FINE_BITS; // fine buckets per block: 512 s
+const FINE = 1 << FINE_BITS; // fine buckets per block: 128 s
 const FINE_MASK = FINE - 1;
-const COARSE = 64; // blocks ahead: ≈ 9.1 h
+const COARSE = 256; // blocks ahead: ≈ 9.1 h
 const COARSE_MASK = COARSE - 1;
 const CHUNK_EVENTS = 32; // events per chunk: small, since a bucket's last chunk is partly empty
 const STRIDE = 3; // time, sequence, payload
