@@ -10,12 +10,12 @@
 //     block of FINE × BUCKET_WIDTH = 128 s;
 //   - the coarse wheel: COARSE buckets, one per later block (≈ 9 h ahead),
 //     copied into the fine wheel when their block opens;
-//   - when a fine bucket becomes current its events are copied out (a
-//     sequential read), sorted by (time, sequence) and popped in that order:
-//     a distribution sort, since their times are spread over one bucket's
-//     width, into sub-intervals of about one event each, then an insertion
-//     sort of each sub-interval (linear time, where a comparison sort spent
-//     a tenth of a carrier outage's run);
+//   - when a fine bucket becomes current its events are sorted by (time,
+//     sequence) into the run, read sequentially from its chunks, and popped
+//     in that order: a distribution sort, since their times are spread over
+//     one bucket's width, into sub-intervals of about one event each, then
+//     an insertion sort of each sub-interval (linear time, where a
+//     comparison sort spent a tenth of a carrier outage's run);
 //   - events for the current bucket (or earlier) scheduled after it was
 //     sorted, typically replies a round trip later, go to a small heap
 //     merged with the sorted run; events beyond the coarse wheel wait in a
@@ -70,14 +70,11 @@ export class EventQueue {
   /** Absolute index of the open block (current / FINE, rounded down, once it opened). */
   private block = 0;
 
-  // The current bucket, sorted (the run), and the bucket as taken (staged).
+  // The current bucket, sorted (the run).
   private runTime = new Float64Array(1024);
   private runSeq = new Float64Array(1024);
   private runPayload = new Float64Array(1024);
-  private stagedTime = new Float64Array(1024);
-  private stagedSeq = new Float64Array(1024);
-  private stagedPayload = new Float64Array(1024);
-  /** Sub-interval of each staged event, then where it goes in the run. */
+  /** Sub-interval of each of the bucket's events, in chunk order. */
   private slotOf = new Int32Array(1024);
   /** Per sub-interval: events in it, then where it starts in the run. */
   private binStart = new Int32Array(1025);
@@ -291,105 +288,75 @@ export class EventQueue {
     this.buckets[meta + 1] = NONE;
   }
 
-  /** Copies the bucket's events out, frees its chunks and sorts them into the run; returns how many. */
+  /**
+   * Sorts the bucket's events into the run by (time, sequence) and frees its
+   * chunks; returns how many. Their times all lie within the bucket's width:
+   * they are distributed, stably, into `bins` equal sub-intervals (a
+   * monotone function of time, so no event lands before an earlier one),
+   * straight from the chunks into the run, then each sub-interval, about
+   * one event long, is sorted by insertion (`finishBins`).
+   */
   private takeBucket(slot: number): number {
-    let length = 0;
     const meta = 4 * slot;
-    let chunk = this.buckets[meta];
+    const first = this.buckets[meta];
     const lastChunk = this.buckets[meta + 1];
     const lastFill = this.buckets[meta + 2];
-    const pool = this.pool;
-    while (chunk !== NONE) {
-      const fill = chunk === lastChunk ? lastFill : CHUNK_EVENTS;
-      if (length + fill > this.stagedTime.length) this.growRun(length + fill);
-      let at = chunk * CHUNK_DOUBLES;
-      for (let k = 0; k < fill; k++, at += STRIDE) {
-        this.stagedTime[length] = pool[at];
-        this.stagedSeq[length] = pool[at + 1];
-        this.stagedPayload[length] = pool[at + 2];
-        length++;
-      }
-      const next = this.chunkNext[chunk];
-      this.freeChunks[this.freeChunkCount++] = chunk;
-      chunk = next;
-    }
     this.buckets[meta] = NONE;
     this.buckets[meta + 1] = NONE;
-    this.runLength = length;
-    this.runPos = 0;
-    this.aheadTo = 0;
-    if (this.isStagedSorted(length)) {
-      // A same-instant batch (a whole population timing out together) arrives in order.
-      this.swapStagedWithRun();
-    } else {
-      this.sortIntoRun(length);
-    }
-    return length;
-  }
-
-  private isStagedSorted(length: number): boolean {
-    const times = this.stagedTime;
-    const seqs = this.stagedSeq;
-    for (let i = 1; i < length; i++) if (before(times[i], seqs[i], times[i - 1], seqs[i - 1])) return false;
-    return true;
-  }
-
-  private swapStagedWithRun(): void {
-    const { runTime, runSeq, runPayload } = this;
-    this.runTime = this.stagedTime;
-    this.runSeq = this.stagedSeq;
-    this.runPayload = this.stagedPayload;
-    this.stagedTime = runTime;
-    this.stagedSeq = runSeq;
-    this.stagedPayload = runPayload;
-  }
-
-  private growRun(needed: number): void {
-    let length = this.stagedTime.length;
-    while (length < needed) length *= 2;
-    this.stagedTime = growFloat64(this.stagedTime, length);
-    this.stagedSeq = growFloat64(this.stagedSeq, length);
-    this.stagedPayload = growFloat64(this.stagedPayload, length);
-    this.runTime = new Float64Array(length);
-    this.runSeq = new Float64Array(length);
-    this.runPayload = new Float64Array(length);
-    this.slotOf = new Int32Array(length);
-    this.binStart = new Int32Array(length + 1);
-  }
-
-  /**
-   * Sorts the staged events of the current bucket into the run by (time,
-   * sequence). Their times all lie in the bucket's width: they are
-   * distributed, stably, into `bins` equal sub-intervals (a monotone
-   * function of time, so no event lands before an earlier one), then each
-   * sub-interval, about one event long, is sorted by insertion.
-   */
-  private sortIntoRun(n: number): void {
-    const { stagedTime, stagedSeq, stagedPayload, runTime, runSeq, runPayload, slotOf, binStart } = this;
+    const { pool, chunkNext } = this;
+    let n = 0;
+    for (let chunk = first; chunk !== NONE; chunk = chunkNext[chunk]) n += chunk === lastChunk ? lastFill : CHUNK_EVENTS;
+    if (n > this.runTime.length) this.growRun(n);
+    const { runTime, runSeq, runPayload, slotOf, binStart } = this;
     let bins = 1;
     while (bins < n) bins *= 2;
     const start = this.current * BUCKET_WIDTH;
     const scale = bins / BUCKET_WIDTH;
     binStart.fill(0, 0, bins + 1);
-    for (let i = 0; i < n; i++) {
-      const bin = Math.min(bins - 1, Math.max(0, Math.floor((stagedTime[i] - start) * scale)));
-      slotOf[i] = bin;
-      binStart[bin + 1]++;
+    let i = 0;
+    for (let chunk = first; chunk !== NONE; chunk = chunkNext[chunk]) {
+      const fill = chunk === lastChunk ? lastFill : CHUNK_EVENTS;
+      for (let k = 0, at = chunk * CHUNK_DOUBLES; k < fill; k++, at += STRIDE, i++) {
+        const bin = Math.min(bins - 1, Math.max(0, Math.floor((pool[at] - start) * scale)));
+        slotOf[i] = bin;
+        binStart[bin + 1]++;
+      }
     }
     for (let b = 1; b <= bins; b++) binStart[b] += binStart[b - 1];
-    for (let i = 0; i < n; i++) {
-      const to = binStart[slotOf[i]]++;
-      runTime[to] = stagedTime[i];
-      runSeq[to] = stagedSeq[i];
-      runPayload[to] = stagedPayload[i];
+    i = 0;
+    for (let chunk = first; chunk !== NONE; ) {
+      const fill = chunk === lastChunk ? lastFill : CHUNK_EVENTS;
+      for (let k = 0, at = chunk * CHUNK_DOUBLES; k < fill; k++, at += STRIDE, i++) {
+        const to = binStart[slotOf[i]]++;
+        runTime[to] = pool[at];
+        runSeq[to] = pool[at + 1];
+        runPayload[to] = pool[at + 2];
+      }
+      const next = chunkNext[chunk];
+      this.freeChunks[this.freeChunkCount++] = chunk;
+      chunk = next;
     }
-    // binStart[b] is now where bin b ends; insertion sort within each bin.
+    // binStart[b] is now where bin b ends.
     let from = 0;
     for (let b = 0; b < bins; b++) {
       const stop = binStart[b];
       if (stop - from > 1) this.insertionSort(from, stop);
       from = stop;
     }
+    this.runLength = n;
+    this.runPos = 0;
+    this.aheadTo = 0;
+    return n;
+  }
+
+  private growRun(needed: number): void {
+    let length = this.runTime.length;
+    while (length < needed) length *= 2;
+    this.runTime = new Float64Array(length);
+    this.runSeq = new Float64Array(length);
+    this.runPayload = new Float64Array(length);
+    this.slotOf = new Int32Array(length);
+    this.binStart = new Int32Array(length + 1);
   }
 
   /**
