@@ -10,9 +10,10 @@
 // Timers run ahead of the clock. While a client's network is down, what its
 // timers do is fixed in advance: every attempt fails, and the waits depend
 // only on its own state and its own draws (a counter-based stream). Such a
-// timer is run at once, inline, instead of going through the event queue;
-// what it changes is counted into the metrics sample that would have seen it.
-// A run is byte-identical with or without this (test/inline-timers.test.ts).
+// timer is run at once, inline, instead of going through the event queue
+// (`retryWhileDown`); what it changes is counted into the metrics sample that
+// would have seen it. A run is byte-identical with or without this
+// (test/inline-timers.test.ts).
 import type { Scenario } from '../scenario/types.ts';
 import { exponential, uniformAt, type CounterStream, type Stream } from '../engine/random.ts';
 import { targetIfKind, type EventQueue } from '../engine/event-queue.ts';
@@ -125,10 +126,6 @@ export class ClientPopulation {
   private readonly inline: boolean;
   /** Time of the timer the current client armed to run inline (-1: none). */
   private inlineAt = -1;
-  /** True while a timer runs ahead of the clock. */
-  private ahead = false;
-  /** Meanwhile, the first sample that sees what it does (-1: none does). */
-  private aheadSample = -1;
   /** networkBackAt of the current client, asked once per dispatch (NaN: not yet). */
   private backAt = Number.NaN;
 
@@ -265,12 +262,8 @@ export class ClientPopulation {
       case Pending.backoffDone: this.startLookup(c, now); break;
       case Pending.lookupAnswer: this.onLookupAnswer(c, now); break;
       case Pending.lookupTimeout:
-        if (this.ahead) {
-          this.metrics.lookupTimedOutLater(this.aheadSample);
-        } else {
-          this.metrics.lookupsTimedOut++;
-          this.metrics.totalTimedOut++;
-        }
+        this.metrics.lookupsTimedOut++;
+        this.metrics.totalTimedOut++;
         this.onAttemptFailed(c);
         this.armBackoff(c, now);
         break;
@@ -318,22 +311,9 @@ export class ClientPopulation {
     return time < this.backAt;
   }
 
-  /** Runs, one after the other, the timers client `c` armed to run inline. */
+  /** Runs the timers client `c` armed to run inline, if it did (only `retryWhileDown`'s kinds are). */
   private runInline(c: number): void {
-    while (this.inlineAt >= 0) {
-      const pending = this.bytes[c * RECORD_BYTES + PENDING];
-      if (pending === Pending.backoffDone || pending === Pending.lookupTimeout || pending === Pending.connectFailed) {
-        this.retryWhileDown(c);
-        continue;
-      }
-      const time = this.inlineAt;
-      this.inlineAt = -1;
-      this.inlineEvents++;
-      this.ahead = true;
-      this.aheadSample = this.metrics.sampleAfter(time);
-      this.dispatch(c, time);
-    }
-    this.ahead = false;
+    if (this.inlineAt >= 0) this.retryWhileDown(c);
     this.backAt = Number.NaN;
   }
 
@@ -443,23 +423,15 @@ export class ClientPopulation {
   }
 
   private setState(c: number, state: ClientStateCode): void {
-    if (this.ahead) {
-      this.metrics.stateChangeLater(this.aheadSample, this.bytes[c * RECORD_BYTES + STATE] as ClientStateCode, state);
-    } else {
-      const counts = this.metrics.clientsInState;
-      counts[this.bytes[c * RECORD_BYTES + STATE]]--;
-      counts[state]++;
-    }
+    const counts = this.metrics.clientsInState;
+    counts[this.bytes[c * RECORD_BYTES + STATE]]--;
+    counts[state]++;
     this.bytes[c * RECORD_BYTES + STATE] = state;
   }
 
   private countAttempt(c: number, lookup: boolean): void {
-    if (this.ahead) {
-      this.metrics.attemptLater(this.aheadSample, lookup);
-    } else {
-      this.metrics.carrierAttempts++;
-      if (lookup) this.metrics.lookupsSent++;
-    }
+    this.metrics.carrierAttempts++;
+    if (lookup) this.metrics.lookupsSent++;
     this.unsigned[c * RECORD_WORDS + ATTEMPTS_TOTAL]++;
     if (this.halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS] < MAX_COUNTED_ATTEMPTS) this.halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS]++;
   }

@@ -81,8 +81,8 @@ export class Metrics {
 
   /**
    * What clients did ahead of the clock (timers run inline, ClientPopulation),
-   * by the index of the first sample that would have seen it. Written
-   * through the methods below, or directly by the client's retry loop.
+   * by the index of the first sample that would have seen it (`sampleAfter`),
+   * written by the client's retry loop.
    */
   readonly later: AheadTally;
 
@@ -186,24 +186,6 @@ export class Metrics {
     while (k > 0 && (k - 1) * this.sampleInterval > time) k--;
     while (k * this.sampleInterval <= time) k++;
     return k <= this.lastSample ? k : -1;
-  }
-
-  /** A client attempt made ahead of the clock, first seen by sample `k` (-1: none). */
-  attemptLater(k: number, lookup: boolean): void {
-    if (k < 0) return;
-    this.later.attempts[k]++;
-    if (lookup) this.later.sent[k]++;
-  }
-
-  lookupTimedOutLater(k: number): void {
-    this.totalTimedOut++;
-    if (k >= 0) this.later.timedOut[k]++;
-  }
-
-  stateChangeLater(k: number, from: ClientStateCode, to: ClientStateCode): void {
-    if (k < 0) return;
-    this.later.states[4 * k + from]--;
-    this.later.states[4 * k + to]++;
   }
 
   private applyLater(k: number): void {
