@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Entry point: registers the TypeScript loader (tsx), then runs the CLI.
 // Worker threads do not inherit the loader: they start from sim/batch/worker-entry.mjs.
-import { register } from 'tsx/esm/api';
+// Nothing else is loaded before the relaunch for huge pages, which then only waits.
 import { relaunchWithHugePages } from './huge-pages.mjs';
 
 if (!relaunchWithHugePages()) {
+  const { register } = await import('tsx/esm/api');
   register();
   // `stampede run ... | head` closes the pipe early: that is the reader's choice, not an error.
   for (const stream of [process.stdout, process.stderr]) {
