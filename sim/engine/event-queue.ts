@@ -17,7 +17,7 @@
 //     an insertion sort of each sub-interval (linear time, where a
 //     comparison sort spent a tenth of a carrier outage's run);
 //   - events for the current bucket (or earlier) scheduled after it was
-//     sorted, typically replies a round trip later, go to a small heap
+//     sorted (delays shorter than a bucket, rare), go to a small heap
 //     merged with the sorted run; events beyond the coarse wheel wait in a
 //     heap and move into it as the blocks open.
 // Appends go to a few thousand bucket tails, which stay in cache.
