@@ -109,8 +109,11 @@ export class Simulation {
    * default `until`, so that what the model holds at `until` is exact; a
    * caller that goes on to the end anyway (the CLI's slices) passes the end,
    * or every slice boundary would send those timers back through the queue.
+   * `until` is at most the scenario's duration: client timers past the end
+   * are never queued (ClientPopulation.queueTimer).
    */
   runUntil(until: number, onProgress?: RunOptions['onProgress'], aheadUntil = until): void {
+    if (until > this.scenario.duration) throw new RangeError(`cannot run past the scenario's end (${this.scenario.duration} s): ${until} s`);
     const { queue, clients, metrics } = this;
     clients.horizon = Math.max(until, aheadUntil);
     let events = this.queuedEvents;

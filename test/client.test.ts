@@ -144,6 +144,16 @@ describe('client transitions', () => {
     expect(sim.metrics.totalNoServer).toBe(0);
   });
 
+  it('queues no timer past the end of the run, and does not run past it', () => {
+    // A 1,000 s run: a session end drawn with a 10^6 s mean lies past the end for all but ~0.1 % of 400 clients.
+    const late = world('', ['population.clients=400', 'client.churn.sessionLifetimeMean=1000000s']);
+    const soon = world('', ['population.clients=400', 'client.churn.sessionLifetimeMean=100s']);
+    expect(late.queue.size).toBeLessThan(soon.queue.size - 350);
+    expect(() => late.runUntil(1000.001)).toThrow(/past the scenario's end/);
+    late.runUntil(1000);
+    expect(late.clients.stateOf(0)).toBe(ClientState.connected);
+  });
+
   it('gets no answer from a blackholed lookup until its timeout, and a fast failure from a refusing one', () => {
     const blackhole = world('faults: [{ kind: lookup-outage, at: 0s, duration: 100s, mode: blackhole }]', ['client.churn.sessionLifetimeMean=1000000s']);
     const refuse = world('faults: [{ kind: lookup-outage, at: 0s, duration: 100s, mode: refuse }]', ['client.churn.sessionLifetimeMean=1000000s']);

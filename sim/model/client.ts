@@ -119,6 +119,8 @@ export class ClientPopulation {
   networkBackAt: (c: number) => number = () => -Infinity;
   /** Timers later than this are never run ahead: the run stops there. */
   horizon = Infinity;
+  /** The run's end: a timer later than this never fires, so it is not queued at all. */
+  private readonly end: number;
   /** Kept so that the reads of `warm` are not optimized away. */
   warmed = 0;
   /** Timers that ran inline instead of through the queue. */
@@ -168,6 +170,7 @@ export class ClientPopulation {
     this.retryAfter = scenario.lookup.retryAfter;
     this.rtt = scenario.rtt;
     this.lifetimeMean = client.sessionLifetimeMean;
+    this.end = scenario.duration;
     metrics.clientsInState[ClientState.idleBackoff] = n;
   }
 
@@ -294,8 +297,17 @@ export class ClientPopulation {
       this.inlineAt = time;
       this.doubles[c * RECORD_DOUBLES + TIMER] = NONE;
     } else {
-      this.doubles[c * RECORD_DOUBLES + TIMER] = this.queue.schedule(time, EventKind.client, c);
+      this.queueTimer(c, time);
     }
+  }
+
+  /**
+   * Queues the timer of `c`, unless the run ends before it: most session
+   * ends drawn in a run are past its end, and queueing them would only fill
+   * memory (the timer field then holds no event, as for a replaced timer).
+   */
+  private queueTimer(c: number, time: number): void {
+    this.doubles[c * RECORD_DOUBLES + TIMER] = time > this.end ? NONE : this.queue.schedule(time, EventKind.client, c);
   }
 
   /**
@@ -419,7 +431,7 @@ export class ClientPopulation {
     unsigned[c * RECORD_WORDS + ATTEMPTS_TOTAL] += attempts;
     halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS] = sinceLoss;
     bytes[b + PENDING] = pending;
-    doubles[c * RECORD_DOUBLES + TIMER] = this.queue.schedule(next, EventKind.client, c);
+    this.queueTimer(c, next);
   }
 
   private setState(c: number, state: ClientStateCode): void {
