@@ -5,7 +5,7 @@ import type { RunResult } from './result.ts';
 import { EventQueue } from './engine/event-queue.ts';
 import { createCounterStream, createStream } from './engine/random.ts';
 import { EventKind } from './model/events.ts';
-import { ClientPopulation } from './model/client.ts';
+import { ClientPopulation, type ClientEngineOptions } from './model/client.ts';
 import { Faults } from './model/faults.ts';
 import { LookupInstances, type ServerInfoSource } from './model/lookup.ts';
 import { Metrics } from './model/metrics.ts';
@@ -19,15 +19,12 @@ import { VERSION } from './version.ts';
 export interface RunOptions {
   /** Called every few hundred thousand events with the simulated time (for progress bars). */
   onProgress?: (simTime: number, events: number) => void;
+  /** Threads for the retry loops of a carrier outage's start, this one included (default 1). */
+  threads?: number;
 }
 
-export interface EngineOptions {
-  /**
-   * Run the timers of clients whose network is down ahead of the clock
-   * (client.ts). Off only to check that it changes nothing.
-   */
-  inlineTimers?: boolean;
-}
+/** How the model is run; none of it changes a result's bytes. */
+export type EngineOptions = ClientEngineOptions;
 
 /** With `managers: off`, lookups read the fleet directly at each refresh: an idealized oracle. */
 class DirectServerInfo implements ServerInfoSource {
@@ -74,7 +71,7 @@ export class Simulation {
       lookupChoice: stream('client.lookup-choice'),
       balancer: stream('lookup.balancer'),
       throttle: stream('client.throttle'),
-    }, engine.inlineTimers ?? true);
+    }, engine);
     assignRegions(scenario, this.clients);
     placeInitialClients(scenario, this.clients, this.servers, stream('init'));
 
@@ -174,6 +171,11 @@ export class Simulation {
     }
   }
 
+  /** Stops the helper threads, if any. */
+  close(): void {
+    this.clients.close();
+  }
+
   /** The result so far; `end` is the simulated time reached (the run's duration unless it was stopped early). */
   result(end = this.scenario.duration): RunResult {
     let fallbackSeconds = this.metrics.fallbackSeconds;
@@ -205,9 +207,13 @@ export class Simulation {
 }
 
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
-  const simulation = new Simulation(scenario);
-  simulation.runUntil(scenario.duration, options.onProgress);
-  return simulation.result();
+  const simulation = new Simulation(scenario, { threads: options.threads });
+  try {
+    simulation.runUntil(scenario.duration, options.onProgress);
+    return simulation.result();
+  } finally {
+    simulation.close();
+  }
 }
 
 /**

@@ -30,6 +30,25 @@ describe('EventQueue', () => {
     expect(drain(q)).toEqual([4, 2, 5, 1, 3]);
   });
 
+  it('orders an event scheduled with a reserved number where the reservation was made', () => {
+    const q = new EventQueue(4);
+    q.schedule(5, 0, 1);
+    const first = q.reserve();
+    q.schedule(5, 0, 2);
+    const second = q.reserve();
+    q.schedule(5, 0, 3);
+    // Scheduled last, in the other order, at the same instant as the rest (and in the current bucket).
+    expect(q.scheduleReserved(5, 0, 5, second)).toBe(second);
+    expect(q.scheduleReserved(5, 0, 4, first)).toBe(first);
+    expect(drain(q)).toEqual([1, 4, 2, 5, 3]);
+    q.schedule(300, 0, 6);
+    const third = q.reserve();
+    expect(q.pop()).toBe(true);
+    q.scheduleReserved(300, 0, 7, third);
+    q.schedule(300, 0, 8);
+    expect(drain(q)).toEqual([7, 8]);
+  });
+
   it('orders exactly across the calendar buckets, the near heap and the far heap', () => {
     const random = seedrandom.alea('queue-order');
     const q = new EventQueue(16);

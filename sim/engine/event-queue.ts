@@ -118,8 +118,21 @@ export class EventQueue {
 
   /** Schedules an event; returns its sequence number, unique for the queue's lifetime. */
   schedule(time: number, kind: number, target: number): number {
+    return this.scheduleReserved(time, kind, target, this.nextSeq++);
+  }
+
+  /**
+   * Takes the next sequence number for an event scheduled later with
+   * `scheduleReserved`: it is ordered among events of the same instant as
+   * if it had been scheduled now.
+   */
+  reserve(): number {
+    return this.nextSeq++;
+  }
+
+  /** Schedules an event with sequence number `seq`, taken from `reserve` (and used once). */
+  scheduleReserved(time: number, kind: number, target: number, seq: number): number {
     if (!(time >= 0) || time === Infinity) throw new RangeError(`cannot schedule an event at time ${time}`);
-    const seq = this.nextSeq++;
     const payload = kind * KIND_FACTOR + target;
     this.pending++;
     const bucket = Math.floor(time / BUCKET_WIDTH);

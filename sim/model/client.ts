@@ -11,9 +11,11 @@
 // timers do is fixed in advance: every attempt fails, and the waits depend
 // only on its own state and its own draws (a counter-based stream). Such a
 // timer is run at once, inline, instead of going through the event queue
-// (`retryWhileDown`); what it changes is counted into the metrics sample that
+// (retry-loop.ts); what it changes is counted into the metrics sample that
 // would have seen it. A run is byte-identical with or without this
-// (test/inline-timers.test.ts).
+// (test/inline-timers.test.ts). When a carrier outage starts, those loops
+// run as one batch, on helper threads too (`networkDownAll`,
+// retry-threads.ts; test/retry-threads.test.ts).
 import type { Scenario } from '../scenario/types.ts';
 import { exponential, uniformAt, type CounterStream, type Stream } from '../engine/random.ts';
 import { targetIfKind, type EventQueue } from '../engine/event-queue.ts';
@@ -22,65 +24,12 @@ import { AdaptiveThrottle, MAX_BACKOFF_STEP, RetryPolicy } from './backoff.ts';
 import { ConnectOutcome, type SessionServers } from './session-server.ts';
 import type { LookupInstances } from './lookup.ts';
 import { ClientState, type ClientStateCode, type Metrics } from './metrics.ts';
-
-/** What a client's pending timer means when it fires. */
-const Pending = {
-  none: 0,
-  backoffDone: 1,
-  lookupAnswer: 2,
-  lookupTimeout: 3,
-  lookupRefused: 4,
-  connectReply: 5,
-  connectFailed: 6,
-  sessionEnd: 7,
-  /** The client notices that the host of its session vanished (keepalive). */
-  hostLost: 8,
-  /** Admission control answered "busy, retry after T". */
-  lookupBusy: 9,
-} as const;
-type PendingCode = (typeof Pending)[keyof typeof Pending];
-
-/** Which addresses a run of connection attempts goes through. */
-const Plan = {
-  /** Primary (1 + connectRetries attempts), then alternative, then backoff. */
-  afterLookup: 0,
-  /** The other held address (1 + connectRetries attempts), then lookup at once. */
-  afterLoss: 1,
-} as const;
-
-const NONE = -1;
-
-// A client's state is one 64-byte record, so that an event for a random
-// client among millions costs one or two cache misses rather than one per
-// field (docs/ARCHITECTURE.md). Field indices are per view: doubles (8 per
-// record), words (16), halves (32), bytes (64).
-const RECORD_BYTES = 64;
-const RECORD_DOUBLES = RECORD_BYTES / 8;
-const RECORD_WORDS = RECORD_BYTES / 4;
-const RECORD_HALVES = RECORD_BYTES / 2;
-const DEADLINE = 0; // doubles: when the current attempt times out
-const LOST_AT = 1; // doubles: when the last session was lost
-const TIMER = 2; // doubles: sequence number of the pending timer's event
-const PRIMARY = 6; // words: the address the last lookup gave
-const ALTERNATIVE = 7; // words: the alternative address it gave
-const SERVER = 8; // words: session server while connected, target while connecting
-const ATTEMPTS_TOTAL = 9; // words (unsigned): attempts over the run
-const BACKOFF_DRAWS = 10; // words (unsigned): backoff waits drawn, the index of the next draw
-const REGION = 22; // halves: home region (follows the changeable MCC table)
-const MCC = 23; // halves: index into the scenario's MCC list
-const INSTANCE = 24; // halves: lookup instance of the current lookup
-const EPOCH = 25; // halves: that instance's epoch when it was asked
-const ATTEMPTS_SINCE_LOSS = 26; // halves
-const STATE = 54; // bytes: ClientState
-const PENDING = 55; // bytes: what the timer means
-const PLAN = 56; // bytes: which addresses the current run of attempts goes through
-const ATTEMPT = 57; // bytes: attempts in the current run
-const STEP = 58; // bytes: failures since the last session (backoff step)
-const NET_DOWN = 59; // bytes: carrier outages covering the client (0 = network up)
-const AFFECTED = 60; // bytes: 1 once an attempt failed since the session was lost in the incident
-const SERVICE = 61; // bytes: the service the client uses (MODEL.md §2)
-const EPOCH_MASK = 0xffff;
-const MAX_COUNTED_ATTEMPTS = 0xffff;
+import { RetryLoop, type RetryLoopSettings } from './retry-loop.ts';
+import { ParallelRetries } from './retry-threads.ts';
+import * as Layout from './client-record.ts';
+import { recordViews, type PendingCode } from './client-record.ts';
+// Local copies: V8 folds a module's own constants into the code, not imported ones (the hot paths ran several times slower).
+const { Pending, Plan, AFFECTED, ALTERNATIVE, ATTEMPT, ATTEMPTS_SINCE_LOSS, ATTEMPTS_TOTAL, BACKOFF_DRAWS, DEADLINE, DEFERRED, EPOCH, EPOCH_MASK, INSTANCE, LOST_AT, MAX_COUNTED_ATTEMPTS, MCC, NET_DOWN, NONE, PENDING, PLAN, PRIMARY, RECORD_BYTES, RECORD_DOUBLES, RECORD_HALVES, RECORD_WORDS, REGION, SERVER, SERVICE, STATE, STEP, TIMER } = Layout;
 
 export interface ClientStreams {
   backoff: CounterStream;
@@ -89,6 +38,20 @@ export interface ClientStreams {
   balancer: Stream;
   throttle: Stream;
 }
+
+export interface ClientEngineOptions {
+  /** Run the timers of clients whose network is down ahead of the clock (default on; off only to check it changes nothing). */
+  inlineTimers?: boolean;
+  /** Threads for the retry loops of a carrier outage's start, this one included (default 1). */
+  threads?: number;
+  /** Fewest clients for which helper threads are started (default PARALLEL_FROM). */
+  parallelFrom?: number;
+  /** Leave every retry loop of a batch to the helper threads (tests: the helpers' path is then the one checked). */
+  helpersOnly?: boolean;
+}
+
+/** Below this many clients a carrier outage's start takes well under a second on one thread: no helper. */
+export const PARALLEL_FROM = 500_000;
 
 export class ClientPopulation {
   readonly count: number;
@@ -123,9 +86,11 @@ export class ClientPopulation {
   private readonly end: number;
   /** Kept so that the reads of `warm` are not optimized away. */
   warmed = 0;
-  /** Timers that ran inline instead of through the queue. */
-  inlineEvents = 0;
   private readonly inline: boolean;
+  private readonly retryLoop: RetryLoop;
+  /** Helper threads for the retry loops of a carrier outage's start (null: this thread alone). */
+  private readonly parallel: ParallelRetries | null;
+  private readonly helpersOnly: boolean;
   /** Time of the timer the current client armed to run inline (-1: none). */
   private inlineAt = -1;
   /** networkBackAt of the current client, asked once per dispatch (NaN: not yet). */
@@ -138,16 +103,25 @@ export class ClientPopulation {
     private readonly lookups: LookupInstances,
     private readonly metrics: Metrics,
     private readonly streams: ClientStreams,
-    inlineTimers = true,
+    options: ClientEngineOptions = {},
   ) {
     const n = scenario.population.clients;
     this.count = n;
-    const records = new ArrayBuffer(n * RECORD_BYTES);
-    this.doubles = new Float64Array(records);
-    this.words = new Int32Array(records);
-    this.unsigned = new Uint32Array(records);
-    this.halves = new Uint16Array(records);
-    this.bytes = new Uint8Array(records);
+    const client = scenario.client;
+    this.throttle = client.throttle === null ? null : new AdaptiveThrottle(client.throttle, n);
+    // Throttling draws from a shared stream in time order: such timers must stay in the queue.
+    this.inline = (options.inlineTimers ?? true) && this.throttle === null;
+    // Decorrelated jitter keeps each client's last wait outside its record: such loops stay on this thread.
+    const parallel = this.inline && client.backoff.policy !== 'decorrelated' && n >= (options.parallelFrom ?? PARALLEL_FROM) &&
+      scenario.faults.some((fault) => fault.kind === 'carrier-outage');
+    const helpers = parallel ? (options.threads ?? 1) - 1 : 0;
+    const records = helpers > 0 ? new SharedArrayBuffer(n * RECORD_BYTES) : new ArrayBuffer(n * RECORD_BYTES);
+    const views = recordViews(records);
+    this.doubles = views.doubles;
+    this.words = views.words;
+    this.unsigned = views.unsigned;
+    this.halves = views.halves;
+    this.bytes = views.bytes;
     for (let c = 0; c < n; c++) {
       this.doubles[c * RECORD_DOUBLES + TIMER] = NONE;
       const w = c * RECORD_WORDS;
@@ -157,11 +131,7 @@ export class ClientPopulation {
     }
     this.firstInstanceOf = Int32Array.from(scenario.services, (service) => service.firstInstance);
     this.instancesOf = Int32Array.from(scenario.services, (service) => service.instances);
-    const client = scenario.client;
     this.policy = new RetryPolicy(client.backoff, n);
-    this.throttle = client.throttle === null ? null : new AdaptiveThrottle(client.throttle, n);
-    // Throttling draws from a shared stream in time order: such timers must stay in the queue.
-    this.inline = inlineTimers && this.throttle === null;
     this.busyRetryAfter = scenario.lookup.admission?.retryAfter ?? 0;
     this.connectRetries = client.connectRetries;
     this.requestTimeout = client.requestTimeout;
@@ -171,6 +141,18 @@ export class ClientPopulation {
     this.rtt = scenario.rtt;
     this.lifetimeMean = client.sessionLifetimeMean;
     this.end = scenario.duration;
+    const settings: RetryLoopSettings = {
+      connectRetries: client.connectRetries,
+      requestTimeout: client.requestTimeout,
+      connectTimeout: client.connectTimeout,
+      backoff: client.backoff,
+      backoffStream: streams.backoff,
+      sampleInterval: scenario.sampleInterval,
+      lastSample: metrics.lastSample,
+    };
+    this.retryLoop = new RetryLoop(views, settings, this.policy, metrics.later);
+    this.parallel = helpers > 0 ? new ParallelRetries(records as SharedArrayBuffer, settings, helpers) : null;
+    this.helpersOnly = options.helpersOnly ?? false;
     metrics.clientsInState[ClientState.idleBackoff] = n;
   }
 
@@ -329,109 +311,36 @@ export class ClientPopulation {
     this.backAt = Number.NaN;
   }
 
-  /**
-   * The inline timer of `c` ends a backoff, or times a lookup or a connect
-   * out, while its network is down: the client goes through its connect
-   * attempts, then alternates lookups that time out and backoffs, until a
-   * timer no longer runs inline. That is most of a carrier outage's events,
-   * so this loop does what `dispatch` would do with the record's fields in
-   * locals: the same values, in the same order, as the general path (a state
-   * change from connecting to connecting, which counts nothing, left out).
-   */
+  /** The inline timer of `c`, and those after it that run inline too (retry-loop.ts). */
   private retryWhileDown(c: number): void {
-    const { bytes, halves, words, unsigned, doubles, metrics, policy } = this;
-    const b = c * RECORD_BYTES;
     if (Number.isNaN(this.backAt)) this.backAt = this.networkBackAt(c);
-    const backAt = this.backAt;
-    const horizon = this.horizon;
-    const later = metrics.later;
-    const backoffStream = this.streams.backoff;
-    const plan = bytes[b + PLAN];
-    const perAddress = this.connectRetries + 1;
-    let time = this.inlineAt;
+    const time = this.inlineAt;
     this.inlineAt = -1;
-    let pending = bytes[b + PENDING];
-    let state = bytes[b + STATE] as ClientStateCode;
-    let step = bytes[b + STEP];
-    let attempt = bytes[b + ATTEMPT];
-    let server = words[c * RECORD_WORDS + SERVER];
-    let draws = unsigned[c * RECORD_WORDS + BACKOFF_DRAWS];
-    let sinceLoss = halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS];
-    let attempts = 0;
-    let timeouts = 0;
-    let failed = false;
-    let events = 0;
-    let deadline = Number.NaN;
-    let next: number;
-    for (;;) {
-      events++;
-      const k = metrics.sampleAfter(time);
-      // What the timer leads to (dispatch, onConnectFailed).
-      let action: number;
-      if (pending === Pending.backoffDone) {
-        action = Pending.lookupTimeout;
-      } else if (pending === Pending.lookupTimeout) {
-        timeouts++;
-        if (k >= 0) later.timedOut[k]++;
-        failed = true;
-        action = Pending.backoffDone;
-      } else {
-        failed = true;
-        attempt++;
-        if (plan === Plan.afterLoss) {
-          action = attempt < perAddress ? Pending.connectFailed : Pending.lookupTimeout;
-        } else if (attempt < 2 * perAddress) {
-          if (attempt === perAddress) server = words[c * RECORD_WORDS + ALTERNATIVE];
-          action = Pending.connectFailed;
-        } else {
-          action = Pending.backoffDone;
-        }
-      }
-      pending = action;
-      if (action === Pending.backoffDone) {
-        // armBackoff.
-        if (k >= 0) {
-          later.states[4 * k + state]--;
-          later.states[4 * k + ClientState.idleBackoff]++;
-        }
-        state = ClientState.idleBackoff;
-        next = time + policy.wait(c, step, uniformAt(backoffStream, c, draws++));
-        if (step < MAX_BACKOFF_STEP) step++;
-        if (next > horizon || !(next < backAt)) break;
-      } else {
-        // startLookup or startConnect: counted, and failing at its deadline.
-        const lookup = action === Pending.lookupTimeout;
-        const to = lookup ? ClientState.lookingUp : ClientState.connecting;
-        if (k >= 0) {
-          later.attempts[k]++;
-          if (lookup) later.sent[k]++;
-          if (state !== to) {
-            later.states[4 * k + state]--;
-            later.states[4 * k + to]++;
-          }
-        }
-        state = to;
-        attempts++;
-        if (sinceLoss < MAX_COUNTED_ATTEMPTS) sinceLoss++;
-        next = time + (lookup ? this.requestTimeout : this.connectTimeout);
-        deadline = next;
-        if (next > horizon || (!lookup && !(next < backAt))) break;
-      }
-      time = next;
-    }
-    this.inlineEvents += events;
-    metrics.totalTimedOut += timeouts;
-    if (failed && metrics.incidentStart >= 0) bytes[b + AFFECTED] = 1;
-    if (!Number.isNaN(deadline)) doubles[c * RECORD_DOUBLES + DEADLINE] = deadline;
-    bytes[b + STATE] = state;
-    bytes[b + STEP] = step;
-    bytes[b + ATTEMPT] = attempt;
-    words[c * RECORD_WORDS + SERVER] = server;
-    unsigned[c * RECORD_WORDS + BACKOFF_DRAWS] = draws;
-    unsigned[c * RECORD_WORDS + ATTEMPTS_TOTAL] += attempts;
-    halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS] = sinceLoss;
-    bytes[b + PENDING] = pending;
+    const loop = this.retryLoop;
+    const next = loop.run(c, time, this.backAt, this.horizon, this.metrics.incidentStart >= 0);
+    this.metrics.totalTimedOut += loop.timeouts;
+    loop.timeouts = 0;
     this.queueTimer(c, next);
+  }
+
+  /** Timers that ran inline instead of through the queue. */
+  get inlineEvents(): number {
+    return this.retryLoop.events + (this.parallel?.events ?? 0);
+  }
+
+  /** Settles when the helper threads, if any, are up (tests wait for it so that the helpers take part). */
+  get helpersReady(): Promise<void> {
+    return this.parallel?.ready ?? Promise.resolve();
+  }
+
+  /** Timers the helper threads ran. */
+  get helperEvents(): number {
+    return this.parallel?.events ?? 0;
+  }
+
+  /** Stops the helper threads, if any (the population can still run, on this thread alone). */
+  close(): void {
+    this.parallel?.close();
   }
 
   private setState(c: number, state: ClientStateCode): void {
@@ -642,6 +551,58 @@ export class ClientPopulation {
     this.endSession(c, now, false);
     this.onAttemptFailed(c);
     this.arm(c, now + this.keepalive, Pending.hostLost);
+  }
+
+  /**
+   * A carrier outage starts for clients `ids` (ascending): `networkDown` for
+   * each, but their retry loops run afterwards as one batch, spread over
+   * the helper threads if there are any (retry-threads.ts). A deferred loop
+   * reserves its timer's sequence number where `networkDown` would have
+   * queued it, so the queue's order is the same either way.
+   */
+  networkDownAll(ids: Int32Array, now: number): void {
+    const parallel = this.parallel;
+    if (parallel === null) {
+      for (let k = 0; k < ids.length; k++) this.networkDown(ids[k], now);
+      return;
+    }
+    const { bytes, doubles } = this;
+    let batchBackAt = Number.NaN;
+    let deferred = 0;
+    for (let k = 0; k < ids.length; k++) {
+      const c = ids[k];
+      const b = c * RECORD_BYTES;
+      bytes[b + NET_DOWN]++;
+      if (bytes[b + STATE] !== ClientState.connected || bytes[b + PENDING] === Pending.hostLost) continue;
+      this.endSession(c, now, true);
+      this.tryOtherAddress(c, now);
+      if (this.inlineAt >= 0) {
+        if (Number.isNaN(this.backAt)) this.backAt = this.networkBackAt(c);
+        if (Number.isNaN(batchBackAt)) batchBackAt = this.backAt;
+        // A client under overlapping outages (another end) runs its loop here and now.
+        if (this.backAt === batchBackAt) {
+          doubles[c * RECORD_DOUBLES + DEADLINE] = this.inlineAt;
+          doubles[c * RECORD_DOUBLES + TIMER] = this.queue.reserve();
+          bytes[b + DEFERRED] = 1;
+          this.inlineAt = -1;
+          deferred++;
+        }
+      }
+      this.runInline(c);
+    }
+    if (deferred === 0) return;
+    const loop = this.retryLoop;
+    const helperTimeouts = parallel.run(ids, this.count, batchBackAt, this.horizon, this.metrics.incidentStart >= 0, loop, this.helpersOnly);
+    this.metrics.totalTimedOut += loop.timeouts + helperTimeouts;
+    loop.timeouts = 0;
+    for (let k = 0; k < ids.length; k++) {
+      const c = ids[k];
+      if (bytes[c * RECORD_BYTES + DEFERRED] === 0) continue;
+      bytes[c * RECORD_BYTES + DEFERRED] = 0;
+      const time = doubles[c * RECORD_DOUBLES + DEADLINE];
+      const seq = doubles[c * RECORD_DOUBLES + TIMER];
+      doubles[c * RECORD_DOUBLES + TIMER] = time > this.end ? NONE : this.queue.scheduleReserved(time, EventKind.client, c, seq);
+    }
   }
 
   /** A carrier outage starts for `c`: an open session drops at once (MODEL.md §7.5). */

@@ -71,7 +71,7 @@ export class Faults {
         }
         const ids = victims === chosen.length ? chosen : chosen.slice(0, victims);
         this.carrierVictims[index] = ids;
-        for (let k = 0; k < ids.length; k++) this.clients.networkDown(ids[k], now);
+        this.clients.networkDownAll(ids, now);
         this.metrics.logEvent(now, 'carrier-down', fault.region ?? 'all regions', `${ids.length} clients`);
         break;
       }

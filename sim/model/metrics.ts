@@ -91,17 +91,12 @@ export class Metrics {
     private readonly lookups: LookupInstances,
     regionNames: string[],
     private readonly sampleInterval: number,
-    private readonly lastSample: number,
+    readonly lastSample: number,
     /** Population size: the reconnect records grow straight to it, not by doubling through it. */
     private readonly clients: number,
   ) {
     this.perSecond = 1 / sampleInterval;
-    this.later = {
-      attempts: new Float64Array(lastSample + 1),
-      sent: new Float64Array(lastSample + 1),
-      timedOut: new Float64Array(lastSample + 1),
-      states: new Int32Array(4 * (lastSample + 1)),
-    };
+    this.later = aheadTally(lastSample);
     this.serverNames = servers.names;
     this.regionNames = regionNames;
     this.connectAttempts = new Float64Array(servers.count);
@@ -181,11 +176,7 @@ export class Metrics {
    * was scheduled first, so it runs before any client timer of that instant.
    */
   sampleAfter(time: number): number {
-    // A product where a quotient was: off by at most one, which the loops correct.
-    let k = Math.floor(time * this.perSecond) + 1;
-    while (k > 0 && (k - 1) * this.sampleInterval > time) k--;
-    while (k * this.sampleInterval <= time) k++;
-    return k <= this.lastSample ? k : -1;
+    return sampleIndexAfter(time, this.sampleInterval, this.perSecond, this.lastSample);
   }
 
   private applyLater(k: number): void {
@@ -360,4 +351,29 @@ function grow<T extends Float64Array | Uint16Array>(array: T, length: number): T
   const grown = new (array.constructor as new (length: number) => T)(length);
   grown.set(array);
   return grown;
+}
+
+/** `Metrics.sampleAfter` for samples every `interval` (`perSecond` = 1 / interval) up to sample `last`. */
+export function sampleIndexAfter(time: number, interval: number, perSecond: number, last: number): number {
+  // A product where a quotient was: off by at most one, which the loops correct.
+  let k = Math.floor(time * perSecond) + 1;
+  while (k > 0 && (k - 1) * interval > time) k--;
+  while (k * interval <= time) k++;
+  return k <= last ? k : -1;
+}
+
+/** A tally of what timers run ahead change, per metrics sample 0..lastSample, in `buffer` if given. */
+export function aheadTally(lastSample: number, buffer?: ArrayBufferLike): AheadTally {
+  const n = lastSample + 1;
+  const memory = buffer ?? new ArrayBuffer(aheadTallyBytes(lastSample));
+  return {
+    attempts: new Float64Array(memory, 0, n),
+    sent: new Float64Array(memory, 8 * n, n),
+    timedOut: new Float64Array(memory, 16 * n, n),
+    states: new Int32Array(memory, 24 * n, 4 * n),
+  };
+}
+
+export function aheadTallyBytes(lastSample: number): number {
+  return 40 * (lastSample + 1);
 }

@@ -1,0 +1,83 @@
+// The layout of a client's state: one 64-byte record per client, so that an
+// event for a random client among millions costs one or two cache misses
+// rather than one per field (docs/ARCHITECTURE.md). Shared by the client
+// model (client.ts) and the retry loop, which also runs on a helper thread
+// (retry-loop.ts, retry-threads.ts). Field indices are per view: doubles
+// (8 per record), words (16), halves (32), bytes (64).
+
+/** What a client's pending timer means when it fires. */
+export const Pending = {
+  none: 0,
+  backoffDone: 1,
+  lookupAnswer: 2,
+  lookupTimeout: 3,
+  lookupRefused: 4,
+  connectReply: 5,
+  connectFailed: 6,
+  sessionEnd: 7,
+  /** The client notices that the host of its session vanished (keepalive). */
+  hostLost: 8,
+  /** Admission control answered "busy, retry after T". */
+  lookupBusy: 9,
+} as const;
+export type PendingCode = (typeof Pending)[keyof typeof Pending];
+
+/** Which addresses a run of connection attempts goes through. */
+export const Plan = {
+  /** Primary (1 + connectRetries attempts), then alternative, then backoff. */
+  afterLookup: 0,
+  /** The other held address (1 + connectRetries attempts), then lookup at once. */
+  afterLoss: 1,
+} as const;
+
+export const NONE = -1;
+
+export const RECORD_BYTES = 64;
+export const RECORD_DOUBLES = RECORD_BYTES / 8;
+export const RECORD_WORDS = RECORD_BYTES / 4;
+export const RECORD_HALVES = RECORD_BYTES / 2;
+/** doubles: when the current attempt times out (while deferred: when the timer to run fires; during a backoff: unused). */
+export const DEADLINE = 0;
+export const LOST_AT = 1; // doubles: when the last session was lost
+export const TIMER = 2; // doubles: sequence number of the pending timer's event
+export const PRIMARY = 6; // words: the address the last lookup gave
+export const ALTERNATIVE = 7; // words: the alternative address it gave
+export const SERVER = 8; // words: session server while connected, target while connecting
+export const ATTEMPTS_TOTAL = 9; // words (unsigned): attempts over the run
+export const BACKOFF_DRAWS = 10; // words (unsigned): backoff waits drawn, the index of the next draw
+export const REGION = 22; // halves: home region (follows the changeable MCC table)
+export const MCC = 23; // halves: index into the scenario's MCC list
+export const INSTANCE = 24; // halves: lookup instance of the current lookup
+export const EPOCH = 25; // halves: that instance's epoch when it was asked
+export const ATTEMPTS_SINCE_LOSS = 26; // halves
+export const STATE = 54; // bytes: ClientState
+export const PENDING = 55; // bytes: what the timer means
+export const PLAN = 56; // bytes: which addresses the current run of attempts goes through
+export const ATTEMPT = 57; // bytes: attempts in the current run
+export const STEP = 58; // bytes: failures since the last session (backoff step)
+export const NET_DOWN = 59; // bytes: carrier outages covering the client (0 = network up)
+export const AFFECTED = 60; // bytes: 1 once an attempt failed since the session was lost in the incident
+export const SERVICE = 61; // bytes: the service the client uses (MODEL.md §2)
+/** bytes: 1 while the client's retry loop waits for a batch (ClientPopulation.networkDownAll). */
+export const DEFERRED = 62;
+export const EPOCH_MASK = 0xffff;
+export const MAX_COUNTED_ATTEMPTS = 0xffff;
+
+/** The views a record is read through, one per field width. */
+export interface RecordViews {
+  readonly doubles: Float64Array;
+  readonly words: Int32Array;
+  readonly unsigned: Uint32Array;
+  readonly halves: Uint16Array;
+  readonly bytes: Uint8Array;
+}
+
+export function recordViews(buffer: ArrayBufferLike): RecordViews {
+  return {
+    doubles: new Float64Array(buffer),
+    words: new Int32Array(buffer),
+    unsigned: new Uint32Array(buffer),
+    halves: new Uint16Array(buffer),
+    bytes: new Uint8Array(buffer),
+  };
+}

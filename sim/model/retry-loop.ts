@@ -1,0 +1,167 @@
+// A client's retries while its network is down, run ahead of the clock
+// (client.ts, "Timers run ahead"): the client goes through its connect
+// attempts, then alternates lookups that time out and backoffs, until a
+// timer no longer has a fixed outcome. That is most of a carrier outage's
+// events, so this loop does what the client's handlers would do with the
+// record's fields in locals: the same values, in the same order, as the
+// general path (a state change from connecting to connecting, which counts
+// nothing, left out). What it changes is counted into the metrics sample
+// that would have seen it (`AheadTally`), never into live counters, so that
+// the same loop runs on a helper thread over other clients
+// (retry-threads.ts).
+import type { BackoffConfig } from '../scenario/types.ts';
+import { uniformAt, type CounterStream } from '../engine/random.ts';
+import { MAX_BACKOFF_STEP, RetryPolicy } from './backoff.ts';
+import { ClientState, sampleIndexAfter, type AheadTally, type ClientStateCode } from './metrics.ts';
+import * as Layout from './client-record.ts';
+import type { RecordViews } from './client-record.ts';
+// Local copies: V8 folds a module's own constants into the code, not imported ones (the hot paths ran several times slower).
+const { Pending, Plan, AFFECTED, ALTERNATIVE, ATTEMPT, ATTEMPTS_SINCE_LOSS, ATTEMPTS_TOTAL, BACKOFF_DRAWS, DEADLINE, DEFERRED, MAX_COUNTED_ATTEMPTS, PENDING, PLAN, RECORD_BYTES, RECORD_DOUBLES, RECORD_HALVES, RECORD_WORDS, SERVER, STATE, STEP } = Layout;
+
+/** What the loop needs from the scenario: plain data, so that a helper thread gets a copy. */
+export interface RetryLoopSettings {
+  readonly connectRetries: number;
+  readonly requestTimeout: number;
+  readonly connectTimeout: number;
+  readonly backoff: BackoffConfig;
+  readonly backoffStream: CounterStream;
+  readonly sampleInterval: number;
+  readonly lastSample: number;
+}
+
+export class RetryLoop {
+  /** Timers run so far. */
+  events = 0;
+  /** Lookups among them that timed out. */
+  timeouts = 0;
+  private readonly perSecond: number;
+
+  constructor(
+    private readonly records: RecordViews,
+    private readonly settings: RetryLoopSettings,
+    private readonly policy: RetryPolicy,
+    readonly later: AheadTally,
+  ) {
+    this.perSecond = 1 / settings.sampleInterval;
+  }
+
+  /**
+   * Runs the timer of client `c` at `time` (its PENDING field says which),
+   * and every timer after it that fires before `backAt` (the network's
+   * return) and not after `horizon`. Leaves the record as the handlers
+   * would, but for the timer field, and returns when the first timer not
+   * run fires. `incident`: a fault has started (failures mark the client
+   * affected).
+   */
+  run(c: number, time: number, backAt: number, horizon: number, incident: boolean): number {
+    const { bytes, halves, words, unsigned, doubles } = this.records;
+    const { policy, later } = this;
+    const { sampleInterval, lastSample, backoffStream, requestTimeout, connectTimeout } = this.settings;
+    const perSecond = this.perSecond;
+    const b = c * RECORD_BYTES;
+    const plan = bytes[b + PLAN];
+    const perAddress = this.settings.connectRetries + 1;
+    let pending = bytes[b + PENDING];
+    let state = bytes[b + STATE] as ClientStateCode;
+    let step = bytes[b + STEP];
+    let attempt = bytes[b + ATTEMPT];
+    let server = words[c * RECORD_WORDS + SERVER];
+    let draws = unsigned[c * RECORD_WORDS + BACKOFF_DRAWS];
+    let sinceLoss = halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS];
+    let attempts = 0;
+    let timeouts = 0;
+    let failed = false;
+    let events = 0;
+    let deadline = Number.NaN;
+    let next: number;
+    for (;;) {
+      events++;
+      const k = sampleIndexAfter(time, sampleInterval, perSecond, lastSample);
+      // What the timer leads to (the client's dispatch and onConnectFailed).
+      let action: number;
+      if (pending === Pending.backoffDone) {
+        action = Pending.lookupTimeout;
+      } else if (pending === Pending.lookupTimeout) {
+        timeouts++;
+        if (k >= 0) later.timedOut[k]++;
+        failed = true;
+        action = Pending.backoffDone;
+      } else {
+        failed = true;
+        attempt++;
+        if (plan === Plan.afterLoss) {
+          action = attempt < perAddress ? Pending.connectFailed : Pending.lookupTimeout;
+        } else if (attempt < 2 * perAddress) {
+          if (attempt === perAddress) server = words[c * RECORD_WORDS + ALTERNATIVE];
+          action = Pending.connectFailed;
+        } else {
+          action = Pending.backoffDone;
+        }
+      }
+      pending = action;
+      if (action === Pending.backoffDone) {
+        // armBackoff.
+        if (k >= 0) {
+          later.states[4 * k + state]--;
+          later.states[4 * k + ClientState.idleBackoff]++;
+        }
+        state = ClientState.idleBackoff;
+        next = time + policy.wait(c, step, uniformAt(backoffStream, c, draws++));
+        if (step < MAX_BACKOFF_STEP) step++;
+        if (next > horizon || !(next < backAt)) break;
+      } else {
+        // startLookup or startConnect: counted, and failing at its deadline.
+        const lookup = action === Pending.lookupTimeout;
+        const to = lookup ? ClientState.lookingUp : ClientState.connecting;
+        if (k >= 0) {
+          later.attempts[k]++;
+          if (lookup) later.sent[k]++;
+          if (state !== to) {
+            later.states[4 * k + state]--;
+            later.states[4 * k + to]++;
+          }
+        }
+        state = to;
+        attempts++;
+        if (sinceLoss < MAX_COUNTED_ATTEMPTS) sinceLoss++;
+        next = time + (lookup ? requestTimeout : connectTimeout);
+        deadline = next;
+        if (next > horizon || (!lookup && !(next < backAt))) break;
+      }
+      time = next;
+    }
+    this.events += events;
+    this.timeouts += timeouts;
+    if (failed && incident) bytes[b + AFFECTED] = 1;
+    if (!Number.isNaN(deadline)) doubles[c * RECORD_DOUBLES + DEADLINE] = deadline;
+    bytes[b + STATE] = state;
+    bytes[b + STEP] = step;
+    bytes[b + ATTEMPT] = attempt;
+    words[c * RECORD_WORDS + SERVER] = server;
+    unsigned[c * RECORD_WORDS + BACKOFF_DRAWS] = draws;
+    unsigned[c * RECORD_WORDS + ATTEMPTS_TOTAL] += attempts;
+    halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS] = sinceLoss;
+    bytes[b + PENDING] = pending;
+    return next;
+  }
+}
+
+/**
+ * Runs the deferred retry loops of clients ids[from, to) (ids null: the
+ * clients from..to themselves), those whose DEFERRED byte is set, each from
+ * the time in its DEADLINE field; leaves in that field when its first timer
+ * not run fires (the caller queues it). One chunk of a batch, on whichever
+ * thread claimed it (retry-threads.ts).
+ */
+export function runDeferred(
+  loop: RetryLoop, records: RecordViews, ids: Int32Array | null, from: number, to: number,
+  backAt: number, horizon: number, incident: boolean,
+): void {
+  const { bytes, doubles } = records;
+  for (let k = from; k < to; k++) {
+    const c = ids === null ? k : ids[k];
+    if (bytes[c * RECORD_BYTES + DEFERRED] !== 1) continue;
+    const at = c * RECORD_DOUBLES + DEADLINE;
+    doubles[at] = loop.run(c, doubles[at], backAt, horizon, incident);
+  }
+}

@@ -1,0 +1,194 @@
+// The retry loops of a carrier outage's start, spread over helper threads.
+//
+// When a carrier outage starts, every covered client runs its retries
+// ahead of the clock (retry-loop.ts): a fifth of a 10-million-client run's
+// time, on one core. Those loops are independent by construction: each
+// touches only its own client's record, draws from counter-based streams,
+// and counts into per-sample tallies that add up. So the batch is cut into
+// chunks of clients that threads claim one at a time, this thread included:
+//   - the records live in a SharedArrayBuffer; a chunk's records are written
+//     by the one thread that claimed it, and read by this thread only after
+//     that thread counted the chunk done (an Atomics operation, which orders
+//     the writes before it);
+//   - each helper counts into a tally of its own, added into the metrics by
+//     this thread once the batch is done: integer sums, so the same bytes
+//     whoever ran which chunk;
+//   - this thread queues the timers afterwards, in client order, with the
+//     sequence numbers reserved when the loops were deferred
+//     (ClientPopulation.networkDownAll), so the queue's order is the one of a
+//     single-threaded run.
+// A helper that has not started yet (or failed to) claims nothing: this
+// thread then runs the chunks itself, with the same result.
+import { Worker } from 'node:worker_threads';
+import { aheadTally, aheadTallyBytes, type AheadTally } from './metrics.ts';
+import { recordViews, type RecordViews } from './client-record.ts';
+import { runDeferred, type RetryLoop, type RetryLoopSettings } from './retry-loop.ts';
+
+/** Clients per chunk: enough to make a claim's cost negligible, small enough to share the tail. */
+export const CHUNK_CLIENTS = 8192;
+/** Control words (Int32Array over a SharedArrayBuffer). */
+export const Control = {
+  /** (batch number mod 2^11) · 2^20 + the next chunk to claim. */
+  claim: 0,
+  /** Chunks finished in the current batch. */
+  done: 1,
+  /** Chunks in the current batch. */
+  chunks: 2,
+  /** Clients (ids) in the current batch. */
+  count: 3,
+  size: 4,
+} as const;
+/** Batch parameters (Float64Array over a SharedArrayBuffer). */
+export const Parameter = { backAt: 0, horizon: 1, incident: 2, size: 3 } as const;
+export const CLAIM_BITS = 20;
+const CLAIM_MASK = (1 << CLAIM_BITS) - 1;
+const BATCH_MASK = (1 << 11) - 1;
+/** A helper that neither finishes nor counts a chunk for this long has died: the run cannot go on. */
+const STALL_MS = 120_000;
+
+/** What a helper thread is given once (workerData). */
+export interface HelperData {
+  readonly records: SharedArrayBuffer;
+  readonly settings: RetryLoopSettings;
+  readonly control: SharedArrayBuffer;
+  readonly parameters: SharedArrayBuffer;
+  /** Its tally, then [events, timeouts] as two doubles. */
+  readonly tally: SharedArrayBuffer;
+}
+
+/** A batch's message to the helpers: its number, and the ids of its clients (null: all clients, in order). */
+export interface BatchMessage {
+  readonly batch: number;
+  readonly ids: SharedArrayBuffer | null;
+}
+
+const WORKER_ENTRY = new URL('./retry-worker-entry.mjs', import.meta.url);
+
+export class ParallelRetries {
+  /** Timers the helpers ran. */
+  events = 0;
+  private readonly control: Int32Array;
+  private readonly parameters: Float64Array;
+  private readonly helpers: { worker: Worker; tally: AheadTally; counts: Float64Array }[];
+  private readonly records: RecordViews;
+  private ids: Int32Array | null = null;
+  private batch = 0;
+  /** Settles once every helper has loaded and waits for batches (a run never waits for it). */
+  readonly ready: Promise<void>;
+
+  constructor(records: SharedArrayBuffer, settings: RetryLoopSettings, helperCount: number) {
+    this.records = recordViews(records);
+    const control = new SharedArrayBuffer(4 * Control.size);
+    const parameters = new SharedArrayBuffer(8 * Parameter.size);
+    this.control = new Int32Array(control);
+    this.parameters = new Float64Array(parameters);
+    const tallyBytes = aheadTallyBytes(settings.lastSample);
+    this.helpers = Array.from({ length: helperCount }, () => {
+      const tally = new SharedArrayBuffer(tallyBytes + 16);
+      const data: HelperData = { records, settings, control, parameters, tally };
+      const worker = new Worker(WORKER_ENTRY, { workerData: data });
+      worker.unref();
+      return { worker, tally: aheadTally(settings.lastSample, tally), counts: new Float64Array(tally, tallyBytes, 2) };
+    });
+    // A helper that fails only leaves its chunks to this thread.
+    this.ready = Promise.all(
+      this.helpers.map(({ worker }) => new Promise<void>((resolve, reject) => {
+        worker.once('message', () => resolve());
+        worker.once('error', reject);
+      })),
+    ).then(() => {});
+    this.ready.catch(() => {});
+  }
+
+  /**
+   * Runs the deferred loops of clients `ids` (ascending; all the clients in
+   * order if it holds them all), `local` being this thread's loop, whose
+   * tally the helpers' tallies are added to. Returns the lookups that timed
+   * out in the helpers' share. `helpersOnly`: this thread leaves every
+   * chunk to the helpers (tests, so that the helpers' path is the one run).
+   */
+  run(ids: Int32Array, clientCount: number, backAt: number, horizon: number, incident: boolean, local: RetryLoop, helpersOnly = false): number {
+    const { control, parameters } = this;
+    const count = ids.length;
+    const chunks = Math.ceil(count / CHUNK_CLIENTS);
+    if (chunks > CLAIM_MASK) throw new RangeError(`too many clients for one batch: ${count}`);
+    let shared: SharedArrayBuffer | null = null;
+    let view: Int32Array | null = null;
+    if (count !== clientCount) {
+      if (this.ids === null || this.ids.length < count) this.ids = new Int32Array(new SharedArrayBuffer(4 * Math.max(count, CHUNK_CLIENTS)));
+      this.ids.set(ids);
+      view = this.ids;
+      shared = this.ids.buffer as SharedArrayBuffer;
+    }
+    parameters[Parameter.backAt] = backAt;
+    parameters[Parameter.horizon] = horizon;
+    parameters[Parameter.incident] = incident ? 1 : 0;
+    Atomics.store(control, Control.count, count);
+    Atomics.store(control, Control.chunks, chunks);
+    Atomics.store(control, Control.done, 0);
+    this.batch = (this.batch + 1) & BATCH_MASK || 1;
+    const message: BatchMessage = { batch: this.batch, ids: shared };
+    // Publishing the claim word opens the batch: everything above is written before it.
+    Atomics.store(control, Control.claim, this.batch << CLAIM_BITS);
+    for (const helper of this.helpers) helper.worker.postMessage(message);
+    while (!helpersOnly) {
+      const chunk = claimChunk(control, this.batch);
+      if (chunk < 0) break;
+      const from = chunk * CHUNK_CLIENTS;
+      runDeferred(local, this.records, view, from, Math.min(count, from + CHUNK_CLIENTS), backAt, horizon, incident);
+      Atomics.add(control, Control.done, 1);
+    }
+    // Every chunk is claimed: wait for those the helpers still run.
+    let done = Atomics.load(control, Control.done);
+    let waited = 0;
+    while (done < chunks) {
+      if (Atomics.wait(control, Control.done, done, 1000) === 'timed-out' && (waited += 1000) >= STALL_MS) {
+        throw new Error(`a retry helper thread stopped answering (${chunks - done} of ${chunks} chunks unfinished)`);
+      }
+      const now = Atomics.load(control, Control.done);
+      if (now !== done) waited = 0;
+      done = now;
+    }
+    return this.collect(local);
+  }
+
+  /** Adds the helpers' tallies into `local`'s and clears them; returns their timeouts. */
+  private collect(local: RetryLoop): number {
+    const into = local.later;
+    let timeouts = 0;
+    for (const { tally, counts } of this.helpers) {
+      addInto(into.attempts, tally.attempts);
+      addInto(into.sent, tally.sent);
+      addInto(into.timedOut, tally.timedOut);
+      addInto(into.states, tally.states);
+      this.events += counts[0];
+      timeouts += counts[1];
+      counts.fill(0);
+    }
+    return timeouts;
+  }
+
+  close(): void {
+    for (const { worker } of this.helpers) void worker.terminate();
+  }
+}
+
+/** Claims the next chunk of batch `batch`; -1 when none is left (or the batch is over). */
+export function claimChunk(control: Int32Array, batch: number): number {
+  for (;;) {
+    const word = Atomics.load(control, Control.claim);
+    if (word >>> CLAIM_BITS !== batch) return -1;
+    const chunk = word & CLAIM_MASK;
+    if (chunk >= Atomics.load(control, Control.chunks)) return -1;
+    if (Atomics.compareExchange(control, Control.claim, word, word + 1) === word) return chunk;
+  }
+}
+
+function addInto(into: Float64Array | Int32Array, from: Float64Array | Int32Array): void {
+  for (let i = 0; i < from.length; i++) {
+    if (from[i] !== 0) {
+      into[i] += from[i];
+      from[i] = 0;
+    }
+  }
+}
