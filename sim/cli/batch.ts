@@ -94,7 +94,8 @@ export function splitTopLevel(text: string): string[] {
   return parts;
 }
 
-function workerCount(requested: number | undefined): number {
+/** --workers, checked; one per core by default. */
+export function workerCount(requested: number | undefined): number {
   if (requested === undefined) return availableParallelism();
   if (!Number.isInteger(requested) || requested < 1) throw new BatchInputError(`--workers must be a positive integer, got ${requested}`);
   return requested;

@@ -79,6 +79,8 @@ export interface SliceOptions {
   onStart?: () => void;
   /** Wall time one slice aims at (default 50 ms): the bound on how late a stop is noticed. */
   sliceMs?: number;
+  /** Threads for the run (Simulation's engine options; default 1). */
+  threads?: number;
 }
 
 /**
@@ -88,10 +90,18 @@ export interface SliceOptions {
  * slices and quiet ones long slices.
  */
 export async function runInSlices(scenario: Scenario, options: SliceOptions): Promise<SlicedRun> {
-  const targetMs = options.sliceMs ?? 50;
   await yieldToEventLoop();
   if (options.shouldStop()) return { result: null, stoppedAt: 0 };
-  const simulation = new Simulation(scenario);
+  const simulation = new Simulation(scenario, { threads: options.threads });
+  try {
+    return await runSlices(simulation, scenario, options);
+  } finally {
+    simulation.close();
+  }
+}
+
+async function runSlices(simulation: Simulation, scenario: Scenario, options: SliceOptions): Promise<SlicedRun> {
+  const targetMs = options.sliceMs ?? 50;
   options.onStart?.();
   const end = scenario.duration;
   let now = 0;

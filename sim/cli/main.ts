@@ -46,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('svg', { type: 'boolean', default: false, describe: 'Also write each report chart as charts/<chart>.svg' })
           .option('png', { type: 'boolean', default: false, describe: 'Also write each report chart as charts/<chart>.png' })
           .option('replications', { type: 'number', describe: 'Run R replications (seeds derived from the seed) and report mean, sd and 95 % CI per metric' })
-          .option('workers', { type: 'number', describe: 'Worker threads for --replications (default: one per core)' })
+          .option('workers', { type: 'number', describe: "Worker threads for --replications, or for a single run's carrier outages (default: one per core)" })
           .option('shard', { type: 'string', describe: 'With --replications: run only shard k of n (k/n) for `stampede merge`' })
           .example('$0 run scenarios/lookup-outage.yaml', 'The operators\' 10-minute lookup outage')
           .example('$0 run scenarios/lookup-outage.yaml --set client.backoff.max=3600s', 'The same with GCM\'s own cap')

@@ -10,6 +10,7 @@ import { formatSummary } from './summary-text.ts';
 import { Progress } from './progress.ts';
 import { replicationsCommand } from './replications.ts';
 import { BatchInputError } from '../batch/jobs.ts';
+import { workerCount } from './batch.ts';
 import { printVerdicts, singleRunVerdicts } from './gate.ts';
 import type { RunResult } from '../result.ts';
 import { freemem } from 'node:os';
@@ -25,6 +26,7 @@ export interface RunArgs {
   quiet: boolean;
   /** Batch mode (see replications.ts): R runs with derived seeds, on worker threads, optionally one shard. */
   replications?: number;
+  /** Threads of a batch, or of a single run (a carrier outage's retry loops). */
   workers?: number;
   shard?: string;
   /** Also write each report chart as charts/<id>.svg / .png. */
@@ -46,6 +48,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const { scenario, warnings } = loadScenarioFile(args.file, overrides);
   for (const warning of warnings) process.stderr.write(`stampede: warning: ${warning}\n`);
   checkMemory(scenario, args.memoryLimit);
+  const threads = workerCount(args.workers);
 
   // Checked before the run, not after it: minutes of work must not end in "cannot write".
   // An explicit --out is refused if it holds a report (unless --force); the default never clashes.
@@ -57,6 +60,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const started = process.hrtime.bigint();
   const interruption = new Interruption().install();
   const run = await runInSlices(scenario, {
+    threads,
     shouldStop: () => interruption.requested,
     onProgress: (t) => progress.update(t),
     onStart: () => {
