@@ -11,7 +11,7 @@
 // million on its 80,000 lookups/s, the lookups are the bottleneck and not
 // every client is back within the run: those are other scenarios.)
 import { execFileSync } from 'node:child_process';
-import { cpus, freemem, totalmem } from 'node:os';
+import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
 import { estimateRunBytes, formatBytes } from '../sim/memory-estimate.ts';
@@ -83,7 +83,7 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${hugePages ? ', huge pages' : ''}`;
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${hugePages ? ', huge pages' : ''}, ${availableParallelism()} thread(s) for a carrier outage's start`;
 process.stderr.write(`machine: ${machine}; median of ${runs} run(s) per case\n`);
 const results: Record<string, Measurement & { runs: number }> = {};
 for (const c of cases) {
