@@ -27,7 +27,7 @@ import { ClientState, type ClientStateCode, type Metrics } from './metrics.ts';
 import { RetryLoop, type RetryLoopSettings } from './retry-loop.ts';
 import { ParallelRetries } from './retry-threads.ts';
 import * as Layout from './client-record.ts';
-import { recordViews, type PendingCode } from './client-record.ts';
+import { recordBuffer, recordViews, type PendingCode } from './client-record.ts';
 // Local copies: V8 folds a module's own constants into the code, not imported ones (the hot paths ran several times slower).
 const { Pending, Plan, AFFECTED, ALTERNATIVE, ATTEMPT, ATTEMPTS_SINCE_LOSS, ATTEMPTS_TOTAL, BACKOFF_DRAWS, DEADLINE, DEFERRED, EPOCH, EPOCH_MASK, INSTANCE, LOST_AT, MAX_COUNTED_ATTEMPTS, MCC, NET_DOWN, NONE, PENDING, PLAN, PRIMARY, RECORD_BYTES, RECORD_DOUBLES, RECORD_HALVES, RECORD_WORDS, REGION, SERVER, SERVICE, STATE, STEP, TIMER } = Layout;
 
@@ -115,7 +115,7 @@ export class ClientPopulation {
     const parallel = this.inline && client.backoff.policy !== 'decorrelated' && n >= (options.parallelFrom ?? PARALLEL_FROM) &&
       scenario.faults.some((fault) => fault.kind === 'carrier-outage');
     const helpers = parallel ? (options.threads ?? 1) - 1 : 0;
-    const records = helpers > 0 ? new SharedArrayBuffer(n * RECORD_BYTES) : new ArrayBuffer(n * RECORD_BYTES);
+    const records = recordBuffer(n, helpers > 0);
     const views = recordViews(records);
     this.doubles = views.doubles;
     this.words = views.words;
