@@ -122,6 +122,17 @@ export class ClientPopulation {
     this.unsigned = views.unsigned;
     this.halves = views.halves;
     this.bytes = views.bytes;
+    const settings: RetryLoopSettings = {
+      connectRetries: client.connectRetries,
+      requestTimeout: client.requestTimeout,
+      connectTimeout: client.connectTimeout,
+      backoff: client.backoff,
+      backoffStream: streams.backoff,
+      sampleInterval: scenario.sampleInterval,
+      lastSample: metrics.lastSample,
+    };
+    // Started first: a helper takes a few hundred milliseconds to load, while the population is built.
+    this.parallel = helpers > 0 ? new ParallelRetries(records as SharedArrayBuffer, settings, helpers) : null;
     for (let c = 0; c < n; c++) {
       this.doubles[c * RECORD_DOUBLES + TIMER] = NONE;
       const w = c * RECORD_WORDS;
@@ -132,6 +143,7 @@ export class ClientPopulation {
     this.firstInstanceOf = Int32Array.from(scenario.services, (service) => service.firstInstance);
     this.instancesOf = Int32Array.from(scenario.services, (service) => service.instances);
     this.policy = new RetryPolicy(client.backoff, n);
+    this.retryLoop = new RetryLoop(views, settings, this.policy, metrics.later);
     this.busyRetryAfter = scenario.lookup.admission?.retryAfter ?? 0;
     this.connectRetries = client.connectRetries;
     this.requestTimeout = client.requestTimeout;
@@ -141,17 +153,6 @@ export class ClientPopulation {
     this.rtt = scenario.rtt;
     this.lifetimeMean = client.sessionLifetimeMean;
     this.end = scenario.duration;
-    const settings: RetryLoopSettings = {
-      connectRetries: client.connectRetries,
-      requestTimeout: client.requestTimeout,
-      connectTimeout: client.connectTimeout,
-      backoff: client.backoff,
-      backoffStream: streams.backoff,
-      sampleInterval: scenario.sampleInterval,
-      lastSample: metrics.lastSample,
-    };
-    this.retryLoop = new RetryLoop(views, settings, this.policy, metrics.later);
-    this.parallel = helpers > 0 ? new ParallelRetries(records as SharedArrayBuffer, settings, helpers) : null;
     this.helpersOnly = options.helpersOnly ?? false;
     metrics.clientsInState[ClientState.idleBackoff] = n;
   }
