@@ -106,23 +106,59 @@ const RADIX = 1 << DIGIT_BITS;
 /**
  * The values in ascending order, exactly as `Float64Array.prototype.sort`
  * orders them. Already ascending (episodes mostly end in time order): the
- * values themselves. Otherwise, for doubles that are all +0 or positive, an
- * LSD radix sort of their bit patterns (which then order as the numbers
- * do), skipping the digits all values share; anything else falls back to
- * the built-in sort.
+ * values themselves. Otherwise, for doubles that are all +0 or positive:
+ * the values that extend an ascending run as they come are kept in place,
+ * and only the others are sorted, then merged in (after an outage, the
+ * downtimes of its episodes come ascending, with short churn episodes
+ * among them); the sort is an LSD radix sort of the bit patterns (which
+ * then order as the numbers do), skipping the digits all values share.
+ * Anything else falls back to the built-in sort.
  */
 export function ascending(values: Float64Array): Float64Array {
-  let isAscending = true;
-  let radixable = LITTLE_ENDIAN;
-  for (let i = 0; i < values.length; i++) {
+  const n = values.length;
+  // -0 and NaN would not sort by their bits; negatives never occur here.
+  const radixable = (value: number) => value >= 0 && !(value === 0 && 1 / value < 0);
+  let first = 0;
+  while (first < n && radixable(values[first]) && (first === 0 || values[first] >= values[first - 1])) first++;
+  if (first === n && LITTLE_ENDIAN) return values;
+  if (!LITTLE_ENDIAN || n < 4096) return Float64Array.from(values).sort();
+  // The first descent is at `first` (or a value that is not radixable): kept values go to the
+  // front of `split`, the others to its back.
+  const split = new Float64Array(n);
+  split.set(values.subarray(0, first));
+  let kept = first;
+  let others = n;
+  let last = first > 0 ? values[first - 1] : -Infinity;
+  for (let i = first; i < n; i++) {
     const value = values[i];
-    if (i > 0 && value < values[i - 1]) isAscending = false;
-    // -0 and NaN would not sort by their bits; negatives never occur here.
-    if (!(value >= 0) || (value === 0 && 1 / value < 0)) radixable = false;
+    if (!radixable(value)) return Float64Array.from(values).sort();
+    if (value >= last) {
+      split[kept++] = value;
+      last = value;
+    } else {
+      split[--others] = value;
+    }
   }
-  if (isAscending && radixable) return values;
-  if (!radixable || values.length < 4096) return Float64Array.from(values).sort();
-  return radixSort(values);
+  // Mostly out of order: one sort of everything beats a sort of most of it and a merge.
+  if (n - others > n / 2) return radixSort(values);
+  // Sorted out of `split`, whose tail the merge then overwrites.
+  const rest = others > n - 4096 ? split.slice(others).sort() : radixSort(split.subarray(others));
+  mergeFromBack(split, kept, rest);
+  return split;
+}
+
+/**
+ * Merges ascending `b` into `into`, whose first `kept` values are ascending
+ * and which has room for both: from the back, so that no value is
+ * overwritten before it is read (equal values are the same double: their
+ * order does not matter).
+ */
+function mergeFromBack(into: Float64Array, kept: number, b: Float64Array): void {
+  let i = kept - 1;
+  let j = b.length - 1;
+  let k = kept + b.length - 1;
+  while (j >= 0 && i >= 0) into[k--] = into[i] > b[j] ? into[i--] : b[j--];
+  while (j >= 0) into[k--] = b[j--];
 }
 
 function radixSort(values: Float64Array): Float64Array {
