@@ -184,7 +184,7 @@ export class Simulation {
       clients: this.clients.count,
       events: this.events,
       disconnectedNow: this.clients.countStillDisconnected(),
-      attemptsPerClient: this.clients.attemptsPerClient(),
+      attemptsPerClient: this.clients.attemptsSummary(),
       maxAcceptsPerSec: this.scenario.sessionServer.maxAcceptsPerSec,
       controlPlane: {
         suspensions: this.managers?.suspensions ?? 0,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseScenarioText } from '../sim/scenario/load.ts';
 import { Simulation } from '../sim/simulation.ts';
 import { ClientState } from '../sim/model/metrics.ts';
+import { summarizeCounts } from '../sim/model/distribution.ts';
 
 /** A small world: 3 servers, one lookup that sees the fleet directly every millisecond (no managers), 50 ms RTT, no churn. */
 function world(extra: string, overrides: string[] = []): Simulation {
@@ -142,6 +143,14 @@ describe('client transitions', () => {
     expect(attempts / 2).toBeLessThan(250);
     expect(sim.metrics.totalTimedOut).toBe(0);
     expect(sim.metrics.totalNoServer).toBe(0);
+  });
+
+  it('tallies attempts per client straight from the records as a summary of the attempts array would', () => {
+    const sim = world('faults: [{ kind: carrier-outage, at: 10s, duration: 300s }]', ['population.clients=3000', 'client.churn.sessionLifetimeMean=200s']);
+    sim.runUntil(1000);
+    const summary = sim.clients.attemptsSummary();
+    expect(summary).toEqual(summarizeCounts(sim.clients.attemptsPerClient()));
+    expect(summary.histogram.length).toBeGreaterThan(5);
   });
 
   it('queues no timer past the end of the run, and does not run past it', () => {

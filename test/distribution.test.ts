@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import seedrandom from 'seedrandom';
-import { ascending, summarizeCounts, summarizeDurations } from '../sim/model/distribution.ts';
+import { ascending, summarizeCounts, summarizeDurations, summarizeTally } from '../sim/model/distribution.ts';
 
 /** The textbook definitions, on a comparison-sorted copy: what the fast paths must reproduce bit for bit. */
 function reference(values: ArrayLike<number>) {
@@ -77,6 +77,15 @@ describe('summaries', () => {
       expect(distribution).toEqual(expected.distribution);
       expect(histogram).toEqual(expected.histogram);
     }
+  });
+
+  it('summarizes counts from a ready tally (with room to spare) as from the values', () => {
+    const random = seedrandom.alea('tally');
+    const values = Uint32Array.from({ length: 10_000 }, () => Math.floor(-Math.log(1 - random()) * 9));
+    const tally = new Float64Array(4096);
+    for (const v of values) tally[v]++;
+    expect(summarizeTally(tally)).toEqual(summarizeCounts(values));
+    expect(summarizeTally(new Float64Array(8))).toEqual(summarizeCounts(new Uint32Array(0)));
   });
 
   it('has no quantiles for no values', () => {

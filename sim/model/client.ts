@@ -25,6 +25,7 @@ import { ConnectOutcome, type SessionServers } from './session-server.ts';
 import type { LookupInstances } from './lookup.ts';
 import { ClientState, type ClientStateCode, type Metrics } from './metrics.ts';
 import { RetryLoop, type RetryLoopSettings } from './retry-loop.ts';
+import { summarizeCounts, summarizeTally, tallyLimit, type CountSummary } from './distribution.ts';
 import { ParallelRetries } from './retry-threads.ts';
 import * as Layout from './client-record.ts';
 import { recordBuffer, recordViews, type PendingCode } from './client-record.ts';
@@ -184,6 +185,24 @@ export class ClientPopulation {
     const attempts = new Uint32Array(this.count);
     for (let c = 0; c < this.count; c++) attempts[c] = this.unsigned[c * RECORD_WORDS + ATTEMPTS_TOTAL];
     return attempts;
+  }
+
+  /** The distribution and histogram of attempts per client over the run so far, tallied from the records. */
+  attemptsSummary(): CountSummary {
+    const limit = tallyLimit(this.count);
+    const unsigned = this.unsigned;
+    let tally = new Float64Array(256);
+    for (let c = 0; c < this.count; c++) {
+      const attempts = unsigned[c * RECORD_WORDS + ATTEMPTS_TOTAL];
+      if (attempts >= tally.length) {
+        if (attempts > limit) return summarizeCounts(this.attemptsPerClient());
+        const grown = new Float64Array(Math.min(limit + 1, Math.max(2 * tally.length, attempts + 1)));
+        grown.set(tally);
+        tally = grown;
+      }
+      tally[attempts]++;
+    }
+    return summarizeTally(tally);
   }
 
   /** Clients [start, stop) use `service`. */

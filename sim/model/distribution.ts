@@ -48,17 +48,36 @@ export function summarizeDurations(values: Float64Array): { distribution: Distri
  * Distribution and histogram ([value, clients] pairs by value) of counts
  * (non-negative integers), from a tally: O(n + largest).
  */
-export function summarizeCounts(values: Float64Array | Uint32Array | Uint16Array): {
-  distribution: Distribution;
-  histogram: [number, number][];
-} {
+export function summarizeCounts(values: Float64Array | Uint32Array | Uint16Array): CountSummary {
   const count = values.length;
   if (count === 0) return { distribution: emptyDistribution(), histogram: [] };
   let largest = 0;
   for (let i = 0; i < count; i++) if (values[i] > largest) largest = values[i];
-  if (largest > 4 * count + 1024) return summarizeSortedCounts(Float64Array.from(values).sort());
+  if (largest > tallyLimit(count)) return summarizeSortedCounts(Float64Array.from(values).sort());
   const tally = new Float64Array(largest + 1);
   for (let i = 0; i < count; i++) tally[values[i]]++;
+  return summarizeTally(tally);
+}
+
+export interface CountSummary {
+  distribution: Distribution;
+  histogram: [number, number][];
+}
+
+/** The largest count worth tallying among `count` values (beyond it, a sort costs less memory). */
+export function tallyLimit(count: number): number {
+  return 4 * count + 1024;
+}
+
+/** `summarizeCounts` from a tally: `tally[v]` values equal v (trailing zeros allowed). */
+export function summarizeTally(tally: Float64Array): CountSummary {
+  let count = 0;
+  let largest = 0;
+  for (let value = 0; value < tally.length; value++) {
+    count += tally[value];
+    if (tally[value] > 0) largest = value;
+  }
+  if (count === 0) return { distribution: emptyDistribution(), histogram: [] };
   const histogram: [number, number][] = [];
   // Integers well below 2^53: the sum is exact in any order.
   let sum = 0;

@@ -3,7 +3,7 @@
 import type { ControlEvent, Distributions, Series, Summary } from '../result.ts';
 import type { LookupInstances } from './lookup.ts';
 import type { SessionServers } from './session-server.ts';
-import { summarizeCounts, summarizeDurations } from './distribution.ts';
+import { summarizeCounts, summarizeDurations, type CountSummary } from './distribution.ts';
 
 export const ClientState = { idleBackoff: 0, lookingUp: 1, connecting: 2, connected: 3 } as const;
 export type ClientStateCode = (typeof ClientState)[keyof typeof ClientState];
@@ -247,7 +247,7 @@ export class Metrics {
     clients: number;
     events: number;
     disconnectedNow: number;
-    attemptsPerClient: Uint32Array;
+    attemptsPerClient: CountSummary;
     maxAcceptsPerSec: number;
     controlPlane: Summary['controlPlane'];
     grayFailures: Summary['grayFailures'];
@@ -263,7 +263,7 @@ export class Metrics {
     const reconnectTime = summarizeDurations(reconnectAt);
     const downtime = summarizeDurations(this.downtimes.subarray(0, this.episodes));
     const attemptsToReconnect = summarizeCounts(this.reconnectAttempts.subarray(0, this.episodes));
-    const attemptsPerClient = summarizeCounts(args.attemptsPerClient);
+    const attemptsPerClient = args.attemptsPerClient;
     let full: number | null = null;
     if (hadIncident) {
       full = args.disconnectedNow > 0 ? null : this.episodes === 0 ? 0 : max(reconnectAt);
