@@ -10,15 +10,21 @@ export type ClientStateCode = (typeof ClientState)[keyof typeof ClientState];
 
 const MAX_EVENTS = 10_000;
 
-/** Changes made ahead of the clock, per sample index. */
-export interface AheadTally {
-  readonly attempts: Float64Array;
+/**
+ * Changes made ahead of the clock, per sample index k, at
+ * [TALLY_STRIDE · k + field] (`TallyField`): the fields of one sample share
+ * a cache line, so that a timer run ahead counts into one line, not four.
+ */
+export type AheadTally = Float64Array;
+export const TALLY_STRIDE = 8;
+export const TallyField = {
+  attempts: 0,
   /** Lookups among the attempts. */
-  readonly sent: Float64Array;
-  readonly timedOut: Float64Array;
-  /** Net change of clientsInState: [sample * 4 + state]. */
-  readonly states: Int32Array;
-}
+  sent: 1,
+  timedOut: 2,
+  /** Net change of clientsInState: [states + state]. */
+  states: 3,
+} as const;
 
 export class Metrics {
   // Interval counters, reset at each sample.
@@ -181,10 +187,11 @@ export class Metrics {
 
   private applyLater(k: number): void {
     if (k > this.lastSample) return;
-    this.carrierAttempts += this.later.attempts[k];
-    this.lookupsSent += this.later.sent[k];
-    this.lookupsTimedOut += this.later.timedOut[k];
-    for (let state = 0; state < 4; state++) this.clientsInState[state] += this.later.states[4 * k + state];
+    const at = TALLY_STRIDE * k;
+    this.carrierAttempts += this.later[at + TallyField.attempts];
+    this.lookupsSent += this.later[at + TallyField.sent];
+    this.lookupsTimedOut += this.later[at + TallyField.timedOut];
+    for (let state = 0; state < 4; state++) this.clientsInState[state] += this.later[at + TallyField.states + state];
   }
 
   sample(now: number): void {
@@ -364,16 +371,10 @@ export function sampleIndexAfter(time: number, interval: number, perSecond: numb
 
 /** A tally of what timers run ahead change, per metrics sample 0..lastSample, in `buffer` if given. */
 export function aheadTally(lastSample: number, buffer?: ArrayBufferLike): AheadTally {
-  const n = lastSample + 1;
   const memory = buffer ?? new ArrayBuffer(aheadTallyBytes(lastSample));
-  return {
-    attempts: new Float64Array(memory, 0, n),
-    sent: new Float64Array(memory, 8 * n, n),
-    timedOut: new Float64Array(memory, 16 * n, n),
-    states: new Int32Array(memory, 24 * n, 4 * n),
-  };
+  return new Float64Array(memory, 0, TALLY_STRIDE * (lastSample + 1));
 }
 
 export function aheadTallyBytes(lastSample: number): number {
-  return 40 * (lastSample + 1);
+  return 8 * TALLY_STRIDE * (lastSample + 1);
 }

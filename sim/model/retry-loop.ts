@@ -12,10 +12,11 @@
 import type { BackoffConfig } from '../scenario/types.ts';
 import { uniformAt, type CounterStream } from '../engine/random.ts';
 import { MAX_BACKOFF_STEP, RetryPolicy } from './backoff.ts';
-import { ClientState, sampleIndexAfter, type AheadTally, type ClientStateCode } from './metrics.ts';
+import { ClientState, sampleIndexAfter, TALLY_STRIDE, TallyField, type AheadTally, type ClientStateCode } from './metrics.ts';
 import * as Layout from './client-record.ts';
 import type { RecordViews } from './client-record.ts';
 // Local copies: V8 folds a module's own constants into the code, not imported ones (the hot paths ran several times slower).
+const { attempts: ATTEMPTS_AT, sent: SENT_AT, timedOut: TIMED_OUT_AT, states: STATES_AT } = TallyField;
 const { Pending, Plan, AFFECTED, ALTERNATIVE, ATTEMPT, ATTEMPTS_SINCE_LOSS, ATTEMPTS_TOTAL, BACKOFF_DRAWS, DEADLINE, DEFERRED, MAX_COUNTED_ATTEMPTS, PENDING, PLAN, RECORD_BYTES, RECORD_DOUBLES, RECORD_HALVES, RECORD_WORDS, SERVER, STATE, STEP } = Layout;
 
 /** What the loop needs from the scenario: plain data, so that a helper thread gets a copy. */
@@ -77,13 +78,14 @@ export class RetryLoop {
     for (;;) {
       events++;
       const k = sampleIndexAfter(time, sampleInterval, perSecond, lastSample);
+      const at = TALLY_STRIDE * k;
       // What the timer leads to (the client's dispatch and onConnectFailed).
       let action: number;
       if (pending === Pending.backoffDone) {
         action = Pending.lookupTimeout;
       } else if (pending === Pending.lookupTimeout) {
         timeouts++;
-        if (k >= 0) later.timedOut[k]++;
+        if (k >= 0) later[at + TIMED_OUT_AT]++;
         failed = true;
         action = Pending.backoffDone;
       } else {
@@ -102,8 +104,8 @@ export class RetryLoop {
       if (action === Pending.backoffDone) {
         // armBackoff.
         if (k >= 0) {
-          later.states[4 * k + state]--;
-          later.states[4 * k + ClientState.idleBackoff]++;
+          later[at + STATES_AT + state]--;
+          later[at + STATES_AT + ClientState.idleBackoff]++;
         }
         state = ClientState.idleBackoff;
         next = time + policy.wait(c, step, uniformAt(backoffStream, c, draws++));
@@ -114,11 +116,11 @@ export class RetryLoop {
         const lookup = action === Pending.lookupTimeout;
         const to = lookup ? ClientState.lookingUp : ClientState.connecting;
         if (k >= 0) {
-          later.attempts[k]++;
-          if (lookup) later.sent[k]++;
+          later[at + ATTEMPTS_AT]++;
+          if (lookup) later[at + SENT_AT]++;
           if (state !== to) {
-            later.states[4 * k + state]--;
-            later.states[4 * k + to]++;
+            later[at + STATES_AT + state]--;
+            later[at + STATES_AT + to]++;
           }
         }
         state = to;

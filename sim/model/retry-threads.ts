@@ -157,10 +157,7 @@ export class ParallelRetries {
     const into = local.later;
     let timeouts = 0;
     for (const { tally, counts } of this.helpers) {
-      addInto(into.attempts, tally.attempts);
-      addInto(into.sent, tally.sent);
-      addInto(into.timedOut, tally.timedOut);
-      addInto(into.states, tally.states);
+      addInto(into, tally);
       this.events += counts[0];
       timeouts += counts[1];
       counts.fill(0);
@@ -184,7 +181,7 @@ export function claimChunk(control: Int32Array, batch: number): number {
   }
 }
 
-function addInto(into: Float64Array | Int32Array, from: Float64Array | Int32Array): void {
+function addInto(into: Float64Array, from: Float64Array): void {
   for (let i = 0; i < from.length; i++) {
     if (from[i] !== 0) {
       into[i] += from[i];
