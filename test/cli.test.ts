@@ -32,6 +32,19 @@ describe('stampede run', () => {
     expect(r.stdout).toContain(join(out, 'result.json'));
   });
 
+  it('writes the same result.json whatever --workers, on an outage large enough for helper threads', () => {
+    const outputs = ['1', '2'].map((workers) => {
+      const out = mkdtempSync(join(tmpdir(), 'stampede-cli-'));
+      const r = stampede('run', 'scenarios/carrier-outage.yaml', '--set', 'population.clients=500000', '--workers', workers, '--out', out, '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      return readFileSync(join(out, 'result.json'), 'utf8');
+    });
+    expect(outputs[1]).toBe(outputs[0]);
+    const refused = stampede('run', 'scenarios/carrier-outage.yaml', '--workers', '0');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--workers must be a positive integer/);
+  });
+
   it('rejects a bad scenario with exit code 2, the file, line and field path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stampede-cli-'));
     const file = join(dir, 'bad.yaml');
