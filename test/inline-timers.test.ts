@@ -1,29 +1,13 @@
 // Timers run ahead of the clock (client.ts) are an optimisation only: a run
 // must give the same bytes with them on or off, in one go or in pieces.
 import { describe, expect, it } from 'vitest';
-import { parseScenarioText } from '../sim/scenario/load.ts';
+import { OUTAGE_CASES, outageScenario } from './support/outage-cases.ts';
 import { Simulation } from '../sim/simulation.ts';
+import type { Scenario } from '../sim/scenario/types.ts';
 import { createCounterStream, uniformAt } from '../sim/engine/random.ts';
 
-function scenarioOf(body: string, overrides: string[] = []) {
-  const yaml = `
-name: inline-timers
-seed: 3
-duration: 20m
-population:
-  clients: 6000
-  mcc: {450: 0.5, 440: 0.5}
-regions:
-  - { name: korea, mcc: [450], servers: 3, failover: common }
-  - { name: japan, mcc: [440], servers: 3, failover: common }
-  - { name: common, servers: 2 }
-sessionServer: { maxSessions: 10000, maxAcceptsPerSec: 300/s }
-${body}`;
-  return parseScenarioText(yaml, 'inline-timers.yaml', overrides).scenario;
-}
-
 function run(
-  scenario: ReturnType<typeof scenarioOf>,
+  scenario: Scenario,
   inlineTimers: boolean,
   stops: number[] = [],
   aheadToEnd = false,
@@ -38,38 +22,9 @@ function statesOf(sim: Simulation): number[] {
   return Array.from({ length: sim.clients.count }, (_, c) => sim.clients.stateOf(c));
 }
 
-const CASES: [string, string, string[]][] = [
-  ['a whole-population outage', 'faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]', []],
-  [
-    'overlapping partial outages of one region and of everyone',
-    `faults:
-  - { kind: carrier-outage, at: 1m, duration: 6m, region: korea }
-  - { kind: carrier-outage, at: 4m, duration: 5m, fraction: 0.3 }
-  - { kind: carrier-outage, at: 8m30s, duration: 2m, fraction: 0.5 }`,
-    [],
-  ],
-  [
-    'an outage while servers crash and every lookup is down',
-    `faults:
-  - { kind: carrier-outage, at: 1m, duration: 8m, fraction: 0.6 }
-  - { kind: server-crash, at: 3m, servers: [korea-0, japan-1], mode: blackhole, restartAfter: 2m }
-  - { kind: lookup-outage, at: 5m, duration: 7m, instances: all }`,
-    [],
-  ],
-  ['outages shorter than one connect timeout, on sample instants', 'faults: [{ kind: carrier-outage, at: 60s, duration: 3s }, { kind: carrier-outage, at: 120s, duration: 15s }]', []],
-  ['an outage that outlasts the run', 'faults: [{ kind: carrier-outage, at: 5m, duration: 1h }]', []],
-  ['decorrelated jitter and an odd sample interval', 'faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]', ['client.backoff.policy=decorrelated', 'sampleInterval=700ms']],
-  ['full jitter without churn', 'faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]', ['client.backoff.policy=full', 'client.churn=off']],
-  [
-    'outages about one connect sequence long, while fast churn keeps clients connecting',
-    'faults: [{ kind: carrier-outage, at: 2m, duration: 20s }, { kind: carrier-outage, at: 5m, duration: 12s, fraction: 0.5 }, { kind: carrier-outage, at: 9m, duration: 27s }]',
-    ['client.churn.sessionLifetimeMean=20s', 'network.rtt=400ms'],
-  ],
-];
-
 describe('timers run ahead of the clock', () => {
-  it.each(CASES)('change no byte of the result: %s', (_, faults, overrides) => {
-    const scenario = scenarioOf(faults, overrides);
+  it.each(OUTAGE_CASES)('change no byte of the result: %s', (_, faults, overrides) => {
+    const scenario = outageScenario(faults, overrides);
     const inline = run(scenario, true);
     const queued = run(scenario, false);
     expect(inline.bytes).toBe(queued.bytes);
@@ -80,7 +35,7 @@ describe('timers run ahead of the clock', () => {
   });
 
   it('stop where the run stops: a run in pieces gives the same bytes as one in a go', () => {
-    const scenario = scenarioOf('faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]');
+    const scenario = outageScenario('faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]');
     const whole = run(scenario, true);
     const stops = [61, 65.5, 90, 200.25, 400, 659.999, 661, 900];
     expect(run(scenario, true, stops).bytes).toBe(whole.bytes);
@@ -91,7 +46,7 @@ describe('timers run ahead of the clock', () => {
   });
 
   it('stop where the run stops: nothing after the stop is counted yet', () => {
-    const scenario = scenarioOf('faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]');
+    const scenario = outageScenario('faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]');
     const inline = new Simulation(scenario, { inlineTimers: true });
     const queued = new Simulation(scenario, { inlineTimers: false });
     for (const stop of [100, 300.5, 620]) {

@@ -26,18 +26,12 @@ import { runDeferred, type RetryLoop, type RetryLoopSettings } from './retry-loo
 
 /** Clients per chunk: enough to make a claim's cost negligible, small enough to share the tail. */
 export const CHUNK_CLIENTS = 8192;
-/** Control words (Int32Array over a SharedArrayBuffer). */
-export const Control = {
-  /** (batch number mod 2^11) · 2^20 + the next chunk to claim. */
-  claim: 0,
-  /** Chunks finished in the current batch. */
-  done: 1,
-  /** Chunks in the current batch. */
-  chunks: 2,
-  /** Clients (ids) in the current batch. */
-  count: 3,
-  size: 4,
-} as const;
+// The control words, an Int32Array over a SharedArrayBuffer:
+export const CLAIM = 0; // (batch number mod 2^11) · 2^20 + the next chunk to claim
+export const DONE = 1; // chunks finished in the current batch
+export const CHUNKS = 2; // chunks in the current batch
+export const COUNT = 3; // clients (ids) in the current batch
+export const CONTROL_WORDS = 4;
 /** Batch parameters (Float64Array over a SharedArrayBuffer). */
 export const Parameter = { backAt: 0, horizon: 1, incident: 2, size: 3 } as const;
 export const CLAIM_BITS = 20;
@@ -78,7 +72,7 @@ export class ParallelRetries {
 
   constructor(records: SharedArrayBuffer, settings: RetryLoopSettings, helperCount: number) {
     this.records = recordViews(records);
-    const control = new SharedArrayBuffer(4 * Control.size);
+    const control = new SharedArrayBuffer(4 * CONTROL_WORDS);
     const parameters = new SharedArrayBuffer(8 * Parameter.size);
     this.control = new Int32Array(control);
     this.parameters = new Float64Array(parameters);
@@ -123,29 +117,29 @@ export class ParallelRetries {
     parameters[Parameter.backAt] = backAt;
     parameters[Parameter.horizon] = horizon;
     parameters[Parameter.incident] = incident ? 1 : 0;
-    Atomics.store(control, Control.count, count);
-    Atomics.store(control, Control.chunks, chunks);
-    Atomics.store(control, Control.done, 0);
+    Atomics.store(control, COUNT, count);
+    Atomics.store(control, CHUNKS, chunks);
+    Atomics.store(control, DONE, 0);
     this.batch = (this.batch + 1) & BATCH_MASK || 1;
     const message: BatchMessage = { batch: this.batch, ids: shared };
     // Publishing the claim word opens the batch: everything above is written before it.
-    Atomics.store(control, Control.claim, this.batch << CLAIM_BITS);
+    Atomics.store(control, CLAIM, this.batch << CLAIM_BITS);
     for (const helper of this.helpers) helper.worker.postMessage(message);
     while (!helpersOnly) {
       const chunk = claimChunk(control, this.batch);
       if (chunk < 0) break;
       const from = chunk * CHUNK_CLIENTS;
       runDeferred(local, this.records, view, from, Math.min(count, from + CHUNK_CLIENTS), backAt, horizon, incident);
-      Atomics.add(control, Control.done, 1);
+      Atomics.add(control, DONE, 1);
     }
     // Every chunk is claimed: wait for those the helpers still run.
-    let done = Atomics.load(control, Control.done);
+    let done = Atomics.load(control, DONE);
     let waited = 0;
     while (done < chunks) {
-      if (Atomics.wait(control, Control.done, done, 1000) === 'timed-out' && (waited += 1000) >= STALL_MS) {
+      if (Atomics.wait(control, DONE, done, 1000) === 'timed-out' && (waited += 1000) >= STALL_MS) {
         throw new Error(`a retry helper thread stopped answering (${chunks - done} of ${chunks} chunks unfinished)`);
       }
-      const now = Atomics.load(control, Control.done);
+      const now = Atomics.load(control, DONE);
       if (now !== done) waited = 0;
       done = now;
     }
@@ -173,11 +167,11 @@ export class ParallelRetries {
 /** Claims the next chunk of batch `batch`; -1 when none is left (or the batch is over). */
 export function claimChunk(control: Int32Array, batch: number): number {
   for (;;) {
-    const word = Atomics.load(control, Control.claim);
+    const word = Atomics.load(control, CLAIM);
     if (word >>> CLAIM_BITS !== batch) return -1;
     const chunk = word & CLAIM_MASK;
-    if (chunk >= Atomics.load(control, Control.chunks)) return -1;
-    if (Atomics.compareExchange(control, Control.claim, word, word + 1) === word) return chunk;
+    if (chunk >= Atomics.load(control, CHUNKS)) return -1;
+    if (Atomics.compareExchange(control, CLAIM, word, word + 1) === word) return chunk;
   }
 }
 

@@ -5,7 +5,7 @@ import { RetryPolicy } from './backoff.ts';
 import { aheadTally, aheadTallyBytes } from './metrics.ts';
 import { recordViews } from './client-record.ts';
 import { RetryLoop, runDeferred } from './retry-loop.ts';
-import { CHUNK_CLIENTS, claimChunk, Control, Parameter, type BatchMessage, type HelperData } from './retry-threads.ts';
+import { CHUNK_CLIENTS, claimChunk, COUNT, DONE, Parameter, type BatchMessage, type HelperData } from './retry-threads.ts';
 
 const data = workerData as HelperData;
 const records = recordViews(data.records);
@@ -25,15 +25,15 @@ parentPort?.on('message', (message: BatchMessage) => {
     const backAt = parameters[Parameter.backAt];
     const horizon = parameters[Parameter.horizon];
     const incident = parameters[Parameter.incident] === 1;
-    const count = Atomics.load(control, Control.count);
+    const count = Atomics.load(control, COUNT);
     const from = chunk * CHUNK_CLIENTS;
     runDeferred(loop, records, ids, from, Math.min(count, from + CHUNK_CLIENTS), backAt, horizon, incident);
     counts[0] += loop.events;
     counts[1] += loop.timeouts;
     loop.events = 0;
     loop.timeouts = 0;
-    Atomics.add(control, Control.done, 1);
-    Atomics.notify(control, Control.done);
+    Atomics.add(control, DONE, 1);
+    Atomics.notify(control, DONE);
   }
 });
 parentPort?.postMessage('ready');
