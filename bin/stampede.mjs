@@ -15,5 +15,10 @@ if (!relaunchWithHugePages()) {
     });
   }
   const { main } = await import('../sim/cli/main.ts');
-  process.exitCode = await main(process.argv.slice(2));
+  const code = await main(process.argv.slice(2));
+  // Interrupted (130): exit now. While a process winds down its signal handlers are gone, so a
+  // second Ctrl-C then would end it by the signal instead of with 130. Writes to pipes and files
+  // are synchronous on Linux, so nothing written is lost.
+  if (code === 130) process.exit(code);
+  process.exitCode = code;
 }

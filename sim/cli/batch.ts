@@ -132,8 +132,13 @@ export async function runBatchCommand(prepared: PreparedPlan, args: BatchArgs): 
       bar.progress ??= new Progress(args.quiet ? null : process.stderr, total, 's simulated, all jobs');
       bar.progress.update(done);
     },
-  }).finally(() => interruption.dispose());
+  }).catch((error: unknown) => {
+    interruption.dispose();
+    throw error;
+  });
   bar.progress?.done();
+  // As for `run`: after a stop the handlers stay until the process exits with 130.
+  if (!interrupted) interruption.dispose();
   if (interrupted) {
     writeBatchFiles(outDir, [{ path: basename(partialPath), content: partialFileContent(plan, shard, outcomes) }]);
     const again = process.argv.slice(2);

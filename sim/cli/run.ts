@@ -66,10 +66,16 @@ export async function runCommand(args: RunArgs): Promise<number> {
     onStart: () => {
       if (!args.quiet) process.stderr.write(`stampede: running ${scenario.name} (${scenario.duration} s simulated) → ${outDir}; Ctrl-C stops and keeps what finished\n`);
     },
-  }).finally(() => interruption.dispose());
+  }).catch((error: unknown) => {
+    interruption.dispose();
+    throw error;
+  });
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   progress.done();
+  // After a stop the handlers stay until the process exits (bin/stampede.mjs exits at once on 130):
+  // a second signal while the partial result is written then exits with 130, not by the signal.
   if (run.stoppedAt !== null) return writePartial(run.result, run.stoppedAt, interruption.signal ?? 'SIGINT', scenario, outDir, args);
+  interruption.dispose();
   const result = run.result!;
   writeAtomically(join(outDir, 'result.json'), `${JSON.stringify(result)}\n`);
   // Loaded here, not at the top: vega is heavy and only the report needs it.
