@@ -304,12 +304,15 @@ export class ClientPopulation {
   }
 
   /**
-   * Queues the timer of `c`, unless the run ends before it: most session
-   * ends drawn in a run are past its end, and queueing them would only fill
+   * Queues the timer of `c` (with sequence number `reserved` if one was
+   * reserved for it), unless the run ends before it: most session ends
+   * drawn in a run are past its end, and queueing them would only fill
    * memory (the timer field then holds no event, as for a replaced timer).
    */
-  private queueTimer(c: number, time: number): void {
-    this.doubles[c * RECORD_DOUBLES + TIMER] = time > this.end ? NONE : this.queue.schedule(time, EventKind.client, c);
+  private queueTimer(c: number, time: number, reserved = NONE): void {
+    const queue = this.queue;
+    this.doubles[c * RECORD_DOUBLES + TIMER] =
+      time > this.end ? NONE : reserved === NONE ? queue.schedule(time, EventKind.client, c) : queue.scheduleReserved(time, EventKind.client, c, reserved);
   }
 
   /**
@@ -591,11 +594,7 @@ export class ClientPopulation {
     let deferred = 0;
     for (let k = 0; k < ids.length; k++) {
       const c = ids[k];
-      const b = c * RECORD_BYTES;
-      bytes[b + NET_DOWN]++;
-      if (bytes[b + STATE] !== ClientState.connected || bytes[b + PENDING] === Pending.hostLost) continue;
-      this.endSession(c, now, true);
-      this.tryOtherAddress(c, now);
+      if (!this.loseNetwork(c, now)) continue;
       if (this.inlineAt >= 0) {
         if (Number.isNaN(this.backAt)) this.backAt = this.networkBackAt(c);
         if (Number.isNaN(batchBackAt)) batchBackAt = this.backAt;
@@ -603,7 +602,7 @@ export class ClientPopulation {
         if (this.backAt === batchBackAt) {
           doubles[c * RECORD_DOUBLES + DEADLINE] = this.inlineAt;
           doubles[c * RECORD_DOUBLES + TIMER] = this.queue.reserve();
-          bytes[b + DEFERRED] = 1;
+          bytes[c * RECORD_BYTES + DEFERRED] = 1;
           this.inlineAt = -1;
           deferred++;
         }
@@ -619,20 +618,22 @@ export class ClientPopulation {
       const c = ids[k];
       if (bytes[c * RECORD_BYTES + DEFERRED] === 0) continue;
       bytes[c * RECORD_BYTES + DEFERRED] = 0;
-      const time = doubles[c * RECORD_DOUBLES + DEADLINE];
-      const seq = doubles[c * RECORD_DOUBLES + TIMER];
-      doubles[c * RECORD_DOUBLES + TIMER] = time > this.end ? NONE : this.queue.scheduleReserved(time, EventKind.client, c, seq);
+      this.queueTimer(c, doubles[c * RECORD_DOUBLES + DEADLINE], doubles[c * RECORD_DOUBLES + TIMER]);
     }
   }
 
   /** A carrier outage starts for `c`: an open session drops at once (MODEL.md §7.5). */
   networkDown(c: number, now: number): void {
+    if (this.loseNetwork(c, now)) this.runInline(c);
+  }
+
+  /** `networkDown` but its retry loop: whether an open session dropped (and the first attempt started). */
+  private loseNetwork(c: number, now: number): boolean {
     this.bytes[c * RECORD_BYTES + NET_DOWN]++;
-    if (this.bytes[c * RECORD_BYTES + STATE] === ClientState.connected && this.bytes[c * RECORD_BYTES + PENDING] !== Pending.hostLost) {
-      this.endSession(c, now, true);
-      this.tryOtherAddress(c, now);
-      this.runInline(c);
-    }
+    if (this.bytes[c * RECORD_BYTES + STATE] !== ClientState.connected || this.bytes[c * RECORD_BYTES + PENDING] === Pending.hostLost) return false;
+    this.endSession(c, now, true);
+    this.tryOtherAddress(c, now);
+    return true;
   }
 
   networkUp(c: number): void {
