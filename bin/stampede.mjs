@@ -16,9 +16,11 @@ if (!relaunchWithHugePages()) {
   }
   const { main } = await import('../sim/cli/main.ts');
   const code = await main(process.argv.slice(2));
-  // Interrupted (130): exit now. While a process winds down its signal handlers are gone, so a
-  // second Ctrl-C then would end it by the signal instead of with 130. Writes to pipes and files
-  // are synchronous on Linux, so nothing written is lost.
-  if (code === 130) process.exit(code);
+  // Interrupted (130): exit as soon as what was written is flushed. While a process winds down
+  // its signal handlers are gone, so a second Ctrl-C then would end it by the signal, not with 130.
+  if (code === 130) {
+    await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
+    process.exit(code);
+  }
   process.exitCode = code;
 }

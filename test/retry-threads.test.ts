@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OUTAGE_CASES, outageScenario } from './support/outage-cases.ts';
 import type { Scenario } from '../sim/scenario/types.ts';
 import { Simulation, type EngineOptions } from '../sim/simulation.ts';
-import { CHUNKS, CLAIM, CLAIM_BITS, claimChunk, CONTROL_WORDS } from '../sim/model/retry-threads.ts';
+import { CHUNKS, CLAIM, CLAIM_BITS, claimChunk, closeBatch, CONTROL_WORDS, DONE, openBatch } from '../sim/model/retry-threads.ts';
 
 /** The outage cases, larger: chunks of 8,192 clients, several per batch. */
 const LARGER = ['seed=5', 'population.clients=20000', 'sessionServer.maxSessions=30000', 'sessionServer.maxAcceptsPerSec=900/s'];
@@ -53,12 +53,29 @@ describe('retry loops on helper threads', () => {
 describe('chunk claims', () => {
   it('hand out each chunk of the open batch once, and none of another batch', () => {
     const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
-    Atomics.store(control, CHUNKS, 3);
-    Atomics.store(control, CLAIM, 7 << CLAIM_BITS);
+    openBatch(control, 7, 3, 20_000);
     expect([claimChunk(control, 6), claimChunk(control, 7), claimChunk(control, 7), claimChunk(control, 7), claimChunk(control, 7)]).toEqual([-1, 0, 1, 2, -1]);
     // A helper that sees batch 7's message only once batch 8 is open claims nothing.
-    Atomics.store(control, CLAIM, 8 << CLAIM_BITS);
+    closeBatch(control);
+    openBatch(control, 8, 5, 40_000);
     expect(claimChunk(control, 7)).toBe(-1);
+    expect(claimChunk(control, 8)).toBe(0);
+  });
+
+  it('let no helper late with the last batch claim a chunk while the next one opens', () => {
+    const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
+    openBatch(control, 7, 2, 16_000);
+    expect([claimChunk(control, 7), claimChunk(control, 7)]).toEqual([0, 1]);
+    // The late helper read batch 7's claim word (every chunk claimed) just before the next batch opened.
+    const stale = Atomics.load(control, CLAIM);
+    closeBatch(control);
+    openBatch(control, 8, 5, 40_000, () => {
+      // The next batch's chunk count is written, its claim word not yet: chunk 2 "of batch 7" must not be claimable.
+      expect(stale & ((1 << CLAIM_BITS) - 1)).toBeLessThan(Atomics.load(control, CHUNKS));
+      expect(Atomics.compareExchange(control, CLAIM, stale, stale + 1)).not.toBe(stale);
+      expect(claimChunk(control, 7)).toBe(-1);
+    });
+    expect(Atomics.load(control, DONE)).toBe(0);
     expect(claimChunk(control, 8)).toBe(0);
   });
 });

@@ -27,16 +27,20 @@ import { runDeferred, type RetryLoop, type RetryLoopSettings } from './retry-loo
 /** Clients per chunk: enough to make a claim's cost negligible, small enough to share the tail. */
 export const CHUNK_CLIENTS = 8192;
 // The control words, an Int32Array over a SharedArrayBuffer:
-export const CLAIM = 0; // (batch number mod 2^11) · 2^20 + the next chunk to claim
+export const CLAIM = 0; // (batch number mod 2^17) · 2^14 + the next chunk to claim; 0 between batches
 export const DONE = 1; // chunks finished in the current batch
 export const CHUNKS = 2; // chunks in the current batch
 export const COUNT = 3; // clients (ids) in the current batch
-export const CONTROL_WORDS = 4;
+export const FAILED = 4; // 1 once a helper threw (its message is in HelperData.error)
+export const CONTROL_WORDS = 5;
 /** Batch parameters (Float64Array over a SharedArrayBuffer). */
 export const Parameter = { backAt: 0, horizon: 1, incident: 2, size: 3 } as const;
-export const CLAIM_BITS = 20;
+/** Chunk indices up to 2^14 - 1: a population of at most 2^26 clients makes at most 8,192 chunks. */
+export const CLAIM_BITS = 14;
 const CLAIM_MASK = (1 << CLAIM_BITS) - 1;
-const BATCH_MASK = (1 << 11) - 1;
+const BATCH_MASK = (1 << (31 - CLAIM_BITS)) - 1;
+/** Bytes kept of a helper's error message. */
+export const ERROR_BYTES = 1024;
 /** A helper that neither finishes nor counts a chunk for this long has died: the run cannot go on. */
 const STALL_MS = 120_000;
 
@@ -48,6 +52,8 @@ export interface HelperData {
   readonly parameters: SharedArrayBuffer;
   /** Its tally, then [events, timeouts] as two doubles. */
   readonly tally: SharedArrayBuffer;
+  /** Where a helper that throws writes its message (UTF-8, zero-padded), before it sets FAILED. */
+  readonly error: SharedArrayBuffer;
 }
 
 /** A batch's message to the helpers: its number, and the ids of its clients (null: all clients, in order). */
@@ -65,6 +71,7 @@ export class ParallelRetries {
   private readonly parameters: Float64Array;
   private readonly helpers: { worker: Worker; tally: AheadTally; counts: Float64Array }[];
   private readonly records: RecordViews;
+  private readonly error: Uint8Array;
   private ids: Int32Array | null = null;
   private batch = 0;
   /** Settles once every helper has loaded and waits for batches (a run never waits for it). */
@@ -74,12 +81,14 @@ export class ParallelRetries {
     this.records = recordViews(records);
     const control = new SharedArrayBuffer(4 * CONTROL_WORDS);
     const parameters = new SharedArrayBuffer(8 * Parameter.size);
+    const error = new SharedArrayBuffer(ERROR_BYTES);
     this.control = new Int32Array(control);
     this.parameters = new Float64Array(parameters);
+    this.error = new Uint8Array(error);
     const tallyBytes = aheadTallyBytes(settings.lastSample);
     this.helpers = Array.from({ length: helperCount }, () => {
       const tally = new SharedArrayBuffer(tallyBytes + 16);
-      const data: HelperData = { records, settings, control, parameters, tally };
+      const data: HelperData = { records, settings, control, parameters, tally, error };
       const worker = new Worker(WORKER_ENTRY, { workerData: data });
       worker.unref();
       return { worker, tally: aheadTally(settings.lastSample, tally), counts: new Float64Array(tally, tallyBytes, 2) };
@@ -103,6 +112,7 @@ export class ParallelRetries {
    */
   run(ids: Int32Array, clientCount: number, backAt: number, horizon: number, incident: boolean, local: RetryLoop, helpersOnly = false): number {
     const { control, parameters } = this;
+    closeBatch(control);
     const count = ids.length;
     const chunks = Math.ceil(count / CHUNK_CLIENTS);
     if (chunks > CLAIM_MASK) throw new RangeError(`too many clients for one batch: ${count}`);
@@ -117,13 +127,9 @@ export class ParallelRetries {
     parameters[Parameter.backAt] = backAt;
     parameters[Parameter.horizon] = horizon;
     parameters[Parameter.incident] = incident ? 1 : 0;
-    Atomics.store(control, COUNT, count);
-    Atomics.store(control, CHUNKS, chunks);
-    Atomics.store(control, DONE, 0);
     this.batch = (this.batch + 1) & BATCH_MASK || 1;
+    openBatch(control, this.batch, chunks, count);
     const message: BatchMessage = { batch: this.batch, ids: shared };
-    // Publishing the claim word opens the batch: everything above is written before it.
-    Atomics.store(control, CLAIM, this.batch << CLAIM_BITS);
     for (const helper of this.helpers) helper.worker.postMessage(message);
     while (!helpersOnly) {
       const chunk = claimChunk(control, this.batch);
@@ -136,6 +142,10 @@ export class ParallelRetries {
     let done = Atomics.load(control, DONE);
     let waited = 0;
     while (done < chunks) {
+      if (Atomics.load(control, FAILED) === 1) {
+        const message = new TextDecoder().decode(this.error.slice()).replace(/\0+$/, '');
+        throw new Error(`a retry helper thread failed: ${message}`);
+      }
       if (Atomics.wait(control, DONE, done, 1000) === 'timed-out' && (waited += 1000) >= STALL_MS) {
         throw new Error(`a retry helper thread stopped answering (${chunks - done} of ${chunks} chunks unfinished)`);
       }
@@ -162,6 +172,30 @@ export class ParallelRetries {
   close(): void {
     for (const { worker } of this.helpers) void worker.terminate();
   }
+}
+
+/**
+ * Closes the last batch, before any of its words changes: a helper late
+ * with that batch's message, which read its claim word before, then fails
+ * to claim (its compare-exchange sees another word), where it would
+ * otherwise claim a chunk past the end of the last batch against the
+ * chunk count of the next.
+ */
+export function closeBatch(control: Int32Array): void {
+  Atomics.store(control, CLAIM, 0);
+}
+
+/**
+ * Opens batch `batch` of `chunks` chunks over `count` clients (the batch
+ * closed, its parameters written): publishing the claim word comes last,
+ * so that everything is written before a chunk can be claimed.
+ */
+export function openBatch(control: Int32Array, batch: number, chunks: number, count: number, beforePublishing?: () => void): void {
+  Atomics.store(control, COUNT, count);
+  Atomics.store(control, CHUNKS, chunks);
+  Atomics.store(control, DONE, 0);
+  beforePublishing?.();
+  Atomics.store(control, CLAIM, batch << CLAIM_BITS);
 }
 
 /** Claims the next chunk of batch `batch`; -1 when none is left (or the batch is over). */

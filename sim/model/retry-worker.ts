@@ -5,7 +5,7 @@ import { RetryPolicy } from './backoff.ts';
 import { aheadTally, aheadTallyBytes } from './metrics.ts';
 import { recordViews } from './client-record.ts';
 import { RetryLoop, runDeferred } from './retry-loop.ts';
-import { CHUNK_CLIENTS, claimChunk, COUNT, DONE, Parameter, type BatchMessage, type HelperData } from './retry-threads.ts';
+import { CHUNK_CLIENTS, claimChunk, COUNT, DONE, ERROR_BYTES, FAILED, Parameter, type BatchMessage, type HelperData } from './retry-threads.ts';
 
 const data = workerData as HelperData;
 const records = recordViews(data.records);
@@ -17,6 +17,19 @@ const counts = new Float64Array(data.tally, tallyBytes, 2);
 const loop = new RetryLoop(records, data.settings, new RetryPolicy(data.settings.backoff, 0), aheadTally(data.settings.lastSample, data.tally));
 
 parentPort?.on('message', (message: BatchMessage) => {
+  try {
+    runBatch(message);
+  } catch (error) {
+    // The main thread waits in Atomics.wait and cannot see an 'error' event: say it through shared memory.
+    const text = new TextEncoder().encode(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    new Uint8Array(data.error).set(text.subarray(0, ERROR_BYTES));
+    Atomics.store(control, FAILED, 1);
+    Atomics.notify(control, DONE);
+  }
+});
+parentPort?.postMessage('ready');
+
+function runBatch(message: BatchMessage): void {
   const ids = message.ids === null ? null : new Int32Array(message.ids);
   for (;;) {
     const chunk = claimChunk(control, message.batch);
@@ -35,5 +48,4 @@ parentPort?.on('message', (message: BatchMessage) => {
     Atomics.add(control, DONE, 1);
     Atomics.notify(control, DONE);
   }
-});
-parentPort?.postMessage('ready');
+}
