@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Entry point: registers the TypeScript loader (tsx), then runs the CLI.
-// Worker threads do not inherit the loader: they start from sim/batch/worker-entry.mjs.
+// Worker threads do not inherit the loader: they start from sim/engine/typescript-worker.mjs.
 // Nothing else is loaded before the relaunch for huge pages, which then only waits.
 import { relaunchWithHugePages } from './huge-pages.mjs';
 

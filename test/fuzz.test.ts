@@ -10,7 +10,8 @@
 //   FUZZ_SEED=123 FUZZ_RUNS=20000 npx vitest run test/fuzz.test.ts
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTypeScriptWorker } from '../sim/engine/typescript-worker.ts';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
@@ -62,7 +63,7 @@ class CaseRunner {
   }
 
   private start(): Worker {
-    const worker = new Worker(new URL('./fuzz/worker-entry.mjs', import.meta.url), {
+    const worker = startTypeScriptWorker(new URL('./fuzz/case.ts', import.meta.url), {
       resourceLimits: { maxOldGenerationSizeMb: 768 },
     });
     worker.on('error', () => {}); // 'exit' follows and reports it

@@ -2,11 +2,12 @@
 // N workers (the main thread never runs a job itself), so a batch behaves the
 // same whatever N is; outcomes are stored at their job's position and
 // returned in job order, never in completion order.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTypeScriptWorker } from '../engine/typescript-worker.ts';
 import type { Job } from './jobs.ts';
 import { WORKER_MARK, type FromWorker, type JobOutcome, type ToWorker } from './protocol.ts';
 
-const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+const WORKER_MODULE = new URL('./worker.ts', import.meta.url);
 
 export interface PoolOptions {
   /** Worker threads to start (at most one per job). */
@@ -56,7 +57,7 @@ export function runPool(jobs: readonly Job[], options: PoolOptions): Promise<(Jo
     options.signal?.addEventListener('abort', stopAll, { once: true });
 
     const start = () => {
-      const worker = new Worker(WORKER_ENTRY, { workerData: WORKER_MARK });
+      const worker = startTypeScriptWorker(WORKER_MODULE, { workerData: WORKER_MARK });
       let current: Job | null = null;
       let crash: Error | null = null;
 

@@ -1,5 +1,5 @@
 // The worker side of the pool: loads the job's scenario with its overrides,
-// runs it and sends back a compact result. Started through worker-entry.mjs,
+// runs it and sends back a compact result. Started through sim/engine/typescript-worker.mjs,
 // which registers the TypeScript loader first (worker threads do not inherit
 // the main thread's loader hooks).
 import { parentPort, workerData } from 'node:worker_threads';

@@ -19,7 +19,8 @@
 //     single-threaded run.
 // A helper that has not started yet (or failed to) claims nothing: this
 // thread then runs the chunks itself, with the same result.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTypeScriptWorker } from '../engine/typescript-worker.ts';
 import { aheadTally, aheadTallyBytes, type AheadTally } from './metrics.ts';
 import { recordViews, type RecordViews } from './client-record.ts';
 import { runDeferred, type RetryLoop, type RetryLoopSettings } from './retry-loop.ts';
@@ -62,7 +63,7 @@ export interface BatchMessage {
   readonly ids: SharedArrayBuffer | null;
 }
 
-const WORKER_ENTRY = new URL('./retry-worker-entry.mjs', import.meta.url);
+const HELPER_MODULE = new URL('./retry-worker.ts', import.meta.url);
 
 export class ParallelRetries {
   /** Timers the helpers ran. */
@@ -89,7 +90,7 @@ export class ParallelRetries {
     this.helpers = Array.from({ length: helperCount }, () => {
       const tally = new SharedArrayBuffer(tallyBytes + 16);
       const data: HelperData = { records, settings, control, parameters, tally, error };
-      const worker = new Worker(WORKER_ENTRY, { workerData: data });
+      const worker = startTypeScriptWorker(HELPER_MODULE, { workerData: data });
       worker.unref();
       return { worker, tally: aheadTally(settings.lastSample, tally), counts: new Float64Array(tally, tallyBytes, 2) };
     });
