@@ -64,7 +64,7 @@ export class Simulation {
     this.lookups = new LookupInstances(scenario, this.servers);
     const regionNames = scenario.regions.map((r) => r.name);
     const lastSample = Math.floor(scenario.duration / scenario.sampleInterval);
-    this.metrics = new Metrics(this.servers, this.lookups, regionNames, scenario.sampleInterval, lastSample, scenario.population.clients);
+    this.metrics = new Metrics(this.servers, this.lookups, regionNames, lastSample, scenario.population.clients);
     this.clients = new ClientPopulation(scenario, this.queue, this.servers, this.lookups, this.metrics, {
       backoff: createCounterStream(scenario.seed, 'client.backoff'),
       churn: stream('client.churn'),

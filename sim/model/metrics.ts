@@ -78,8 +78,6 @@ export class Metrics {
   private readonly serverNames: string[];
   private readonly regionNames: string[];
   private lastSampleTime = 0;
-  /** 1 / sampleInterval. */
-  private readonly perSecond: number;
   private sampleIndex = 0;
   private peakCarrier = 0;
   private preFaultCarrierSum = 0;
@@ -87,7 +85,7 @@ export class Metrics {
 
   /**
    * What clients did ahead of the clock (timers run inline, ClientPopulation),
-   * by the index of the first sample that would have seen it (`sampleAfter`),
+   * by the index of the first sample that would have seen it (`sampleIndexAfter`),
    * written by the client's retry loop.
    */
   readonly later: AheadTally;
@@ -96,12 +94,10 @@ export class Metrics {
     private readonly servers: SessionServers,
     private readonly lookups: LookupInstances,
     regionNames: string[],
-    private readonly sampleInterval: number,
     readonly lastSample: number,
     /** Population size: the reconnect records grow straight to it, not by doubling through it. */
     private readonly clients: number,
   ) {
-    this.perSecond = 1 / sampleInterval;
     this.later = aheadTally(lastSample);
     this.serverNames = servers.names;
     this.regionNames = regionNames;
@@ -174,15 +170,6 @@ export class Metrics {
     this.downtimes[this.episodes] = now - lostAt;
     this.reconnectAttempts[this.episodes] = attempts;
     this.episodes++;
-  }
-
-  /**
-   * Index of the first sample that sees a change made by a client timer at
-   * `time`, or -1 if no sample does. A sample at exactly `time` does not: it
-   * was scheduled first, so it runs before any client timer of that instant.
-   */
-  sampleAfter(time: number): number {
-    return sampleIndexAfter(time, this.sampleInterval, this.perSecond, this.lastSample);
   }
 
   private applyLater(k: number): void {
@@ -360,7 +347,12 @@ function grow<T extends Float64Array | Uint16Array>(array: T, length: number): T
   return grown;
 }
 
-/** `Metrics.sampleAfter` for samples every `interval` (`perSecond` = 1 / interval) up to sample `last`. */
+/**
+ * Index of the first sample (every `interval`, `perSecond` = 1 / interval,
+ * up to sample `last`) that sees a change made by a client timer at `time`,
+ * or -1 if no sample does. A sample at exactly `time` does not: it was
+ * scheduled first, so it runs before any client timer of that instant.
+ */
 export function sampleIndexAfter(time: number, interval: number, perSecond: number, last: number): number {
   // A product where a quotient was: off by at most one, which the loops correct.
   let k = Math.floor(time * perSecond) + 1;
