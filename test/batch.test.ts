@@ -184,6 +184,7 @@ describe('running batches on worker threads', () => {
     expect(texts[2]).toBe(texts[0]);
     expect(texts[0]).toContain('== compare.md');
     expect(texts[0]).toContain('== charts/connected.vl.json');
+    expect(texts[0]).toContain('== index.html');
 
     // Three shards, written to files and merged back.
     const dir = mkdtempSync(join(tmpdir(), 'stampede-shards-'));

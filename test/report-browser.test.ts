@@ -5,7 +5,7 @@
 //
 // Without /usr/bin/chromium the test is skipped locally; in CI (CI set) it
 // must run — .ci/run installs the package.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +14,9 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
 import { runScenario } from '../sim/simulation.ts';
 import { buildReport, writeReport } from '../reports/lib/index.ts';
+import { executePlan } from '../sim/batch/execute.ts';
+import { preparePlan } from '../sim/batch/jobs.ts';
+import { batchOutputs } from '../sim/batch/outputs.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -93,6 +96,48 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
     expect(await page.textContent('h1')).toBe('lookup-outage');
     expect(await page.textContent('.badge')).toMatch(/recovered/);
     if (process.env.STAMPEDE_REPORT_SCREENSHOT) await page.screenshot({ path: process.env.STAMPEDE_REPORT_SCREENSHOT, fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("renders a batch's page: every chart of a comparison, beside its table, offline", async () => {
+    const prepared = preparePlan({
+      kind: 'compare',
+      file: 'scenarios/lookup-outage.yaml',
+      baseOverrides: ['population.clients=2000', 'sampleInterval=10s'],
+      replications: 2,
+      parameters: [{ name: 'policy', path: 'client.backoff.policy', values: ['gcm', 'full'] }],
+    });
+    const { outcomes } = await executePlan(prepared, { workers: 1 });
+    const files = batchOutputs(prepared.plan, outcomes).files;
+    const batchFile = join(dir, 'batch.html');
+    writeFileSync(batchFile, files.find((f) => f.path === 'index.html')!.content);
+    const chartFiles = files.filter((f) => f.path.startsWith('charts/')).length;
+
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('request', (request) => {
+      if (!request.url().startsWith('file:')) problems.push(`network request: ${request.url()}`);
+    });
+    await page.goto(pathToFileURL(batchFile).href);
+    await page.waitForSelector('body[data-charts="done"]', { timeout: 60_000 });
+    const charts = await page.$$eval('.vega[data-chart]', (elements) =>
+      elements.map((el) => ({
+        id: el.getAttribute('data-chart'),
+        rendered: el.getAttribute('data-rendered'),
+        marks: el.querySelectorAll('svg g.role-mark.mark-line > path, svg g.role-mark.mark-rule > line, svg g.role-mark.mark-symbol > path').length,
+      })),
+    );
+    expect(charts.length).toBe(chartFiles);
+    for (const chart of charts) {
+      expect(chart.rendered, chart.id ?? '').toBe('true');
+      expect(chart.marks, `${chart.id} has no data marks`).toBeGreaterThan(0);
+    }
+    expect(await page.textContent('h1')).toBe('Comparison: lookup-outage');
     expect(problems).toEqual([]);
     await page.close();
   });

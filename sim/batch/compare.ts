@@ -68,10 +68,15 @@ export function compareOutputs(plan: BatchPlan, jobs: readonly Job[], agg: Aggre
   for (const m of agg.metrics) {
     if (comparisons.get(m.metric) === null) continue;
     const points = plan.variants.map((v) => ({ label: v.label, mean: m.stats[v.id].mean, ci95: m.stats[v.id].ci95 }));
-    files.push({ path: `charts/metric--${fileSafe(m.metric)}.vl.json`, content: jsonFile(metricByVariantSpec(m.metric, m.direction, points)) });
+    files.push({ path: metricChartPath(m.metric), content: jsonFile(metricByVariantSpec(m.metric, m.direction, points)) });
   }
   files.push(...overlayCharts(plan, jobs, outcomes));
   return { files, comparisons };
+}
+
+/** The chart of one metric across the variants. */
+export function metricChartPath(metric: string): string {
+  return `charts/metric--${fileSafe(metric)}.vl.json`;
 }
 
 /** The variants' mean time series overlaid: connected sessions and carrier attempts over time. */

@@ -2,13 +2,14 @@
 // outcomes in job order. An unsharded run and `merge` both call this, which
 // is what makes their files byte-identical. Nothing here reads a clock.
 import { aggregate, flattenSummary, type Aggregate, type Direction, type Failure } from './aggregate.ts';
-import { compareOutputs, type MetricComparison } from './compare.ts';
+import { compareOutputs, metricChartPath, type MetricComparison } from './compare.ts';
 import { csv, jsonFile } from './format.ts';
 import { jobsOf, type BatchPlan, type Job } from './jobs.ts';
 import type { JobOutcome } from './protocol.ts';
 import { replicationsOutputs } from './replications.ts';
 import type { SampleStats } from './stats.ts';
-import { sweepOutputs } from './sweep.ts';
+import { parameterChartPath, sweepOutputs } from './sweep.ts';
+import { batchPage } from '../../reports/lib/batch-page.ts';
 
 /** A file to write, by its path relative to the output directory. */
 export interface OutputFile {
@@ -69,6 +70,7 @@ export function batchOutputs(plan: BatchPlan, outcomes: readonly JobOutcome[]): 
       ...(comparisons === null ? {} : { comparison: comparisons.get(m.metric) ?? null }),
     })),
   };
+  files.push({ path: 'index.html', content: pageOf(plan, agg, files) });
   files.unshift(
     { path: `${plan.kind}.json`, content: jsonFile(document) },
     { path: 'runs.csv', content: runsCsv(plan, jobs, outcomes, agg) },
@@ -109,4 +111,23 @@ function statsCsv(plan: BatchPlan, agg: Aggregate): string {
     }),
   );
   return csv(header, rows);
+}
+
+/** index.html: the tables of the batch's Markdown summary, each metric's charts beside its table. */
+function pageOf(plan: BatchPlan, agg: Aggregate, files: readonly OutputFile[]): string {
+  const markdown = files.find((f) => f.path === `${plan.kind}.md`);
+  if (markdown === undefined) throw new Error(`no ${plan.kind}.md among the outputs`);
+  const metricOf = new Map<string, string>();
+  for (const { metric } of agg.metrics) {
+    metricOf.set(metricChartPath(metric), metric);
+    for (const parameter of plan.parameters) metricOf.set(parameterChartPath(metric, parameter.name), metric);
+  }
+  const charts = files
+    .filter((f) => f.path.startsWith('charts/') && f.path.endsWith('.vl.json'))
+    .map((f) => ({
+      id: f.path.slice('charts/'.length, -'.vl.json'.length),
+      metric: metricOf.get(f.path) ?? null,
+      spec: JSON.parse(f.content) as Record<string, unknown>,
+    }));
+  return batchPage({ markdown: markdown.content, charts, stampedeVersion: plan.stampedeVersion, jobs: { total: agg.jobs.total, failed: agg.jobs.failed } });
 }

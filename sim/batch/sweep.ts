@@ -15,12 +15,17 @@ export function sweepOutputs(plan: BatchPlan, agg: Aggregate): OutputFile[] {
   for (const m of agg.metrics.filter(charted)) {
     for (const parameter of plan.parameters) {
       files.push({
-        path: `charts/${fileSafe(m.metric)}--by--${fileSafe(parameter.name)}.vl.json`,
+        path: parameterChartPath(m.metric, parameter.name),
         content: jsonFile(metricByParameterSpec(m.metric, parameter.name, parameter.values, m.direction, pointsFor(plan, m, parameter))),
       });
     }
   }
   return files;
+}
+
+/** The chart of one metric against one swept parameter. */
+export function parameterChartPath(metric: string, parameter: string): string {
+  return `charts/${fileSafe(metric)}--by--${fileSafe(parameter)}.vl.json`;
 }
 
 /** A metric worth a chart: it moves, and some run has a value. */

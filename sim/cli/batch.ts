@@ -225,6 +225,6 @@ function formatBatchText(document: BatchDocument, agg: Aggregate, outDir: string
     }
   }
   if (plan.kind === 'sweep') lines.push(`  grid: ${plan.parameters.map((p) => `${p.name} (${p.values.length})`).join(' × ')}; table: ${join(outDir, 'sweep.csv')}`);
-  lines.push(`  results: ${join(outDir, `${plan.kind}.md`)} (and ${plan.kind}.json, runs.csv, stats.csv${plan.kind === 'replications' ? '' : ', charts/'})`);
+  lines.push(`  report: ${join(outDir, 'index.html')} (and ${plan.kind}.md, ${plan.kind}.json, runs.csv, stats.csv${plan.kind === 'replications' ? '' : ', charts/'})`);
   return `${lines.join('\n')}\n`;
 }
