@@ -62,9 +62,10 @@ function verdict(
   return `${label(best)} has the best mean, but is not significantly better than ${close.join('; ')} (paired t, 95 %)${left}`;
 }
 
-export function compareOutputs(plan: BatchPlan, jobs: readonly Job[], agg: Aggregate, outcomes: readonly JobOutcome[]) {
+/** `verdicts`: the Assertions section (gates.ts), '' when the scenario has none. */
+export function compareOutputs(plan: BatchPlan, jobs: readonly Job[], agg: Aggregate, outcomes: readonly JobOutcome[], verdicts: string) {
   const comparisons = new Map(agg.metrics.map((m) => [m.metric, compareMetric(plan, m)]));
-  const files: OutputFile[] = [{ path: 'compare.md', content: compareMarkdown(plan, agg, comparisons) }];
+  const files: OutputFile[] = [{ path: 'compare.md', content: compareMarkdown(plan, agg, comparisons, verdicts) }];
   for (const m of agg.metrics) {
     if (comparisons.get(m.metric) === null) continue;
     const points = plan.variants.map((v) => ({ label: v.label, mean: m.stats[v.id].mean, ci95: m.stats[v.id].ci95 }));
@@ -105,7 +106,7 @@ function overlayCharts(plan: BatchPlan, jobs: readonly Job[], outcomes: readonly
   ];
 }
 
-function compareMarkdown(plan: BatchPlan, agg: Aggregate, comparisons: Map<string, MetricComparison | null>): string {
+function compareMarkdown(plan: BatchPlan, agg: Aggregate, comparisons: Map<string, MetricComparison | null>, verdicts: string): string {
   const label = (id: number) => plan.variants[id].label;
   const parts: string[] = [
     `# Comparison: ${plan.scenario.name}\n`,
@@ -116,6 +117,7 @@ function compareMarkdown(plan: BatchPlan, agg: Aggregate, comparisons: Map<strin
       `without correction for multiple comparisons.\n`,
     `Variants: ${plan.variants.map((v) => `\`${v.label}\``).join(', ')}.\n`,
     `Charts (vega-lite): \`charts/connected.vl.json\`, \`charts/carrier-attempts.vl.json\` (variants overlaid), \`charts/metric--METRIC.vl.json\`.\n`,
+    ...(verdicts === '' ? [] : [verdicts]),
     '## Winners\n',
     markdownTable(
       ['metric', 'better', 'best mean', 'significant'],

@@ -64,3 +64,16 @@ export function failuresMarkdown(failures: readonly Failure[]): string {
     '',
   ].join('\n');
 }
+
+/** A number as JSON holds it exactly: ±Infinity and NaN, which JSON has not, as their names. */
+export type JsonNumber = number | 'Infinity' | '-Infinity' | 'NaN' | null;
+
+export function toJsonNumber(x: number | null): JsonNumber {
+  if (x === null || Number.isFinite(x)) return x;
+  return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
+}
+
+export function fromJsonNumber(x: JsonNumber | undefined): number | null {
+  if (x === undefined || x === null) return null;
+  return typeof x === 'string' ? Number(x) : x;
+}

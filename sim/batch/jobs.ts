@@ -13,6 +13,9 @@ import { readFileSync } from 'node:fs';
 import { deriveSeed } from '../engine/random.ts';
 import { loadScenarioFile, ScenarioError } from '../scenario/load.ts';
 import { VERSION } from '../version.ts';
+import { evaluateLimit } from '../gate/assertions.ts';
+import { toJsonNumber } from './format.ts';
+import type { VariantAssertion } from './gates.ts';
 
 export type BatchKind = 'replications' | 'compare' | 'sweep';
 
@@ -31,6 +34,8 @@ export interface Variant {
   params: Record<string, string>;
   /** The overrides that make this variant, after the plan's base overrides. */
   overrides: string[];
+  /** Its scenario's `assert:` section with the limits for this variant (judged in gates.ts). */
+  assertions: VariantAssertion[];
 }
 
 export interface BatchPlan {
@@ -78,6 +83,7 @@ export function gridVariants(parameters: readonly Parameter[], fallbackLabel: st
     label: parameters.length === 0 ? fallbackLabel : parameters.map((p) => `${p.name}=${params[p.name]}`).join(', '),
     params,
     overrides: parameters.map((p) => `${p.path}=${params[p.name]}`),
+    assertions: [],
   }));
 }
 
@@ -142,9 +148,10 @@ export function preparePlan(input: PlanInput): PreparedPlan {
   const warnings = new Set(base.warnings);
   const variants = gridVariants(input.parameters, base.scenario.name);
   const durations = variants.map((variant) => {
-    const loaded = loadScenarioFile(input.file, [...baseOverrides, ...variant.overrides]);
-    for (const w of loaded.warnings) warnings.add(w);
-    return loaded.scenario.duration;
+    const { scenario, warnings: found } = loadScenarioFile(input.file, [...baseOverrides, ...variant.overrides]);
+    for (const w of found) warnings.add(w);
+    variant.assertions = scenario.assert.map((a) => ({ source: a.source, limit: toJsonNumber(evaluateLimit(a.limit, scenario)) }));
+    return scenario.duration;
   });
   const plan: BatchPlan = {
     kind: input.kind,

@@ -10,6 +10,7 @@ import { replicationsOutputs } from './replications.ts';
 import type { SampleStats } from './stats.ts';
 import { parameterChartPath, sweepOutputs } from './sweep.ts';
 import { batchPage } from '../../reports/lib/batch-page.ts';
+import { batchVerdicts, verdictsMarkdown, type BatchVerdict } from './gates.ts';
 
 /** A file to write, by its path relative to the output directory. */
 export interface OutputFile {
@@ -24,6 +25,8 @@ export interface BatchDocument {
   plan: BatchPlan;
   jobs: Aggregate['jobs'];
   failures: Failure[];
+  /** The scenario's assertions judged per variant over its runs (empty when it has none). */
+  assertions: BatchVerdict[];
   metrics: {
     metric: string;
     direction: Direction;
@@ -45,16 +48,18 @@ export function batchOutputs(plan: BatchPlan, outcomes: readonly JobOutcome[]): 
   const jobs = jobsOf(plan);
   if (outcomes.length !== jobs.length) throw new Error(`expected ${jobs.length} outcomes, got ${outcomes.length}`);
   const agg = aggregate(plan, jobs, outcomes);
+  const verdicts = batchVerdicts(plan, jobs, outcomes);
+  const verdictsSection = verdictsMarkdown(plan, verdicts);
   let comparisons: Map<string, MetricComparison | null> | null = null;
   const files: OutputFile[] = [];
   if (plan.kind === 'compare') {
-    const compared = compareOutputs(plan, jobs, agg, outcomes);
+    const compared = compareOutputs(plan, jobs, agg, outcomes, verdictsSection);
     comparisons = compared.comparisons;
     files.push(...compared.files);
   } else if (plan.kind === 'sweep') {
-    files.push(...sweepOutputs(plan, agg));
+    files.push(...sweepOutputs(plan, agg, verdictsSection));
   } else {
-    files.push(...replicationsOutputs(plan, agg));
+    files.push(...replicationsOutputs(plan, agg, verdictsSection));
   }
   const document: BatchDocument = {
     stampede: { version: plan.stampedeVersion, format: 1 },
@@ -62,6 +67,7 @@ export function batchOutputs(plan: BatchPlan, outcomes: readonly JobOutcome[]): 
     plan,
     jobs: agg.jobs,
     failures: agg.failures,
+    assertions: verdicts,
     metrics: agg.metrics.map((m) => ({
       metric: m.metric,
       direction: m.direction,

@@ -3,6 +3,7 @@
 // thing the threads share: each side gets a structured-clone copy.
 import type { Summary } from '../result.ts';
 import type { Job } from './jobs.ts';
+import type { JsonNumber } from './format.ts';
 
 /** The pool's workerData: marks its threads, so importing worker.ts anywhere else starts no listener. */
 export const WORKER_MARK = 'stampede-batch-worker';
@@ -16,10 +17,12 @@ export type FromWorker =
   | { type: 'done'; jobId: number; result: JobResult }
   | { type: 'failed'; jobId: number; error: JobError };
 
-/** What a job sends back: the summary, and the series only the compare overlays need. */
+/** What a job sends back: the summary, the series only the compare overlays need, and the scenario's assertions measured. */
 export interface JobResult {
   summary: Summary;
   series: CompactSeries | null;
+  /** The value of each of the scenario's assertions in this run, in order (sim/batch/gates.ts judges them). */
+  assertions: JsonNumber[];
 }
 
 export interface CompactSeries {

@@ -5,7 +5,8 @@ import { failuresMarkdown, interval, markdownTable, meanPlusMinus, num } from '.
 import type { BatchPlan } from './jobs.ts';
 import type { OutputFile } from './outputs.ts';
 
-export function replicationsOutputs(plan: BatchPlan, agg: Aggregate): OutputFile[] {
+/** `verdicts`: the Assertions section (gates.ts), '' when the scenario has none. */
+export function replicationsOutputs(plan: BatchPlan, agg: Aggregate, verdicts: string): OutputFile[] {
   const rows = agg.metrics.map((m) => {
     const s = m.stats[0];
     return [m.metric, meanPlusMinus(s), interval(s.ci95), num(s.sd), String(s.n), String(s.missing)];
@@ -17,6 +18,7 @@ export function replicationsOutputs(plan: BatchPlan, agg: Aggregate): OutputFile
       `Intervals: two-sided 95 %, Student t with n − 1 degrees of freedom; "no value" counts runs where the metric ` +
       `has none (e.g. recovery not reached) and are left out of its statistics.\n`,
     markdownTable(['metric', 'mean ± 95 %', '95 % CI', 'sd', 'n', 'no value'], rows),
+    verdicts,
     failuresMarkdown(agg.failures),
   ];
   return [{ path: 'replications.md', content: content.filter((p) => p !== '').join('\n') }];

@@ -7,10 +7,11 @@ import { csv, failuresMarkdown, fileSafe, interval, jsonFile, markdownTable, mea
 import type { BatchPlan, Parameter, Variant } from './jobs.ts';
 import type { OutputFile } from './outputs.ts';
 
-export function sweepOutputs(plan: BatchPlan, agg: Aggregate): OutputFile[] {
+/** `verdicts`: the Assertions section (gates.ts), '' when the scenario has none. */
+export function sweepOutputs(plan: BatchPlan, agg: Aggregate, verdicts: string): OutputFile[] {
   const files: OutputFile[] = [
     { path: 'sweep.csv', content: sweepCsv(plan, agg) },
-    { path: 'sweep.md', content: sweepMarkdown(plan, agg) },
+    { path: 'sweep.md', content: sweepMarkdown(plan, agg, verdicts) },
   ];
   for (const m of agg.metrics.filter(charted)) {
     for (const parameter of plan.parameters) {
@@ -58,13 +59,14 @@ function sweepCsv(plan: BatchPlan, agg: Aggregate): string {
   return csv(header, rows);
 }
 
-function sweepMarkdown(plan: BatchPlan, agg: Aggregate): string {
+function sweepMarkdown(plan: BatchPlan, agg: Aggregate, verdicts: string): string {
   const parts = [
     `# Sweep: ${plan.scenario.name}\n`,
     `Scenario \`${plan.scenario.file}\`, root seed ${plan.rootSeed}, ${plan.replications} replication(s) per grid point ` +
       `(the same seeds at every point). ${agg.jobs.total} jobs, ${agg.jobs.failed} failed. ` +
       `Swept: ${plan.parameters.map((p) => `\`${p.path}\` = ${p.values.join(', ')}`).join('; ')}.\n`,
     `Full grid with every metric's mean: \`sweep.csv\`; intervals: \`stats.csv\`; charts: \`charts/METRIC--by--PARAMETER.vl.json\`.\n`,
+    verdicts,
   ];
   for (const m of agg.metrics.filter(charted)) {
     const rows = plan.variants.map((v) => {

@@ -6,6 +6,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { runScenario } from '../simulation.ts';
 import type { Job } from './jobs.ts';
+import { measure } from '../gate/assertions.ts';
+import { toJsonNumber } from './format.ts';
 import { WORKER_MARK, type FromWorker, type JobError, type JobResult, type ToWorker } from './protocol.ts';
 
 /**
@@ -27,6 +29,8 @@ export function runJob(job: Job, onProgress?: (simTime: number) => void): JobRes
     series: job.withSeries
       ? { time: series.time, connected: series.connected, carrierAttemptsPerSec: series.carrierAttemptsPerSec }
       : null,
+    // Measured here, on the full result: an `after T` assertion reads series the job does not ship back.
+    assertions: scenario.assert.map((assertion) => toJsonNumber(measure(assertion, result))),
   };
 }
 

@@ -191,6 +191,9 @@ export function finishBatch(plan: BatchPlan, outcomes: readonly JobOutcome[], ou
     process.stderr.write(`${lines.join('\n')}\n`);
     return ExitCode.someJobsFailed;
   }
+  // Like `run` on one run and `gate`: replications exit 1 when an assertion fails. Compare and sweep
+  // explore, so a variant that fails is a finding, not an error.
+  if (plan.kind === 'replications' && document.assertions.some((v) => v.passed === false)) return ExitCode.assertionFailed;
   return ExitCode.ok;
 }
 
@@ -225,6 +228,27 @@ function formatBatchText(document: BatchDocument, agg: Aggregate, outDir: string
     }
   }
   if (plan.kind === 'sweep') lines.push(`  grid: ${plan.parameters.map((p) => `${p.name} (${p.values.length})`).join(' × ')}; table: ${join(outDir, 'sweep.csv')}`);
+  lines.push(...verdictLines(document));
   lines.push(`  report: ${join(outDir, 'index.html')} (and ${plan.kind}.md, ${plan.kind}.json, runs.csv, stats.csv${plan.kind === 'replications' ? '' : ', charts/'})`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The assertions' verdicts: each one for replications (as `run` prints them), a count per variant otherwise. */
+function verdictLines(document: BatchDocument): string[] {
+  const { plan, assertions } = document;
+  if (assertions.length === 0) return [];
+  if (plan.kind === 'replications') {
+    return [
+      '  gate:',
+      ...assertions.map((v) =>
+        v.passed === null ? `    SKIP  ${v.assertion}  (${v.measured})` : `    ${v.passed ? 'PASS' : 'FAIL'}  ${v.assertion}  (measured ${v.measured}; limit ${v.limit})`,
+      ),
+    ];
+  }
+  const failing = plan.variants.flatMap((variant) => {
+    const failed = assertions.filter((v) => v.variant === variant.id && v.passed !== true);
+    return failed.length === 0 ? [] : [`${variant.label} (${failed.map((v) => `${v.assertion}${v.passed === null ? ': not judged' : ''}`).join('; ')})`];
+  });
+  const passing = plan.variants.length - failing.length;
+  return [`  assertions: ${passing} of ${plan.variants.length} variant(s) pass every one${failing.length === 0 ? '' : `; not: ${failing.join(', ')}`}`];
 }
