@@ -178,7 +178,7 @@ describe('assert: in a scenario', () => {
     expect(issues.map((i) => i.path)).toEqual(['assert[1]', 'assert[2]', 'assert[3]', 'assert[4]']);
     expect(issues[0]).toMatchObject({ file: FILE, ...positionOf(text, 'recovery.ful '), message: expect.stringMatching(/did you mean "recovery.full"/) });
     expect(issues[1]).toMatchObject(positionOf(text, 'capacty'));
-    expect(issues[2]).toMatchObject({ ...positionOf(text, '40m'), message: "after 40m: the run's last sample is at 30m, so nothing is measured after that" });
+    expect(issues[2]).toMatchObject({ ...positionOf(text, '40m'), message: "after 40m: the run's last sample is at 30m, so nothing is measured after that; lengthen duration, or change the assertion (--set 'assert.3=...') or run without assertions (--set 'assert=[]')" });
     expect(issues[3]).toMatchObject(positionOf(text, '16000'));
   });
 
@@ -186,7 +186,7 @@ describe('assert: in a scenario', () => {
     const noFault = 'name: g\nduration: 30m\nlookup: {capacity: unlimited}\n';
     const issues = issuesOf(`${noFault}assert: [recovery.full <= 1m, lookup.peakLoad <= capacity - capacity]\n`);
     expect(issues.map((i) => i.message)).toEqual([
-      'recovery.full is measured from the first fault, and this scenario has no faults',
+      "recovery.full is measured from the first fault, and this scenario has no faults; change the assertion (--set 'assert.0=...') or run without assertions (--set 'assert=[]')",
       'the limit "capacity - capacity" is not a number in this scenario (capacity is unlimited)',
     ]);
     const { warnings } = parseScenarioText(`${noFault}assert: [lookup.peakLoad <= 0.8 * capacity]\n`, FILE);

@@ -759,6 +759,14 @@ export interface AssertionIssue {
 }
 
 /**
+ * How to get past an assertion that a change of the scenario (often a
+ * `--set`: a shorter run, no faults) made unmeasurable.
+ */
+function fixHint(item: number): string {
+  return `change the assertion (--set 'assert.${item}=...') or run without assertions (--set 'assert=[]')`;
+}
+
+/**
  * Parses every assertion and checks it against the scenario it belongs to.
  * Returns the parsed assertions (in order; those with errors left out) and
  * the issues found.
@@ -778,7 +786,7 @@ export function checkAssertions(texts: readonly string[], scenario: AssertionCon
     const before = issues.length;
     const metric = metricNamed(assertion.metric)!;
     if (metric.needsFault && scenario.faults.length === 0) {
-      issues.push({ item, index: assertion.at.metric, severity: 'error', message: `${metric.name} is measured from the first fault, and this scenario has no faults` });
+      issues.push({ item, index: assertion.at.metric, severity: 'error', message: `${metric.name} is measured from the first fault, and this scenario has no faults; ${fixHint(item)}` });
     }
     if (assertion.after !== null) {
       const lastSample = Math.floor(scenario.duration / scenario.sampleInterval) * scenario.sampleInterval;
@@ -787,7 +795,7 @@ export function checkAssertions(texts: readonly string[], scenario: AssertionCon
           item,
           index: assertion.at.after!,
           severity: 'error',
-          message: `after ${formatDuration(assertion.after)}: the run's last sample is at ${formatDuration(lastSample)}, so nothing is measured after that`,
+          message: `after ${formatDuration(assertion.after)}: the run's last sample is at ${formatDuration(lastSample)}, so nothing is measured after that; lengthen duration, or ${fixHint(item)}`,
         });
       }
     }
