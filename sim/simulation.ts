@@ -72,32 +72,38 @@ export class Simulation {
       balancer: stream('lookup.balancer'),
       throttle: stream('client.throttle'),
     }, engine);
-    assignRegions(scenario, this.clients);
-    placeInitialClients(scenario, this.clients, this.servers, stream('init'));
+    // The population may have started helper threads: stop them if the rest of the build fails.
+    try {
+      assignRegions(scenario, this.clients);
+      placeInitialClients(scenario, this.clients, this.servers, stream('init'));
 
-    this.managers =
-      scenario.managers === null
-        ? null
-        : new Managers(scenario.managers, this.servers, this.lookups, this.queue, this.metrics, scenario.rtt, stream('managers'));
-    this.info = this.managers ?? new DirectServerInfo(this.servers);
-    this.faults = new Faults(
-      scenario, this.queue, this.clients, this.servers, this.lookups, this.managers, this.metrics, stream('faults'),
-    );
-    const restartAfterCrash = scenario.sessionServer.restartAfterCrash;
-    this.clients.networkBackAt = (c) => this.faults.networkBackAt(c);
-    this.queue.onAhead = (payloads, from, to) => this.clients.warm(payloads, from, to);
-    this.clients.onServerOverload = (server, now) =>
-      this.faults.crashServer(server, false, now, restartAfterCrash, 'overload: too many connection attempts');
-    this.grayFailure = new GrayFailureWatch(scenario, this.servers, this.metrics, this.queue);
+      this.managers =
+        scenario.managers === null
+          ? null
+          : new Managers(scenario.managers, this.servers, this.lookups, this.queue, this.metrics, scenario.rtt, stream('managers'));
+      this.info = this.managers ?? new DirectServerInfo(this.servers);
+      this.faults = new Faults(
+        scenario, this.queue, this.clients, this.servers, this.lookups, this.managers, this.metrics, stream('faults'),
+      );
+      const restartAfterCrash = scenario.sessionServer.restartAfterCrash;
+      this.clients.networkBackAt = (c) => this.faults.networkBackAt(c);
+      this.queue.onAhead = (payloads, from, to) => this.clients.warm(payloads, from, to);
+      this.clients.onServerOverload = (server, now) =>
+        this.faults.crashServer(server, false, now, restartAfterCrash, 'overload: too many connection attempts');
+      this.grayFailure = new GrayFailureWatch(scenario, this.servers, this.metrics, this.queue);
 
-    this.fallbackSince = new Float64Array(this.lookups.count).fill(Number.NaN);
-    for (let i = 0; i < this.lookups.count; i++) {
-      this.lookups.refresh(i, 0, this.info);
-      // Instances refresh on their own clocks, not in lockstep.
-      this.queue.schedule(stream(`lookup.refresh.${i}`)() * scenario.lookup.infoRefresh, EventKind.lookupRefresh, i);
+      this.fallbackSince = new Float64Array(this.lookups.count).fill(Number.NaN);
+      for (let i = 0; i < this.lookups.count; i++) {
+        this.lookups.refresh(i, 0, this.info);
+        // Instances refresh on their own clocks, not in lockstep.
+        this.queue.schedule(stream(`lookup.refresh.${i}`)() * scenario.lookup.infoRefresh, EventKind.lookupRefresh, i);
+      }
+      this.faults.scheduleAll();
+      for (let k = 0; k <= lastSample; k++) this.queue.schedule(k * scenario.sampleInterval, EventKind.sample, k);
+    } catch (error) {
+      this.clients.close();
+      throw error;
     }
-    this.faults.scheduleAll();
-    for (let k = 0; k <= lastSample; k++) this.queue.schedule(k * scenario.sampleInterval, EventKind.sample, k);
   }
 
   /**

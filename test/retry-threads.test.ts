@@ -1,11 +1,12 @@
 // The retry loops of a carrier outage's start on helper threads
 // (retry-threads.ts) are an optimisation only: a run must give the same
 // bytes whatever thread ran which client.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OUTAGE_CASES, outageScenario } from './support/outage-cases.ts';
 import type { Scenario } from '../sim/scenario/types.ts';
 import { Simulation, type EngineOptions } from '../sim/simulation.ts';
-import { CHUNKS, CLAIM, CLAIM_BITS, claimChunk, closeBatch, CONTROL_WORDS, DONE, openBatch } from '../sim/model/retry-threads.ts';
+import { Faults } from '../sim/model/faults.ts';
+import { CHUNKS, CLAIM, CLAIM_BITS, claimChunk, closeBatch, CONTROL_WORDS, DONE, openBatch, ParallelRetries } from '../sim/model/retry-threads.ts';
 
 /** The outage cases, larger: chunks of 8,192 clients, several per batch. */
 const LARGER = ['seed=5', 'population.clients=20000', 'sessionServer.maxSessions=30000', 'sessionServer.maxAcceptsPerSec=900/s'];
@@ -47,6 +48,21 @@ describe('retry loops on helper threads', () => {
     const alone = await run(scenario, {});
     const shared = await run(scenario, { threads: 3, parallelFrom: 0 });
     expect(shared.bytes).toBe(alone.bytes);
+  });
+
+  it('are stopped when building the rest of the model fails after they started', () => {
+    const scenario = outageScenario('faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]', LARGER);
+    const failure = vi.spyOn(Faults.prototype, 'scheduleAll').mockImplementation(() => {
+      throw new Error('a bug after the population was built');
+    });
+    const closed = vi.spyOn(ParallelRetries.prototype, 'close');
+    try {
+      expect(() => new Simulation(scenario, HELPERS)).toThrow('a bug after the population was built');
+      expect(closed).toHaveBeenCalledTimes(1);
+    } finally {
+      failure.mockRestore();
+      closed.mockRestore();
+    }
   });
 });
 
