@@ -101,7 +101,11 @@ export class Simulation {
       this.faults.scheduleAll();
       for (let k = 0; k <= lastSample; k++) this.queue.schedule(k * scenario.sampleInterval, EventKind.sample, k);
     } catch (error) {
-      this.clients.close();
+      try {
+        this.clients.close();
+      } catch {
+        // The build's own error is the one to report.
+      }
       throw error;
     }
   }

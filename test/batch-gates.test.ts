@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { executePlan } from '../sim/batch/execute.ts';
-import { fromJsonNumber, toJsonNumber } from '../sim/batch/format.ts';
+import { fromJsonNumber, markdownTable, toJsonNumber } from '../sim/batch/format.ts';
 import { preparePlan, type PlanInput } from '../sim/batch/jobs.ts';
 import { batchOutputs } from '../sim/batch/outputs.ts';
 import { mergeShards, readShardFiles, shardFileContent, shardFileName } from '../sim/batch/shard.ts';
@@ -99,5 +99,31 @@ describe('assertions judged by a batch', () => {
     expect(r.stdout).toMatch(/FAIL {2}recovery\.full <= 5m {2}\(measured .* \(worst of 2 runs\); limit <= 300 s \(5\.0 min\)\)/);
     expect(r.stdout).toMatch(/PASS {2}server\.crashes <= 0/);
     expect(r.status).toBe(1);
+  });
+
+  it('keep a folded assertion on one table row, in the summary and on the page', async () => {
+    expect(markdownTable(['a', 'b'], [['x\n  y', 'p|q']])).toBe('| a | b |\n| --- | --- |\n| x y | p\\|q |\n');
+    const prepared = preparePlan(replications([...SMALL, 'assert.0="recovery.full\\n  <= 20m\\n  for mean"'], 2));
+    expect(prepared.plan.variants[0].assertions[0].source).toBe('recovery.full\n  <= 20m\n  for mean');
+    const { outcomes } = await executePlan(prepared, { workers: 1 });
+    const { files, document } = batchOutputs(prepared.plan, outcomes);
+    expect(document.assertions[0]).toMatchObject({ passed: true, measured: expect.stringMatching(/\(mean of 2 runs\)$/) });
+    const markdown = files.find((f) => f.path === 'replications.md')!.content;
+    expect(markdown).toContain('| `recovery.full <= 20m for mean` | pass |');
+    const page = files.find((f) => f.path === 'index.html')!.content;
+    const main = page.slice(page.indexOf('<main>'), page.indexOf('</main>'));
+    expect(main).not.toContain('<p>|');
+    expect(main.match(/<td><code>/g)).toHaveLength(document.assertions.length);
+  });
+
+  it('refuse shard files written before batches judged assertions, with a clear error', async () => {
+    const prepared = preparePlan(replications(SMALL, 2));
+    const shard = { index: 1, count: 2 };
+    const { outcomes } = await executePlan(prepared, { workers: 1, shard });
+    const old = JSON.parse(shardFileContent(prepared.plan, shard, outcomes));
+    for (const variant of old.plan.variants) delete variant.assertions;
+    const dir = mkdtempSync(join(tmpdir(), 'stampede-old-shard-'));
+    writeFileSync(join(dir, shardFileName(shard)), JSON.stringify(old));
+    expect(() => readShardFiles([dir])).toThrow(/written by an earlier stampede, whose batches did not judge assertions; run its shards again/);
   });
 });

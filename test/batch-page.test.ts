@@ -118,6 +118,7 @@ describe('index.html of a batch', () => {
       charts: [],
       stampedeVersion: '0.0.0',
       jobs: { total: 3, failed: 1 },
+      gate: null,
     });
     const header = html.slice(html.indexOf('<header'), html.indexOf('</header>'));
     const main = html.slice(html.indexOf('<main>'), html.indexOf('</main>'));
@@ -128,5 +129,16 @@ describe('index.html of a batch', () => {
     expect(main).toContain('<td>recovery.full</td><td class="num">900</td>');
     // No charts: no chart libraries either.
     expect(html).not.toContain('stampede-charts');
+  });
+
+  it('says in the header how the assertions came out, and a failure makes the page red', () => {
+    const page = (gate: { text: string; level: 'ok' | 'warn' | 'fail' } | null) =>
+      batchPage({ markdown: '# Replications: x\n', charts: [], stampedeVersion: '0.0.0', jobs: { total: 2, failed: 0 }, gate });
+    expect(page(null)).toContain('<header class="ok">');
+    expect(page({ text: 'every assertion passed', level: 'ok' })).toContain('<header class="ok">');
+    const failed = page({ text: '1 of 5 assertions failed', level: 'fail' });
+    expect(failed).toContain('<header class="fail">');
+    expect(failed).toContain('<span class="badge ok">2 jobs, all completed</span><span class="badge fail">1 of 5 assertions failed</span>');
+    expect(page({ text: '1 of 2 variants pass every assertion', level: 'warn' })).toContain('<header class="warn">');
   });
 });

@@ -22,6 +22,8 @@ export interface BatchPageInput {
   charts: readonly BatchChart[];
   stampedeVersion: string;
   jobs: { total: number; failed: number };
+  /** The assertions' outcome for the header (`every assertion passed`, `3 of 4 variants pass`), null without assertions. */
+  gate: { text: string; level: 'ok' | 'warn' | 'fail' } | null;
 }
 
 const BATCH_CSS = `
@@ -43,8 +45,10 @@ header .intro code, .tables code { font-size: 12px; background: #f6f8fa; border-
 export function batchPage(input: BatchPageInput): string {
   const { title, intro, sections } = splitSummary(input.markdown);
   const { total, failed } = input.jobs;
-  const level = failed > 0 ? 'fail' : 'ok';
+  const jobsLevel = failed > 0 ? 'fail' : 'ok';
   const jobs = `${total} job${total === 1 ? '' : 's'}${failed > 0 ? `, ${failed} failed` : ', all completed'}`;
+  const gate = input.gate;
+  const level = jobsLevel === 'fail' || gate?.level === 'fail' ? 'fail' : gate?.level === 'warn' ? 'warn' : 'ok';
   const charts = input.charts.map((chart) => ({ ...chart, title: titleOf(chart.spec) ?? chart.id, caption: '', wide: false }));
   const byMetric = new Map<string, typeof charts>();
   for (const chart of charts) {
@@ -63,7 +67,7 @@ export function batchPage(input: BatchPageInput): string {
 <body>
 <header class="${level}">
 <div class="inner">
-<div class="title-row"><h1>${escapeHtml(title)}</h1><span class="badge ${level}">${escapeHtml(jobs)}</span></div>
+<div class="title-row"><h1>${escapeHtml(title)}</h1><span class="badge ${jobsLevel}">${escapeHtml(jobs)}</span>${gate === null ? '' : `<span class="badge ${gate.level}">${escapeHtml(gate.text)}</span>`}</div>
 <div class="intro">
 ${markdownToHtml(intro)}
 </div>

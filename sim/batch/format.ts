@@ -17,7 +17,8 @@ function csvCell(cell: Cell): string {
 }
 
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const escape = (s: string) => s.replaceAll('|', '\\|');
+  // A cell is one line: a folded assertion or a label with a newline would end the row.
+  const escape = (s: string) => s.replace(/\s*\r?\n\s*/g, ' ').replaceAll('|', '\\|');
   const line = (cells: readonly string[]) => `| ${cells.map(escape).join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
 }

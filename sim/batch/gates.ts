@@ -22,7 +22,7 @@ export interface BatchVerdict {
   assertion: string;
   /** null: not decided (a run of the variant failed, or a confidence bound with one run). */
   passed: boolean | null;
-  /** The compared value and what it is (`1046 s (17.4 min) (worst of 5 runs)`), or why there is no verdict. */
+  /** The compared value and what it is (`1046 s (17.4 min) (worst of 5 runs)`), or why there is no verdict (passed null). */
   measured: string;
   /** `<= 1200 s (20.0 min)` */
   limit: string;
@@ -38,9 +38,9 @@ export function batchVerdicts(plan: BatchPlan, jobs: readonly Job[], outcomes: r
       const limit = fromJsonNumber(given.limit) ?? Number.NaN;
       const limitText = `${assertion.comparator} ${formatLimit(assertion, limit)}`;
       const undecided = (why: string): BatchVerdict => ({ variant: variant.id, assertion: given.source, passed: null, measured: why, limit: limitText });
-      if (failed > 0) return undecided(`not judged: ${failed} of ${mine.length} runs failed`);
+      if (failed > 0) return undecided(`${failed} of ${mine.length} runs failed`);
       if ((assertion.over === 'ci-upper' || assertion.over === 'ci-lower') && mine.length < 2) {
-        return undecided('not judged: a confidence bound needs at least 2 replications');
+        return undecided('a confidence bound needs at least 2 replications');
       }
       const values = mine.map((o) => (o.ok ? fromJsonNumber(o.result.assertions[k]) : null));
       const judgement = judge(assertion, limit, values, interval);
@@ -68,7 +68,7 @@ export function verdictsMarkdown(plan: BatchPlan, verdicts: readonly BatchVerdic
     return mine.length > 0 && mine.every((v) => v.passed === true);
   });
   const lead =
-    `The scenario's \`assert:\` section, judged over each ${several ? "variant's " : ''}${plan.replications} run(s) as ` +
+    `The scenario's \`assert:\` section, judged over ${several ? "each variant's" : 'the'} ${plan.replications} run(s) as ` +
     `\`stampede gate --replications ${plan.replications}\` judges it (\`for every\` by default: the worst run).` +
     (several ? ` ${passing.length} of ${plan.variants.length} variants pass every assertion${passing.length === 0 ? '' : `: ${passing.map((v) => v.label).join('; ')}`}.` : '');
   return [

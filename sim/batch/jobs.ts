@@ -168,6 +168,16 @@ export function preparePlan(input: PlanInput): PreparedPlan {
   return { plan, durations, warnings: [...warnings] };
 }
 
+/**
+ * Why a plan read back from a shard or partial file cannot be used, or null:
+ * files written before batches judged assertions have no `assertions` in
+ * their variants (nor in their jobs' results).
+ */
+export function stalePlanReason(plan: BatchPlan): string | null {
+  if (plan.variants.every((variant) => Array.isArray(variant.assertions))) return null;
+  return 'it was written by an earlier stampede, whose batches did not judge assertions';
+}
+
 /** A short hash of what decides a batch's outputs, for default directory names. */
 export function planHash(plan: BatchPlan): string {
   const key = JSON.stringify([plan.kind, plan.rootSeed, plan.replications, plan.baseOverrides, plan.parameters]);

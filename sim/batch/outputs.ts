@@ -76,7 +76,7 @@ export function batchOutputs(plan: BatchPlan, outcomes: readonly JobOutcome[]): 
       ...(comparisons === null ? {} : { comparison: comparisons.get(m.metric) ?? null }),
     })),
   };
-  files.push({ path: 'index.html', content: pageOf(plan, agg, files) });
+  files.push({ path: 'index.html', content: pageOf(plan, agg, verdicts, files) });
   files.unshift(
     { path: `${plan.kind}.json`, content: jsonFile(document) },
     { path: 'runs.csv', content: runsCsv(plan, jobs, outcomes, agg) },
@@ -120,7 +120,7 @@ function statsCsv(plan: BatchPlan, agg: Aggregate): string {
 }
 
 /** index.html: the tables of the batch's Markdown summary, each metric's charts beside its table. */
-function pageOf(plan: BatchPlan, agg: Aggregate, files: readonly OutputFile[]): string {
+function pageOf(plan: BatchPlan, agg: Aggregate, verdicts: readonly BatchVerdict[], files: readonly OutputFile[]): string {
   const markdown = files.find((f) => f.path === `${plan.kind}.md`);
   if (markdown === undefined) throw new Error(`no ${plan.kind}.md among the outputs`);
   const metricOf = new Map<string, string>();
@@ -135,5 +135,29 @@ function pageOf(plan: BatchPlan, agg: Aggregate, files: readonly OutputFile[]): 
       metric: metricOf.get(f.path) ?? null,
       spec: JSON.parse(f.content) as Record<string, unknown>,
     }));
-  return batchPage({ markdown: markdown.content, charts, stampedeVersion: plan.stampedeVersion, jobs: { total: agg.jobs.total, failed: agg.jobs.failed } });
+  return batchPage({
+    markdown: markdown.content,
+    charts,
+    stampedeVersion: plan.stampedeVersion,
+    jobs: { total: agg.jobs.total, failed: agg.jobs.failed },
+    gate: gateBadge(plan, verdicts),
+  });
+}
+
+/**
+ * The header's word on the assertions. Replications are judged like a run
+ * (a failure fails the page); in compare and sweep a variant that fails is a
+ * finding, shown as a warning.
+ */
+function gateBadge(plan: BatchPlan, verdicts: readonly BatchVerdict[]): { text: string; level: 'ok' | 'warn' | 'fail' } | null {
+  if (verdicts.length === 0) return null;
+  if (plan.kind === 'replications') {
+    const failed = verdicts.filter((v) => v.passed === false).length;
+    const undecided = verdicts.filter((v) => v.passed === null).length;
+    if (failed > 0) return { text: `${failed} of ${verdicts.length} assertions failed`, level: 'fail' };
+    if (undecided > 0) return { text: `${undecided} of ${verdicts.length} assertions not judged`, level: 'warn' };
+    return { text: 'every assertion passed', level: 'ok' };
+  }
+  const passing = plan.variants.filter((variant) => verdicts.every((v) => v.variant !== variant.id || v.passed === true)).length;
+  return { text: `${passing} of ${plan.variants.length} variants pass every assertion`, level: passing === plan.variants.length ? 'ok' : 'warn' };
 }

@@ -8,7 +8,7 @@
 // their JSON form, like shard files), they are byte-identical to those of an
 // uninterrupted run.
 import { readFileSync } from 'node:fs';
-import { BatchInputError, jobsOf, type BatchKind, type BatchPlan } from './jobs.ts';
+import { BatchInputError, jobsOf, stalePlanReason, type BatchKind, type BatchPlan } from './jobs.ts';
 import type { JobOutcome } from './protocol.ts';
 import { shardJobs, type Shard } from './shard.ts';
 
@@ -56,6 +56,8 @@ export function readPartialFile(path: string, plan: BatchPlan, shard: Shard | un
   if (file.plan.stampedeVersion !== plan.stampedeVersion) {
     throw new BatchInputError(`--resume: ${path} was written by stampede ${file.plan.stampedeVersion}, this is ${plan.stampedeVersion}; ${startOver}`);
   }
+  const stale = stalePlanReason(file.plan);
+  if (stale !== null) throw new BatchInputError(`--resume: ${path}: ${stale}; ${startOver}`);
   if (file.plan.scenario?.sha256 !== plan.scenario.sha256) {
     throw new BatchInputError(`--resume: ${plan.scenario.file} has changed since ${path} was written; ${startOver}`);
   }

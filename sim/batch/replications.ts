@@ -17,8 +17,10 @@ export function replicationsOutputs(plan: BatchPlan, agg: Aggregate, verdicts: s
       `${plan.seeds.join(', ')}. ${agg.jobs.total} jobs, ${agg.jobs.failed} failed. ` +
       `Intervals: two-sided 95 %, Student t with n − 1 degrees of freedom; "no value" counts runs where the metric ` +
       `has none (e.g. recovery not reached) and are left out of its statistics.\n`,
-    markdownTable(['metric', 'mean ± 95 %', '95 % CI', 'sd', 'n', 'no value'], rows),
+    // The verdicts first: they say whether the scenario holds, the table says by how much.
     verdicts,
+    '## Metrics\n',
+    markdownTable(['metric', 'mean ± 95 %', '95 % CI', 'sd', 'n', 'no value'], rows),
     failuresMarkdown(agg.failures),
   ];
   return [{ path: 'replications.md', content: content.filter((p) => p !== '').join('\n') }];

@@ -7,7 +7,7 @@
 // shards take about the same time even when some variants are slower.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BatchInputError, jobsOf, type BatchPlan, type Job } from './jobs.ts';
+import { BatchInputError, jobsOf, stalePlanReason, type BatchPlan, type Job } from './jobs.ts';
 import type { JobOutcome } from './protocol.ts';
 
 /** Shard k of n, 1-based like Jest's and Playwright's `--shard`. */
@@ -74,6 +74,8 @@ function parseShardFile(path: string): ShardFile {
   if (file === null || typeof file !== 'object' || file.stampedeShard !== 1 || !file.plan || !file.shard || !Array.isArray(file.outcomes)) {
     throw new BatchInputError(`${path}: not a stampede shard file (written by --shard k/n)`);
   }
+  const stale = stalePlanReason(file.plan);
+  if (stale !== null) throw new BatchInputError(`${path}: ${stale}; run its shards again with this version`);
   return file as ShardFile;
 }
 

@@ -241,14 +241,21 @@ function verdictLines(document: BatchDocument): string[] {
     return [
       '  gate:',
       ...assertions.map((v) =>
-        v.passed === null ? `    SKIP  ${v.assertion}  (${v.measured})` : `    ${v.passed ? 'PASS' : 'FAIL'}  ${v.assertion}  (measured ${v.measured}; limit ${v.limit})`,
+        v.passed === null
+          ? `    SKIP  ${oneLine(v.assertion)}  (not judged: ${v.measured})`
+          : `    ${v.passed ? 'PASS' : 'FAIL'}  ${oneLine(v.assertion)}  (measured ${v.measured}; limit ${v.limit})`,
       ),
     ];
   }
   const failing = plan.variants.flatMap((variant) => {
     const failed = assertions.filter((v) => v.variant === variant.id && v.passed !== true);
-    return failed.length === 0 ? [] : [`${variant.label} (${failed.map((v) => `${v.assertion}${v.passed === null ? ': not judged' : ''}`).join('; ')})`];
+    return failed.length === 0 ? [] : [`${oneLine(variant.label)} (${failed.map((v) => `${oneLine(v.assertion)}${v.passed === null ? ': not judged' : ''}`).join('; ')})`];
   });
   const passing = plan.variants.length - failing.length;
   return [`  assertions: ${passing} of ${plan.variants.length} variant(s) pass every one${failing.length === 0 ? '' : `; not: ${failing.join(', ')}`}`];
+}
+
+/** A folded assertion (or a label with a newline) on one line of the terminal. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\r?\n\s*/g, ' ');
 }
