@@ -45,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('resume', { type: 'boolean', default: false, describe: 'With --replications: finish an interrupted batch from its partial file' })
           .option('svg', { type: 'boolean', default: false, describe: 'Also write each report chart as charts/<chart>.svg' })
           .option('png', { type: 'boolean', default: false, describe: 'Also write each report chart as charts/<chart>.png' })
-          .option('replications', { type: 'number', describe: 'Run R replications (seeds derived from the seed) and report mean, sd and 95 % CI per metric' })
+          .option('replications', { type: 'number', describe: 'Run R replications (seeds derived from the seed): mean, sd and 95 % CI per metric, and the assert: section judged over them as stampede gate does' })
           .option('workers', { type: 'number', describe: "Worker threads for --replications, or for a single run's carrier outages (default: one per core)" })
           .option('shard', { type: 'string', describe: 'With --replications: run only shard k of n (k/n) for `stampede merge`' })
           .example('$0 run scenarios/lookup-outage.yaml', 'The operators\' 10-minute lookup outage')
