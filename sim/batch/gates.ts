@@ -57,16 +57,18 @@ export function batchVerdicts(plan: BatchPlan, jobs: readonly Job[], outcomes: r
   });
 }
 
+/** The variants that pass every one of their assertions. */
+export function variantsPassing(plan: BatchPlan, verdicts: readonly BatchVerdict[]): BatchPlan['variants'] {
+  return plan.variants.filter((variant) => verdicts.every((v) => v.variant !== variant.id || v.passed === true));
+}
+
 /** "## Assertions" for a batch's summary: a verdict per variant and assertion; '' when the scenario has none. */
 export function verdictsMarkdown(plan: BatchPlan, verdicts: readonly BatchVerdict[]): string {
   if (verdicts.length === 0) return '';
   const several = plan.variants.length > 1;
   const word = (v: BatchVerdict) => (v.passed === null ? 'not judged' : v.passed ? 'pass' : 'FAIL');
   const rows = verdicts.map((v) => [...(several ? [plan.variants[v.variant].label] : []), `\`${v.assertion}\``, word(v), v.measured, v.limit]);
-  const passing = plan.variants.filter((variant) => {
-    const mine = verdicts.filter((v) => v.variant === variant.id);
-    return mine.length > 0 && mine.every((v) => v.passed === true);
-  });
+  const passing = variantsPassing(plan, verdicts);
   const lead =
     `The scenario's \`assert:\` section, judged over ${several ? "each variant's" : 'the'} ${plan.replications} run(s) as ` +
     `\`stampede gate --replications ${plan.replications}\` judges it (\`for every\` by default: the worst run).` +

@@ -10,7 +10,7 @@ import { replicationsOutputs } from './replications.ts';
 import type { SampleStats } from './stats.ts';
 import { parameterChartPath, sweepOutputs } from './sweep.ts';
 import { batchPage } from '../../reports/lib/batch-page.ts';
-import { batchVerdicts, verdictsMarkdown, type BatchVerdict } from './gates.ts';
+import { batchVerdicts, variantsPassing, verdictsMarkdown, type BatchVerdict } from './gates.ts';
 
 /** A file to write, by its path relative to the output directory. */
 export interface OutputFile {
@@ -158,6 +158,6 @@ function gateBadge(plan: BatchPlan, verdicts: readonly BatchVerdict[]): { text: 
     if (undecided > 0) return { text: `${undecided} of ${verdicts.length} assertions not judged`, level: 'warn' };
     return { text: 'every assertion passed', level: 'ok' };
   }
-  const passing = plan.variants.filter((variant) => verdicts.every((v) => v.variant !== variant.id || v.passed === true)).length;
+  const passing = variantsPassing(plan, verdicts).length;
   return { text: `${passing} of ${plan.variants.length} variants pass every assertion`, level: passing === plan.variants.length ? 'ok' : 'warn' };
 }
