@@ -85,6 +85,8 @@ describe('index.html of a batch', () => {
       expect(chart.spec).toEqual(JSON.parse(chartFiles.find((f) => f.path === `charts/${chart.id}.vl.json`)!.content));
       expect(page).toContain(`id="chart-${chart.id}"`);
     }
+    // Rendered in the order they appear, so that the top of the page is drawn first.
+    expect(embedded.map((c) => c.id)).toEqual([...page.matchAll(/<div class="vega" id="chart-([^"]+)"/g)].map((m) => m[1]));
   });
 
   it('puts the overlaid series first and each metric chart in the section of its metric', () => {
