@@ -16,9 +16,13 @@ function csvCell(cell: Cell): string {
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+/** Text on one line: a folded assertion, or a label with a newline (a table row or a terminal line would break). */
+export function oneLine(text: string): string {
+  return text.replace(/\s*\r?\n\s*/g, ' ');
+}
+
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  // A cell is one line: a folded assertion or a label with a newline would end the row.
-  const escape = (s: string) => s.replace(/\s*\r?\n\s*/g, ' ').replaceAll('|', '\\|');
+  const escape = (s: string) => oneLine(s).replaceAll('|', '\\|');
   const line = (cells: readonly string[]) => `| ${cells.map(escape).join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
 }

@@ -7,7 +7,9 @@ import type { Argv } from 'yargs';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import type { Aggregate } from '../batch/aggregate.ts';
 import { executePlan } from '../batch/execute.ts';
-import { num } from '../batch/format.ts';
+import { num, oneLine } from '../batch/format.ts';
+import { variantsPassing } from '../batch/gates.ts';
+import { verdictLines } from './gate.ts';
 import { BatchInputError, planHash, type BatchPlan, type PreparedPlan } from '../batch/jobs.ts';
 import { batchOutputs, type BatchDocument, type OutputFile } from '../batch/outputs.ts';
 import type { JobOutcome } from '../batch/protocol.ts';
@@ -228,34 +230,22 @@ function formatBatchText(document: BatchDocument, agg: Aggregate, outDir: string
     }
   }
   if (plan.kind === 'sweep') lines.push(`  grid: ${plan.parameters.map((p) => `${p.name} (${p.values.length})`).join(' × ')}; table: ${join(outDir, 'sweep.csv')}`);
-  lines.push(...verdictLines(document));
+  lines.push(...verdictsText(document));
   lines.push(`  report: ${join(outDir, 'index.html')} (and ${plan.kind}.md, ${plan.kind}.json, runs.csv, stats.csv${plan.kind === 'replications' ? '' : ', charts/'})`);
   return `${lines.join('\n')}\n`;
 }
 
 /** The assertions' verdicts: each one for replications (as `run` prints them), a count per variant otherwise. */
-function verdictLines(document: BatchDocument): string[] {
+function verdictsText(document: BatchDocument): string[] {
   const { plan, assertions } = document;
   if (assertions.length === 0) return [];
   if (plan.kind === 'replications') {
-    return [
-      '  gate:',
-      ...assertions.map((v) =>
-        v.passed === null
-          ? `    SKIP  ${oneLine(v.assertion)}  (not judged: ${v.measured})`
-          : `    ${v.passed ? 'PASS' : 'FAIL'}  ${oneLine(v.assertion)}  (measured ${v.measured}; limit ${v.limit})`,
-      ),
-    ];
+    return verdictLines(assertions.map((v) => ({ ...v, source: v.assertion })), (v) => `not judged: ${v.measured}`);
   }
-  const failing = plan.variants.flatMap((variant) => {
+  const passing = variantsPassing(plan, assertions);
+  const failing = plan.variants.filter((variant) => !passing.includes(variant)).map((variant) => {
     const failed = assertions.filter((v) => v.variant === variant.id && v.passed !== true);
-    return failed.length === 0 ? [] : [`${oneLine(variant.label)} (${failed.map((v) => `${oneLine(v.assertion)}${v.passed === null ? ': not judged' : ''}`).join('; ')})`];
+    return `${oneLine(variant.label)} (${failed.map((v) => `${oneLine(v.assertion)}${v.passed === null ? ': not judged' : ''}`).join('; ')})`;
   });
-  const passing = plan.variants.length - failing.length;
-  return [`  assertions: ${passing} of ${plan.variants.length} variant(s) pass every one${failing.length === 0 ? '' : `; not: ${failing.join(', ')}`}`];
-}
-
-/** A folded assertion (or a label with a newline) on one line of the terminal. */
-function oneLine(text: string): string {
-  return text.replace(/\s*\r?\n\s*/g, ' ');
+  return [`  assertions: ${passing.length} of ${plan.variants.length} variant(s) pass every one${failing.length === 0 ? '' : `; not: ${failing.join(', ')}`}`];
 }

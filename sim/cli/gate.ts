@@ -12,6 +12,7 @@ import { evaluateLimit, formatLimit, formatMeasured, judge, measure } from '../g
 import { GateInputError, loadTargets, runGate, type GateReport } from '../gate/gate.ts';
 import { junitXml } from '../gate/junit.ts';
 import { gateMarkdown } from '../gate/markdown.ts';
+import { oneLine } from '../batch/format.ts';
 import { ExitCode } from './exit-codes.ts';
 import { Progress } from './progress.ts';
 import { writeAtomically } from './output.ts';
@@ -157,16 +158,20 @@ export function singleRunVerdicts(scenario: Scenario, result: RunResult): Single
 /** Prints the verdicts; exit code 1 if one failed. */
 export function printVerdicts(verdicts: readonly SingleRunVerdict[], out: NodeJS.WritableStream): number {
   if (verdicts.length === 0) return ExitCode.ok;
-  const lines = ['  gate:'];
-  for (const v of verdicts) {
-    if (v.passed === null) {
-      lines.push(`    SKIP  ${v.source}  (a confidence bound needs replications: stampede gate --replications N)`);
-    } else {
-      lines.push(`    ${v.passed ? 'PASS' : 'FAIL'}  ${v.source}  (measured ${v.measured}; limit ${v.limit})`);
-    }
-  }
-  out.write(`${lines.join('\n')}\n`);
+  out.write(`${verdictLines(verdicts, () => 'a confidence bound needs replications: stampede gate --replications N').join('\n')}\n`);
   return verdicts.some((v) => v.passed === false) ? ExitCode.assertionFailed : ExitCode.ok;
+}
+
+/** The `gate:` block printed after a run's summary (`run`, `run --replications`); `skipped` says why one was not judged. */
+export function verdictLines(verdicts: readonly SingleRunVerdict[], skipped: (v: SingleRunVerdict) => string): string[] {
+  return [
+    '  gate:',
+    ...verdicts.map((v) =>
+      v.passed === null
+        ? `    SKIP  ${oneLine(v.source)}  (${skipped(v)})`
+        : `    ${v.passed ? 'PASS' : 'FAIL'}  ${oneLine(v.source)}  (measured ${v.measured}; limit ${v.limit})`,
+    ),
+  ];
 }
 
 // ---------------------------------------------------------------------------
