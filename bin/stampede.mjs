@@ -16,9 +16,9 @@ if (!relaunchWithHugePages()) {
   }
   const { main } = await import('../sim/cli/main.ts');
   const code = await main(process.argv.slice(2));
-  // Interrupted (130): exit as soon as what was written is flushed. While a process winds down
-  // its signal handlers are gone, so a second Ctrl-C then would end it by the signal, not with 130.
-  if (code === 130) {
+  // Interrupted (130, 129 for SIGHUP): exit as soon as what was written is flushed. While a process
+  // winds down its signal handlers are gone, so a second Ctrl-C then would end it by the signal, not with 130.
+  if (code === 130 || code === 129) {
     await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
     process.exit(code);
   }

@@ -321,9 +321,11 @@ describe('output safety', () => {
     expect(r.stderr).toContain('refusing to use "../../evil" as an output directory name under reports: it contains a path separator');
   });
 
-  it('writes to a device or a pipe directly instead of replacing it', () => {
+  it('writes to a device or a pipe named on the command line directly; never replaces one', () => {
     if (!existsSync('/dev/null')) return;
-    writeAtomically('/dev/null', 'discarded');
+    writeAtomically('/dev/null', 'discarded', { intoSpecialFile: true });
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect(() => writeAtomically('/dev/null', 'x')).toThrow('cannot write /dev/null: it is a character device, not a regular file');
     expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
   });
 

@@ -13,11 +13,11 @@ import { verdictLines } from './gate.ts';
 import { BatchInputError, planHash, type BatchPlan, type PreparedPlan } from '../batch/jobs.ts';
 import { batchOutputs, type BatchDocument, type OutputFile } from '../batch/outputs.ts';
 import type { JobOutcome } from '../batch/protocol.ts';
-import { parseShard, shardFileContent, shardFileName } from '../batch/shard.ts';
+import { parseShard, shardFileContent, shardFileName, type Shard } from '../batch/shard.ts';
 import { ExitCode } from './exit-codes.ts';
 import { partialFileContent, partialFileName, readPartialFile } from '../batch/partial.ts';
 import { Interruption, shellCommand } from './interrupt.ts';
-import { OutputError, prepareOutputDir, safeOutputDir, writeAtomically } from './output.ts';
+import { claimOutputDir, OutputError, safeOutputDir, writeAtomically, type OutputClaim } from './output.ts';
 import { Progress } from './progress.ts';
 
 export interface BatchArgs {
@@ -45,14 +45,25 @@ export function defaultBatchOutDir(plan: BatchPlan): string {
   return safeOutputDir('reports', plan.scenario.name, `${plan.kind}-${planHash(plan)}`);
 }
 
+/** Files a batch's output directory may hold without being an earlier report: shard files and partial files. */
+export function isShardOrPartialFile(name: string): boolean {
+  return /^shard-\d+-of-\d+(\.partial)?\.json$/.test(name) || /^(replications|compare|sweep)\.partial\.json$/.test(name);
+}
+
 /**
- * Refuses (exit code 2) to overwrite an earlier result unless --force. An
- * earlier result is the file this command would replace: `<kind>.json` for a
- * whole batch, its own shard file for a shard, so that shards can share a
- * directory and merge can write next to them.
+ * Claims the output directory for the whole command (an exclusive lock: a
+ * second writer is refused) and refuses (exit code 2) to overwrite an earlier
+ * result unless --force. For a whole batch (and merge) any stampede output
+ * counts, as for `run`: a run's report, another batch's; only shard and
+ * partial files may be there. A shard writes only its own shard file, so
+ * only that file counts and shards can share a directory (each with its own
+ * lock).
  */
-export function prepareBatchOutDir(dir: string, marker: string, force: boolean | undefined): void {
-  prepareOutputDir(dir, { force, files: [marker] });
+export function claimBatchOutDir(dir: string, shardFile: string | undefined, force: boolean | undefined): OutputClaim {
+  if (shardFile !== undefined) {
+    return claimOutputDir(dir, { force, files: [shardFile], lockName: `.stampede-${shardFile.replace(/\.json$/, '')}.lock` });
+  }
+  return claimOutputDir(dir, { force, allow: isShardOrPartialFile });
 }
 
 /** Each file atomically (temporary name, then rename): a reader never sees half a file. */
@@ -110,14 +121,23 @@ export async function runBatchCommand(prepared: PreparedPlan, args: BatchArgs): 
   for (const warning of prepared.warnings) process.stderr.write(`stampede: warning: ${warning}\n`);
   const { plan } = prepared;
   const outDir = args.out ?? defaultBatchOutDir(plan);
+  // Checked before the jobs run: an hour of work must not end in "cannot write". Locked until the end.
+  const claim = claimBatchOutDir(outDir, shard === undefined ? undefined : shardFileName(shard), args.force);
+  try {
+    return await runClaimedBatch(prepared, args, outDir, shard, workers);
+  } finally {
+    claim.release();
+  }
+}
+
+async function runClaimedBatch(prepared: PreparedPlan, args: BatchArgs, outDir: string, shard: Shard | undefined, workers: number): Promise<number> {
+  const { plan } = prepared;
   // An interrupted batch leaves the jobs that finished in a partial file, for --resume (sim/batch/partial.ts).
   const partialPath = join(outDir, partialFileName(plan.kind, shard));
   const completed = args.resume ? readPartialFile(partialPath, plan, shard) : [];
   if (!args.resume && !args.force && existsSync(partialPath)) {
     throw new OutputError(`${outDir} holds the results of an interrupted batch (${basename(partialPath)}): add --resume to finish it, or --force to start over`);
   }
-  // Checked before the jobs run: an hour of work must not end in "cannot write".
-  prepareBatchOutDir(outDir, shard === undefined ? `${plan.kind}.json` : shardFileName(shard), args.force);
 
   // Progress (TTY only) counts simulated seconds over every job, which is what the ETA scales with.
   const bar: { progress: Progress | null } = { progress: null };
@@ -149,7 +169,7 @@ export async function runBatchCommand(prepared: PreparedPlan, args: BatchArgs): 
       `stampede: interrupted after ${jobsDone} of ${jobs.length} job(s); the finished ones are kept in ${partialPath}.\n` +
         `To run only the rest and write the outputs: ${shellCommand(['stampede', ...again])}\n`,
     );
-    return ExitCode.interrupted;
+    return interruption.exitCode;
   }
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const failed = outcomes.filter((o) => !o.ok).length;

@@ -9,6 +9,10 @@ export const ExitCode = {
   someJobsFailed: 3,
   /** A bug or an unexpected failure inside stampede. */
   internalError: 70,
+  /** Writing an output failed while the command ran (disk full, I/O error): EX_IOERR of sysexits.h. */
+  ioError: 74,
+  /** Stopped by SIGHUP (the terminal closed, or the parent process of a relaunched stampede died). */
+  hangup: 129,
   /** Stopped by SIGINT / SIGTERM. */
   interrupted: 130,
 } as const;

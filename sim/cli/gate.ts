@@ -84,7 +84,7 @@ async function gate(args: GateArgs): Promise<number> {
 function writeReport(path: string, content: string): void {
   const dir = dirname(path);
   if (dir !== '') mkdirSync(dir, { recursive: true });
-  writeAtomically(path, content);
+  writeAtomically(path, content, { intoSpecialFile: true });
 }
 
 // ---------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-// Ctrl-C for long commands. The first SIGINT or SIGTERM asks the command to
-// stop: it finishes what it is doing within a fraction of a second, writes
-// what finished (marked partial, with how to resume or re-run) and exits with
-// code 130. A second signal exits at once, writing nothing more.
+// Ctrl-C for long commands. The first SIGINT, SIGTERM or SIGHUP asks the
+// command to stop: it finishes what it is doing within a fraction of a second,
+// writes what finished (marked partial, with how to resume or re-run) and
+// exits with code 130 (129 for SIGHUP). A second signal exits at once,
+// writing nothing more.
 //
 // A run is synchronous, so `runInSlices` steps the simulation in short slices
 // of simulated time and yields to the event loop between them: that is when
@@ -13,7 +14,12 @@ import type { Scenario } from '../scenario/types.ts';
 import { Simulation } from '../simulation.ts';
 import { ExitCode } from './exit-codes.ts';
 
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** The exit code of a command stopped by `signal`: 129 for SIGHUP, 130 for SIGINT and SIGTERM. */
+export function interruptedExitCode(signal: NodeJS.Signals | null): number {
+  return signal === 'SIGHUP' ? ExitCode.hangup : ExitCode.interrupted;
+}
 
 export class Interruption {
   /** The first signal received, or null. */
@@ -29,6 +35,11 @@ export class Interruption {
 
   get requested(): boolean {
     return this.signal !== null;
+  }
+
+  /** 129 after SIGHUP, else 130. */
+  get exitCode(): number {
+    return interruptedExitCode(this.signal);
   }
 
   install(): this {
@@ -51,7 +62,7 @@ export class Interruption {
   private receive(signal: NodeJS.Signals): void {
     if (this.signal !== null) {
       this.stream.write(`\nstampede: ${signal} again: exiting at once; nothing more is written\n`);
-      process.exit(ExitCode.interrupted);
+      process.exit(interruptedExitCode(this.signal));
     }
     this.signal = signal;
     this.stream.write(`\nstampede: ${signal}: ${this.action} (press Ctrl-C again to exit at once)\n`);

@@ -10,7 +10,7 @@ import { compareBuilder, compareCommand, type CompareArgs } from './compare.ts';
 import { sweepBuilder, sweepCommand, type SweepArgs } from './sweep.ts';
 import { mergeBuilder, mergeCommand, type MergeArgs } from './merge.ts';
 import { validateBuilder, validateCommand, type ValidateArgs } from './validate.ts';
-import { OutputError } from './output.ts';
+import { OutputError, WriteError } from './output.ts';
 
 import { UsageError } from './usage-error.ts';
 
@@ -79,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     .alias('h', 'help')
     .version(false)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
-    .epilogue('Exit codes: 0 ok, 1 assertion failed, 2 invalid input, 3 some batch jobs failed, 70 internal error, 130 interrupted.')
+    .epilogue('Exit codes: 0 ok, 1 assertion failed, 2 invalid input, 3 some batch jobs failed, 70 internal error, 74 an output could not be written, 129 hung up (SIGHUP), 130 interrupted.')
     .exitProcess(false)
     .fail((message, error) => {
       throw error ?? new UsageError(message);
@@ -101,6 +101,10 @@ function reportError(error: unknown): number {
   if (error instanceof OutputError) {
     process.stderr.write(`stampede: ${error.message}\n`);
     return ExitCode.invalidInput;
+  }
+  if (error instanceof WriteError) {
+    process.stderr.write(`stampede: ${error.message}\n`);
+    return ExitCode.ioError;
   }
   if (error instanceof UsageError || error instanceof BatchInputError) {
     process.stderr.write(`stampede: ${error.message}\nRun 'stampede --help' for usage.\n`);

@@ -2,7 +2,7 @@
 // into exactly the files an unsharded run would have written.
 import type { Argv } from 'yargs';
 import { mergeShards, readShardFiles } from '../batch/shard.ts';
-import { defaultBatchOutDir, finishBatch, prepareBatchOutDir } from './batch.ts';
+import { claimBatchOutDir, defaultBatchOutDir, finishBatch } from './batch.ts';
 
 export interface MergeArgs {
   shards: string[];
@@ -24,6 +24,10 @@ export function mergeBuilder(y: Argv) {
 export async function mergeCommand(args: MergeArgs): Promise<number> {
   const { plan, outcomes } = mergeShards(readShardFiles(args.shards));
   const outDir = args.out ?? defaultBatchOutDir(plan);
-  prepareBatchOutDir(outDir, `${plan.kind}.json`, args.force);
-  return finishBatch(plan, outcomes, outDir, args.json);
+  const claim = claimBatchOutDir(outDir, undefined, args.force);
+  try {
+    return finishBatch(plan, outcomes, outDir, args.json);
+  } finally {
+    claim.release();
+  }
 }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { loadScenarioFile } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { Interruption, runInSlices, shellCommand } from './interrupt.ts';
-import { prepareOutputDir, safeOutputDir, unusedOutputDir, writeAtomically } from './output.ts';
-import { ExitCode } from './exit-codes.ts';
+import { claimOutputDir, safeOutputDir, unusedOutputDir, writeAtomically, writeFailure } from './output.ts';
+import { readdirSync, rmSync } from 'node:fs';
 import { formatSummary } from './summary-text.ts';
 import { Progress } from './progress.ts';
 import { replicationsCommand } from './replications.ts';
@@ -52,10 +52,18 @@ export async function runCommand(args: RunArgs): Promise<number> {
 
   // Checked before the run, not after it: minutes of work must not end in "cannot write".
   // An explicit --out is refused if it holds a report (unless --force); the default never clashes.
+  // The directory stays locked until the command ends: a second writer is refused, not interleaved.
   const defaultDir = defaultOutDir(scenario.name, scenario.seed, args.set);
   const outDir = args.out ?? (args.force ? defaultDir : unusedOutputDir(defaultDir));
-  prepareOutputDir(outDir, { force: args.force });
+  const claim = claimOutputDir(outDir, { force: args.force });
+  try {
+    return await runClaimed(scenario, args, outDir, threads);
+  } finally {
+    claim.release();
+  }
+}
 
+async function runClaimed(scenario: Scenario, args: RunArgs, outDir: string, threads: number): Promise<number> {
   const progress = new Progress(args.quiet ? null : process.stderr, scenario.duration);
   const started = process.hrtime.bigint();
   const interruption = new Interruption().install();
@@ -74,21 +82,28 @@ export async function runCommand(args: RunArgs): Promise<number> {
   progress.done();
   // After a stop the handlers stay until the process exits (bin/stampede.mjs exits at once on 130):
   // a second signal while the partial result is written then exits with 130, not by the signal.
-  if (run.stoppedAt !== null) return writePartial(run.result, run.stoppedAt, interruption.signal ?? 'SIGINT', scenario, outDir, args);
+  if (run.stoppedAt !== null) return writePartial(run.result, run.stoppedAt, interruption, scenario, outDir, args);
   interruption.dispose();
   const result = run.result!;
   writeAtomically(join(outDir, 'result.json'), `${JSON.stringify(result)}\n`);
   // Loaded here, not at the top: vega is heavy and only the report needs it.
   const { writeReport, currentGitCommit } = await import('../../reports/lib/index.ts');
   const verdicts = singleRunVerdicts(scenario, result);
-  await writeReport(result, outDir, {
-    svg: args.svg,
-    png: args.png,
-    gitCommit: currentGitCommit(),
-    verdicts: verdicts
-      .filter((v) => v.passed !== null)
-      .map((v) => ({ assertion: v.source, measured: v.measured, limit: v.limit, passed: v.passed === true })),
-  });
+  try {
+    await writeReport(result, outDir, {
+      svg: args.svg,
+      png: args.png,
+      gitCommit: currentGitCommit(),
+      verdicts: verdicts
+        .filter((v) => v.passed !== null)
+        .map((v) => ({ assertion: v.source, measured: v.measured, limit: v.limit, passed: v.passed === true })),
+    });
+  } catch (error) {
+    if (typeof (error as NodeJS.ErrnoException).code !== 'string') throw error;
+    // The report writer's temporary files (NAME.tmp-PID) must not outlive a failed write.
+    removeTemporaries(outDir);
+    throw writeFailure(`the report in ${outDir} (result.json is complete)`, error);
+  }
 
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ scenario: scenario.name, seed: scenario.seed, out: outDir, summary: result.summary }, null, 2)}\n`);
@@ -97,6 +112,27 @@ export async function runCommand(args: RunArgs): Promise<number> {
   }
   // The scenario's assert: section, judged on this run: exit code 1 if one fails.
   return printVerdicts(verdicts, args.json ? process.stderr : process.stdout);
+}
+
+/** Removes this process's temporary files (`*.tmp-PID...`) from `dir` and its charts/ directory. */
+function removeTemporaries(dir: string): void {
+  for (const sub of [dir, join(dir, 'charts')]) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(sub);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (name.includes(`.tmp-${process.pid}`)) {
+        try {
+          rmSync(join(sub, name), { force: true });
+        } catch {
+          // best effort
+        }
+      }
+    }
+  }
 }
 
 /** Refuses, before anything runs, a run estimated not to fit in memory (exit code 2). */
@@ -125,10 +161,11 @@ export function defaultOutDir(name: string, seed: number, overrides: string[]): 
  * An interrupted run: result.json holds what was simulated, marked `partial`.
  * A run cannot be resumed (its state is not saved), so it says how to re-run.
  */
-function writePartial(result: RunResult | null, stoppedAt: number, signal: string, scenario: Scenario, outDir: string, args: RunArgs): number {
+function writePartial(result: RunResult | null, stoppedAt: number, interruption: Interruption, scenario: Scenario, outDir: string, args: RunArgs): number {
+  const signal = interruption.signal ?? 'SIGINT';
   if (result === null) {
-    process.stderr.write('stampede: interrupted before the simulation started; nothing was written\n');
-    return ExitCode.interrupted;
+    process.stderr.write(`stampede: ${signal} before the simulation started; nothing was written\n`);
+    return interruption.exitCode;
   }
   const words = ['stampede', 'run', args.file, ...args.set.flatMap((s) => ['--set', s])];
   if (args.seed !== undefined) words.push('--seed', String(args.seed));
@@ -140,5 +177,5 @@ function writePartial(result: RunResult | null, stoppedAt: number, signal: strin
   writeAtomically(file, `${JSON.stringify({ ...result, partial })}\n`);
   process.stderr.write(`stampede: partial result (${done}) written to ${file}, marked "partial".\n` +
     `A run cannot be resumed; to run it again from the start:\n  ${rerun}\n`);
-  return ExitCode.interrupted;
+  return interruption.exitCode;
 }
