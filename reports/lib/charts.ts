@@ -13,6 +13,7 @@ import type { Config, TopLevelSpec } from 'vega-lite';
 import type { Distribution, RunResult } from '../../sim/result.ts';
 import { bucket, bucketFactor, compact, maxSeries, MAX_POINTS, serverGrid, sumSeries } from './downsample.ts';
 import { humanDuration, type ChartContext } from './context.ts';
+import { finiteMax, logDomain, splitLimits, type Limit } from './scale.ts';
 
 type LayerSpec = Extract<TopLevelSpec, { layer: unknown }>;
 type Layer = LayerSpec['layer'][number];
@@ -226,14 +227,9 @@ function faultLabels(ctx: ChartContext): TopLabel[] {
   return ctx.faults.map((f) => ({ x: round3(f.start / ctx.time.seconds), text: `▼ ${f.label}`, color: PALETTE.faultText }));
 }
 
-interface LimitRule {
-  value: number;
-  label: string;
-}
-
-/** Horizontal dashed limits (capacity, accept limit), labelled at the right end. */
-function limitRules(rules: readonly LimitRule[]): Layer[] {
-  const values = rules.filter((r) => Number.isFinite(r.value) && r.value > 0).map((r) => ({ y: r.value, label: r.label }));
+/** Horizontal dashed limits (capacity, accept limit), labelled at the right end; only limits splitLimits drew. */
+function limitRules(rules: readonly Limit[]): Layer[] {
+  const values = rules.map((r) => ({ y: r.value, label: r.label }));
   if (values.length === 0) return [];
   return [
     {
@@ -306,7 +302,9 @@ interface TimeSeriesArgs {
   colors: Readonly<Record<string, string>>;
   /** Lines drawn wide and translucent, under the others (e.g. "served", which hides under "offered" when they agree). */
   wide?: readonly string[];
-  limits?: readonly LimitRule[];
+  limits?: readonly Limit[];
+  /** Unit of the limits' values in words (`/s`). */
+  limitUnit?: string;
   marks?: readonly { x: number; label: string }[];
   /** Stacked areas instead of lines. */
   stacked?: boolean;
@@ -318,27 +316,11 @@ interface TimeSeriesArgs {
 /** Axis labels in SI units, each formatted on its own ("0", "0.1", "200k", "1.5M"; not "0M" or "100m"). */
 const SI_LABELS = "datum.value < 1 ? format(datum.value, '.2~f') : format(datum.value, '.3~s')";
 
-/** A log axis over whole powers of ten: from below the smallest positive value to above the largest (limits included). */
-export function logDomain(values: Iterable<number | null>): { domain: [number, number]; ticks: number[] } {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (v === null || !(v > 0)) continue;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (!Number.isFinite(lo)) return { domain: [1, 10], ticks: [1, 10] };
-  const a = Math.max(-1, Math.floor(Math.log10(lo) + 1e-9));
-  const b = Math.max(a + 1, Math.ceil(Math.log10(hi) - 1e-9));
-  const ticks: number[] = [];
-  for (let e = a; e <= b; e++) ticks.push(e < 0 ? Number((10 ** e).toFixed(-e)) : 10 ** e);
-  return { domain: [ticks[0], ticks[ticks.length - 1]], ticks };
-}
-
 /** The shared shape of every time-series chart: faults, bands, lines, limits, marks, labels, hover. */
 function timeSeries(ctx: ChartContext, a: TimeSeriesArgs): ChartDef {
   const rows = seriesRows(a.time, a.lines, ctx, { log: a.log, band: !a.stacked });
   const names = a.lines.map((l) => l.name);
+  const limits = splitLimits(a.limits ?? [], finiteMax(rows.flatMap((r) => [...r.v, ...(r.hi ?? [])])), a.limitUnit);
   const color = {
     field: 's',
     type: 'nominal' as const,
@@ -348,7 +330,7 @@ function timeSeries(ctx: ChartContext, a: TimeSeriesArgs): ChartDef {
   let yScale: { type: 'log'; domain: [number, number]; clamp: boolean } | { zero: boolean };
   let yAxis: { labelExpr: string; values?: number[]; grid: boolean };
   if (a.log) {
-    const log = logDomain([...rows.flatMap((r) => [...r.v, ...(r.hi ?? [])]), ...(a.limits ?? []).map((l) => l.value)]);
+    const log = logDomain([...rows.flatMap((r) => [...r.v, ...(r.hi ?? [])]), ...limits.drawn.map((l) => l.value)]);
     yScale = { type: 'log', domain: log.domain, clamp: true };
     yAxis = { labelExpr: SI_LABELS, values: log.ticks, grid: true };
   } else {
@@ -400,13 +382,13 @@ function timeSeries(ctx: ChartContext, a: TimeSeriesArgs): ChartDef {
       encoding: { x: xTime(ctx), y, color },
     });
   }
-  layers.push(...limitRules(a.limits ?? []), ...timeRules(a.marks ?? [], PALETTE.recovery), hoverLayer(ctx, names, rows[0]?.t.length ?? 1, ',.4~r'));
+  layers.push(...limitRules(limits.drawn), ...timeRules(a.marks ?? [], PALETTE.recovery), hoverLayer(ctx, names, rows[0]?.t.length ?? 1, ',.4~r'));
   const labels = [...faultLabels(ctx), ...(a.marks ?? []).map((m) => ({ x: m.x, text: `▼ ${m.label}`, color: PALETTE.recovery }))];
   layers.push(...topLabels(labels));
 
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: a.title, subtitle: a.subtitle },
+    title: { text: a.title, subtitle: limits.words.length === 0 ? a.subtitle : [...a.subtitle, `${capitalize(limits.words.join('; '))} (not drawn)`] },
     width: 'container',
     height: a.height ?? TIME_SERIES_HEIGHT,
     autosize: { type: 'fit-x', contains: 'padding' },
@@ -416,6 +398,10 @@ function timeSeries(ctx: ChartContext, a: TimeSeriesArgs): ChartDef {
     layer: layers,
   };
   return { id: a.id, title: a.title, caption: a.caption, wide: true, spec };
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** A recovery mark at `incidentStart + seconds`, in axis units, or nothing if not reached. */
@@ -450,7 +436,8 @@ export function connectedChart(result: RunResult, ctx: ChartContext): ChartDef {
           ...recoveryMark(ctx, summary.incidentStart, summary.recovery.p99, '99 % back'),
           ...recoveryMark(ctx, summary.incidentStart, summary.recovery.full, 'all back'),
         ];
-  const limits = summary.preFaultSessions === null ? [] : [{ value: summary.preFaultSessions, label: `before the fault: ${integer.format(summary.preFaultSessions)}` }];
+  const limits: Limit[] =
+    summary.preFaultSessions === null ? [] : [{ value: summary.preFaultSessions, what: 'before the fault', label: `before the fault: ${integer.format(summary.preFaultSessions)}` }];
   return timeSeries(ctx, {
     id: 'connected',
     title: 'Connected sessions',
@@ -496,8 +483,11 @@ export function lookupLoadChart(result: RunResult, ctx: ChartContext): ChartDef 
   const lines = candidates.filter((c) => c.values !== undefined && !allZero(c.values));
   const capacity = ctx.scenario.lookup.capacity;
   const instances = ctx.scenario.lookup.instances;
-  const limits: LimitRule[] = [{ value: capacity, label: `capacity of one instance: ${integer.format(capacity)}/s` }];
-  if (instances > 1) limits.push({ value: capacity * instances, label: `capacity of all ${instances} instances: ${integer.format(capacity * instances)}/s` });
+  const limits: Limit[] = [{ value: capacity, what: 'capacity of one instance', label: `capacity of one instance: ${integer.format(capacity)}/s` }];
+  if (instances > 1) {
+    const all = capacity * instances;
+    limits.push({ value: all, what: `capacity of all ${instances} instances`, label: `capacity of all ${instances} instances: ${integer.format(all)}/s` });
+  }
   const s = result.summary.lookup;
   const peak = s.peakLoadFactor === null ? '' : ` (${(s.peakLoadFactor * 100).toFixed(s.peakLoadFactor < 0.1 ? 1 : 0)} % of its capacity)`;
   return timeSeries(ctx, {
@@ -525,6 +515,7 @@ export function lookupLoadChart(result: RunResult, ctx: ChartContext): ChartDef 
       'throttled on the device': PALETTE.throttled,
     },
     limits,
+    limitUnit: '/s',
   });
 }
 
@@ -620,9 +611,13 @@ export function acceptRateChart(result: RunResult, ctx: ChartContext): ChartDef 
     { name: 'accepted, mean over servers', values: mean, stat: 'mean' },
   ];
   const ss = ctx.scenario.sessionServer;
-  const limits: LimitRule[] = [
-    { value: ss.maxAcceptsPerSec, label: `accept limit: ${integer.format(ss.maxAcceptsPerSec)}/s` },
-    { value: ss.overloadAcceptsPerSec, label: `overload: ${integer.format(ss.overloadAcceptsPerSec)} attempts/s for ${humanDuration(ss.overloadFor)} crashes a server` },
+  const limits: Limit[] = [
+    { value: ss.maxAcceptsPerSec, what: 'accept limit', label: `accept limit: ${integer.format(ss.maxAcceptsPerSec)}/s` },
+    {
+      value: ss.overloadAcceptsPerSec,
+      what: 'overload threshold',
+      label: `overload: ${integer.format(ss.overloadAcceptsPerSec)} attempts/s for ${humanDuration(ss.overloadFor)} crashes a server`,
+    },
   ];
   const s = result.summary.server;
   const factor = s.peakAcceptFactor === null ? '' : ` (${(s.peakAcceptFactor * 100).toFixed(0)} % of the limit)`;
@@ -643,6 +638,7 @@ export function acceptRateChart(result: RunResult, ctx: ChartContext): ChartDef 
       'accepted, mean over servers': PALETTE.mean,
     },
     limits,
+    limitUnit: '/s',
   });
 }
 
