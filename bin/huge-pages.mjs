@@ -11,6 +11,8 @@
 import { spawn } from 'node:child_process';
 
 const TUNABLE = 'glibc.malloc.hugetlb=1';
+/** Set by the parent in the relaunched process's environment: it has an IPC channel to watch. */
+const RELAUNCHED = 'STAMPEDE_RELAUNCHED';
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** Environment for a child process that should use huge pages (unchanged where they do not apply). */
@@ -27,9 +29,18 @@ export function hugePagesEnv(env = process.env) {
  * Ctrl-C reaches it once, through here, not twice.
  */
 export function relaunchWithHugePages() {
+  if (process.env[RELAUNCHED] === '1') {
+    delete process.env[RELAUNCHED];
+    watchParent();
+  }
   const env = hugePagesEnv();
   if (env === process.env) return false;
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env, detached: true });
+  // An IPC channel the relaunched process watches: it closes when this process dies, even by SIGKILL.
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...env, [RELAUNCHED]: '1' },
+    detached: true,
+  });
   const forward = (signal) => child.kill(signal);
   for (const signal of FORWARDED) process.on(signal, forward);
   child.on('error', (error) => {
@@ -42,4 +53,21 @@ export function relaunchWithHugePages() {
     else process.exit(code ?? 70);
   });
   return true;
+}
+
+/**
+ * In the relaunched process: when the parent dies (kill -9, `timeout -s KILL`,
+ * a cancelled CI job), its end of the IPC channel closes; the process then
+ * stops as on SIGHUP (the signal handlers write what finished and exit 129),
+ * so no orphan goes on running and writing. The channel does not keep the
+ * process alive.
+ */
+function watchParent() {
+  if (!process.channel) return;
+  process.once('disconnect', () => {
+    process.stderr.write('\nstampede: the process that launched this one has ended\n');
+    process.kill(process.pid, 'SIGHUP');
+  });
+  // Adding a 'disconnect' listener refs the channel on the next tick; unref it after that.
+  process.nextTick(() => process.channel?.unref());
 }
