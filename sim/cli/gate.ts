@@ -2,9 +2,9 @@
 // table, optionally write JUnit XML and a Markdown summary. Exit code 0 when
 // every assertion passed, 1 when one failed, 2 for invalid input (before any
 // run), 70 when a run crashed. Thin: the work is in sim/gate/.
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import type { RunResult } from '../result.ts';
 import type { Scenario } from '../scenario/types.ts';
@@ -15,7 +15,7 @@ import { gateMarkdown } from '../gate/markdown.ts';
 import { oneLine } from '../batch/format.ts';
 import { ExitCode } from './exit-codes.ts';
 import { Progress } from './progress.ts';
-import { writeAtomically } from './output.ts';
+import { fsCause, makeDirectory, OutputError, specialFileKind, writeAtomically } from './output.ts';
 
 export interface GateArgs {
   files: string[];
@@ -62,6 +62,12 @@ async function gate(args: GateArgs): Promise<number> {
   if (!Number.isInteger(workers) || workers < 1) throw new GateInputError(`--workers must be a positive integer, got ${args.workers}`);
   const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
   const targets = loadTargets(files, overrides);
+  // Before any run: a report path that cannot be written, or that names an input, fails now, not after the gate.
+  const reports = [['--junit', args.junit], ['--summary', args.summary]].filter((r): r is [string, string] => r[1] !== undefined);
+  for (const [flag, path] of reports) checkReportPath(flag, path, files);
+  if (reports.length === 2 && samePath(reports[0][1], reports[1][1])) {
+    throw new OutputError(`--junit and --summary name the same file (${args.summary}): give each its own`);
+  }
   for (const target of targets) for (const warning of target.warnings) process.stderr.write(`stampede: warning: ${warning}\n`);
 
   let progress: Progress | null = null;
@@ -82,9 +88,50 @@ async function gate(args: GateArgs): Promise<number> {
 }
 
 function writeReport(path: string, content: string): void {
-  const dir = dirname(path);
-  if (dir !== '') mkdirSync(dir, { recursive: true });
   writeAtomically(path, content, { intoSpecialFile: true });
+}
+
+/** Refuses (exit code 2, before any run) a report path that is a directory, unwritable, or one of the input scenarios. */
+export function checkReportPath(flag: string, path: string, inputs: readonly string[]): void {
+  if (path === '') throw new OutputError(`${flag}: expected a file name, found ""`);
+  if (specialFileKind(path) !== null) return; // /dev/stdout, a pipe: written as they are
+  const input = inputs.find((file) => samePath(file, path));
+  if (input !== undefined) throw new OutputError(`${flag} ${path} would overwrite the scenario file ${input}, an input of this gate: name another file`);
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new OutputError(`${flag} ${path}: cannot write it: ${fsCause(error)}`);
+  }
+  if (stats?.isDirectory()) throw new OutputError(`${flag} ${path}: is a directory; name a file to write`);
+  const dir = dirname(path);
+  try {
+    makeDirectory(dir);
+  } catch (error) {
+    throw new OutputError(`${flag} ${path}: ${(error as Error).message}`);
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw new OutputError(`${flag} ${path}: cannot write into ${dir}: ${fsCause(error)}`);
+  }
+}
+
+/** Whether two paths name the same file (through symbolic links too), or would. */
+function samePath(a: string, b: string): boolean {
+  try {
+    const [x, y] = [statSync(a), statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    const real = (path: string) => {
+      try {
+        return realpathSync(path);
+      } catch {
+        return resolve(path);
+      }
+    };
+    return real(a) === real(b);
+  }
 }
 
 // ---------------------------------------------------------------------------

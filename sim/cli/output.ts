@@ -120,7 +120,7 @@ export function makeDirectory(dir: string): void {
       stats = statSync(current);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') throw new OutputError(`cannot create the output directory ${dir}: ${current}: ${fsCause(error)}`);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new OutputError(`cannot create the output directory ${dir}: ${current}: ${fsCause(error)}`);
       missing.push(current);
       const parent = dirname(current);
       if (parent === current) break;
