@@ -122,8 +122,14 @@ export interface Summary {
   /** Session spread over running servers at the end of the run. */
   imbalance: { maxOverMean: number | null; cv: number | null };
   peakCarrierAttemptsPerSec: number;
-  /** Carrier attempts per second at peak over the pre-fault mean (the "100×" of MODEL.md §7.5). */
+  /**
+   * Mean carrier attempts per second over the fault (the carrier outages'
+   * windows, else every fault with a duration) over the pre-fault mean: the
+   * sustained "100× normal" of MODEL.md §7.5.
+   */
   carrierAmplification: number | null;
+  /** The busiest second's carrier attempts over the pre-fault mean (dominated by the instant every session drops). */
+  carrierPeakAmplification: number | null;
   controlPlane: {
     suspensions: number;
     resumes: number;

@@ -1,6 +1,6 @@
 // One run of a scenario: builds the model, puts it in its starting state,
 // drains the event queue to the end of the run and returns the result.
-import type { Scenario } from './scenario/types.ts';
+import type { FaultConfig, Scenario } from './scenario/types.ts';
 import type { RunResult } from './result.ts';
 import { EventQueue } from './engine/event-queue.ts';
 import { createCounterStream, createStream } from './engine/random.ts';
@@ -203,6 +203,7 @@ export class Simulation {
         fallbackSeconds,
       },
       grayFailures: this.grayFailure.report(end),
+      faultWindows: faultWindows(this.scenario.faults),
     });
     return {
       stampede: { version: VERSION, format: 1 },
@@ -345,4 +346,11 @@ function evenQuota(clients: number, regionServers: Int32Array, weights: Float64A
   remainders.sort((a, b) => b.r - a.r || a.i - b.i);
   for (let k = 0; k < clients - assigned; k++) quota[remainders[k % remainders.length].i]++;
   return quota;
+}
+
+/** Where a fault's sustained carrier attempt rate is read: the carrier outages' windows, else every fault that lasts. */
+function faultWindows(faults: FaultConfig[]): [number, number][] {
+  const lasting = faults.filter((fault) => 'duration' in fault && typeof fault.duration === 'number');
+  const carrier = lasting.filter((fault) => fault.kind === 'carrier-outage');
+  return (carrier.length > 0 ? carrier : lasting).map((fault) => [fault.at, fault.at + (fault as { duration: number }).duration]);
 }

@@ -1,5 +1,6 @@
-// The GCM timer against its definition (MODEL.md §3): wait uniform in
-// [b/2, 3b/2) with b = min(initial · 2^n, max).
+// The GCM timer against its definition (docs/model.md §3): wait uniform in
+// [b/2, 3b/2), with b doubling while below max (`gcm`, the source's rule) or
+// b = min(initial · 2^n, max) (`gcm-clamped`).
 import { describe, expect, it } from 'vitest';
 import { AdaptiveThrottle, RetryPolicy } from '../sim/model/backoff.ts';
 import type { RetryPolicyName } from '../sim/scenario/types.ts';
@@ -19,10 +20,34 @@ function ksUniform(sample: number[], lo: number, hi: number): number {
 describe('GCM retry policy', () => {
   const policy = new RetryPolicy({ policy: 'gcm', initial: 3, max: 300 }, 1);
 
-  it('doubles the base from initial and caps it at max', () => {
+  it('doubles the base while it is below max, as the source\'s client does: 3, 6, …, 192, 384 s', () => {
     expect([0, 1, 2, 3, 4, 5, 6, 7, 8, 20, 60].map((n) => policy.base(n))).toEqual([
-      3, 6, 12, 24, 48, 96, 192, 300, 300, 300, 300,
+      3, 6, 12, 24, 48, 96, 192, 384, 384, 384, 384,
     ]);
+    // The source's loop, written out: if (b < max) b = 2b after every attempt.
+    for (const [initial, max] of [[3, 300], [3, 3600], [2, 64], [5, 5], [0.1, 0.3]]) {
+      const rule = new RetryPolicy({ policy: 'gcm', initial, max }, 1);
+      let b = initial;
+      for (let n = 0; n < 40; n++) {
+        expect(rule.base(n), `initial ${initial}, max ${max}, step ${n}`).toBe(b);
+        if (b < max) b *= 2;
+      }
+    }
+  });
+
+  it('gcm-clamped caps the base at max: 3, 6, …, 192, 300 s', () => {
+    const clamped = new RetryPolicy({ policy: 'gcm-clamped', initial: 3, max: 300 }, 1);
+    expect([0, 1, 6, 7, 8, 60].map((n) => clamped.base(n))).toEqual([3, 6, 192, 300, 300, 300]);
+  });
+
+  it('waits reach 576 s under the source\'s rule with max 300 s, never 450 s under the clamped one', () => {
+    const stream = createStream(9, 'reach');
+    const clamped = new RetryPolicy({ policy: 'gcm-clamped', initial: 3, max: 300 }, 1);
+    const source = Array.from({ length: 20_000 }, () => policy.wait(0, 30, stream()));
+    const capped = Array.from({ length: 20_000 }, () => clamped.wait(0, 30, stream()));
+    expect(Math.max(...source)).toBeGreaterThan(570);
+    expect(Math.max(...source)).toBeLessThan(576);
+    expect(Math.max(...capped)).toBeLessThan(450);
   });
 
   it.each([0, 3, 7])('draws step %i waits uniformly in [b/2, 3b/2) (KS test)', (step) => {

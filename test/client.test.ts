@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseScenarioText } from '../sim/scenario/load.ts';
 import { Simulation } from '../sim/simulation.ts';
 import { ClientState } from '../sim/model/metrics.ts';
+import { ConnectOutcome, ServerState } from '../sim/model/session-server.ts';
 import { summarizeCounts } from '../sim/model/distribution.ts';
 
 /** A small world: 3 servers, one lookup that sees the fleet directly every millisecond (no managers), 50 ms RTT, no churn. */
@@ -92,19 +93,63 @@ describe('client transitions', () => {
     expect(sim.clients.attemptsOf(0)).toBe(10);
   });
 
-  it('on "no server, retry after T", waits exactly T before looking up again', () => {
+  it('on "no server", arms its jittered backoff timer before looking up again', () => {
     const sim = world('faults: [{ kind: server-crash, at: 10s, servers: [common-0, common-1, common-2], mode: refuse }]');
     sim.runUntil(10.225);
-    // 3 refusals on the alternative, then the lookup answers "no server" at 10.2.
+    // 3 refusals on the alternative, then the lookup answers "no server" at 10.2: first backoff, b = 3 s.
     expect(sim.metrics.totalNoServer).toBe(1);
     expect(sim.clients.stateOf(0)).toBe(ClientState.idleBackoff);
-    sim.runUntil(70.19);
+    sim.runUntil(10.2 + 1.5 - 1e-6);
     expect(sim.metrics.lookupsSent).toBe(1);
-    sim.runUntil(70.21);
+    sim.runUntil(10.2 + 4.5 + 0.05);
     expect(sim.metrics.lookupsSent).toBe(2);
-    expect(sim.metrics.totalNoServer).toBe(1);
-    sim.runUntil(70.26);
     expect(sim.metrics.totalNoServer).toBe(2);
+  });
+
+  it('"no server" answers spread their clients in time (backoff), where a fixed retry-after brings them back in lockstep', () => {
+    const crashAll = 'faults: [{ kind: server-crash, at: 10s, servers: [common-0, common-1, common-2], mode: refuse, restartAfter: never }]';
+    const base = ['population.clients=300', 'duration=100s', 'sampleInterval=1s'];
+    const busiest = (overrides: string[]) => {
+      const sim = world(crashAll, [...base, ...overrides]);
+      sim.runUntil(100);
+      return Math.max(...sim.result().series.lookups.noServerPerSec.slice(15));
+    };
+    // Every client's first "no server" comes at 10.2 s. A fixed 30 s brings all 300 back within one
+    // second; the first backoff spreads them uniformly over [1.5, 4.5) s, at most ~100 per second.
+    expect(busiest(['lookup.retryAfter=30s'])).toBe(300);
+    expect(busiest([])).toBeLessThan(150);
+  });
+
+  it('tries the next lookup address after a failed lookup request, before it backs off', () => {
+    const outage = 'faults: [{ kind: lookup-outage, at: 0s, duration: 100s, instances: [0], mode: blackhole }]';
+    const overrides = ['lookup.instances=2', 'population.clients=200', 'population.start=disconnected'];
+    const failover = world(outage, overrides);
+    const none = world(outage, [...overrides, 'client.lookupFailover=0']);
+    failover.runUntil(5.2);
+    none.runUntil(5.2);
+    // About half the first lookups go to the dead instance and time out at 5 s. With failover they ask
+    // the other one at once and are connected at 5.1 s; without, they are backing off.
+    const timedOut = failover.metrics.totalTimedOut;
+    expect(timedOut).toBeGreaterThan(60);
+    expect(timedOut).toBeLessThan(140);
+    expect(failover.metrics.connected).toBe(200);
+    // One lookup and one connect each, and a second lookup for those whose first went unanswered.
+    const attempts = Array.from({ length: 200 }, (_, c) => failover.clients.attemptsOf(c)).reduce((a, b) => a + b);
+    expect(attempts).toBe(400 + timedOut);
+    expect(none.metrics.totalTimedOut).toBeGreaterThan(60);
+    expect(none.metrics.connected).toBe(200 - none.metrics.totalTimedOut);
+    expect(none.metrics.clientsInState[ClientState.idleBackoff]).toBe(none.metrics.totalTimedOut);
+  });
+
+  it('with its network down and failover on, sends a second lookup before backing off', () => {
+    const sim = world('faults: [{ kind: carrier-outage, at: 1s, duration: 500s }]', ['lookup.instances=2']);
+    // Connects at 1, 6, 11; lookups at 16 and 21 (the failover); backoff from 26.
+    sim.runUntil(25.99);
+    expect(sim.clients.attemptsOf(0)).toBe(5);
+    expect(sim.metrics.totalTimedOut).toBe(1);
+    sim.runUntil(26);
+    expect(sim.clients.stateOf(0)).toBe(ClientState.idleBackoff);
+    expect(sim.metrics.totalTimedOut).toBe(2);
   });
 
   it('notices a vanished host only after keepalive, though the session is gone at once', () => {
@@ -183,6 +228,29 @@ describe('client transitions', () => {
 });
 
 describe('session server limits', () => {
+  it('refuses sessions in standby ("not yet in service"), as when starting or draining, and accepts once running', () => {
+    const sim = world('', ['population.clients=1', 'regions.0.servers=1']);
+    const refusedIn = [ServerState.starting, ServerState.standby, ServerState.shuttingdown].filter((state) => {
+      sim.servers.setState(0, state);
+      return sim.servers.tryAccept(0, 1) === ConnectOutcome.refused;
+    });
+    expect(refusedIn).toEqual([ServerState.starting, ServerState.standby, ServerState.shuttingdown]);
+    sim.servers.setState(0, ServerState.running);
+    expect(sim.servers.tryAccept(0, 1)).toBe(ConnectOutcome.accepted);
+  });
+
+  it('a client holding the address of a server in standby is refused there and goes on to its other address', () => {
+    const sim = world('faults: [{ kind: server-crash, at: 10s, servers: [common-0], mode: refuse }]');
+    // The client's alternative (common-1) is in standby when its session on common-0 resets.
+    sim.servers.setState(1, ServerState.standby);
+    sim.runUntil(10.2);
+    expect(sim.metrics.accepts[1]).toBe(0);
+    expect(sim.metrics.connectAttempts[1]).toBe(3);
+    sim.runUntil(10.3);
+    expect(sim.clients.stateOf(0)).toBe(ClientState.connected);
+    expect(sim.clients.serverOf(0)).toBe(2);
+  });
+
   it('refuses beyond maxAcceptsPerSec within one second', () => {
     const sim = world('', [
       'population.clients=10',

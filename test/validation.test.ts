@@ -1,7 +1,7 @@
-// The reference figures of shared/validation/README.md (computed
-// independently of this code: closed forms, or a separate Monte Carlo written
-// from MODEL.md alone). Copied here, as that README asks; tolerances are its
-// own: quantiles within 2 % (relative), maxima within 5 %.
+// The reference figures of docs/validation.md (computed independently of this
+// code: closed forms, or a separate Monte Carlo written from the model's
+// specification alone). Tolerances are the reference's own: quantiles within
+// 2 % (relative), maxima within 5 %.
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
 import { runScenario } from '../sim/simulation.ts';
@@ -27,11 +27,18 @@ function expectQuantiles(d: Distribution, reference: { p50?: number; p90?: numbe
 }
 
 describe('V1 carrier outage, backoff only (100,000 clients)', () => {
-  it.each([1, 2])('reproduces the reconnect-time distribution (seed %i)', (seed) => {
-    const r = run('v1-carrier-outage-backoff.yaml', [`seed=${seed}`]);
+  // Both doubling rules of the GCM timer: the source's (`gcm`, the base ends at 384 s) and the clamped one (300 s).
+  const references = {
+    gcm: { p50: 831.1, p90: 1000.9, p99: 1100.6, max: 1179, mean: 834.7 },
+    'gcm-clamped': { p50: 764.5, p90: 906.0, p99: 999.1, max: 1055, mean: 770.7 },
+  };
+  it.each([
+    ['gcm', 1], ['gcm', 2], ['gcm-clamped', 1], ['gcm-clamped', 2],
+  ] as const)('reproduces the reconnect-time distribution under policy %s (seed %i)', (policy, seed) => {
+    const r = run('v1-carrier-outage-backoff.yaml', [`seed=${seed}`, `client.backoff.policy=${policy}`]);
     expect(r.summary.disconnectedClients).toBe(100_000);
     expect(r.summary.notReconnected).toBe(0);
-    expectQuantiles(r.summary.reconnectTime, { p50: 764.5, p90: 906.0, p99: 999.1, max: 1055, mean: 770.7 });
+    expectQuantiles(r.summary.reconnectTime, references[policy]);
     // Nobody can be back before the network is: the first lookup at or after 600 s succeeds.
     expect(r.summary.reconnectTime.count).toBe(100_000);
     const firstBack = r.series.connected.findIndex((c, i) => i > 0 && c > 0);
@@ -48,6 +55,12 @@ describe('V2 lookup-wide outage with churn (200,000 clients; its quantiles do no
     expectWithin(r.summary.disconnectedClients / 200_000, 1 - Math.exp(-600 / 3600), 0.03, 'share disconnected');
     expectQuantiles(r.summary.reconnectTime, { p50: 687, p90: 872, p99: 999, max: 1054, mean: 716 });
     expect(r.summary.recovery.full).not.toBeNull();
+    expect(r.summary.recovery.full!).toBeLessThanOrEqual(1200);
+  });
+
+  it('under the source\'s doubling rule the last client is back after ~1180 s: within 20 minutes by ~20 s', () => {
+    const r = run('v2-lookup-outage-churn.yaml', ['population.clients=200000', 'client.backoff.policy=gcm']);
+    expectWithin(r.summary.recovery.full, 1180, 0.05, 'full recovery');
     expect(r.summary.recovery.full!).toBeLessThanOrEqual(1200);
   });
 

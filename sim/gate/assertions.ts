@@ -305,9 +305,17 @@ export const METRICS: readonly MetricDef[] = [
   {
     name: 'carrier.amplification',
     unit: 'ratio',
-    doc: 'carrier.peakAttemptRate over the pre-fault mean rate (the "100×" of MODEL.md §7.5)',
+    doc: 'mean attempts per second over the fault (the carrier outages, else every fault that lasts) over the pre-fault mean: the sustained "100× normal" of MODEL.md §7.5',
     source: 'summary.carrierAmplification; no value without a fault or pre-fault traffic',
     read: (s) => s.carrierAmplification,
+    needsFault: true,
+  },
+  {
+    name: 'carrier.peakAmplification',
+    unit: 'ratio',
+    doc: 'carrier.peakAttemptRate over the pre-fault mean rate (the busiest second, usually the instant sessions drop)',
+    source: 'summary.carrierPeakAmplification; no value without a fault or pre-fault traffic',
+    read: (s) => s.carrierPeakAmplification,
     needsFault: true,
   },
   {

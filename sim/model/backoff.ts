@@ -8,7 +8,25 @@ import type { Stream } from '../engine/random.ts';
 /** Largest step worth storing: 2^60 · initial exceeds any sensible max. */
 export const MAX_BACKOFF_STEP = 60;
 
-const PolicyCode = { gcm: 0, none: 1, exponential: 2, full: 3, equal: 4, decorrelated: 5 } as const;
+const PolicyCode = { gcm: 0, 'gcm-clamped': 0, none: 1, exponential: 2, full: 3, equal: 4, decorrelated: 5 } as const;
+
+/**
+ * The base backoff after each number of failures. The source's client
+ * (policy `gcm`) doubles while the base is below the maximum
+ * (`if (backoffTimeMs < MAX_BACKOFF_MS) setBackoff(backoffTimeMs * 2)`), so
+ * the base ends at the first doubling that reaches or passes it: 3 s and
+ * 300 s give 3, 6, …, 192, 384 s. Every other policy, `gcm-clamped`
+ * included, caps it: min(initial · 2^step, max).
+ */
+export function backoffBases(config: BackoffConfig): Float64Array {
+  const bases = new Float64Array(MAX_BACKOFF_STEP + 1);
+  let base = config.initial;
+  for (let step = 0; step <= MAX_BACKOFF_STEP; step++) {
+    bases[step] = config.policy === 'gcm' ? base : Math.min(base, config.max);
+    if (config.policy !== 'gcm' || base < config.max) base *= 2;
+  }
+  return bases;
+}
 
 export class RetryPolicy {
   private readonly code: number;
@@ -24,10 +42,10 @@ export class RetryPolicy {
     this.initial = config.initial;
     this.max = config.max;
     this.previous = config.policy === 'decorrelated' ? new Float32Array(clients) : null;
-    this.bases = Float64Array.from({ length: MAX_BACKOFF_STEP + 1 }, (_, step) => Math.min(config.initial * 2 ** step, config.max));
+    this.bases = backoffBases(config);
   }
 
-  /** Base backoff b (AWS's v) after `step` failed attempts: min(initial · 2^step, max). */
+  /** Base backoff b (AWS's v) after `step` failed attempts (`backoffBases`). */
   base(step: number): number {
     return this.bases[Math.min(step, MAX_BACKOFF_STEP)];
   }

@@ -60,6 +60,8 @@ export const AFFECTED = 60; // bytes: 1 once an attempt failed since the session
 export const SERVICE = 61; // bytes: the service the client uses (MODEL.md §2)
 /** bytes: 1 while the client's retry loop waits for a batch (ClientPopulation.networkDownAll). */
 export const DEFERRED = 62;
+/** bytes: failover requests sent in the current lookup (0: the first address, chosen at random). */
+export const LOOKUP_TRY = 63;
 export const EPOCH_MASK = 0xffff;
 export const MAX_COUNTED_ATTEMPTS = 0xffff;
 

@@ -30,7 +30,7 @@ import { ParallelRetries } from './retry-threads.ts';
 import * as Layout from './client-record.ts';
 import { recordBuffer, recordViews, type PendingCode } from './client-record.ts';
 // Local copies: V8 folds a module's own constants into the code, not imported ones (the hot paths ran several times slower).
-const { Pending, Plan, AFFECTED, ALTERNATIVE, ATTEMPT, ATTEMPTS_SINCE_LOSS, ATTEMPTS_TOTAL, BACKOFF_DRAWS, DEADLINE, DEFERRED, EPOCH, EPOCH_MASK, INSTANCE, LOST_AT, MAX_COUNTED_ATTEMPTS, MCC, NET_DOWN, NONE, PENDING, PLAN, PRIMARY, RECORD_BYTES, RECORD_DOUBLES, RECORD_HALVES, RECORD_WORDS, REGION, SERVER, SERVICE, STATE, STEP, TIMER } = Layout;
+const { Pending, Plan, AFFECTED, ALTERNATIVE, ATTEMPT, ATTEMPTS_SINCE_LOSS, ATTEMPTS_TOTAL, BACKOFF_DRAWS, DEADLINE, DEFERRED, EPOCH, EPOCH_MASK, INSTANCE, LOOKUP_TRY, LOST_AT, MAX_COUNTED_ATTEMPTS, MCC, NET_DOWN, NONE, PENDING, PLAN, PRIMARY, RECORD_BYTES, RECORD_DOUBLES, RECORD_HALVES, RECORD_WORDS, REGION, SERVER, SERVICE, STATE, STEP, TIMER } = Layout;
 
 export interface ClientStreams {
   backoff: CounterStream;
@@ -64,6 +64,8 @@ export class ClientPopulation {
   private readonly bytes: Uint8Array;
   private readonly firstInstanceOf: Int32Array;
   private readonly instancesOf: Int32Array;
+  /** Per service: failover lookups after a failed one (lookupFailover, at most the service's other instances). */
+  private readonly failoversOf: Int32Array;
 
   private readonly pair = new Int32Array(2);
   private readonly policy: RetryPolicy;
@@ -73,7 +75,7 @@ export class ClientPopulation {
   private readonly requestTimeout: number;
   private readonly connectTimeout: number;
   private readonly keepalive: number;
-  private readonly retryAfter: number;
+  private readonly retryAfter: number | null;
   private readonly rtt: number;
   private readonly lifetimeMean: number | null;
 
@@ -123,8 +125,10 @@ export class ClientPopulation {
     this.unsigned = views.unsigned;
     this.halves = views.halves;
     this.bytes = views.bytes;
+    const failovers = scenario.services.map((service) => Math.min(client.lookupFailover, service.instances - 1));
     const settings: RetryLoopSettings = {
       connectRetries: client.connectRetries,
+      lookupFailover: failovers,
       requestTimeout: client.requestTimeout,
       connectTimeout: client.connectTimeout,
       backoff: client.backoff,
@@ -143,6 +147,7 @@ export class ClientPopulation {
     }
     this.firstInstanceOf = Int32Array.from(scenario.services, (service) => service.firstInstance);
     this.instancesOf = Int32Array.from(scenario.services, (service) => service.instances);
+    this.failoversOf = Int32Array.from(failovers);
     this.policy = new RetryPolicy(client.backoff, n);
     this.retryLoop = new RetryLoop(views, settings, this.policy, metrics.later);
     this.busyRetryAfter = scenario.lookup.admission?.retryAfter ?? 0;
@@ -269,12 +274,10 @@ export class ClientPopulation {
       case Pending.lookupTimeout:
         this.metrics.lookupsTimedOut++;
         this.metrics.totalTimedOut++;
-        this.onAttemptFailed(c);
-        this.armBackoff(c, now);
+        this.onLookupFailed(c, now);
         break;
       case Pending.lookupRefused:
-        this.onAttemptFailed(c);
-        this.armBackoff(c, now);
+        this.onLookupFailed(c, now);
         break;
       case Pending.lookupBusy:
         this.metrics.lookupsRejected++;
@@ -317,13 +320,14 @@ export class ClientPopulation {
 
   /**
    * Whether a timer of a client whose network is down has a fixed outcome:
-   * a lookup timeout always does (it only backs off); a connect timeout or
-   * the end of a backoff does if the network is still down when it fires.
+   * a lookup timeout that only backs off always does; a connect timeout, a
+   * lookup timeout followed by a failover lookup, or the end of a backoff
+   * does if the network is still down when it fires.
    */
   private runsInline(c: number, time: number, pending: PendingCode): boolean {
     if (!this.inline || time > this.horizon) return false;
-    if (pending === Pending.lookupTimeout) return true;
-    if (pending !== Pending.connectFailed && pending !== Pending.backoffDone) return false;
+    if (pending === Pending.lookupTimeout && !this.failsOver(c)) return true;
+    if (pending !== Pending.connectFailed && pending !== Pending.backoffDone && pending !== Pending.lookupTimeout) return false;
     if (Number.isNaN(this.backAt)) this.backAt = this.networkBackAt(c);
     return time < this.backAt;
   }
@@ -386,7 +390,25 @@ export class ClientPopulation {
 
   // ---- Lookup (MODEL.md §3.1) ---------------------------------------------
 
-  private startLookup(c: number, now: number): void {
+  /** A lookup request failed (no answer, or refused): the next lookup address, or the backoff timer once they are tried. */
+  private onLookupFailed(c: number, now: number): void {
+    this.onAttemptFailed(c);
+    if (this.failsOver(c)) this.startLookup(c, now, true);
+    else this.armBackoff(c, now);
+  }
+
+  /** Whether a failed lookup of `c` is followed by one to the next lookup address (MODEL.md §3.1). */
+  private failsOver(c: number): boolean {
+    return this.bytes[c * RECORD_BYTES + LOOKUP_TRY] < this.failoversOf[this.bytes[c * RECORD_BYTES + SERVICE]];
+  }
+
+  /**
+   * Sends a lookup request: to a lookup address chosen at random, or with
+   * `failover`, to the one after the address that just failed.
+   */
+  private startLookup(c: number, now: number, failover = false): void {
+    if (failover) this.bytes[c * RECORD_BYTES + LOOKUP_TRY]++;
+    else this.bytes[c * RECORD_BYTES + LOOKUP_TRY] = 0;
     if (this.throttle !== null && this.throttle.rejects(c, now, this.streams.throttle)) {
       // Rejected on the device itself: nothing is sent, the client backs off.
       this.metrics.lookupsThrottled++;
@@ -406,7 +428,11 @@ export class ClientPopulation {
     }
     const lookups = this.lookups;
     const service = this.bytes[c * RECORD_BYTES + SERVICE];
-    const instance = this.firstInstanceOf[service] + Math.floor(this.streams.lookupChoice() * this.instancesOf[service]);
+    const first = this.firstInstanceOf[service];
+    const instances = this.instancesOf[service];
+    const instance = failover
+      ? first + ((this.halves[c * RECORD_HALVES + INSTANCE] - first + 1) % instances)
+      : first + Math.floor(this.streams.lookupChoice() * instances);
     this.halves[c * RECORD_HALVES + INSTANCE] = instance;
     if (!lookups.isUp(instance)) {
       if (lookups.isRefusing(instance)) {
@@ -441,8 +467,12 @@ export class ClientPopulation {
       this.metrics.lookupsNoServer++;
       this.metrics.totalNoServer++;
       this.onAttemptFailed(c);
-      this.setState(c, ClientState.idleBackoff);
-      this.arm(c, now + this.retryAfter, Pending.backoffDone);
+      if (this.retryAfter === null) {
+        this.armBackoff(c, now);
+      } else {
+        this.setState(c, ClientState.idleBackoff);
+        this.arm(c, now + this.retryAfter, Pending.backoffDone);
+      }
       return;
     }
     this.metrics.lookupsAnswered++;

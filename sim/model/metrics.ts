@@ -245,6 +245,8 @@ export class Metrics {
     maxAcceptsPerSec: number;
     controlPlane: Summary['controlPlane'];
     grayFailures: Summary['grayFailures'];
+    /** Where the fault's sustained attempt rate is measured: [from, to) windows (the carrier outages, else every fault with a duration). */
+    faultWindows: [number, number][];
   }): { summary: Summary; series: Series; distributions: Distributions } {
     const s = this.series;
     const hadIncident = this.incidentStart >= 0;
@@ -267,6 +269,9 @@ export class Metrics {
     const acceptPeak = maxOf(Object.values(s.acceptsPerSec));
     const running: number[] = [];
     for (let k = 0; k < this.servers.count; k++) if (this.servers.isRunning(k)) running.push(this.servers.sessions[k]);
+    const preFaultMean = hadIncident && this.preFaultCarrierSamples > 0 && this.preFaultCarrierSum > 0
+      ? this.preFaultCarrierSum / this.preFaultCarrierSamples
+      : null;
     const summary: Summary = {
       clients: args.clients,
       events: args.events,
@@ -304,10 +309,8 @@ export class Metrics {
       },
       imbalance: imbalance(running),
       peakCarrierAttemptsPerSec: this.peakCarrier,
-      carrierAmplification:
-        hadIncident && this.preFaultCarrierSamples > 0 && this.preFaultCarrierSum > 0
-          ? this.peakCarrier / (this.preFaultCarrierSum / this.preFaultCarrierSamples)
-          : null,
+      carrierAmplification: preFaultMean === null ? null : ratioOrNull(meanOverWindows(s.time, s.carrierAttemptsPerSec, args.faultWindows), preFaultMean),
+      carrierPeakAmplification: preFaultMean === null ? null : this.peakCarrier / preFaultMean,
       controlPlane: args.controlPlane,
       grayFailures: args.grayFailures,
     };
@@ -319,6 +322,33 @@ export class Metrics {
     };
     return { summary, series: s, distributions };
   }
+}
+
+/**
+ * Mean rate of a per-second series over `windows`: what happened in them
+ * over how long they last. Sample k counts (time[k − 1], time[k]], and also
+ * what a fault did at the instant time[k] (a fault's event runs before the
+ * sample of its instant), so the sample at a window's start counts the
+ * fault's first instant but adds no time. NaN when no sample falls inside.
+ */
+function meanOverWindows(time: number[], values: number[], windows: [number, number][]): number {
+  let count = 0;
+  let seconds = 0;
+  for (let k = 1; k < time.length; k++) {
+    const t = time[k];
+    const interval = t - time[k - 1];
+    for (const [start, end] of windows) {
+      if (t < start || t > end) continue;
+      count += values[k] * interval;
+      if (t > start) seconds += interval;
+      break;
+    }
+  }
+  return seconds === 0 ? Number.NaN : count / seconds;
+}
+
+function ratioOrNull(value: number, over: number): number | null {
+  return Number.isFinite(value) ? value / over : null;
 }
 
 function imbalance(sessions: number[]): { maxOverMean: number | null; cv: number | null } {

@@ -17,11 +17,13 @@ import * as Layout from './client-record.ts';
 import type { RecordViews } from './client-record.ts';
 // Local copies: V8 folds a module's own constants into the code, not imported ones (the hot paths ran several times slower).
 const { attempts: ATTEMPTS_AT, sent: SENT_AT, timedOut: TIMED_OUT_AT, states: STATES_AT } = TallyField;
-const { Pending, Plan, AFFECTED, ALTERNATIVE, ATTEMPT, ATTEMPTS_SINCE_LOSS, ATTEMPTS_TOTAL, BACKOFF_DRAWS, DEADLINE, DEFERRED, MAX_COUNTED_ATTEMPTS, PENDING, PLAN, RECORD_BYTES, RECORD_DOUBLES, RECORD_HALVES, RECORD_WORDS, SERVER, STATE, STEP } = Layout;
+const { Pending, Plan, AFFECTED, ALTERNATIVE, ATTEMPT, ATTEMPTS_SINCE_LOSS, ATTEMPTS_TOTAL, BACKOFF_DRAWS, DEADLINE, DEFERRED, LOOKUP_TRY, MAX_COUNTED_ATTEMPTS, PENDING, PLAN, RECORD_BYTES, RECORD_DOUBLES, RECORD_HALVES, RECORD_WORDS, SERVER, SERVICE, STATE, STEP } = Layout;
 
 /** What the loop needs from the scenario: plain data, so that a helper thread gets a copy. */
 export interface RetryLoopSettings {
   readonly connectRetries: number;
+  /** Per service: failover lookups after a failed one before backing off (lookupFailover, at most instances − 1). */
+  readonly lookupFailover: readonly number[];
   readonly requestTimeout: number;
   readonly connectTimeout: number;
   readonly backoff: BackoffConfig;
@@ -66,6 +68,8 @@ export class RetryLoop {
     let state = bytes[b + STATE] as ClientStateCode;
     let step = bytes[b + STEP];
     let attempt = bytes[b + ATTEMPT];
+    let lookupTry = bytes[b + LOOKUP_TRY];
+    const failovers = this.settings.lookupFailover[bytes[b + SERVICE]];
     let server = words[c * RECORD_WORDS + SERVER];
     let draws = unsigned[c * RECORD_WORDS + BACKOFF_DRAWS];
     let sinceLoss = halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS];
@@ -83,16 +87,23 @@ export class RetryLoop {
       let action: number;
       if (pending === Pending.backoffDone) {
         action = Pending.lookupTimeout;
+        lookupTry = 0;
       } else if (pending === Pending.lookupTimeout) {
         timeouts++;
         if (k >= 0) later[at + TIMED_OUT_AT]++;
         failed = true;
-        action = Pending.backoffDone;
+        if (lookupTry < failovers) {
+          action = Pending.lookupTimeout;
+          lookupTry++;
+        } else {
+          action = Pending.backoffDone;
+        }
       } else {
         failed = true;
         attempt++;
         if (plan === Plan.afterLoss) {
           action = attempt < perAddress ? Pending.connectFailed : Pending.lookupTimeout;
+          lookupTry = 0;
         } else if (attempt < 2 * perAddress) {
           if (attempt === perAddress) server = words[c * RECORD_WORDS + ALTERNATIVE];
           action = Pending.connectFailed;
@@ -128,7 +139,8 @@ export class RetryLoop {
         if (sinceLoss < MAX_COUNTED_ATTEMPTS) sinceLoss++;
         next = time + (lookup ? requestTimeout : connectTimeout);
         deadline = next;
-        if (next > horizon || (!lookup && !(next < backAt))) break;
+        // A timeout followed by another attempt (a connect, or a failover lookup) is fixed only while the network is still down.
+        if (next > horizon || ((!lookup || lookupTry < failovers) && !(next < backAt))) break;
       }
       time = next;
     }
@@ -139,6 +151,7 @@ export class RetryLoop {
     bytes[b + STATE] = state;
     bytes[b + STEP] = step;
     bytes[b + ATTEMPT] = attempt;
+    bytes[b + LOOKUP_TRY] = lookupTry;
     words[c * RECORD_WORDS + SERVER] = server;
     unsigned[c * RECORD_WORDS + BACKOFF_DRAWS] = draws;
     unsigned[c * RECORD_WORDS + ATTEMPTS_TOTAL] += attempts;

@@ -174,10 +174,14 @@ export class SessionServers {
     return ConnectOutcome.accepted;
   }
 
-  /** A live process takes new sessions unless it is starting or draining. */
+  /**
+   * A live process takes new sessions unless it is starting, in standby
+   * ("not yet in service": a client holding its address from a stale list
+   * is refused) or draining.
+   */
   private accepting(server: number): boolean {
     const state = this.state[server];
-    return state !== ServerState.starting && state !== ServerState.shuttingdown && state !== ServerState.shutdown;
+    return state !== ServerState.starting && state !== ServerState.standby && state !== ServerState.shuttingdown && state !== ServerState.shutdown;
   }
 
   setState(server: number, state: ServerStateCode): void {

@@ -399,6 +399,7 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
     client: {
       requestTimeout: client.requestTimeout,
       connectTimeout: client.connectTimeout,
+      lookupFailover: client.lookupFailover,
       connectRetries: client.connectRetries,
       keepalive: client.keepalive,
       backoff: { ...client.backoff },
@@ -749,6 +750,7 @@ export function canonicalScenario(s: Scenario): Record<string, unknown> {
     client: {
       requestTimeout: s.client.requestTimeout,
       connectTimeout: s.client.connectTimeout,
+      lookupFailover: s.client.lookupFailover,
       connectRetries: s.client.connectRetries,
       keepalive: s.client.keepalive,
       backoff: { ...s.client.backoff },

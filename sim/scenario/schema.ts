@@ -966,15 +966,21 @@ export const scenarioSchema = object('a stampede scenario', {
     requestTimeout: duration({ doc: 'lookup request timeout', exclusiveMin: true, default: '5s' }),
     connectTimeout: duration({ doc: 'session connect timeout', exclusiveMin: true, default: '5s' }),
     connectRetries: integer({ doc: 'connect retries per address', min: 0, max: 100, default: 2 }),
+    lookupFailover: integer({
+      doc: 'other lookup addresses a client tries, in turn, after a failed lookup request before it backs off (the source: losing some lookup instances goes unnoticed)',
+      min: 0,
+      max: 100,
+      default: 1,
+    }),
     keepalive: duration({ doc: 'delay before a client notices a session on a vanished host', default: '30s' }),
     backoff: object('the client backoff timer', {
-      policy: oneOf(['gcm', 'none', 'exponential', 'full', 'equal', 'decorrelated'], {
-        doc: 'retry policy: gcm (MODEL.md), none (fixed interval), exponential (no jitter), AWS full/equal/decorrelated jitter',
+      policy: oneOf(['gcm', 'gcm-clamped', 'none', 'exponential', 'full', 'equal', 'decorrelated'], {
+        doc: 'retry policy: gcm (the source\'s rule: the base doubles while below max, so it ends at or past max), gcm-clamped (base capped at max), none (fixed interval), exponential (no jitter), AWS full/equal/decorrelated jitter',
         aliases: { fixed: 'none', 'full-jitter': 'full', 'equal-jitter': 'equal', 'decorrelated-jitter': 'decorrelated' },
         default: 'gcm',
       }),
       initial: duration({ doc: 'base backoff at the first failure', exclusiveMin: true, default: '3s' }),
-      max: duration({ doc: 'cap on the base backoff', exclusiveMin: true, default: '300s' }),
+      max: duration({ doc: 'gcm: the base stops doubling once it reaches this; other policies: cap on the base', exclusiveMin: true, default: '300s' }),
     }).refine((backoff, path, problems) => {
       if (backoff.max < backoff.initial) {
         problems.error(
@@ -1016,7 +1022,10 @@ export const scenarioSchema = object('a stampede scenario', {
     }),
     infoRefresh: duration({ doc: 'period of session-count refresh from the managers', exclusiveMin: true, default: '10s' }),
     localCounting: boolean({ doc: 'count own assignments between refreshes', default: true }),
-    retryAfter: duration({ doc: 'T in the "no server, retry after T" answer', exclusiveMin: true, default: '60s' }),
+    retryAfter: orKeyword(duration({ doc: 'fixed wait', exclusiveMin: true }), 'off', null, {
+      doc: 'a fixed, unjittered T in the "no server, retry after T" answer, or `off`: the client waits its own backoff timer (the source\'s behaviour; a fixed T brings every such client back in lockstep)',
+      default: null,
+    }),
     algorithm: oneOf(['round-robin', 'weighted-least-connection', 'random', 'power-of-d', 'least-connection-slow-start'], {
       doc: 'distribution algorithm',
       aliases: {

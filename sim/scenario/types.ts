@@ -13,12 +13,14 @@ export type AlgorithmName =
   | 'least-connection-slow-start';
 
 /**
- * `gcm`: b/2 + U[0, b), b = min(initial·2^n, max) (MODEL.md §3); `none`: a fixed
+ * `gcm`: b/2 + U[0, b), b doubling from `initial` while it is below `max`, so
+ * it ends at or past `max` (the source's rule); `gcm-clamped`: the same with
+ * b = min(initial·2^n, max); `none`: a fixed
  * `initial`; `exponential`: min(max, initial·2^n) without jitter; AWS's
  * `full` U(0, v), `equal` v/2 + U(0, v/2) with v = min(max, initial·2^n), and
  * `decorrelated` min(max, U(initial, 3·previous)).
  */
-export type RetryPolicyName = 'gcm' | 'none' | 'exponential' | 'full' | 'equal' | 'decorrelated';
+export type RetryPolicyName = 'gcm' | 'gcm-clamped' | 'none' | 'exponential' | 'full' | 'equal' | 'decorrelated';
 
 export interface BackoffConfig {
   policy: RetryPolicyName;
@@ -56,6 +58,8 @@ export interface ClientConfig {
   requestTimeout: number;
   connectTimeout: number;
   connectRetries: number;
+  /** Other lookup addresses tried, in turn, after a failed lookup request before the client backs off. */
+  lookupFailover: number;
   /** Delay before a client notices a session on a vanished host. */
   keepalive: number;
   backoff: BackoffConfig;
@@ -83,8 +87,8 @@ export interface LookupConfig {
   capacity: number;
   infoRefresh: number;
   localCounting: boolean;
-  /** T in the "no server, retry after T" answer. */
-  retryAfter: number;
+  /** A fixed T in the "no server, retry after T" answer; null: the client's own backoff timer (the source's behaviour). */
+  retryAfter: number | null;
   algorithm: AlgorithmName;
   /** d of power-of-d choices. */
   choices: number;

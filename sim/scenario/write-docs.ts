@@ -1,9 +1,11 @@
 // Generates docs/scenarios.md, the field reference of scenario files, from
-// the same schema the loader validates with (`npm run docs`). A test checks
-// the committed file is up to date.
-import { writeFileSync } from 'node:fs';
+// the same schema the loader validates with, and the metric and parameter
+// tables of docs/gate.md from the assertion catalogue (`npm run docs`).
+// Tests check the committed files are up to date.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { scenarioJsonSchema, type JsonSchema } from './schema.ts';
+import { metricTableMarkdown, parameterTableMarkdown } from '../gate/assertions.ts';
 
 interface Row {
   path: string;
@@ -104,6 +106,22 @@ export function scenarioReference(): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** `doc` with the text between `<!-- tag:begin -->` and `<!-- tag:end -->` replaced by each table. */
+export function withTables(doc: string, tables: Record<string, string>): string {
+  let text = doc;
+  for (const [tag, table] of Object.entries(tables)) {
+    const begin = `<!-- ${tag}:begin -->\n`;
+    const end = `\n<!-- ${tag}:end -->`;
+    const from = text.indexOf(begin);
+    const to = text.indexOf(end, from);
+    if (from < 0 || to < 0) throw new Error(`no ${tag} markers in docs/gate.md`);
+    text = text.slice(0, from + begin.length) + table + text.slice(to);
+  }
+  return text;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   writeFileSync(new URL('../../docs/scenarios.md', import.meta.url), scenarioReference());
+  const gate = new URL('../../docs/gate.md', import.meta.url);
+  writeFileSync(gate, withTables(readFileSync(gate, 'utf8'), { metrics: metricTableMarkdown(), parameters: parameterTableMarkdown() }));
 }
