@@ -1,6 +1,7 @@
 // The short human summary `stampede run` prints.
 import type { Scenario } from '../scenario/types.ts';
 import type { Distribution, Summary } from '../result.ts';
+import { evaluateLimit } from '../gate/assertions.ts';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -38,6 +39,7 @@ export function formatSummary(
     lines.push(
       `  incident from t = ${formatSeconds(s.incidentStart)}; sessions before ${integer.format(s.preFaultSessions ?? 0)}, at end ${integer.format(s.sessionsAtEnd)}`,
       `  recovery (from the incident start): 99 % ${formatSeconds(s.recovery.p99)} · 99.9 % ${formatSeconds(s.recovery.p999)} · all sessions ${formatSeconds(s.recovery.full)}`,
+      ...recoveryTarget(scenario, s),
       `  clients disconnected: ${integer.format(s.disconnectedClients)}` +
         (s.notReconnected > 0 ? ` (${integer.format(s.notReconnected)} still without a session at the end)` : ''),
       `  reconnected at (from incident start): ${quantiles(s.reconnectTime, seconds)}`,
@@ -49,10 +51,29 @@ export function formatSummary(
       `peak queue ${integer.format(s.lookup.peakQueueLength)}, mean wait ${formatSeconds(s.lookup.meanWait ?? 0)}, ${integer.format(s.lookup.timedOut)} timed out, ${integer.format(s.lookup.noServer)} "no server"`,
     `  session servers: peak ${integer.format(s.server.peakAcceptsPerSec)} accepts/s on one server (${ratio(s.server.peakAcceptFactor)}), ${s.server.crashes} crash(es)`,
     `  carrier: peak ${integer.format(s.peakCarrierAttemptsPerSec)} attempts/s` +
-      (s.carrierAmplification === null ? '' : ` (${s.carrierAmplification.toFixed(0)}× the pre-fault rate)`),
+      (s.carrierPeakAmplification === null ? '' : ` (${s.carrierPeakAmplification.toFixed(0)}× the pre-fault rate)`) +
+      (s.carrierAmplification === null ? '' : `; ${s.carrierAmplification.toFixed(1)}× sustained over the fault`),
     `  imbalance at end: max/mean ${s.imbalance.maxOverMean?.toFixed(3) ?? '-'}, CV ${s.imbalance.cv?.toFixed(4) ?? '-'}`,
     `  result: ${run.outDir}/result.json`,
     `  report: ${run.outDir}/index.html`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The margin to the scenario's full-recovery target (`recovery.full <= T`,
+ * over the whole run), the figure an operator reads first: met by how much,
+ * or missed by how much.
+ */
+function recoveryTarget(scenario: Scenario, s: Summary): string[] {
+  const target = scenario.assert.find((a) => a.metric === 'recovery.full' && a.after === null && a.over === 'every' && (a.comparator === '<=' || a.comparator === '<'));
+  if (target === undefined) return [];
+  const limit = evaluateLimit(target.limit, scenario);
+  if (!Number.isFinite(limit)) return [];
+  const full = s.recovery.full;
+  if (full === null) return [`  target: all sessions back within ${formatSeconds(limit)}: MISSED, not every session is back by the end of the run`];
+  const margin = limit - full;
+  return [margin >= 0 && (target.comparator === '<=' || margin > 0)
+    ? `  target: all sessions back within ${formatSeconds(limit)}: met, ${formatSeconds(margin)} to spare`
+    : `  target: all sessions back within ${formatSeconds(limit)}: MISSED by ${formatSeconds(-margin)}`];
 }
