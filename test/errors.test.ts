@@ -318,7 +318,7 @@ describe('output safety', () => {
     writeFileSync(join(dir, 'shard-1-of-1.json'), JSON.stringify({ stampedeShard: 1, shard: { index: 1, count: 1 }, plan, outcomes: [] }));
     const r = await cli('merge', dir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('refusing to use "../../evil" as an output directory name under reports: it contains a path separator');
+    expect(r.stderr).toContain('plan.scenario.name: "../../evil" cannot be a directory name: it contains a path separator');
   });
 
   it('writes to a device or a pipe named on the command line directly; never replaces one', () => {

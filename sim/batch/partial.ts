@@ -7,7 +7,8 @@
 // a pure function of the plan and the outcomes in job order (outcomes kept in
 // their JSON form, like shard files), they are byte-identical to those of an
 // uninterrupted run.
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { checkBatchFile, readJsonFile } from './file-checks.ts';
 import { BatchInputError, jobsOf, stalePlanReason, type BatchKind, type BatchPlan } from './jobs.ts';
 import type { JobOutcome } from './protocol.ts';
 import { shardJobs, type Shard } from './shard.ts';
@@ -42,16 +43,21 @@ export function partialFileContent(plan: BatchPlan, shard: Shard | undefined, ou
 export function readPartialFile(path: string, plan: BatchPlan, shard: Shard | undefined): JobOutcome[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = readJsonFile(path, 'partial file');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new BatchInputError(`--resume: there is no ${path}, so nothing to resume; run without --resume`);
-    throw new BatchInputError(`--resume: ${path} is not readable (${(error as Error).message}); run with --force instead of --resume to start over`);
+    if (existsSync(path) || !(error instanceof BatchInputError)) throw prefixed(error, '--resume: ', '; run with --force instead of --resume to start over');
+    throw new BatchInputError(`--resume: there is no ${path}, so nothing to resume; run without --resume`);
   }
   const file = parsed as Partial<PartialFile> | null;
-  if (file === null || typeof file !== 'object' || file.stampedePartial !== 1 || !file.plan || !Array.isArray(file.outcomes)) {
+  if (file === null || typeof file !== 'object' || Array.isArray(file) || file.stampedePartial !== 1) {
     throw new BatchInputError(`--resume: ${path} is not the partial file of an interrupted batch`);
   }
+  try {
+    checkBatchFile(path, file.plan, file.outcomes);
+  } catch (error) {
+    throw prefixed(error, '--resume: ', '; run with --force instead of --resume to start over');
+  }
+  const outcomes = file.outcomes as JobOutcome[];
   const startOver = 'run with --force instead of --resume to start over';
   if (file.plan.stampedeVersion !== plan.stampedeVersion) {
     throw new BatchInputError(`--resume: ${path} was written by stampede ${file.plan.stampedeVersion}, this is ${plan.stampedeVersion}; ${startOver}`);
@@ -70,11 +76,15 @@ export function readPartialFile(path: string, plan: BatchPlan, shard: Shard | un
   const all = jobsOf(plan);
   const ids = new Set((shard === undefined ? all : shardJobs(all, shard)).map((job) => job.id));
   const seen = new Set<number>();
-  for (const outcome of file.outcomes) {
+  for (const outcome of outcomes) {
     if (!ids.has(outcome.jobId) || seen.has(outcome.jobId)) {
       throw new BatchInputError(`--resume: ${path} holds job ${outcome.jobId}, which is not a job of this batch or is listed twice; ${startOver}`);
     }
     seen.add(outcome.jobId);
   }
-  return file.outcomes;
+  return outcomes;
+}
+
+function prefixed(error: unknown, before: string, after: string): unknown {
+  return error instanceof BatchInputError ? new BatchInputError(`${before}${error.message}${after}`) : error;
 }

@@ -5,10 +5,11 @@
 //
 // Striding (not contiguous blocks) spreads every variant over every shard, so
 // shards take about the same time even when some variants are slower.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchInputError, jobsOf, stalePlanReason, type BatchPlan, type Job } from './jobs.ts';
 import type { JobOutcome } from './protocol.ts';
+import { checkBatchFile, readJsonFile } from './file-checks.ts';
 
 /** Shard k of n, 1-based like Jest's and Playwright's `--shard`. */
 export interface Shard {
@@ -64,17 +65,21 @@ export function readShardFiles(paths: readonly string[]): { path: string; file: 
 }
 
 function parseShardFile(path: string): ShardFile {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new BatchInputError(`${path}: not a readable shard file (${(error as Error).message})`);
-  }
+  const parsed = readJsonFile(path, 'shard file');
   const file = parsed as Partial<ShardFile> | null;
-  if (file === null || typeof file !== 'object' || file.stampedeShard !== 1 || !file.plan || !file.shard || !Array.isArray(file.outcomes)) {
+  if (file === null || typeof file !== 'object' || Array.isArray(file) || file.stampedeShard !== 1) {
     throw new BatchInputError(`${path}: not a stampede shard file (written by --shard k/n)`);
   }
-  const stale = stalePlanReason(file.plan);
+  const shard = file.shard as Partial<Shard> | undefined;
+  if (typeof shard !== 'object' || shard === null || !Number.isSafeInteger(shard.count) || !Number.isSafeInteger(shard.index) || shard.count! < 1) {
+    throw new BatchInputError(`${path}: shard: expected {index, count} with 1 <= index <= count, found ${JSON.stringify(file.shard) ?? 'nothing'}`);
+  }
+  if (shard.index! < 1 || shard.index! > shard.count!) {
+    throw new BatchInputError(`${path}: shard ${shard.index}/${shard.count} cannot exist: k must be between 1 and n`);
+  }
+  const plan = file.plan as BatchPlan | undefined;
+  checkBatchFile(path, plan, file.outcomes);
+  const stale = stalePlanReason(plan);
   if (stale !== null) throw new BatchInputError(`${path}: ${stale}; run its shards again with this version`);
   return file as ShardFile;
 }

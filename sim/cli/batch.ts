@@ -192,7 +192,19 @@ async function runClaimedBatch(prepared: PreparedPlan, args: BatchArgs, outDir: 
     if (failed > 0) process.stderr.write(`stampede: ${failed} job(s) of this shard failed; their errors are in ${file} and merge will report them\n`);
     return failed > 0 ? ExitCode.someJobsFailed : ExitCode.ok;
   }
-  const code = finishBatch(plan, outcomes, outDir, args.json);
+  let code: number;
+  try {
+    code = finishBatch(plan, outcomes, outDir, args.json);
+  } catch (error) {
+    // The jobs ran, the outputs could not be written: keep the outcomes for --resume rather than lose them.
+    try {
+      writeBatchFiles(outDir, [{ path: basename(partialPath), content: partialFileContent(plan, shard, outcomes) }]);
+      process.stderr.write(`stampede: the outputs could not be written; the ${outcomes.length} job outcome(s) are kept in ${partialPath}: fix the cause and add --resume\n`);
+    } catch {
+      // the same cause (a full disk) may stop this too; the error below says what it is
+    }
+    throw error;
+  }
   rmSync(partialPath, { force: true }); // superseded by the outputs
   return code;
 }
