@@ -379,12 +379,12 @@ describe('the report files', () => {
     expect(html).toContain('<h1>synthetic</h1>');
     expect(html).toContain('commit <code>abc123def456</code>');
     expect(html).toContain('stampede <b>0.0.0-test</b>');
-    expect(html).toContain('partly recovered');
+    expect(html).toContain('PARTLY RECOVERED');
     expect(html).toContain('No assertions');
     expect(html).toContain('<summary>Resolved parameters');
 
     const md = readFileSync(join(dirA, 'summary.md'), 'utf8');
-    expect(md).toMatch(/^### ⚠️ synthetic \(seed 7\): partly recovered/);
+    expect(md).toMatch(/^### ⚠️ PARTLY RECOVERED: synthetic \(seed 7\): 99 % back after/);
     expect(md).toContain('| 99 % of sessions back |');
     expect(md).toContain('**Gates:** ➖ no assertions.');
   });

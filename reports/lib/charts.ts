@@ -51,6 +51,7 @@ export const PALETTE = {
   fault: '#e45756',
   faultText: '#b3261e',
   recovery: '#1b5e20',
+  target: '#6a1b9a',
   limit: '#666666',
   hover: '#888888',
 } as const;
@@ -200,48 +201,61 @@ function faultEdges(ctx: ChartContext): Layer[] {
 interface TopLabel {
   /** In axis units. */
   x: number;
+  /** Without the ▼ that points at x. */
   text: string;
   color: string;
 }
 
-/** Labels above the plot, one row each, so they never sit on the data. */
-function topLabels(labels: readonly TopLabel[]): Layer[] {
+/** Past this share of the axis a label ends at its x instead of starting there, so it never runs off the plot. */
+const RIGHT_ALIGNED_FROM = 0.6;
+
+/**
+ * Labels above the plot, one row each, so they never sit on the data nor on
+ * each other. A label in the right part of the axis ends at its mark, so no
+ * label widens the chart past its plot (which would shift the plot out of
+ * line with the charts below).
+ */
+function topLabels(labels: readonly TopLabel[], ctx: ChartContext): Layer[] {
   if (labels.length === 0) return [];
-  const rows = labels.map((l, i) => ({ x: l.x, label: l.text, color: l.color, y: -6 - (labels.length - 1 - i) * LABEL_ROW }));
-  return [
-    {
-      data: { values: rows },
-      // dx centres the leading ▼ on its x.
-      mark: { type: 'text', align: 'left', baseline: 'bottom', dx: -4.5, fontSize: 11, fontWeight: 'bold' },
-      encoding: {
-        x: { field: 'x', type: 'quantitative' },
-        y: { field: 'y', type: 'quantitative', scale: null },
-        text: { field: 'label', type: 'nominal' },
-        color: { field: 'color', type: 'nominal', scale: null },
-      },
+  const xMax = ctx.scenario.duration / ctx.time.seconds;
+  const rows = labels.map((l, i) => {
+    const right = l.x > RIGHT_ALIGNED_FROM * xMax;
+    return { x: l.x, label: right ? `${l.text} ▼` : `▼ ${l.text}`, color: l.color, right, y: -6 - (labels.length - 1 - i) * LABEL_ROW };
+  });
+  const layer = (right: boolean): Layer => ({
+    data: { values: rows.filter((r) => r.right === right).map(({ right: _, ...r }) => r) },
+    // dx centres the ▼ on its x.
+    mark: { type: 'text', align: right ? 'right' : 'left', baseline: 'bottom', dx: right ? 4.5 : -4.5, fontSize: 11, fontWeight: 'bold' },
+    encoding: {
+      x: { field: 'x', type: 'quantitative' },
+      y: { field: 'y', type: 'quantitative', scale: null },
+      text: { field: 'label', type: 'nominal' },
+      color: { field: 'color', type: 'nominal', scale: null },
     },
-  ];
+  });
+  return [false, true].filter((right) => rows.some((r) => r.right === right)).map(layer);
 }
 
 function faultLabels(ctx: ChartContext): TopLabel[] {
-  return ctx.faults.map((f) => ({ x: round3(f.start / ctx.time.seconds), text: `▼ ${f.label}`, color: PALETTE.faultText }));
+  return ctx.faults.map((f) => ({ x: round3(f.start / ctx.time.seconds), text: f.label, color: PALETTE.faultText }));
 }
 
 /** Horizontal dashed limits (capacity, accept limit), labelled at the right end; only limits splitLimits drew. */
 function limitRules(rules: readonly Limit[]): Layer[] {
   const values = rules.map((r) => ({ y: r.value, label: r.label }));
   if (values.length === 0) return [];
+  const labels = (below: boolean): Layer => ({
+    data: { values: rules.filter((r) => (r.labelBelow ?? false) === below).map((r) => ({ y: r.value, label: r.label })) },
+    mark: { type: 'text', align: 'right', baseline: below ? 'top' : 'bottom', dy: below ? 3 : -3, dx: -2, color: '#444444', fontSize: 11 },
+    encoding: { x: { value: 'width' }, y: { field: 'y', type: 'quantitative' }, text: { field: 'label', type: 'nominal' } },
+  });
   return [
     {
       data: { values },
       mark: { type: 'rule', color: PALETTE.limit, strokeDash: [6, 4], strokeWidth: 1.3 },
       encoding: { y: { field: 'y', type: 'quantitative' } },
     },
-    {
-      data: { values },
-      mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, dx: -2, color: '#444444', fontSize: 11 },
-      encoding: { x: { value: 'width' }, y: { field: 'y', type: 'quantitative' }, text: { field: 'label', type: 'nominal' } },
-    },
+    ...[false, true].filter((below) => rules.some((r) => (r.labelBelow ?? false) === below)).map(labels),
   ];
 }
 
@@ -253,6 +267,40 @@ function timeRules(rules: readonly { x: number; label: string }[], color: string
       data: { values: rules.map((r) => ({ x: r.x, mark: r.label })) },
       mark: { type: 'rule', color, strokeDash: [4, 3], strokeWidth: 1.6 },
       encoding: { x: { field: 'x', type: 'quantitative' }, tooltip: [{ field: 'mark', type: 'nominal', title: 'mark' }] },
+    },
+  ];
+}
+
+interface TargetMark {
+  /** In axis units. */
+  x: number;
+  label: string;
+}
+
+/**
+ * The assertions' upper bounds on recovery and reconnect times, on an axis
+ * whose zero is `origin` seconds (0: the run's start; the incident start: 0
+ * on the reconnect CDF). `metrics` picks which (recovery.* on the sessions chart).
+ */
+function targetMarks(ctx: ChartContext, origin: number, metrics: (metric: string) => boolean): TargetMark[] {
+  const incident = ctx.faults.length === 0 ? null : Math.min(...ctx.faults.map((f) => f.start));
+  if (incident === null) return [];
+  return ctx.targets
+    .filter((t) => metrics(t.metric))
+    .map((t) => ({
+      x: round3((incident + t.seconds - origin) / ctx.time.seconds),
+      label: `target ${t.passed === null ? '' : t.passed ? '✔ met' : '✘ missed'}: ${t.assertion}`.replace('target :', 'target:'),
+    }));
+}
+
+/** Target rules: dash-dot purple, distinct from the green recovery marks and the red faults. */
+function targetRules(targets: readonly TargetMark[]): Layer[] {
+  if (targets.length === 0) return [];
+  return [
+    {
+      data: { values: targets.map((t) => ({ x: t.x, target: t.label })) },
+      mark: { type: 'rule', color: PALETTE.target, strokeDash: [8, 3, 2, 3], strokeWidth: 1.8 },
+      encoding: { x: { field: 'x', type: 'quantitative' }, tooltip: [{ field: 'target', type: 'nominal', title: 'target' }] },
     },
   ];
 }
@@ -306,6 +354,8 @@ interface TimeSeriesArgs {
   /** Unit of the limits' values in words (`/s`). */
   limitUnit?: string;
   marks?: readonly { x: number; label: string }[];
+  /** The assertions' limits on the time axis (targetMarks). */
+  targets?: readonly TargetMark[];
   /** Stacked areas instead of lines. */
   stacked?: boolean;
   /** Fixed top of a linear y scale (the stack of every client). */
@@ -328,14 +378,15 @@ function timeSeries(ctx: ChartContext, a: TimeSeriesArgs): ChartDef {
     sort: names,
   };
   let yScale: { type: 'log'; domain: [number, number]; clamp: boolean } | { zero: boolean };
-  let yAxis: { labelExpr: string; values?: number[]; grid: boolean };
+  let yAxis: { labelExpr: string; values?: number[]; grid: boolean; tickMinStep?: number };
   if (a.log) {
     const log = logDomain([...rows.flatMap((r) => [...r.v, ...(r.hi ?? [])]), ...limits.drawn.map((l) => l.value)]);
     yScale = { type: 'log', domain: log.domain, clamp: true };
     yAxis = { labelExpr: SI_LABELS, values: log.ticks, grid: true };
   } else {
+    // Linear time series are counts (sessions, clients): whole numbers on the axis.
     yScale = { zero: true };
-    yAxis = { labelExpr: SI_LABELS, grid: true };
+    yAxis = { labelExpr: SI_LABELS, grid: true, tickMinStep: 1 };
   }
   const hasBand = rows.some((r) => r.lo !== undefined);
   const flattenFields = hasBand ? ['t', 'v', 'lo', 'hi'] : ['t', 'v'];
@@ -382,9 +433,19 @@ function timeSeries(ctx: ChartContext, a: TimeSeriesArgs): ChartDef {
       encoding: { x: xTime(ctx), y, color },
     });
   }
-  layers.push(...limitRules(limits.drawn), ...timeRules(a.marks ?? [], PALETTE.recovery), hoverLayer(ctx, names, rows[0]?.t.length ?? 1, ',.4~r'));
-  const labels = [...faultLabels(ctx), ...(a.marks ?? []).map((m) => ({ x: m.x, text: `▼ ${m.label}`, color: PALETTE.recovery }))];
-  layers.push(...topLabels(labels));
+  const targets = a.targets ?? [];
+  layers.push(
+    ...limitRules(limits.drawn),
+    ...timeRules(a.marks ?? [], PALETTE.recovery),
+    ...targetRules(targets),
+    hoverLayer(ctx, names, rows[0]?.t.length ?? 1, ',.4~r'),
+  );
+  const labels = [
+    ...faultLabels(ctx),
+    ...(a.marks ?? []).map((m) => ({ x: m.x, text: m.label, color: PALETTE.recovery })),
+    ...targets.map((t) => ({ x: t.x, text: t.label, color: PALETTE.target })),
+  ];
+  layers.push(...topLabels(labels, ctx));
 
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -437,7 +498,7 @@ export function connectedChart(result: RunResult, ctx: ChartContext): ChartDef {
           ...recoveryMark(ctx, summary.incidentStart, summary.recovery.full, 'all back'),
         ];
   const limits: Limit[] =
-    summary.preFaultSessions === null ? [] : [{ value: summary.preFaultSessions, what: 'before the fault', label: `before the fault: ${integer.format(summary.preFaultSessions)}` }];
+    summary.preFaultSessions === null ? [] : [{ value: summary.preFaultSessions, what: 'before the fault', label: `before the fault: ${integer.format(summary.preFaultSessions)}`, labelBelow: true }];
   return timeSeries(ctx, {
     id: 'connected',
     title: 'Connected sessions',
@@ -451,6 +512,7 @@ export function connectedChart(result: RunResult, ctx: ChartContext): ChartDef {
     colors,
     limits,
     marks,
+    targets: targetMarks(ctx, 0, (metric) => metric.startsWith('recovery.')),
   });
 }
 
@@ -561,7 +623,7 @@ export function sessionsPerServerChart(result: RunResult, ctx: ChartContext): Ch
           type: 'quantitative',
           title: 'sessions',
           scale: { scheme: 'viridis', zero: true },
-          legend: { orient: 'right', direction: 'vertical', title: 'sessions', labelExpr: SI_LABELS, gradientLength: Math.min(200, height) },
+          legend: { orient: 'right', direction: 'vertical', title: 'sessions', labelExpr: SI_LABELS, tickMinStep: 1, gradientLength: Math.min(200, height) },
         },
         tooltip: [
           { field: 'server', type: 'nominal', title: 'server' },
@@ -572,7 +634,7 @@ export function sessionsPerServerChart(result: RunResult, ctx: ChartContext): Ch
       },
     },
     ...faultEdges(ctx),
-    ...topLabels(faultLabels(ctx)),
+    ...topLabels(faultLabels(ctx), ctx),
   ];
   return {
     id: 'sessions-per-server',
@@ -740,6 +802,16 @@ export function reconnectCdfChart(result: RunResult, ctx: ChartContext): ChartDe
       encoding: { x: { field: 'start', type: 'quantitative' }, x2: { field: 'end' }, tooltip: [{ field: 'fault', type: 'nominal', title: 'fault' }] },
     });
   }
+  const targets = targetMarks(ctx, incident, () => true);
+  layers.push(...targetRules(targets));
+  if (targets.length > 0) {
+    // Inside the plot, under its top edge, one line each; the text ends at the rule (the plot's right half holds the tail).
+    layers.push({
+      data: { values: targets.map((t, i) => ({ x: t.x, y: 4.2 - 0.22 * i, label: t.label })) },
+      mark: { type: 'text', align: 'right', baseline: 'top', dx: -4, dy: 2, fontSize: 10, fontWeight: 'bold', color: PALETTE.target },
+      encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, text: { field: 'label', type: 'nominal' } },
+    });
+  }
   layers.push(
     { data: { values }, mark: { type: 'line', point: { filled: true, size: 12 } }, encoding: { x, y, color, tooltip } },
     {
@@ -753,7 +825,9 @@ export function reconnectCdfChart(result: RunResult, ctx: ChartContext): ChartDe
     id: 'reconnect-cdf',
     title: 'Reconnect time of disconnected clients',
     caption:
-      'How long the clients the incident disconnected took to get a session again, as a cumulative share on a "nines" scale (50 %, 90 %, 99 %, 99.9 %, all), so the tail is as readable as the median. Red: the fault windows, on the same clock.',
+      'How long the clients the incident disconnected took to get a session again, as a cumulative share on a "nines" scale (50 %, 90 %, 99 %, 99.9 %, all), so the tail is as readable as the median. ' +
+      'Time runs from the incident start, as on the cards; red: the fault windows, on the same clock. The cards\' "99 % / 99.9 % of sessions back" count sessions against the pre-fault count, ' +
+      'this curve counts the disconnected clients only, so its 99 % and 99.9 % differ (they come later when only part of the clients were disconnected); "all" is the same moment on both.',
     wide: false,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -789,6 +863,9 @@ function attemptsHistogram(result: RunResult): ChartDef {
     groups.push({ name: 'disconnected clients, until back', bins: d.attemptsToReconnect, color: PALETTE.idleBackoff });
   }
   const values = groups.flatMap((g) => g.bins.map(([attempts, clients]) => ({ group: g.name, attempts, end: attempts + 1, clients })));
+  // Ticks at whole powers of ten; the axis starts at ½ so that a bin of one client still has a bar.
+  const clientsTicks = logDomain([1, ...values.map((v) => v.clients)]).ticks;
+  const clientsAxis = { domain: [0.5, clientsTicks[clientsTicks.length - 1]], ticks: clientsTicks };
   const color = { field: 'group', type: 'nominal' as const, scale: { domain: groups.map((g) => g.name), range: groups.map((g) => g.color) }, sort: groups.map((g) => g.name), title: null };
   return {
     id: 'attempts',
@@ -812,9 +889,17 @@ function attemptsHistogram(result: RunResult): ChartDef {
       data: { values },
       mark: { type: 'bar', opacity: 0.7, binSpacing: 0 },
       encoding: {
-        x: { field: 'attempts', type: 'quantitative', bin: { binned: true, step: 1 }, title: 'attempts (lookups + connects)' },
+        // Bins of one attempt each, whatever the range: the axis shows whole numbers only.
+        x: { field: 'attempts', type: 'quantitative', bin: { binned: true, step: 1 }, title: 'attempts (lookups + connects)', axis: { tickMinStep: 1, format: 'd' } },
         x2: { field: 'end' },
-        y: { field: 'clients', type: 'quantitative', title: 'clients (log scale)', scale: { type: 'log' }, axis: { format: '~s', grid: true }, stack: null },
+        y: {
+          field: 'clients',
+          type: 'quantitative',
+          title: 'clients (log scale)',
+          scale: { type: 'log', domain: clientsAxis.domain },
+          axis: { values: clientsAxis.ticks, labelExpr: SI_LABELS, grid: true },
+          stack: null,
+        },
         color,
         tooltip: [
           { field: 'group', type: 'nominal', title: 'clients' },
@@ -913,7 +998,7 @@ export function eventsChart(ctx: ChartContext): ChartDef | null {
             ],
           },
         },
-        ...topLabels(faultLabels(ctx)),
+        ...topLabels(faultLabels(ctx), ctx),
       ],
     },
   };

@@ -4,7 +4,8 @@
 import { parseScenarioText, serverNames } from '../../sim/scenario/load.ts';
 import type { Scenario } from '../../sim/scenario/types.ts';
 import type { RunResult } from '../../sim/result.ts';
-import type { ControlPlaneEvent } from './types.ts';
+import { recoveryTargets, type Target } from './targets.ts';
+import type { ControlPlaneEvent, GateVerdict } from './types.ts';
 
 export interface TimeScale {
   /** Seconds per axis unit. */
@@ -26,6 +27,8 @@ export interface ChartContext {
   time: TimeScale;
   faults: FaultWindow[];
   events: readonly ControlPlaneEvent[];
+  /** Upper bounds the scenario's assertions set on recovery and reconnect times, with their verdicts. */
+  targets: Target[];
 }
 
 /** The run's scenario, resolved from its canonical form in result.json. */
@@ -40,9 +43,9 @@ export function timeScaleFor(durationSeconds: number): TimeScale {
   return { seconds: 1, unit: 's' };
 }
 
-export function chartContext(result: RunResult, events: readonly ControlPlaneEvent[] = []): ChartContext {
+export function chartContext(result: RunResult, events: readonly ControlPlaneEvent[] = [], verdicts?: readonly GateVerdict[]): ChartContext {
   const scenario = scenarioOf(result);
-  return { scenario, time: timeScaleFor(scenario.duration), faults: faultWindows(scenario), events };
+  return { scenario, time: timeScaleFor(scenario.duration), faults: faultWindows(scenario), events, targets: recoveryTargets(scenario, verdicts) };
 }
 
 /** "10 min", "90 s", "1.5 h": durations as the labels say them. */

@@ -10,7 +10,7 @@ import type { ChartDef } from './charts.ts';
 import { humanDuration, type ChartContext } from './context.ts';
 import type { Figure } from './figures.ts';
 import type { GateVerdict } from './types.ts';
-import { formatMeasure, gatesBadge, recoveryBadge, worst, type Badge } from './verdict.ts';
+import { formatMeasure, headline, recoveryFact, type Badge, type Headline } from './verdict.ts';
 
 export interface Bundle {
   name: string;
@@ -83,13 +83,22 @@ function gatesSection(verdicts: readonly GateVerdict[] | undefined): string {
 
 function figureCards(figures: readonly Figure[]): string {
   return figures
-    .map(
-      (f) =>
-        `<div class="figure${f.level ? ` ${f.level}` : ''}"><div class="label">${escapeHtml(f.label)}</div><div class="value">${escapeHtml(f.value)}</div>` +
+    .map((f) => {
+      const verdict = f.passed === undefined ? '' : ` data-verdict="${f.passed ? 'pass' : 'fail'}"`;
+      return (
+        `<div class="figure${f.level ? ` ${f.level}` : ''}"${verdict}><div class="label">${escapeHtml(f.label)}</div><div class="value">${escapeHtml(f.value)}</div>` +
         (f.note ? `<div class="note">${escapeHtml(f.note)}</div>` : '') +
-        '</div>',
-    )
+        (f.gate ? `<div class="gate">${escapeHtml(f.gate)}</div>` : '') +
+        '</div>'
+      );
+    })
     .join('\n');
+}
+
+/** The verdict, first and largest: PASS / FAIL and which assertions failed, or the recovery when there are none. */
+function headlineBlock(h: Headline): string {
+  const failures = h.failures.length === 0 ? '' : `<ul class="failures">${h.failures.map((f) => `<li><code>${escapeHtml(f)}</code></li>`).join('')}</ul>`;
+  return `<div class="headline ${h.level}" data-level="${h.level}"><span class="word">${escapeHtml(h.word)}</span> <span class="text">${escapeHtml(h.text)}</span>${failures}</div>`;
 }
 
 /** A chart's container (filled by `chartScripts`), with its caption if it has one. */
@@ -124,6 +133,13 @@ h2 { font-size: 15px; margin: 18px 0 8px; }
 .figure .label { color: #57606a; font-size: 12px; }
 .figure .value { font-size: 18px; font-weight: 600; font-variant-numeric: tabular-nums; }
 .figure .note { color: #57606a; font-size: 12px; }
+.figure .gate { font-size: 12px; margin-top: 2px; font-family: ui-monospace, 'DejaVu Sans Mono', monospace; overflow-wrap: anywhere; }
+.figure.ok .gate { color: var(--ok); } .figure.fail .gate { color: var(--fail); }
+.headline { margin: 10px 0 6px; padding: 8px 14px; border-radius: 6px; background: var(--none-bg); color: var(--none); font-size: 17px; }
+.headline .word { font-weight: 800; letter-spacing: 0.04em; margin-right: 6px; }
+.headline.ok { background: var(--ok-bg); color: var(--ok); } .headline.warn { background: var(--warn-bg); color: var(--warn); } .headline.fail { background: var(--fail-bg); color: var(--fail); }
+.headline ul.failures { margin: 4px 0 0; padding-left: 20px; font-size: 13px; }
+.headline ul.failures code { font-size: 13px; }
 .muted { color: #57606a; }
 table.gates { border-collapse: collapse; margin: 4px 0; }
 table.gates th, table.gates td { border-bottom: 1px solid var(--line); padding: 4px 12px 4px 0; text-align: left; }
@@ -209,9 +225,9 @@ export function reportHtml(input: PageInput): string {
   const { result, ctx, charts, figures, verdicts, gitCommit } = input;
   const s = result.summary;
   const scenario = ctx.scenario;
-  const recovery = recoveryBadge(s);
-  const gates = gatesBadge(verdicts);
-  const level = worst([recovery.level, gates.level]);
+  const verdict = headline(s, verdicts);
+  const recovery = recoveryFact(s, verdicts);
+  const level = verdict.level;
   const title = `${scenario.name} · seed ${result.seed}`;
   const meta = [
     `seed <b>${result.seed}</b>`,
@@ -225,7 +241,8 @@ export function reportHtml(input: PageInput): string {
 <body>
 <header class="${level}">
 <div class="inner">
-<div class="title-row"><h1>${escapeHtml(scenario.name)}</h1>${badge(recovery)}${badge(gates)}</div>
+<div class="title-row"><h1>${escapeHtml(scenario.name)}</h1>${verdicts === undefined || verdicts.length === 0 ? '' : badge(recovery)}</div>
+${headlineBlock(verdict)}
 ${scenario.description ? `<p class="description">${escapeHtml(scenario.description)}</p>` : ''}
 <p class="meta">${meta}</p>
 <div class="figures">

@@ -25,9 +25,9 @@ export interface ReportContent {
 
 /** Everything a report holds, as strings: a pure function of the result and the options. */
 export function buildReport(result: RunResult, options: ReportOptions = {}): ReportContent {
-  const ctx = chartContext(result, options.events ?? eventsOf(result));
+  const ctx = chartContext(result, options.events ?? eventsOf(result), options.verdicts);
   const charts = reportCharts(result, ctx);
-  const figures = keyFigures(result, ctx);
+  const figures = keyFigures(result, ctx, options.verdicts);
   const common = { result, ctx, figures, verdicts: options.verdicts, gitCommit: options.gitCommit ?? null };
   return {
     ctx,
@@ -49,13 +49,19 @@ export async function writeReport(result: RunResult, outDir: string, options: Re
   if (options.svg || options.png) {
     const dir = join(outDir, 'charts');
     mkdirSync(dir, { recursive: true });
+    const caption = exportCaption(result, report.ctx, options.gitCommit ?? null);
     for (const chart of report.charts) {
-      const svg = await renderSvg(chart.spec);
+      const svg = await renderSvg(chart.spec, undefined, caption);
       if (options.svg) written.push(writeAtomically(join(dir, `${chart.id}.svg`), svg));
       if (options.png) written.push(writeAtomically(join(dir, `${chart.id}.png`), svgToPng(svg)));
     }
   }
   return written;
+}
+
+/** What a chart file says about where it comes from: `lookup-outage · seed 1 · commit 1a2b3c · stampede 0.1.0`. */
+export function exportCaption(result: RunResult, ctx: ChartContext, gitCommit: string | null): string {
+  return [ctx.scenario.name, `seed ${result.seed}`, `commit ${gitCommit ?? 'unknown'}`, `stampede ${result.stampede.version}`].join(' · ');
 }
 
 /** The control-plane events a result carries (results written before they existed have none). */

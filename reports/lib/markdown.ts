@@ -4,7 +4,7 @@ import type { RunResult } from '../../sim/result.ts';
 import type { ChartContext } from './context.ts';
 import type { Figure } from './figures.ts';
 import type { GateVerdict } from './types.ts';
-import { formatMeasure, gatesBadge, recoveryBadge, type Level } from './verdict.ts';
+import { formatMeasure, gatesBadge, headline, recoveryFact, type Level } from './verdict.ts';
 
 const ICON: Record<Level, string> = { ok: '✅', warn: '⚠️', fail: '❌', none: '➖' };
 
@@ -30,15 +30,21 @@ export interface SummaryInput {
 
 export function summaryMarkdown(input: SummaryInput): string {
   const { result, ctx, figures, verdicts, gitCommit, reportPath } = input;
-  const recovery = recoveryBadge(result.summary);
+  const verdict = headline(result.summary, verdicts);
   const gates = gatesBadge(verdicts);
-  const lines = [
-    `### ${ICON[recovery.level]} ${ctx.scenario.name} (seed ${result.seed}): ${recovery.text}`,
-    '',
-  ];
+  const lines = [`### ${ICON[verdict.level]} ${verdict.word}: ${ctx.scenario.name} (seed ${result.seed}): ${verdict.text}`, ''];
+  for (const failure of verdict.failures) lines.push(`- ${ICON.fail} ${code(failure)}`);
+  if (verdict.failures.length > 0) lines.push('');
+  if (gates.level !== 'none') {
+    const recovery = recoveryFact(result.summary, verdicts);
+    lines.push(`${ICON[recovery.level]} ${recovery.text}`, '');
+  }
   if (ctx.scenario.description) lines.push(ctx.scenario.description, '');
   lines.push('| | |', '|---|---|');
-  for (const f of figures) lines.push(`| ${cell(f.label)} | ${cell(f.value)}${f.note ? ` (${cell(f.note)})` : ''} |`);
+  for (const f of figures) {
+    const gate = f.gate ? ` ${f.passed ? ICON.ok : ICON.fail}` : '';
+    lines.push(`| ${cell(f.label)} | ${cell(f.value)}${f.note ? ` (${cell(f.note)})` : ''}${gate} |`);
+  }
   lines.push('');
   if (verdicts === undefined || verdicts.length === 0) {
     lines.push(`**Gates:** ${ICON.none} no assertions.`);

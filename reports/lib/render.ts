@@ -16,16 +16,25 @@ export const PNG_FONT = 'DejaVu Sans';
 // vega-typings does not declare these two, but vega re-exports them from vega-statistics.
 const statistics = vega as unknown as { setRandom(random: () => number): void; randomLCG(seed: number): () => number };
 
-/** The spec with a fixed width instead of the page container's, without the hover layer a file cannot use. */
-export function forExport(spec: TopLevelSpec, width: number = EXPORT_WIDTH): TopLevelSpec {
+/**
+ * The spec with a fixed width instead of the page container's, without the
+ * hover layer a file cannot use, and with `caption` (scenario, seed, commit:
+ * a file travels without its page) as the last line under the title.
+ */
+export function forExport(spec: TopLevelSpec, width: number = EXPORT_WIDTH, caption?: string): TopLevelSpec {
   const out = { ...spec, width } as TopLevelSpec;
   if ('layer' in out) out.layer = out.layer.filter((layer) => layer.name !== HOVER_LAYER);
+  if (caption !== undefined && typeof out.title === 'object' && out.title !== null && !Array.isArray(out.title)) {
+    const title = out.title as { text: string | string[]; subtitle?: string | string[] };
+    const subtitle = title.subtitle === undefined ? [] : Array.isArray(title.subtitle) ? title.subtitle : [title.subtitle];
+    out.title = { ...title, subtitle: [...subtitle, caption] } as TopLevelSpec['title'];
+  }
   return out;
 }
 
-export async function renderSvg(spec: TopLevelSpec, width: number = EXPORT_WIDTH): Promise<string> {
+export async function renderSvg(spec: TopLevelSpec, width: number = EXPORT_WIDTH, caption?: string): Promise<string> {
   statistics.setRandom(statistics.randomLCG(1));
-  const runtime = vega.parse(compile(forExport(spec, width)).spec);
+  const runtime = vega.parse(compile(forExport(spec, width, caption)).spec);
   const view = new vega.View(runtime, { renderer: 'none' });
   try {
     return await view.toSVG();

@@ -34,6 +34,8 @@ export interface Limit {
   what: string;
   /** The rule's label with the value, e.g. `accept limit: 2,000/s`. */
   label: string;
+  /** Label under the rule rather than above it (a limit at the top of the plot, under the labels above it). */
+  labelBelow?: boolean;
 }
 
 export interface SplitLimits {

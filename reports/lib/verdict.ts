@@ -32,10 +32,37 @@ export function gatesBadge(verdicts: readonly GateVerdict[] | undefined): Badge 
   return { level: 'fail', text: `${failed} of ${verdicts.length} gate${verdicts.length === 1 ? '' : 's'} failed` };
 }
 
-/** The worse of several levels (fail > warn > ok > none). */
-export function worst(levels: readonly Level[]): Level {
-  const order: Level[] = ['fail', 'warn', 'ok', 'none'];
-  return order.find((level) => levels.includes(level)) ?? 'none';
+/** The page's headline: the gate's verdict when the scenario has assertions, else the recovery. */
+export interface Headline {
+  level: Level;
+  /** PASS, FAIL, or the recovery in one or two words when there are no assertions. */
+  word: string;
+  text: string;
+  /** The failed assertions, each with what was measured against the limit. */
+  failures: string[];
+}
+
+const RECOVERY_WORD: Record<Level, string> = { ok: 'RECOVERED', warn: 'PARTLY RECOVERED', fail: 'NOT RECOVERED', none: 'NO FAULT' };
+
+export function headline(s: Summary, verdicts: readonly GateVerdict[] | undefined): Headline {
+  const gates = gatesBadge(verdicts);
+  if (gates.level === 'none') {
+    const recovery = recoveryBadge(s);
+    // "partly recovered: 99 % back after …" → the word says the first part, the text the rest.
+    const detail = recovery.text.includes(': ') ? recovery.text.slice(recovery.text.indexOf(': ') + 2) : recovery.text;
+    return { level: recovery.level, word: RECOVERY_WORD[recovery.level], text: `${detail} (no assertions to judge the run)`, failures: [] };
+  }
+  const failures = (verdicts ?? []).filter((v) => !v.passed).map((v) => `${v.assertion}: measured ${formatMeasure(v.measured)}, limit ${formatMeasure(v.limit)}`);
+  return { level: gates.level, word: gates.level === 'ok' ? 'PASS' : 'FAIL', text: gates.text, failures };
+}
+
+/**
+ * The recovery badge beside a headline: it never shows the pass colour while a
+ * gate failed (a run can recover and still miss its target).
+ */
+export function recoveryFact(s: Summary, verdicts: readonly GateVerdict[] | undefined): Badge {
+  const badge = recoveryBadge(s);
+  return badge.level === 'ok' && gatesBadge(verdicts).level === 'fail' ? { ...badge, level: 'none' } : badge;
 }
 
 /** A measured value or limit as shown in a table. */
