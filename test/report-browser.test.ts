@@ -17,6 +17,7 @@ import { buildReport, writeReport } from '../reports/lib/index.ts';
 import { executePlan } from '../sim/batch/execute.ts';
 import { preparePlan } from '../sim/batch/jobs.ts';
 import { batchOutputs } from '../sim/batch/outputs.ts';
+import { singleRunVerdicts } from '../sim/cli/gate.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -94,9 +95,63 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
       expect(chart.width, chart.id ?? '').toBeGreaterThan(300);
     }
     expect(await page.textContent('h1')).toBe('lookup-outage');
-    expect(await page.textContent('.badge')).toMatch(/recovered/);
+    // The run has assertions but none judged here: the headline is the recovery.
+    expect(await page.textContent('.headline .word')).toBe('RECOVERED');
     if (process.env.STAMPEDE_REPORT_SCREENSHOT) await page.screenshot({ path: process.env.STAMPEDE_REPORT_SCREENSHOT, fullPage: true });
     expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows no pass colour in the header or cards for a failed assertion', async () => {
+    // A target the run cannot meet: recovery.full fails, the run itself recovers (its badge alone would be green).
+    const { scenario } = loadScenarioFile('scenarios/lookup-outage.yaml', ['population.clients=2000', 'assert.0=recovery.full <= 2m']);
+    const result = runScenario(scenario);
+    const verdicts = singleRunVerdicts(scenario, result).map((v) => ({ assertion: v.source, measured: v.measured, limit: v.limit, passed: v.passed === true }));
+    expect(verdicts.filter((v) => !v.passed).map((v) => v.assertion)).toEqual(['recovery.full <= 2m']);
+    expect(result.summary.recovery.full).not.toBeNull();
+    const failing = join(dir, 'failing');
+    await writeReport(result, failing, { gitCommit: 'test', verdicts });
+
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(join(failing, 'index.html')).href);
+    await page.waitForSelector('body[data-charts="done"]', { timeout: 60_000 });
+    const colours = await page.evaluate(() => {
+      const root = getComputedStyle(document.documentElement);
+      const rgb = (css: string) => {
+        const probe = document.createElement('span');
+        probe.style.color = css;
+        document.body.append(probe);
+        const value = getComputedStyle(probe).color;
+        probe.remove();
+        return value;
+      };
+      const pass = [rgb(root.getPropertyValue('--ok')), rgb(root.getPropertyValue('--ok-bg'))];
+      const fail = rgb(root.getPropertyValue('--fail'));
+      // Every element of the header (title, headline, badges, cards) that paints in a pass colour,
+      // with whether it belongs to a passed assertion (a passed gate row, a card whose assertions passed).
+      const green = [...document.querySelectorAll('header *')].flatMap((el) => {
+        const style = getComputedStyle(el);
+        const paints = [style.color, style.backgroundColor, style.borderTopColor, style.borderLeftColor];
+        if (!paints.some((c) => pass.includes(c))) return [];
+        const passed = el.closest('tr.ok, .figure[data-verdict="pass"]') !== null;
+        return [{ text: (el.textContent ?? '').trim().slice(0, 60), passed }];
+      });
+      const card = [...document.querySelectorAll('.figure')].find((el) => el.querySelector('.label')?.textContent === 'all sessions back')!;
+      return {
+        green,
+        stripe: getComputedStyle(document.querySelector('header')!).borderTopColor,
+        headline: document.querySelector('.headline')!.textContent,
+        card: { verdict: card.getAttribute('data-verdict'), border: getComputedStyle(card).borderLeftColor, gate: card.querySelector('.gate')?.textContent },
+        fail,
+      };
+    });
+    expect(colours.headline).toMatch(/^FAIL 1 of 5 gates failed/);
+    expect(colours.stripe).toBe(colours.fail);
+    expect(colours.card).toEqual({ verdict: 'fail', border: colours.fail, gate: '✘ recovery.full <= 2m' });
+    // The passed assertions are green (so the check below sees something) and nothing else is.
+    expect(colours.green.length).toBeGreaterThan(0);
+    expect(colours.green.filter((g) => !g.passed)).toEqual([]);
+    if (process.env.STAMPEDE_REPORT_SCREENSHOT) await page.screenshot({ path: process.env.STAMPEDE_REPORT_SCREENSHOT.replace(/\.png$/, '-failing.png'), fullPage: true });
     await page.close();
   });
 
