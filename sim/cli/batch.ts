@@ -1,6 +1,7 @@
 // What the batch commands (run --replications, compare, sweep, merge) share:
 // the common flags, running a plan with progress, writing the outputs or the
 // shard file, and printing. Thin: the work is in sim/batch/.
+import { integerFlag } from './usage-error.ts';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
@@ -34,7 +35,7 @@ export interface BatchArgs {
 /** --workers, --shard and --force, shared by compare and sweep (run declares its own). */
 export function batchOptions<T>(y: Argv<T>) {
   return y
-    .option('workers', { type: 'number', describe: 'Worker threads (default: one per core)' })
+    .option('workers', { type: 'string', coerce: integerFlag('workers'), describe: 'Worker threads (default: one per core)' })
     .option('shard', { type: 'string', describe: 'Run only shard k of n (k/n, 1-based) and write shard-k-of-n.json for `stampede merge`' })
     .option('force', { type: 'boolean', default: false, describe: 'Overwrite earlier results in the output directory' })
     .option('resume', { type: 'boolean', default: false, describe: 'Finish an interrupted batch: run only the jobs its partial file lacks' });

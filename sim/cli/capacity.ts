@@ -2,6 +2,7 @@
 // still passes every assertion, with the margin to today's value, and with
 // --growth the date today's fleet stops passing. Thin: sim/gate/capacity.ts
 // does the search.
+import { integerFlag } from './usage-error.ts';
 import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { capacity, parseGrowth, RunFailedError, VARIED, type CapacityResult, type Probe, type Varied } from '../gate/capacity.ts';
@@ -33,13 +34,13 @@ export function capacityBuilder(y: Argv) {
     .option('vary', { type: 'string', choices: VARIED, demandOption: true, describe: 'What to vary: the population (largest that passes), or servers / lookups (fewest that pass)' })
     .option('region', { type: 'string', describe: 'With --vary servers in a multi-region scenario: the region whose servers vary' })
     .option('set', { type: 'string', array: true, default: [], describe: 'Override a field first: --set population.clients=50000 (repeatable)' })
-    .option('seed', { type: 'number', describe: "Root seed (overrides the scenario's seed)" })
-    .option('min', { type: 'number', describe: 'Lowest value to try (default 1)' })
-    .option('max', { type: 'number', describe: 'Highest value to try (population: 4 × servers × maxSessions; servers 10000; lookups 1000)' })
-    .option('max-runs', { type: 'number', describe: 'Stop after this many runs (each probe costs --replications runs; default 16 probes)' })
+    .option('seed', { type: 'string', coerce: integerFlag('seed', 0), describe: "Root seed (overrides the scenario's seed)" })
+    .option('min', { type: 'string', coerce: integerFlag('min'), describe: 'Lowest value to try (default 1)' })
+    .option('max', { type: 'string', coerce: integerFlag('max'), describe: 'Highest value to try (population: 4 × servers × maxSessions; servers 10000; lookups 1000)' })
+    .option('max-runs', { type: 'string', coerce: integerFlag('max-runs'), describe: 'Stop after this many runs (each probe costs --replications runs; default 16 probes)' })
     .option('precision', { type: 'string', default: '1%', describe: 'Population: stop when the passing and failing values are this close (a percentage of the passing one; 0 for exact)' })
-    .option('replications', { type: 'number', default: 1, describe: 'Runs per probe (the same seeds at every probe)' })
-    .option('workers', { type: 'number', describe: 'Worker threads for the replications of a probe (default: one per core)' })
+    .option('replications', { type: 'string', coerce: integerFlag('replications'), default: 1, describe: 'Runs per probe (the same seeds at every probe)' })
+    .option('workers', { type: 'string', coerce: integerFlag('workers'), describe: 'Worker threads for the replications of a probe (default: one per core)' })
     .option('growth', { type: 'string', describe: 'Population growth, e.g. 3%/month: print the date today\'s fleet stops passing (--vary population)' })
     .option('today', { type: 'string', describe: 'The date growth starts from, YYYY-MM-DD (default: today, UTC)' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON on stdout' })

@@ -1,5 +1,6 @@
 // `stampede compare FILE --algorithms rr,wlc --policies gcm,full`: every
 // combination on common random numbers, with winners and significance.
+import { integerFlag } from './usage-error.ts';
 import type { Argv } from 'yargs';
 import { BatchInputError, preparePlan, type Parameter } from '../batch/jobs.ts';
 import { batchOptions, parseList, runBatchCommand, type BatchArgs } from './batch.ts';
@@ -25,8 +26,8 @@ export function compareBuilder(y: Argv) {
       .positional('file', { type: 'string', describe: 'Scenario file (YAML)', demandOption: true })
       .option('algorithms', { type: 'string', describe: 'Lookup algorithms to compare, comma-separated (lookup.algorithm)' })
       .option('policies', { type: 'string', describe: 'Retry policies to compare, comma-separated (client.backoff.policy)' })
-      .option('replications', { type: 'number', default: 10, describe: 'Replications per variant (the same seeds for every variant)' })
-      .option('seed', { type: 'number', describe: "Root seed of the replication seeds (overrides the scenario's seed)" })
+      .option('replications', { type: 'string', coerce: integerFlag('replications'), default: 10, describe: 'Replications per variant (the same seeds for every variant)' })
+      .option('seed', { type: 'string', coerce: integerFlag('seed', 0), describe: "Root seed of the replication seeds (overrides the scenario's seed)" })
       .option('set', { type: 'string', array: true, default: [], describe: 'Override a field for every variant: --set population.clients=100000 (repeatable)' })
       .option('out', { type: 'string', describe: 'Output directory (default reports/<scenario>/compare-<hash>)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the comparison as JSON on stdout' })

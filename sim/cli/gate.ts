@@ -2,6 +2,7 @@
 // table, optionally write JUnit XML and a Markdown summary. Exit code 0 when
 // every assertion passed, 1 when one failed, 2 for invalid input (before any
 // run), 70 when a run crashed. Thin: the work is in sim/gate/.
+import { integerFlag } from './usage-error.ts';
 import { accessSync, constants, readdirSync, realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -32,9 +33,9 @@ export function gateBuilder(y: Argv) {
   return y
     .positional('files', { type: 'string', array: true, describe: 'Scenario files or globs (quote globs: \'scenarios/*.yaml\')', demandOption: true })
     .option('set', { type: 'string', array: true, default: [], describe: 'Override a field in every scenario: --set population.clients=50000 (repeatable)' })
-    .option('seed', { type: 'number', describe: "Root seed (overrides each scenario's seed)" })
-    .option('replications', { type: 'number', default: 1, describe: 'Runs per scenario (seeds derived from its seed); assertions say `for every|mean|ci-upper|ci-lower`' })
-    .option('workers', { type: 'number', describe: 'Worker threads for several runs (default: one per core)' })
+    .option('seed', { type: 'string', coerce: integerFlag('seed', 0), describe: "Root seed (overrides each scenario's seed)" })
+    .option('replications', { type: 'string', coerce: integerFlag('replications'), default: 1, describe: 'Runs per scenario (seeds derived from its seed); assertions say `for every|mean|ci-upper|ci-lower`' })
+    .option('workers', { type: 'string', coerce: integerFlag('workers'), describe: 'Worker threads for several runs (default: one per core)' })
     .option('junit', { type: 'string', describe: 'Write JUnit XML here: one test case per assertion' })
     .option('summary', { type: 'string', describe: 'Write a Markdown summary here (e.g. "$GITHUB_STEP_SUMMARY")' })
     .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr' })

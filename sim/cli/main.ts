@@ -12,13 +12,13 @@ import { mergeBuilder, mergeCommand, type MergeArgs } from './merge.ts';
 import { validateBuilder, validateCommand, type ValidateArgs } from './validate.ts';
 import { OutputError, WriteError } from './output.ts';
 
-import { UsageError } from './usage-error.ts';
+import { integerFlag, joinNegativeValues, UsageError } from './usage-error.ts';
 
 export { UsageError };
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
-  const parser = yargs(argv)
+  const parser = yargs(joinNegativeValues(argv))
     .scriptName('stampede')
     .usage('$0 <command> [options]\n\nDeterministic simulator of session-server load balancers under faults.')
     .command<RunArgs>(
@@ -27,7 +27,7 @@ export async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .positional('file', { type: 'string', describe: 'Scenario file (YAML)', demandOption: true })
-          .option('seed', { type: 'number', describe: 'Root seed (overrides the scenario\'s seed)' })
+          .option('seed', { type: 'string', coerce: integerFlag('seed', 0), describe: 'Root seed (overrides the scenario\'s seed)' })
           .option('set', {
             type: 'string',
             array: true,
@@ -45,8 +45,8 @@ export async function main(argv: string[]): Promise<number> {
           .option('resume', { type: 'boolean', default: false, describe: 'With --replications: finish an interrupted batch from its partial file' })
           .option('svg', { type: 'boolean', default: false, describe: 'Also write each report chart as charts/<chart>.svg' })
           .option('png', { type: 'boolean', default: false, describe: 'Also write each report chart as charts/<chart>.png' })
-          .option('replications', { type: 'number', describe: 'Run R replications (seeds derived from the seed): mean, sd and 95 % CI per metric, and the assert: section judged over them as stampede gate does' })
-          .option('workers', { type: 'number', describe: "Worker threads for --replications, or for a single run's carrier outages (default: one per core)" })
+          .option('replications', { type: 'string', coerce: integerFlag('replications'), describe: 'Run R replications (seeds derived from the seed): mean, sd and 95 % CI per metric, and the assert: section judged over them as stampede gate does' })
+          .option('workers', { type: 'string', coerce: integerFlag('workers'), describe: "Worker threads for --replications, or for a single run's carrier outages (default: one per core)" })
           .option('shard', { type: 'string', describe: 'With --replications: run only shard k of n (k/n) for `stampede merge`' })
           .example('$0 run scenarios/lookup-outage.yaml', 'The operators\' 10-minute lookup outage')
           .example('$0 run scenarios/lookup-outage.yaml --set client.backoff.max=3600s', 'The same with GCM\'s own cap')
@@ -82,7 +82,9 @@ export async function main(argv: string[]): Promise<number> {
     .epilogue('Exit codes: 0 ok, 1 assertion failed, 2 invalid input, 3 some batch jobs failed, 70 internal error, 74 an output could not be written, 129 hung up (SIGHUP), 130 interrupted.')
     .exitProcess(false)
     .fail((message, error) => {
-      throw error ?? new UsageError(message);
+      // yargs wraps what a flag's coerce throws (a UsageError) in its own YError: that is a usage error too.
+      if (error !== undefined && error !== null && error.name !== 'YError') throw error;
+      throw new UsageError(error?.message ?? message);
     });
 
   try {

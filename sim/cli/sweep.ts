@@ -1,5 +1,6 @@
 // `stampede sweep FILE --set a=1,2,3 --set b=x,y`: the grid of values ×
 // replications, as tables and one chart per metric and swept parameter.
+import { integerFlag } from './usage-error.ts';
 import type { Argv } from 'yargs';
 import { BatchInputError, preparePlan, type Parameter } from '../batch/jobs.ts';
 import { batchOptions, runBatchCommand, splitTopLevel, type BatchArgs } from './batch.ts';
@@ -21,8 +22,8 @@ export function sweepBuilder(y: Argv) {
         default: [],
         describe: 'PATH=V1,V2,... sweeps PATH over the values; PATH=V (one value) fixes it for every run (repeatable)',
       })
-      .option('replications', { type: 'number', default: 1, describe: 'Replications per grid point (the same seeds at every point)' })
-      .option('seed', { type: 'number', describe: "Root seed of the replication seeds (overrides the scenario's seed)" })
+      .option('replications', { type: 'string', coerce: integerFlag('replications'), default: 1, describe: 'Replications per grid point (the same seeds at every point)' })
+      .option('seed', { type: 'string', coerce: integerFlag('seed', 0), describe: "Root seed of the replication seeds (overrides the scenario's seed)" })
       .option('out', { type: 'string', describe: 'Output directory (default reports/<scenario>/sweep-<hash>)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the sweep results as JSON on stdout' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress or timing on stderr' }),

@@ -19,7 +19,7 @@ import {
 } from './schema.ts';
 import { formatDuration } from './units.ts';
 import { checkAssertions } from '../gate/assertions.ts';
-import type { FaultConfig, MccShare, RegionConfig, Scenario, ServiceConfig } from './types.ts';
+import type { FaultConfig, MccShare, RegionConfig, Scenario, ServiceConfig, SiteConfig } from './types.ts';
 
 // ---------------------------------------------------------------------------
 // Issues
@@ -103,7 +103,7 @@ function readYaml(text: string, file: string) {
   const locator = new Locator(file, doc, lineCounter);
   const yamlIssue = (e: YAMLError) => locator.yamlIssue(e.code, e.message, e.pos[0], text);
   // A document with syntax errors is not worth validating: its structure is a guess.
-  if (doc.errors.length > 0) throw new ScenarioError(doc.errors.map(yamlIssue));
+  if (doc.errors.length > 0) throw new ScenarioError(doc.errors.map((e) => clearerYamlIssue(e, text, locator) ?? yamlIssue(e)));
   if (doc.contents === null) fail('the file is empty; a scenario needs at least `name` and `duration`', 1);
   // What toJS() would only warn about (`{a: 1}: x`, a collection as a key) or fail on without a position (`*nowhere`).
   const structural: ScenarioIssue[] = [];
@@ -112,6 +112,13 @@ function readYaml(text: string, file: string) {
       if (!isCollection(pair.key)) return;
       const message = 'a key must be a plain name such as `duration`, found a mapping or a list used as a key';
       structural.push(locator.yamlIssue('COLLECTION_KEY', message, rangeStart(pair.key) ?? 0, text));
+    },
+    Node: (_, node) => {
+      const tag = (node as { tag?: string }).tag;
+      if (tag === undefined || CORE_TAGS.has(tag)) return;
+      const shown = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+      const message = `the tag ${shown} is not allowed in a scenario: values are plain text, numbers, true/false, lists and mappings`;
+      structural.push(locator.yamlIssue('TAG', message, rangeStart(node) ?? 0, text));
     },
     Alias: (_, alias) => {
       if (alias.resolve(doc) !== undefined) return;
@@ -134,6 +141,49 @@ function readYaml(text: string, file: string) {
   return { raw: raw as Record<string, unknown>, locator, yamlWarnings: doc.warnings.map(yamlIssue) };
 }
 
+const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
+
+/** Syntax errors whose parser message points at the wrong place or speaks of the parser's API. */
+function clearerYamlIssue(error: YAMLError, text: string, locator: Locator): ScenarioIssue | undefined {
+  if (error.code === 'MULTIPLE_DOCS') {
+    return locator.yamlIssue(error.code, 'the file holds more than one YAML document (this `---` starts another); a scenario is one document', error.pos[0], text);
+  }
+  const unclosed = /end with an? ([\]}])/.exec(error.message);
+  if (error.code === 'BAD_INDENT' && unclosed) {
+    // The parser notices at the next line that is not indented further; the mistake is the bracket never closed.
+    const close = unclosed[1];
+    const open = unclosedBracket(text, error.pos[0], close === ']' ? '[' : '{');
+    if (open !== undefined) {
+      const what = close === ']' ? 'flow list' : 'flow mapping';
+      return locator.yamlIssue(error.code, `this "${close === ']' ? '[' : '{'}" is never closed: a ${what} must end with "${close}" (lines after the first indented further)`, open, text);
+    }
+  }
+  return undefined;
+}
+
+/** The offset of the last `open` bracket before `end` not closed before it (quotes and comments skipped). */
+function unclosedBracket(text: string, end: number, open: '[' | '{'): number | undefined {
+  const stack: { ch: string; at: number }[] = [];
+  let quote: string | null = null;
+  for (let i = 0; i < end && i < text.length; i++) {
+    const ch = text[i];
+    if (quote !== null) {
+      if (ch === '\\' && quote === '"') i++;
+      else if (ch === quote) quote = null;
+      continue;
+    }
+    if (ch === '"' || ch === "'") {
+      // A quote starts a quoted scalar only at the start of a value, not inside a word (it's).
+      if (i === 0 || /[\s[{,:]/.test(text[i - 1])) quote = ch;
+    } else if (ch === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      while (i < end && text[i] !== '\n') i++;
+    } else if (ch === '[' || ch === '{') stack.push({ ch, at: i });
+    else if (ch === ']' || ch === '}') stack.pop();
+  }
+  for (let k = stack.length - 1; k >= 0; k--) if (stack[k].ch === open) return stack[k].at;
+  return undefined;
+}
+
 /** Reading order: overrides (no line) first, then by line and column; stable otherwise. */
 function sortByPosition(issues: ScenarioIssue[]): ScenarioIssue[] {
   const key = (issue: ScenarioIssue) => (issue.line ?? 0) * 1e6 + (issue.column ?? 0);
@@ -142,6 +192,14 @@ function sortByPosition(issues: ScenarioIssue[]): ScenarioIssue[] {
 
 // ---------------------------------------------------------------------------
 // Positions
+
+/** The fields a check between fields depends on (besides the problem's own path), to report it at an override of one. */
+const CAUSES = new WeakMap<Problem, Path[]>();
+
+function causedBy(problems: Problems, causes: Path[]): void {
+  const last = problems.list.at(-1);
+  if (last !== undefined) CAUSES.set(last, causes);
+}
 
 /** An override that was applied, remembered so problems below its path point at it. */
 interface AppliedOverride {
@@ -163,7 +221,7 @@ class Locator {
     const path = formatPath(problem.path);
     const target = problem.anchor === 'parent' ? problem.path.slice(0, -1) : problem.path;
     const found = this.find(target);
-    const override = this.overrideFor(problem.path, found.complete ? undefined : target);
+    const override = this.overrideFor(problem.path, found.complete ? undefined : target) ?? this.causingOverride(problem);
     if (override) return { file: override.origin, path, message: problem.message };
     const offset = problem.anchor === 'key' && found.complete ? found.keyOffset : found.offset;
     const shift = found.complete ? this.charShift(target, problem.index) : 0;
@@ -206,6 +264,17 @@ class Locator {
     const setter = [...this.overrides].reverse().find((o) => startsWith(path, o.path));
     if (setter || unresolved === undefined) return setter;
     return this.overrides.find((o) => startsWith(o.path, unresolved));
+  }
+
+  /** For a check between fields: the last override that set one of the fields it depends on. */
+  private causingOverride(problem: Problem): AppliedOverride | undefined {
+    const causes = CAUSES.get(problem);
+    if (causes === undefined) return undefined;
+    const related = (a: Path, b: Path) => {
+      const n = Math.min(a.length, b.length);
+      return a.slice(0, n).every((segment, i) => String(segment) === String(b[i]));
+    };
+    return [...this.overrides].reverse().find((o) => causes.some((cause) => related(o.path, cause)));
   }
 
   /** Walks the YAML tree along `path` as far as it goes. */
@@ -299,6 +368,10 @@ function applyOverride(raw: Record<string, unknown>, text: string): string[] | s
 
   const nodes = schemaNodes(segments);
   if (typeof nodes === 'string') return nodes;
+  // A list index as a number would read it (`faults.01.at` is faults[1]), so that problems below it point here.
+  segments.forEach((segment, i) => {
+    if (i > 0 && nodes[i - 1].shape === 'list' && /^\d+$/.test(segment)) segments[i] = String(Number(segment));
+  });
   const value = parseOverrideValue(text.slice(eq + 1));
   if ('problem' in value) return value.problem;
 
@@ -355,10 +428,24 @@ function schemaNodes(segments: string[]): Node<unknown>[] | string {
 
 function parseOverrideValue(text: string): { value: unknown } | { problem: string } {
   const doc = parseDocument(text, { prettyErrors: false });
+  const shown = JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
   if (doc.errors.length > 0) {
-    return { problem: `cannot read the value ${JSON.stringify(text)} as YAML: ${doc.errors[0].message}` };
+    return { problem: `cannot read the value ${shown} as YAML: ${doc.errors[0].message}` };
   }
-  return { value: doc.toJS() };
+  let problem: string | undefined;
+  visit(doc, {
+    Node: (_, node) => {
+      const tag = (node as { tag?: string }).tag;
+      if (problem === undefined && tag !== undefined && !CORE_TAGS.has(tag)) problem = `the value ${shown} has a YAML tag (${tag.replace('tag:yaml.org,2002:', '!!')}), which is not allowed`;
+    },
+  });
+  if (problem !== undefined) return { problem };
+  try {
+    return { value: doc.toJS() };
+  } catch (error) {
+    // An alias bomb (`[&a [x,x], &b [*a,*a], ...]`): the library refuses to expand it.
+    return { problem: `cannot read the value ${shown} as YAML: ${(error as Error).message}` };
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -373,6 +460,12 @@ function namesOf(regions: ReadonlyArray<Pick<RegionConfig, 'name' | 'servers'> &
   return regions.flatMap((region) =>
     Array.from({ length: region.servers + (region.spare ?? 0) }, (_, i) => `${region.name}-${i}`),
   );
+}
+
+/** Global indices of region r's servers, spares included (servers are numbered region by region). */
+function serversOfRegion(regions: ReadonlyArray<Pick<RegionConfig, 'servers' | 'spare'>>, r: number): number[] {
+  const first = regions.slice(0, r).reduce((sum, region) => sum + region.servers + region.spare, 0);
+  return range(regions[r].servers + regions[r].spare).map((i) => first + i);
 }
 
 function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | undefined {
@@ -594,6 +687,7 @@ function checkSamples(doc: ScenarioDocument, problems: Problems): void {
       `a sample every ${formatDuration(doc.sampleInterval)} over ${formatDuration(doc.duration)} makes ${samples} samples; ` +
         `at most ${MAX_SAMPLES} fit: raise sampleInterval to at least ${formatDuration(Math.ceil(doc.duration / MAX_SAMPLES))}`,
     );
+    causedBy(problems, [['duration']]);
   }
 }
 
@@ -707,6 +801,7 @@ function checkFaultTiming(fault: FaultDocument, path: Path, runDuration: number,
   if (fault.at >= runDuration) {
     const start = formatDuration(fault.at);
     problems.error([...path, 'at'], `the fault starts at ${start}, which is not before the end of the run (${run})`);
+    causedBy(problems, [['duration']]);
     return;
   }
   const [field, end] =
@@ -717,6 +812,7 @@ function checkFaultTiming(fault: FaultDocument, path: Path, runDuration: number,
         : (['at', null] as const);
   if (end !== null && end > runDuration) {
     problems.warn([...path, field], `the fault ends at ${formatDuration(end)}, after the end of the run (${run})`);
+    causedBy(problems, [['duration'], [...path, 'at']]);
   }
 }
 
