@@ -19,7 +19,7 @@ import {
 } from './schema.ts';
 import { formatDuration } from './units.ts';
 import { checkAssertions } from '../gate/assertions.ts';
-import type { FaultConfig, MccShare, RegionConfig, Scenario, ServiceConfig, SiteConfig } from './types.ts';
+import type { FaultConfig, MccShare, RegionConfig, Scenario, ServiceConfig } from './types.ts';
 
 // ---------------------------------------------------------------------------
 // Issues
