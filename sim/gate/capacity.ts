@@ -163,10 +163,10 @@ function setup(input: CapacityInput, scenario: Scenario): Setup {
     }
     case 'servers': {
       const index = regionIndex(scenario, input.region);
-      return { path: `regions.${index}.servers`, current: scenario.regions[index].servers, min: userMin ?? 1, max: userMax ?? 10_000, largerIsHarder: false, tolerance: () => 1 };
+      return { path: `regions.${index}.servers`, current: scenario.regions[index].servers, min: userMin ?? 1, max: userMax ?? Math.max(10_000, scenario.regions[index].servers), largerIsHarder: false, tolerance: () => 1 };
     }
     case 'lookups':
-      return { path: 'lookup.instances', current: scenario.lookup.instances, min: userMin ?? 1, max: userMax ?? 1000, largerIsHarder: false, tolerance: () => 1 };
+      return { path: 'lookup.instances', current: scenario.lookup.instances, min: userMin ?? 1, max: userMax ?? Math.max(1000, scenario.lookup.instances), largerIsHarder: false, tolerance: () => 1 };
   }
 }
 
@@ -198,6 +198,15 @@ export async function capacity(input: CapacityInput, options: RunOptions): Promi
   if (base.assert.length === 0) throw new GateInputError(`${input.file} has no assert: section, so every ${input.vary} value passes`);
   const s = setup(input, base);
   if (s.min > s.max) throw new GateInputError(`--min ${s.min} is above --max ${s.max}`);
+  // The search starts from today's value and reports the margin to it: a range without it would claim
+  // a verdict on today's value that no run measured.
+  if (s.current < s.min || s.current > s.max) {
+    const [flag, bound, side] = s.current < s.min ? ['--min', s.min, 'above'] : ['--max', s.max, 'below'];
+    throw new GateInputError(
+      `${flag} ${bound} leaves out today's value (${s.path} = ${s.current}), which the search starts from and measures the margin to: ` +
+        `the range must include it; ${side === 'above' ? 'lower --min' : 'raise --max'}, or change today's value with --set ${s.path}=N`,
+    );
+  }
   const maxProbes = Math.floor(input.maxRuns / input.replications);
   if (!Number.isInteger(input.maxRuns) || maxProbes < 1) {
     throw new GateInputError(`--max-runs must allow at least one probe of ${input.replications} run(s), got ${input.maxRuns}`);
@@ -223,7 +232,7 @@ export async function capacity(input: CapacityInput, options: RunOptions): Promi
   let good: number | null = null;
   let bad: number | null = null;
   let bound: string | null = null;
-  const start = Math.min(s.max, Math.max(s.min, s.current));
+  const start = s.current;
   if (passes(await probe(start))) good = start;
   else bad = start;
 
