@@ -75,7 +75,7 @@ describe('defaults', () => {
       requestTimeout: 5,
       connectTimeout: 5,
       connectRetries: 2,
-      lookupFailover: 1,
+      lookupFailover: Infinity,
       keepalive: 30,
       backoff: { policy: 'gcm', initial: 3, max: 300 },
       sessionLifetimeMean: 3600,

@@ -125,7 +125,8 @@ export class ClientPopulation {
     this.unsigned = views.unsigned;
     this.halves = views.halves;
     this.bytes = views.bytes;
-    const failovers = scenario.services.map((service) => Math.min(client.lookupFailover, service.instances - 1));
+    // At most 255: the record counts them in a byte.
+    const failovers = scenario.services.map((service) => Math.min(client.lookupFailover, service.instances - 1, 255));
     const settings: RetryLoopSettings = {
       connectRetries: client.connectRetries,
       lookupFailover: failovers,
@@ -167,6 +168,11 @@ export class ClientPopulation {
 
   stateOf(c: number): ClientStateCode {
     return this.bytes[c * RECORD_BYTES + STATE] as ClientStateCode;
+  }
+
+  /** Index of the client's MCC in the scenario's MCC list. */
+  mccOf(c: number): number {
+    return this.halves[c * RECORD_HALVES + MCC];
   }
 
   regionOf(c: number): number {

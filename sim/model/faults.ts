@@ -1,7 +1,7 @@
 // The fault timeline of a scenario (MODEL.md §7) and the server lifecycle
 // operations faults share with the model (crash, restart, deploy steps):
 // each fault starts, and for outages ends, as an event.
-import type { FaultConfig, Scenario } from '../scenario/types.ts';
+import type { CarrierOutageFault, FaultConfig, Scenario } from '../scenario/types.ts';
 import type { EventQueue } from '../engine/event-queue.ts';
 import type { Stream } from '../engine/random.ts';
 import { algorithmCode } from './balancer.ts';
@@ -47,7 +47,7 @@ export class Faults {
   scheduleAll(): void {
     this.faults.forEach((fault, i) => {
       this.queue.schedule(fault.at, EventKind.faultStart, i);
-      if (fault.kind === 'carrier-outage' || fault.kind === 'lookup-outage') {
+      if (fault.kind === 'carrier-outage' || fault.kind === 'lookup-outage' || fault.kind === 'site-outage') {
         this.queue.schedule(fault.at + fault.duration, EventKind.faultEnd, i);
       }
     });
@@ -62,19 +62,31 @@ export class Faults {
     switch (fault.kind) {
       case 'carrier-outage': {
         const region = fault.region === null ? -1 : (this.regionIndex.get(fault.region) ?? -1);
+        const mccs = fault.mcc === null ? null : new Set(fault.mcc.map((code) => this.mccIndex.get(code) ?? -1));
         const chosen = new Int32Array(this.clients.count);
         let victims = 0;
         for (let c = 0; c < this.clients.count; c++) {
           if (region >= 0 && this.clients.regionOf(c) !== region) continue;
+          if (mccs !== null && !mccs.has(this.clients.mccOf(c))) continue;
           if (fault.fraction < 1 && this.stream() >= fault.fraction) continue;
           chosen[victims++] = c;
         }
         const ids = victims === chosen.length ? chosen : chosen.slice(0, victims);
         this.carrierVictims[index] = ids;
         this.clients.networkDownAll(ids, now);
-        this.metrics.logEvent(now, 'carrier-down', fault.region ?? 'all regions', `${ids.length} clients`);
+        this.metrics.logEvent(now, 'carrier-down', carrierScope(fault), `${ids.length} clients`);
         break;
       }
+      case 'site-outage':
+        // A lost site is hosts that vanished: no answer from its lookups or servers, sessions noticed after keepalive.
+        for (const i of fault.lookups) this.lookups.goDown(i, false);
+        for (const m of fault.managers) {
+          this.managers?.crash(m, now);
+          this.queue.schedule(now + fault.duration, EventKind.managerRestart, m);
+        }
+        for (const s of fault.servers) this.crashServer(s, true, now, fault.duration, `site ${fault.site} lost`);
+        this.metrics.logEvent(now, 'site-down', fault.site, `${fault.servers.length} servers, ${fault.lookups.length} lookups, ${fault.managers.length} managers`);
+        break;
       case 'lookup-outage':
         for (const i of fault.instances) this.lookups.goDown(i, fault.mode === 'refuse');
         this.metrics.logEvent(now, 'lookup-down', fault.instances.map((i) => `lookup-${i}`).join(','), fault.mode);
@@ -123,10 +135,14 @@ export class Faults {
       const ids = this.carrierVictims[index];
       if (ids) for (let k = 0; k < ids.length; k++) this.clients.networkUp(ids[k]);
       this.carrierVictims[index] = null;
-      this.metrics.logEvent(now, 'carrier-up', fault.region ?? 'all regions', '');
+      this.metrics.logEvent(now, 'carrier-up', carrierScope(fault), '');
     } else if (fault.kind === 'lookup-outage') {
       for (const i of fault.instances) this.lookups.comeBack(i, now);
       this.metrics.logEvent(now, 'lookup-up', fault.instances.map((i) => `lookup-${i}`).join(','), '');
+    } else if (fault.kind === 'site-outage') {
+      // Its managers and servers were given their restarts when it went down.
+      for (const i of fault.lookups) this.lookups.comeBack(i, now);
+      this.metrics.logEvent(now, 'site-up', fault.site, '');
     }
   }
 
@@ -257,4 +273,9 @@ function contains(sorted: Int32Array, value: number): boolean {
     else high = mid - 1;
   }
   return false;
+}
+
+function carrierScope(fault: CarrierOutageFault): string {
+  const where = fault.region ?? 'all regions';
+  return fault.mcc === null ? where : `${where}, MCC ${fault.mcc.join('/')}`;
 }

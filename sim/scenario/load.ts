@@ -19,7 +19,7 @@ import {
 } from './schema.ts';
 import { formatDuration } from './units.ts';
 import { checkAssertions } from '../gate/assertions.ts';
-import type { FaultConfig, MccShare, RegionConfig, Scenario, ServiceConfig } from './types.ts';
+import type { FaultConfig, MccShare, RegionConfig, Scenario, ServiceConfig, SiteConfig } from './types.ts';
 
 // ---------------------------------------------------------------------------
 // Issues
@@ -462,6 +462,12 @@ function namesOf(regions: ReadonlyArray<Pick<RegionConfig, 'name' | 'servers'> &
   );
 }
 
+/** Global indices of region r's servers, spares included (servers are numbered region by region). */
+function serversOfRegion(regions: ReadonlyArray<Pick<RegionConfig, 'servers' | 'spare'>>, r: number): number[] {
+  const first = regions.slice(0, r).reduce((sum, region) => sum + region.servers + region.spare, 0);
+  return range(regions[r].servers + regions[r].spare).map((i) => first + i);
+}
+
 function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | undefined {
   checkRegions(doc.regions, problems);
   if (doc.services.length === 0) checkMccCoverage(doc, problems);
@@ -470,7 +476,8 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
   const services = resolveServices(doc, problems);
   const totalInstances = services.reduce((sum, service) => sum + service.instances, 0);
   const assertions = resolveAssertions(doc, problems);
-  const faults = doc.faults.map((fault, i) => resolveFault(fault, ['faults', i], doc, problems, services, totalInstances));
+  const sites = resolveSites(doc, problems, totalInstances);
+  const faults = doc.faults.map((fault, i) => resolveFault(fault, ['faults', i], doc, problems, services, totalInstances, sites));
   if (problems.hasErrors) return undefined;
 
   const { client, lookup, sessionServer, population } = doc;
@@ -485,8 +492,8 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
     client: {
       requestTimeout: client.requestTimeout,
       connectTimeout: client.connectTimeout,
-      lookupFailover: client.lookupFailover,
       connectRetries: client.connectRetries,
+      lookupFailover: client.lookupFailover,
       keepalive: client.keepalive,
       backoff: { ...client.backoff },
       sessionLifetimeMean: client.churn?.sessionLifetimeMean ?? null,
@@ -507,6 +514,7 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
       server: resolveServers([leak.server], ['leaks', i, 'server'], doc.regions, problems, true)[0] ?? 0,
     })),
     heapAlert: { ...doc.heapAlert },
+    sites,
     faults: faults as FaultConfig[],
     assert: assertions,
   };
@@ -701,9 +709,21 @@ function resolveFault(
   problems: Problems,
   services: ServiceConfig[],
   totalInstances: number,
+  sites: SiteConfig[],
 ): FaultConfig | undefined {
   checkFaultTiming(fault, path, doc.duration, problems);
   switch (fault.kind) {
+    case 'site-outage': {
+      const site = sites.find((candidate) => candidate.name === fault.site);
+      if (site === undefined) {
+        const names = sites.map((candidate) => `"${candidate.name}"`).join(', ');
+        problems.error([...path, 'site'], sites.length === 0 ? `no site "${fault.site}": this scenario declares no \`sites\`` : `no site "${fault.site}"; sites: ${names}`);
+        return { ...fault, servers: [], lookups: [], managers: [] };
+      }
+      const inRegions = doc.regions.flatMap((region, r) => (site.regions.includes(region.name) ? serversOfRegion(doc.regions, r) : []));
+      const servers = [...new Set([...inRegions, ...site.servers])].sort((a, b) => a - b);
+      return { ...fault, servers, lookups: [...site.lookups], managers: [...site.managers] };
+    }
     case 'lookup-outage': {
       const instances = fault.instances === 'all' ? range(totalInstances) : fault.instances;
       checkIndices(instances, [...path, 'instances'], totalInstances, problems);
@@ -714,7 +734,11 @@ function resolveFault(
       if (fault.region !== null && !names.includes(fault.region)) {
         problems.error([...path, 'region'], unknownRegion(fault.region, names));
       }
-      return { ...fault };
+      const known = new Set(doc.population.mcc.map(([code]) => code));
+      fault.mcc?.forEach((code, j) => {
+        if (!known.has(code)) problems.error([...path, 'mcc', j], `no client has MCC ${code}: population.mcc lists ${[...known].join(', ')}`);
+      });
+      return { ...fault, mcc: fault.mcc === null ? null : [...fault.mcc] };
     }
     case 'server-crash':
     case 'deploy':
@@ -747,6 +771,31 @@ function resolveFault(
   }
 }
 
+/** Sites (MODEL.md §7.10): each names regions, servers, lookup instances and managers that exist. */
+function resolveSites(doc: ScenarioDocument, problems: Problems, totalInstances: number): SiteConfig[] {
+  const regionNames = doc.regions.map((region) => region.name);
+  const seen = new Set<string>();
+  return doc.sites.map((site, i) => {
+    const path: Path = ['sites', i];
+    if (seen.has(site.name)) problems.error([...path, 'name'], `site "${site.name}" is declared twice`);
+    seen.add(site.name);
+    site.regions.forEach((name, j) => {
+      if (!regionNames.includes(name)) problems.error([...path, 'regions', j], unknownRegion(name, regionNames));
+    });
+    checkIndices(site.lookups, [...path, 'lookups'], totalInstances, problems);
+    const managers = doc.managers?.count ?? 0;
+    site.managers.forEach((m, j) => {
+      if (doc.managers === null) problems.error([...path, 'managers', j], 'this scenario has no managers (managers: off)');
+      else if (m >= managers) problems.error([...path, 'managers', j], `no manager ${m}: managers.count is ${managers}`);
+    });
+    if (site.regions.length + site.servers.length + site.lookups.length + site.managers.length === 0) {
+      problems.error(path, 'a site holds nothing: give it regions, servers, lookups or managers');
+    }
+    const servers = resolveServers(site.servers, [...path, 'servers'], doc.regions, problems);
+    return { name: site.name, regions: [...site.regions], servers, lookups: [...site.lookups], managers: [...site.managers] };
+  });
+}
+
 function checkFaultTiming(fault: FaultDocument, path: Path, runDuration: number, problems: Problems): void {
   const run = formatDuration(runDuration);
   if (fault.at >= runDuration) {
@@ -758,7 +807,7 @@ function checkFaultTiming(fault: FaultDocument, path: Path, runDuration: number,
   const [field, end] =
     fault.kind === 'server-crash' || fault.kind === 'manager-crash'
       ? (['restartAfter', fault.restartAfter === null ? null : fault.at + fault.restartAfter] as const)
-      : fault.kind === 'carrier-outage' || fault.kind === 'lookup-outage'
+      : fault.kind === 'carrier-outage' || fault.kind === 'lookup-outage' || fault.kind === 'site-outage'
         ? (['duration', fault.at + fault.duration] as const)
         : (['at', null] as const);
   if (end !== null && end > runDuration) {
@@ -839,8 +888,8 @@ export function canonicalScenario(s: Scenario): Record<string, unknown> {
     client: {
       requestTimeout: s.client.requestTimeout,
       connectTimeout: s.client.connectTimeout,
-      lookupFailover: s.client.lookupFailover,
       connectRetries: s.client.connectRetries,
+      lookupFailover: s.client.lookupFailover,
       keepalive: s.client.keepalive,
       backoff: { ...s.client.backoff },
       churn: { sessionLifetimeMean: s.client.sessionLifetimeMean },
@@ -864,12 +913,15 @@ export function canonicalScenario(s: Scenario): Record<string, unknown> {
     managers: s.managers === null ? null : { ...s.managers },
     leaks: s.leaks.map((leak) => ({ ...leak, server: serverName(leak.server) })),
     heapAlert: { ...s.heapAlert },
+    sites: s.sites.map((site) => ({ ...site, servers: site.servers.map(serverName) })),
     faults: s.faults.map((fault) =>
       fault.kind === 'server-crash' || fault.kind === 'deploy' || fault.kind === 'server-start'
         ? { ...fault, servers: fault.servers.map(serverName) }
         : fault.kind === 'algorithm-change'
           ? { ...fault, service: s.services[fault.service].name }
-          : { ...fault },
+          : fault.kind === 'site-outage'
+            ? { kind: fault.kind, at: fault.at, duration: fault.duration, site: fault.site }
+            : { ...fault },
     ),
     assert: s.assert.map((assertion) => assertion.source),
   };

@@ -886,7 +886,15 @@ const faults = {
       doc: 'region whose clients lose their network; empty (null) for every region',
       default: null,
     }),
+    mcc: nullable(list(mcc, { doc: 'MCCs', minItems: 1 }), {
+      doc: 'only clients with these MCCs lose their network (a carrier of one country); empty (null) for every MCC',
+      default: null,
+    }),
     fraction: probability({ doc: 'share of the selected clients that lose their network', allowZero: false, default: 1 }),
+  }),
+  'site-outage': object('a data centre (IDC) is lost: its lookups, managers and session servers fail together, as vanished hosts, and come back after `duration`', {
+    ...faultTiming,
+    site: string({ doc: 'site name (`sites`)' }),
   }),
   'manager-crash': object('server managers crash', {
     at: faultTiming.at,
@@ -966,11 +974,9 @@ export const scenarioSchema = object('a stampede scenario', {
     requestTimeout: duration({ doc: 'lookup request timeout', exclusiveMin: true, default: '5s' }),
     connectTimeout: duration({ doc: 'session connect timeout', exclusiveMin: true, default: '5s' }),
     connectRetries: integer({ doc: 'connect retries per address', min: 0, max: 100, default: 2 }),
-    lookupFailover: integer({
-      doc: 'other lookup addresses a client tries, in turn, after a failed lookup request before it backs off (the source: losing some lookup instances goes unnoticed)',
-      min: 0,
-      max: 100,
-      default: 1,
+    lookupFailover: orKeyword(integer({ doc: 'addresses', min: 0, max: 255 }), 'all', Infinity, {
+      doc: 'after a failed lookup request, how many other lookup addresses of its service the client tries in turn before it backs off: `all` (the source: losing some lookup instances goes unnoticed) or a number (0: back off at once)',
+      default: Infinity,
     }),
     keepalive: duration({ doc: 'delay before a client notices a session on a vanished host', default: '30s' }),
     backoff: object('the client backoff timer', {
@@ -1146,6 +1152,16 @@ export const scenarioSchema = object('a stampede scenario', {
     thresholdPercent: number({ doc: 'alert when the live share passes this percent', min: 0, max: 100, default: 30 }),
     risingChecks: integer({ doc: 'or when it has risen at this many consecutive checks', min: 1, max: 1000, default: 3 }),
   }),
+  sites: list(
+    object('a data centre (IDC): what a site-outage takes down together', {
+      name: string({ doc: 'site name', pattern: NAME_PATTERN, patternDoc: NAME_DOC }),
+      regions: list(string({ doc: 'region name' }), { doc: 'regions whose session servers are all in this site', default: [] }),
+      servers: list(string({ doc: 'server name' }), { doc: 'further session servers in this site, e.g. common-0', default: [] }),
+      lookups: list(integer({ doc: 'lookup instance index (0-based)', min: 0 }), { doc: 'lookup instances in this site', default: [] }),
+      managers: list(integer({ doc: 'manager index (0 is the initial master)', min: 0 }), { doc: 'server managers in this site', default: [] }),
+    }),
+    { doc: 'sites (data centres), for site-outage faults; a component in no site fails only by its own faults', default: [] },
+  ),
   faults: list(union('a fault', faults), { doc: 'faults injected during the run', default: [] }),
   assert: list(string({ doc: 'a gate assertion such as "recovery.full <= 20m" (grammar and metrics: docs/gate.md)' }), {
     doc: 'assertions `stampede gate` checks after the run; invalid ones are reported at load time',

@@ -58,7 +58,7 @@ export interface ClientConfig {
   requestTimeout: number;
   connectTimeout: number;
   connectRetries: number;
-  /** Other lookup addresses tried, in turn, after a failed lookup request before the client backs off. */
+  /** Other lookup addresses tried, in turn, after a failed lookup request before the client backs off (Infinity: all of them). */
   lookupFailover: number;
   /** Delay before a client notices a session on a vanished host. */
   keepalive: number;
@@ -175,6 +175,8 @@ export interface CarrierOutageFault {
   duration: number;
   /** Region whose clients lose their network, or null for all regions. */
   region: string | null;
+  /** Only clients with these MCCs lose their network, or null for every MCC. */
+  mcc: number[] | null;
   /** Share of the selected clients that lose their network. */
   fraction: number;
 }
@@ -246,8 +248,21 @@ export interface MccRemapFault {
   region: string;
 }
 
+/** A data centre lost (MODEL.md §7.10): every component of the site, as vanished hosts, for `duration`. */
+export interface SiteOutageFault {
+  kind: 'site-outage';
+  at: number;
+  duration: number;
+  site: string;
+  /** Global server indices: the site's regions' servers and its listed ones. */
+  servers: number[];
+  lookups: number[];
+  managers: number[];
+}
+
 export type FaultConfig =
   | CarrierOutageFault
+  | SiteOutageFault
   | LookupOutageFault
   | ServerCrashFault
   | ManagerCrashFault
@@ -255,6 +270,17 @@ export type FaultConfig =
   | ServerStartFault
   | AlgorithmChangeFault
   | MccRemapFault;
+
+/** A data centre (IDC): the components a site-outage takes down together. */
+export interface SiteConfig {
+  name: string;
+  /** Regions whose servers are all in the site (names). */
+  regions: string[];
+  /** Further servers in the site (global indices). */
+  servers: number[];
+  lookups: number[];
+  managers: number[];
+}
 
 export interface Scenario {
   name: string;
@@ -275,6 +301,7 @@ export interface Scenario {
   managers: ManagersConfig | null;
   leaks: LeakConfig[];
   heapAlert: HeapAlertConfig;
+  sites: SiteConfig[];
   faults: FaultConfig[];
   /** Gate assertions (`assert:`), parsed; `source` is the text as written. */
   assert: Assertion[];
