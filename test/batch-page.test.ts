@@ -76,13 +76,16 @@ describe('index.html of a batch', () => {
     page = files.find((f) => f.path === 'index.html')!.content;
   });
 
-  it('holds every chart the batch wrote, with the very spec of its file', () => {
+  it('holds every chart the batch wrote, with the very spec of its file (plus the limit layer of an asserted metric)', () => {
     const chartFiles = files.filter((f) => f.path.startsWith('charts/'));
     expect(chartFiles.length).toBeGreaterThan(2);
     const embedded = JSON.parse(/<script type="application\/json" id="stampede-charts">(.*?)<\/script>/s.exec(page)![1]) as { id: string; spec: unknown }[];
     expect(embedded.map((c) => c.id).sort()).toEqual(chartFiles.map((f) => f.path.slice(7, -8)).sort());
     for (const chart of embedded) {
-      expect(chart.spec).toEqual(JSON.parse(chartFiles.find((f) => f.path === `charts/${chart.id}.vl.json`)!.content));
+      const file = JSON.parse(chartFiles.find((f) => f.path === `charts/${chart.id}.vl.json`)!.content) as { layer?: unknown[] };
+      const spec = chart.spec as { layer?: unknown[] };
+      // The page adds layers after the file's own (the assertion's limit), never changes them.
+      expect({ ...spec, layer: spec.layer?.slice(0, file.layer?.length) }).toEqual({ ...file, layer: file.layer });
       expect(page).toContain(`id="chart-${chart.id}"`);
     }
     // Rendered in the order they appear, so that the top of the page is drawn first.
@@ -90,10 +93,11 @@ describe('index.html of a batch', () => {
   });
 
   it('puts the overlaid series first and each metric chart in the section of its metric', () => {
-    const sections = page.split('<section class="metric">').slice(1);
+    const sections = page.split('<section class="metric"').slice(1);
     const headingOf = (section: string) => /<h2>(.*?)<\/h2>/.exec(section)![1];
-    expect(sections.slice(0, 2).map(headingOf)).toEqual(['Assertions', 'Winners']);
-    const beforeSections = page.slice(0, page.indexOf('<section class="metric">'));
+    // Then the metric the scenario's first assertion names (recovery.full <= 20m).
+    expect(sections.slice(0, 3).map(headingOf)).toEqual(['Assertions', 'Winners', 'recovery.full (lower is better)']);
+    const beforeSections = page.slice(0, page.indexOf('<section class="metric"'));
     expect(beforeSections).toContain('id="chart-connected"');
     expect(beforeSections).toContain('id="chart-carrier-attempts"');
     let placed = 0;

@@ -7,6 +7,7 @@
 // shards.
 import { chartLibraries, chartScripts, chartSection, escapeHtml, PAGE_CSS, pageHead } from './html.ts';
 import { markdownToHtml } from './markdown-html.ts';
+import { assertionRows, compareVerdictHtml, keyMetrics, metricOfHeading, notReached, type Section } from './batch-verdict.ts';
 
 export interface BatchChart {
   /** The file name without `.vl.json`. */
@@ -40,16 +41,79 @@ header .intro code, .tables code { font-size: 12px; background: #f6f8fa; border-
 .tables table { border-collapse: collapse; margin: 6px 0 10px; font-variant-numeric: tabular-nums; }
 .tables th, .tables td { border-bottom: 1px solid var(--line); padding: 4px 14px 4px 0; text-align: left; vertical-align: top; white-space: nowrap; }
 .tables th.num, .tables td.num { text-align: right; }
+.tables td.fail { color: var(--fail); font-weight: 700; } .tables td.ok { color: var(--ok); } .tables td.warn { color: var(--warn); }
+.verdict { background: #fff; border: 1px solid var(--line); border-left: 4px solid var(--none); border-radius: 8px; padding: 2px 20px 8px; margin-bottom: 16px; }
+.verdict h2 { font-size: 17px; margin: 12px 0 6px; } .verdict ul { margin: 4px 0; padding-left: 20px; } .verdict li { margin: 3px 0; }
+nav.toc { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px 20px; margin-bottom: 16px; columns: 3 18em; font-size: 13px; }
+nav.toc a { display: block; color: #0b57d0; text-decoration: none; } nav.toc a:hover { text-decoration: underline; }
 `;
 
+/** Metrics that count the simulator's own work, not the system's behaviour: in the tables, not on charts. */
+const INTERNAL_METRICS = new Set(['events']);
+/** A page with more metric sections than this gets a table of contents. */
+const TOC_FROM = 6;
+
+function anchor(heading: string): string {
+  return `m-${metricOfHeading(heading).replace(/[^A-Za-z0-9._-]+/g, '_')}`;
+}
+
+type Layered = { layer?: Record<string, unknown>[] } & Record<string, unknown>;
+
+/**
+ * A metric chart with what its table says that its spec does not: the
+ * assertion's limit on that metric as a purple rule, and on a sweep the grid
+ * points without a value, marked "not reached" in red at the top.
+ */
+function annotate(chart: BatchChart, sections: readonly Section[]): BatchChart {
+  const spec = chart.spec as Layered;
+  if (chart.metric === null || !Array.isArray(spec.layer) || spec.layer.length === 0) return chart;
+  const x = (spec.layer[0].encoding as { x?: { field?: string; type?: string } } | undefined)?.x;
+  const sweep = chart.id.includes('--by--');
+  const layers: Record<string, unknown>[] = [];
+  const limits = [...new Set(assertionRows(sections).filter((a) => a.metric === chart.metric && a.limit !== null).map((a) => a.limit!))];
+  if (limits.length > 0) {
+    const axis = sweep ? 'y' : 'x';
+    layers.push({
+      data: { values: limits.map((limit) => ({ limit, label: `limit ${limit}` })) },
+      mark: { type: 'rule', color: '#6a1b9a', strokeDash: [8, 3, 2, 3], strokeWidth: 1.6 },
+      encoding: { [axis]: { field: 'limit', type: 'quantitative' }, tooltip: [{ field: 'label', type: 'nominal', title: 'assertion' }] },
+    });
+  }
+  const section = sections.find((s) => s.heading !== null && metricOfHeading(s.heading) === chart.metric);
+  if (sweep && section !== undefined && x?.field !== undefined) {
+    const parameter = chart.id.slice(chart.id.indexOf('--by--') + '--by--'.length);
+    const header = section.body.split('\n').find((line) => line.startsWith('|')) ?? '';
+    const column = header.split('|').map((c) => c.trim()).find((c) => c.replace(/[^A-Za-z0-9._-]+/g, '_') === parameter);
+    const missing = column === undefined ? [] : notReached(section, column);
+    if (missing.length > 0) {
+      const values = missing.map((v) => ({ [x.field!]: x.type === 'quantitative' ? Number(v) : v, label: '▲ not reached' }));
+      layers.push({
+        data: { values },
+        mark: { type: 'text', color: '#b3261e', fontWeight: 'bold', fontSize: 11, baseline: 'top', dy: 2 },
+        encoding: { x, y: { value: 0 }, text: { field: 'label', type: 'nominal' } },
+      });
+    }
+  }
+  return layers.length === 0 ? chart : { ...chart, spec: { ...spec, layer: [...spec.layer, ...layers] } };
+}
+
 export function batchPage(input: BatchPageInput): string {
-  const { title, intro, sections } = splitSummary(input.markdown);
+  const summary = splitSummary(input.markdown);
+  const { title, intro } = summary;
+  // The metrics the scenario's assertions name come first, after the assertions and winners.
+  const key = keyMetrics(summary.sections);
+  const rank = (s: Section) => (s.heading === null ? -1 : key.includes(metricOfHeading(s.heading)) ? 1 + key.indexOf(metricOfHeading(s.heading)) : ['Assertions', 'Winners'].includes(s.heading) ? 0 : key.length + 1);
+  const sections = [...summary.sections].sort((a, b) => rank(a) - rank(b));
+  const compare = sections.some((s) => s.heading === 'Winners');
   const { total, failed } = input.jobs;
   const jobsLevel = failed > 0 ? 'fail' : 'ok';
   const jobs = `${total} job${total === 1 ? '' : 's'}${failed > 0 ? `, ${failed} failed` : ', all completed'}`;
   const gate = input.gate;
   const level = jobsLevel === 'fail' || gate?.level === 'fail' ? 'fail' : gate?.level === 'warn' ? 'warn' : 'ok';
-  const charts = input.charts.map((chart) => ({ ...chart, title: titleOf(chart.spec) ?? chart.id, caption: '', wide: false }));
+  const charts = input.charts
+    .filter((chart) => chart.metric === null || !INTERNAL_METRICS.has(chart.metric))
+    .map((chart) => annotate(chart, sections))
+    .map((chart) => ({ ...chart, title: titleOf(chart.spec) ?? chart.id, caption: '', wide: false }));
   const byMetric = new Map<string, typeof charts>();
   for (const chart of charts) {
     if (chart.metric === null) continue;
@@ -63,8 +127,9 @@ export function batchPage(input: BatchPageInput): string {
     ordered.push(...beside);
     const markdown = section.heading === null ? section.body : `## ${section.heading}\n${section.body}`;
     const table = `<div class="tables">\n${markdownToHtml(markdown)}\n</div>`;
-    if (beside.length === 0) return `<section class="metric">\n${table}\n</section>`;
-    return `<section class="metric">\n${table}\n<div class="side">\n${beside.map(chartSection).join('\n')}\n</div>\n</section>`;
+    const id = section.heading === null ? '' : ` id="${anchor(section.heading)}"`;
+    if (beside.length === 0) return `<section class="metric"${id}>\n${table}\n</section>`;
+    return `<section class="metric"${id}>\n${table}\n<div class="side">\n${beside.map(chartSection).join('\n')}\n</div>\n</section>`;
   });
   // A metric chart without a section of its own (none today) still shows, at the end.
   const unplaced = charts.filter((chart) => !ordered.includes(chart));
@@ -81,7 +146,7 @@ ${markdownToHtml(intro)}
 </div>
 </header>
 <main>
-${overlays.length === 0 ? '' : `<div class="overlays">\n${overlays.map((c) => chartSection({ ...c, wide: true })).join('\n')}\n</div>\n`}${body.join('\n')}
+${compare ? compareVerdictHtml(sections, gate) : ''}${toc(sections)}${overlays.length === 0 ? '' : `<div class="overlays">\n${overlays.map((c) => chartSection({ ...c, wide: true })).join('\n')}\n</div>\n`}${body.join('\n')}
 </main>
 <footer>
 Generated by stampede ${escapeHtml(input.stampedeVersion)}; the exact figures are in the JSON and CSV files next to this page.
@@ -95,7 +160,14 @@ ${charts.length === 0 ? '' : chartScripts(ordered)}
 interface Summary {
   title: string;
   intro: string;
-  sections: { heading: string | null; body: string }[];
+  sections: Section[];
+}
+
+/** Links to every section, on a page with many. */
+function toc(sections: readonly Section[]): string {
+  const titled = sections.filter((s) => s.heading !== null);
+  if (titled.length <= TOC_FROM) return '';
+  return `<nav class="toc" aria-label="contents">\n${titled.map((s) => `<a href="#${anchor(s.heading!)}">${escapeHtml(s.heading!)}</a>`).join('\n')}\n</nav>\n`;
 }
 
 /**
@@ -117,11 +189,6 @@ function splitSummary(markdown: string): Summary {
     }
   }
   return { title, intro: intro.join('\n'), sections };
-}
-
-/** `recovery.full (lower is better)` → `recovery.full`: the metric a section is about. */
-function metricOfHeading(heading: string): string {
-  return heading.replace(/ \((lower|higher) is better\)$/, '');
 }
 
 /** A vega-lite title, plain (`"..."`) or with a subtitle (`{text: "..."}`). */

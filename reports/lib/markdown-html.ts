@@ -45,6 +45,19 @@ export function markdownToHtml(markdown: string): string {
   return out.join('\n');
 }
 
+/** The first pipe table of some Markdown: its header and rows of plain cell text (escapes undone), or null. */
+export function firstTable(markdown: string): { header: string[]; rows: string[][] } | null {
+  const lines = markdown.replace(/\r\n?/g, '\n').split('\n');
+  const start = lines.findIndex((line, i) => isTableRow(line) && i + 1 < lines.length && isSeparator(lines[i + 1]));
+  if (start < 0) return null;
+  const rows: string[][] = [];
+  for (let i = start + 2; i < lines.length && isTableRow(lines[i]); i++) rows.push(cells(lines[i]));
+  return { header: cells(lines[start]), rows };
+}
+
+/** A verdict cell (`FAIL`, `pass`, `not judged`) in its colour. */
+const VERDICT_CLASS: Record<string, string> = { FAIL: 'fail', pass: 'ok', 'not judged': 'warn' };
+
 function isTableRow(line: string): boolean {
   return line.startsWith('|') && line.trimEnd().endsWith('|');
 }
@@ -81,8 +94,9 @@ function numeric(cell: string): boolean {
 function table(header: string[], rows: string[][]): string {
   const align = header.map((_, column) => rows.length > 0 && rows.every((row) => numeric(row[column] ?? '')));
   const th = header.map((cell, column) => `<th${align[column] ? ' class="num"' : ''}>${inline(cell)}</th>`).join('');
+  const cellClass = (cell: string, column: number) => [align[column] ? 'num' : '', VERDICT_CLASS[cell] ?? ''].filter((c) => c !== '').join(' ');
   const body = rows
-    .map((row) => `<tr>${row.map((cell, column) => `<td${align[column] ? ' class="num"' : ''}>${inline(cell)}</td>`).join('')}</tr>`)
+    .map((row) => `<tr>${row.map((cell, column) => `<td${cellClass(cell, column) === '' ? '' : ` class="${cellClass(cell, column)}"`}>${inline(cell)}</td>`).join('')}</tr>`)
     .join('\n');
   return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }

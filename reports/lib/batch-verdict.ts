@@ -1,0 +1,133 @@
+// What a batch page says before any table, read from the tables of the
+// batch's own summary (so the page cannot disagree with compare.md or
+// sweep.md): the compare verdict on the metrics the scenario's assertions
+// name, and per metric chart of a sweep, the variants that never reached a
+// value ("not reached") and the assertion's limit.
+import { metricNamed } from '../../sim/gate/assertions.ts';
+import { escapeHtml } from './html.ts';
+import { firstTable } from './markdown-html.ts';
+import { metricOf } from './targets.ts';
+
+export interface Section {
+  heading: string | null;
+  body: string;
+}
+
+/** `recovery.full (lower is better)` → `recovery.full`: the metric a section is about. */
+export function metricOfHeading(heading: string): string {
+  return heading.replace(/ \((lower|higher) is better\)$/, '');
+}
+
+/** The assertions of the `## Assertions` section: the batch metric, the limit's number (SI units), the variant and its verdict. */
+export interface AssertionRow {
+  assertion: string;
+  metric: string | null;
+  limit: number | null;
+  variant: string | null;
+  verdict: string;
+}
+
+/** Assertion metrics whose batch metric (a field of the run's summary) has another name. */
+const SUMMARY_NAME: Record<string, string> = {
+  'lookup.peakLoad': 'lookup.peakOfferedPerSec',
+  'lookup.peakQueue': 'lookup.peakQueueLength',
+  'server.peakAcceptRate': 'server.peakAcceptsPerSec',
+  'sessions.imbalance': 'imbalance.maxOverMean',
+  'sessions.cv': 'imbalance.cv',
+  'sessions.atEnd': 'sessionsAtEnd',
+  'sessions.disconnected': 'disconnectedClients',
+  'sessions.notReconnected': 'notReconnected',
+  'carrier.peakAttemptRate': 'peakCarrierAttemptsPerSec',
+  'carrier.amplification': 'carrierAmplification',
+  'carrier.peakAmplification': 'carrierPeakAmplification',
+};
+
+export function assertionRows(sections: readonly Section[]): AssertionRow[] {
+  const table = firstTable(sections.find((s) => s.heading === 'Assertions')?.body ?? '');
+  if (table === null) return [];
+  const column = (name: string) => table.header.indexOf(name);
+  return table.rows.map((row) => {
+    const assertion = row[column('assertion')].replace(/^`+|`+$/g, '');
+    const limit = /^[<>]=?\s*(-?[\d.]+(?:e[-+]?\d+)?)/.exec(row[column('limit')] ?? '');
+    const metric = metricOf(assertion);
+    return {
+      assertion,
+      metric: metric === null ? null : (SUMMARY_NAME[metric] ?? metric),
+      limit: limit === null ? null : Number(limit[1]),
+      variant: column('variant') < 0 ? null : row[column('variant')],
+      verdict: row[column('verdict')],
+    };
+  });
+}
+
+/** The metrics the scenario's assertions name that have a section of their own, in assertion order; else recovery.full. */
+export function keyMetrics(sections: readonly Section[]): string[] {
+  const present = new Set(sections.flatMap((s) => (s.heading === null ? [] : [metricOfHeading(s.heading)])));
+  const named = [...new Set(assertionRows(sections).flatMap((a) => (a.metric !== null && present.has(a.metric) ? [a.metric] : [])))];
+  return named.length > 0 ? named : present.has('recovery.full') ? ['recovery.full'] : [];
+}
+
+/** `s` for times, `/s` for rates, '' for counts and ratios: as the gate's catalogue says, or by the summary field's name. */
+export function unitOf(metric: string): string {
+  const unit = metricNamed(metric)?.unit;
+  if (unit === 'duration' || /^(recovery|reconnectTime|downtime)\.|Wait$/.test(metric)) return ' s';
+  if (unit === 'rate' || /PerSec$/.test(metric)) return '/s';
+  return '';
+}
+
+function number(x: number): string {
+  return Number(x.toPrecision(4)).toLocaleString('en-US');
+}
+
+/**
+ * One sentence per key metric of a comparison: the best variant and its
+ * mean, then each other variant's difference to it (paired over the same
+ * seeds) with its unit, in percent of the best, and whether it is significant.
+ */
+export function compareVerdictLines(sections: readonly Section[]): string[] {
+  return keyMetrics(sections).flatMap((metric) => {
+    const section = sections.find((s) => s.heading !== null && metricOfHeading(s.heading) === metric)!;
+    const table = firstTable(section.body);
+    if (table === null) return [];
+    const vsColumn = table.header.findIndex((h) => h.startsWith('vs best'));
+    const best = table.rows.find((row) => row[vsColumn] === 'best');
+    if (vsColumn < 0 || best === undefined) return [`${metric}: no variant has a value in every run.`];
+    const unit = unitOf(metric);
+    const bestMean = Number.parseFloat(best[1]);
+    const better = /\((lower|higher) is better\)/.exec(section.heading ?? '')?.[1] ?? '';
+    const others = table.rows
+      .filter((row) => row !== best)
+      .map((row) => {
+        if (row[vsColumn] === 'not ranked') return `${row[0]}: not ranked (a run without a value)`;
+        const diff = Number.parseFloat(row[vsColumn]);
+        const percent = bestMean === 0 ? '' : ` (${diff >= 0 ? '+' : ''}${(100 * diff / bestMean).toFixed(1)} %)`;
+        const significant = row[vsColumn].trim().endsWith('*') ? 'significant' : 'not significant';
+        return `${row[0]} ${diff >= 0 ? '+' : ''}${number(diff)}${unit}${percent}, ${significant}`;
+      });
+    return [`${metric} (${better} is better): ${best[0]} is best at ${number(bestMean)}${unit}${others.length === 0 ? '' : `; ${others.join('; ')}`}.`];
+  });
+}
+
+/** The verdict block of a compare page. */
+export function compareVerdictHtml(sections: readonly Section[], gate: { text: string } | null): string {
+  const lines = compareVerdictLines(sections);
+  if (lines.length === 0 && gate === null) return '';
+  const failing = [...new Set(assertionRows(sections).filter((a) => a.verdict === 'FAIL' && a.variant !== null).map((a) => a.variant!))];
+  const gateLine = gate === null ? '' : `<p><b>Assertions:</b> ${escapeHtml(gate.text)}${failing.length === 0 ? '' : `; failing: ${escapeHtml(failing.join('; '))}`}.</p>`;
+  return (
+    `<section class="verdict" aria-label="verdict">\n<h2>Verdict</h2>\n${gateLine}\n` +
+    `<ul>${lines.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>\n` +
+    '<p class="muted">Differences are paired over the same seeds (variant − best, mean over replications); percent of the best mean; significance by a paired t-test at 95 %.</p>\n</section>'
+  );
+}
+
+/** A sweep metric's grid points without a value (a failed run, or never recovered), by parameter value. */
+export function notReached(section: Section, parameterColumn: string): string[] {
+  const table = firstTable(section.body);
+  if (table === null) return [];
+  const x = table.header.indexOf(parameterColumn);
+  const mean = table.header.indexOf('mean ± 95 %');
+  const missing = table.header.indexOf('no value');
+  if (x < 0 || mean < 0) return [];
+  return table.rows.filter((row) => row[mean] === '–' || (missing >= 0 && row[missing] !== '0')).map((row) => row[x]);
+}
