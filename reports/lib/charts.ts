@@ -581,6 +581,25 @@ export function lookupLoadChart(result: RunResult, ctx: ChartContext): ChartDef 
   });
 }
 
+/** Attempts clients send into the mobile network per second, against the pre-fault rate; only for a carrier outage (its point). */
+export function carrierAttemptsChart(result: RunResult, ctx: ChartContext): ChartDef | null {
+  if (!ctx.faults.some((f) => f.kind === 'carrier-outage') || result.series.carrierAttemptsPerSec === undefined) return null;
+  const s = result.summary;
+  const amplification = s.carrierAmplification === null ? '' : ` (${s.carrierAmplification.toFixed(1)}× the pre-fault rate)`;
+  return timeSeries(ctx, {
+    id: 'carrier-attempts',
+    title: 'Carrier attempts',
+    subtitle: [`Peak ${integer.format(s.peakCarrierAttemptsPerSec)} attempts/s from the clients into the mobile network${amplification}`],
+    caption:
+      'Lookups and connects per second that clients sent, whether or not their network carried them: what the carrier sees. Log scale; a rate of zero leaves a gap. Where several seconds share a plotted point, a light band spans their minimum and maximum.',
+    yTitle: 'attempts per second (log)',
+    log: true,
+    time: result.series.time,
+    lines: [{ name: 'attempts sent by clients', values: result.series.carrierAttemptsPerSec, stat: 'mean' }],
+    colors: { 'attempts sent by clients': PALETTE.attempts },
+  });
+}
+
 /** Sessions on each session server over time, as a heatmap (time bins × servers). */
 export function sessionsPerServerChart(result: RunResult, ctx: ChartContext): ChartDef {
   const grid = serverGrid(result.series.time, result.series.sessionsByServer, { interval: ctx.scenario.sampleInterval });
@@ -1009,6 +1028,7 @@ export function reportCharts(result: RunResult, ctx: ChartContext): ChartDef[] {
   const charts: (ChartDef | null)[] = [
     connectedChart(result, ctx),
     lookupLoadChart(result, ctx),
+    carrierAttemptsChart(result, ctx),
     sessionsPerServerChart(result, ctx),
     acceptRateChart(result, ctx),
     reconnectCdfChart(result, ctx),
