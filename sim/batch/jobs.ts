@@ -13,6 +13,8 @@ import { readFileSync } from 'node:fs';
 import { deriveSeed } from '../engine/random.ts';
 import { loadScenarioFile, ScenarioError } from '../scenario/load.ts';
 import { VERSION } from '../version.ts';
+import { estimateRunBytes } from '../memory-estimate.ts';
+import type { Scenario } from '../scenario/types.ts';
 import { evaluateLimit } from '../gate/assertions.ts';
 import { toJsonNumber } from './format.ts';
 import type { VariantAssertion } from './gates.ts';
@@ -123,7 +125,13 @@ export interface PreparedPlan {
   durations: number[];
   /** Loader warnings, each once. */
   warnings: string[];
+  /** The variant whose run needs the most memory (for the memory check before the jobs start). */
+  largest: Scenario;
 }
+
+/** A batch's plan holds every job; past these it takes minutes to plan and gigabytes to hold, and would run for years. */
+export const MAX_JOBS = 100_000;
+export const MAX_VARIANTS = 10_000;
 
 /**
  * Builds the plan and loads every variant's scenario once in this thread, so
@@ -143,13 +151,26 @@ export function preparePlan(input: PlanInput): PreparedPlan {
       seen.add(value);
     }
   }
+  // Counted before anything is loaded or planned: `--replications 1e9` or a 1000 × 1000 grid is refused at once.
+  const variantCount = input.parameters.reduce((n, p) => n * p.values.length, 1);
+  const jobCount = variantCount * input.replications;
+  if (variantCount > MAX_VARIANTS || jobCount > MAX_JOBS) {
+    const grid = input.parameters.length === 0 ? '1 variant' : `${input.parameters.map((p) => p.values.length).join(' × ')} = ${variantCount.toLocaleString('en-US')} variant(s)`;
+    const why = variantCount > MAX_VARIANTS ? `at most ${MAX_VARIANTS.toLocaleString('en-US')} variants` : `at most ${MAX_JOBS.toLocaleString('en-US')} jobs`;
+    throw new BatchInputError(
+      `${grid} × ${input.replications.toLocaleString('en-US')} replication(s) = ${jobCount.toLocaleString('en-US')} jobs; a batch may have ${why} ` +
+        '(the plan alone would take minutes to build and gigabytes to hold): fewer values or replications, or several batches',
+    );
+  }
   const baseOverrides = [...input.baseOverrides, ...(input.seed === undefined ? [] : [`seed=${input.seed}`])];
   const base = loadScenarioFile(input.file, baseOverrides);
   const warnings = new Set(base.warnings);
   const variants = gridVariants(input.parameters, base.scenario.name);
+  let largest = base.scenario;
   const durations = variants.map((variant) => {
     const { scenario, warnings: found } = loadScenarioFile(input.file, [...baseOverrides, ...variant.overrides]);
     for (const w of found) warnings.add(w);
+    if (estimateRunBytes(scenario) > estimateRunBytes(largest)) largest = scenario;
     variant.assertions = scenario.assert.map((a) => ({ source: a.source, limit: toJsonNumber(evaluateLimit(a.limit, scenario)) }));
     return scenario.duration;
   });
@@ -165,7 +186,7 @@ export function preparePlan(input: PlanInput): PreparedPlan {
     variants,
     withSeries: input.kind === 'compare',
   };
-  return { plan, durations, warnings: [...warnings] };
+  return { plan, durations, warnings: [...warnings], largest };
 }
 
 /**

@@ -20,6 +20,7 @@ import { partialFileContent, partialFileName, readPartialFile } from '../batch/p
 import { Interruption, shellCommand } from './interrupt.ts';
 import { claimOutputDir, OutputError, safeOutputDir, writeAtomically, type OutputClaim } from './output.ts';
 import { Progress } from './progress.ts';
+import { checkMemory } from './run.ts';
 
 export interface BatchArgs {
   workers?: number;
@@ -30,6 +31,8 @@ export interface BatchArgs {
   force?: boolean;
   /** Finish an interrupted batch from its partial file (`<kind>.partial.json`). */
   resume?: boolean;
+  /** `8GB`, `off`, or undefined for the machine's free memory. */
+  memoryLimit?: string;
 }
 
 /** --workers, --shard and --force, shared by compare and sweep (run declares its own). */
@@ -38,7 +41,8 @@ export function batchOptions<T>(y: Argv<T>) {
     .option('workers', { type: 'string', coerce: integerFlag('workers'), describe: 'Worker threads (default: one per core)' })
     .option('shard', { type: 'string', describe: 'Run only shard k of n (k/n, 1-based) and write shard-k-of-n.json for `stampede merge`' })
     .option('force', { type: 'boolean', default: false, describe: 'Overwrite earlier results in the output directory' })
-    .option('resume', { type: 'boolean', default: false, describe: 'Finish an interrupted batch: run only the jobs its partial file lacks' });
+    .option('resume', { type: 'boolean', default: false, describe: 'Finish an interrupted batch: run only the jobs its partial file lacks' })
+    .option('memory-limit', { type: 'string', describe: "Refuse a batch whose parallel runs are estimated to need more than this (e.g. 8GB; `off` to skip; default: the machine's free memory)" });
 }
 
 /** reports/<scenario>/<kind>-<hash>; the name may come from a shard file, so it must stay below reports/. */
@@ -121,6 +125,10 @@ export async function runBatchCommand(prepared: PreparedPlan, args: BatchArgs): 
   const workers = workerCount(args.workers);
   for (const warning of prepared.warnings) process.stderr.write(`stampede: warning: ${warning}\n`);
   const { plan } = prepared;
+  // Each worker runs one job at a time: the largest variant, as many times at once as there are workers.
+  const jobCount = plan.variants.length * plan.replications;
+  const parallel = Math.min(workers, shard === undefined ? jobCount : Math.ceil(jobCount / shard.count));
+  checkMemory(prepared.largest, args.memoryLimit, Math.max(1, parallel));
   const outDir = args.out ?? defaultBatchOutDir(plan);
   // Checked before the jobs run: an hour of work must not end in "cannot write". Locked until the end.
   const claim = claimBatchOutDir(outDir, shard === undefined ? undefined : shardFileName(shard), args.force);

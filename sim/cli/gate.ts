@@ -16,6 +16,8 @@ import { gateMarkdown } from '../gate/markdown.ts';
 import { oneLine } from '../batch/format.ts';
 import { ExitCode } from './exit-codes.ts';
 import { Progress } from './progress.ts';
+import { checkMemory } from './run.ts';
+import { MAX_JOBS } from '../batch/jobs.ts';
 import { fsCause, makeDirectory, OutputError, specialFileKind, writeAtomically } from './output.ts';
 
 export interface GateArgs {
@@ -27,6 +29,8 @@ export interface GateArgs {
   junit?: string;
   summary?: string;
   quiet: boolean;
+  /** `8GB`, `off`, or undefined for the machine's free memory. */
+  memoryLimit?: string;
 }
 
 export function gateBuilder(y: Argv) {
@@ -39,6 +43,7 @@ export function gateBuilder(y: Argv) {
     .option('junit', { type: 'string', describe: 'Write JUnit XML here: one test case per assertion' })
     .option('summary', { type: 'string', describe: 'Write a Markdown summary here (e.g. "$GITHUB_STEP_SUMMARY")' })
     .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr' })
+    .option('memory-limit', { type: 'string', describe: "Refuse scenarios whose parallel runs are estimated to need more than this (e.g. 8GB; `off` to skip; default: the machine's free memory)" })
     .example("$0 gate 'scenarios/*.yaml' --set population.clients=50000 --junit reports/gate-junit.xml", 'The CI gate on the catalogue')
     .example('$0 gate scenarios/lookup-outage.yaml --replications 10', 'Ten seeds; `for mean` / `for ci-upper` assertions need them')
     .epilogue('Exit codes: 0 every assertion passed, 1 an assertion failed, 2 invalid input (no run started), 70 internal error (a run crashed). Grammar and metrics: docs/gate.md.')
@@ -70,6 +75,14 @@ async function gate(args: GateArgs): Promise<number> {
     throw new OutputError(`--junit and --summary name the same file (${args.summary}): give each its own`);
   }
   for (const target of targets) for (const warning of target.warnings) process.stderr.write(`stampede: warning: ${warning}\n`);
+  // Before any run: the runs of a scenario go to the workers together.
+  const runs = targets.filter((t) => t.scenario.assert.length > 0).length * args.replications;
+  if (runs > MAX_JOBS) {
+    throw new GateInputError(`${runs.toLocaleString('en-US')} runs (${args.replications.toLocaleString('en-US')} replications of each scenario with assertions); a gate may have at most ${MAX_JOBS.toLocaleString('en-US')}`);
+  }
+  for (const target of targets) {
+    if (target.scenario.assert.length > 0) checkMemory(target.scenario, args.memoryLimit, Math.max(1, Math.min(workers, runs)));
+  }
 
   let progress: Progress | null = null;
   const report = await runGate(targets, args.replications, {

@@ -13,8 +13,7 @@ import { BatchInputError } from '../batch/jobs.ts';
 import { workerCount } from './batch.ts';
 import { printVerdicts, singleRunVerdicts } from './gate.ts';
 import type { RunResult } from '../result.ts';
-import { freemem } from 'node:os';
-import { estimateRunBytes, formatBytes, parseBytes } from '../memory-estimate.ts';
+import { memoryLimit, memoryProblem } from '../memory-estimate.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface RunArgs {
@@ -136,17 +135,11 @@ function removeTemporaries(dir: string): void {
 }
 
 /** Refuses, before anything runs, a run estimated not to fit in memory (exit code 2). */
-function checkMemory(scenario: Scenario, limitText: string | undefined): void {
-  if (limitText === 'off') return;
-  const limit = limitText === undefined ? freemem() : parseBytes(limitText);
-  if (limit === null) throw new UsageError(`--memory-limit: expected a size such as 8GB or 512MB, or off; found "${limitText}"`);
-  const needed = estimateRunBytes(scenario);
-  if (needed <= limit) return;
-  const source = limitText === undefined ? 'free on this machine' : 'allowed by --memory-limit';
-  throw new UsageError(
-    `${scenario.name} with ${scenario.population.clients.toLocaleString('en-US')} clients needs about ${formatBytes(needed)}; ` +
-      `${formatBytes(limit)} is ${source}. Lower population.clients, or pass --memory-limit SIZE (or off) to run anyway.`,
-  );
+export function checkMemory(scenario: Scenario, limitText: string | undefined, parallel = 1): void {
+  const limit = memoryLimit(limitText);
+  if ('problem' in limit) throw new UsageError(limit.problem);
+  const problem = memoryProblem(scenario, limit.limit, limit.source, parallel);
+  if (problem !== null) throw new UsageError(problem);
 }
 
 /** reports/<scenario>/seed-<seed>, plus a short hash of the overrides so variants do not collide. */
