@@ -5,6 +5,15 @@
 import { relaunchWithHugePages } from './huge-pages.mjs';
 
 if (!relaunchWithHugePages()) {
+  // A signal while the modules load (the second or so before a command starts): say so and exit
+  // with the documented code, instead of dying silently. main() removes this handler when the
+  // command starts (sim/cli/interrupt.ts, releaseEarlySignals).
+  const early = (signal) => {
+    process.stderr.write(`\nstampede: ${signal}: stopped; nothing was written\n`);
+    process.exit(signal === 'SIGHUP' ? 129 : 130);
+  };
+  early.stampedeEarly = true;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, early);
   const { register } = await import('tsx/esm/api');
   register();
   // `stampede run ... | head` closes the pipe early: that is the reader's choice, not an error.

@@ -240,24 +240,38 @@ export function verdictLines(verdicts: readonly SingleRunVerdict[], skipped: (v:
 
 const MAGIC = /[*?[{]/;
 
-/** Files matching each pattern, sorted per pattern, duplicates dropped; a plain path is kept as given. */
+/**
+ * Files matching each pattern, sorted per pattern, duplicates dropped (the
+ * same file reached by two names, through a symbolic link, counts once); a
+ * plain path is kept as given.
+ */
 export function expandGlobs(patterns: readonly string[]): string[] {
   const seen = new Set<string>();
   const files: string[] = [];
+  const add = (path: string) => {
+    const key = identity(path);
+    if (!seen.has(key)) files.push(path);
+    seen.add(key);
+  };
   for (const pattern of patterns) {
     if (!MAGIC.test(pattern)) {
-      if (!seen.has(pattern)) files.push(pattern);
-      seen.add(pattern);
+      add(pattern);
       continue;
     }
     const matches = braces(pattern).flatMap((p) => matchGlob(p)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (matches.length === 0) throw new GateInputError(`no file matches ${JSON.stringify(pattern)}`);
-    for (const match of matches) {
-      if (!seen.has(match)) files.push(match);
-      seen.add(match);
-    }
+    for (const match of matches) add(match);
   }
   return files;
+}
+
+/** The file's real path, or the path as given when it has none (it does not exist: the loader says so). */
+function identity(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
 }
 
 /** `a{b,c}d` → `abd`, `acd` (nesting allowed). */
@@ -316,6 +330,7 @@ function matchGlob(pattern: string): string[] {
       return [];
     }
   };
+  const visited = new Set<string>();
   const walk = (base: string, rest: string[]) => {
     if (rest.length === 0) {
       if (base !== '' && kind(base) === 'file') results.push(base);
@@ -323,11 +338,16 @@ function matchGlob(pattern: string): string[] {
     }
     const [segment, ...tail] = rest;
     if (segment === '**') {
+      // A symbolic link back up the tree would be walked until ELOOP: each real directory once.
+      const real = identity(base === '' ? '.' : base);
+      if (visited.has(real)) return;
+      visited.add(real);
       walk(base, tail);
       for (const entry of list(base)) {
         const path = base === '' ? entry : join(base, entry);
         if (!entry.startsWith('.') && isDirectory(path)) walk(path, rest);
       }
+      visited.delete(real);
       return;
     }
     if (!MAGIC.test(segment)) {

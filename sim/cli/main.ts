@@ -11,12 +11,14 @@ import { sweepBuilder, sweepCommand, type SweepArgs } from './sweep.ts';
 import { mergeBuilder, mergeCommand, type MergeArgs } from './merge.ts';
 import { validateBuilder, validateCommand, type ValidateArgs } from './validate.ts';
 import { OutputError, WriteError } from './output.ts';
+import { releaseEarlySignals } from './interrupt.ts';
 
 import { integerFlag, joinNegativeValues, UsageError } from './usage-error.ts';
 
 export { UsageError };
 
 export async function main(argv: string[]): Promise<number> {
+  releaseEarlySignals();
   let exitCode: number = ExitCode.ok;
   const parser = yargs(joinNegativeValues(argv))
     .scriptName('stampede')

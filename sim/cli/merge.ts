@@ -9,6 +9,8 @@ export interface MergeArgs {
   out?: string;
   json: boolean;
   force: boolean;
+  /** Accepted like every command's --quiet; merge prints no progress. */
+  quiet?: boolean;
 }
 
 export function mergeBuilder(y: Argv) {
@@ -17,6 +19,7 @@ export function mergeBuilder(y: Argv) {
     .option('out', { type: 'string', describe: 'Output directory (default: the one an unsharded run would use)' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the merged results as JSON on stdout' })
     .option('force', { type: 'boolean', default: false, describe: 'Overwrite earlier results in the output directory' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr (merge has none; accepted like the other commands)' })
     .example('$0 merge shards/ --out reports/compare', 'Merge every shard file found in shards/')
     .strict();
 }

@@ -108,6 +108,7 @@ function isDirectory(path: string): boolean {
 }
 
 function yamlFilesUnder(dir: string): string[] {
+  // readdir's recursion does not follow symbolic links to directories, so a link loop cannot trap it.
   const found = readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((name) => /\.ya?ml$/.test(name))
     .map((name) => join(dir, name))

@@ -468,7 +468,13 @@ function serversOfRegion(regions: ReadonlyArray<Pick<RegionConfig, 'servers' | '
   return range(regions[r].servers + regions[r].spare).map((i) => first + i);
 }
 
+/** The scenario's name becomes a directory name (reports/<name>/...): file systems take 255 bytes, and the rest of the path needs room. */
+const MAX_NAME_BYTES = 200;
+
 function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | undefined {
+  if (Buffer.byteLength(doc.name) > MAX_NAME_BYTES) {
+    problems.error(['name'], `expected at most ${MAX_NAME_BYTES} characters (bytes in UTF-8), found ${Buffer.byteLength(doc.name)}: the name becomes a directory name under reports/`);
+  }
   checkRegions(doc.regions, problems);
   if (doc.services.length === 0) checkMccCoverage(doc, problems);
   checkCapacity(doc, problems);
@@ -749,8 +755,11 @@ function resolveFault(
     case 'manager-crash': {
       const count = doc.managers?.count ?? 0;
       const managers = fault.managers === 'all' ? range(count) : fault.managers;
+      const listed = new Set<number>();
       managers.forEach((m, j) => {
         if (m >= count) problems.error([...path, 'managers', j], `no manager ${m}: managers.count is ${count}`);
+        else if (listed.has(m)) problems.error([...path, 'managers', j], `manager ${m} is listed twice`);
+        listed.add(m);
       });
       if (doc.managers === null) problems.error([...path, 'kind'], 'this scenario has no managers (managers: off)');
       return { ...fault, managers: [...managers] };
