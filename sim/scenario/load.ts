@@ -346,7 +346,8 @@ function rangeStart(node: unknown): number | undefined {
 function applyOverrides(raw: Record<string, unknown>, overrides: string[], issues: ScenarioIssue[]): AppliedOverride[] {
   const applied: AppliedOverride[] = [];
   for (const text of overrides) {
-    const origin = `--set ${text}`;
+    // One line, whatever the value holds: a newline would split the issue (and fake another).
+    const origin = /[\u0000-\u001f\u007f]/.test(text) ? `--set ${JSON.stringify(text)}` : `--set ${text}`;
     const result = applyOverride(raw, text);
     if (typeof result === 'string') issues.push({ file: origin, path: overridePath(text), message: result });
     else applied.push({ origin, path: result });
