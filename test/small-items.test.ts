@@ -72,4 +72,17 @@ describe('small ones', () => {
     expect(r.stdout).toContain(`${file}:1:7: name: expected at most 200 characters (bytes in UTF-8), found 300: the name becomes a directory name under reports/`);
     expect(r.stdout).toContain(`${file}:3:54: faults[0].managers[1]: manager 0 is listed twice`);
   });
+
+  it('progress and timing lines stay off stderr when it is not a terminal (README), results stay on stdout', async () => {
+    expect(process.stderr.isTTY).not.toBe(true);
+    const file = join(tempDir(), 'gated.yaml');
+    writeFileSync(file, 'name: gated\nduration: 3m\npopulation: {clients: 2000}\nlookup: {instances: 2}\nfaults: [{kind: lookup-outage, at: 1m, duration: 30s}]\nassert: [recovery.full <= 3m]\n');
+    const capacity = await cli('capacity', file, '--vary', 'lookups', '--workers', '1');
+    expect(capacity.code, capacity.stderr).toBe(0);
+    expect(capacity.stderr).toBe('');
+    expect(capacity.stdout).toMatch(/^ +1\. +2 +(pass|fail)/m);
+    const batch = await cli('run', file, '--replications', '2', '--workers', '1', '--out', join(tempDir(), 'out'));
+    expect(batch.code, batch.stderr).toBe(0);
+    expect(batch.stderr).toBe('');
+  });
 });

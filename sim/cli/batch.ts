@@ -182,7 +182,7 @@ async function runClaimedBatch(prepared: PreparedPlan, args: BatchArgs, outDir: 
   }
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const failed = outcomes.filter((o) => !o.ok).length;
-  if (!args.quiet) {
+  if (!args.quiet && process.stderr.isTTY === true) {
     process.stderr.write(`stampede: ${jobs.length} job(s) on ${Math.min(workers, Math.max(1, jobs.length))} worker thread(s) in ${wallSeconds.toFixed(1)} s wall\n`);
   }
 

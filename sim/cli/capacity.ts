@@ -45,7 +45,7 @@ export function capacityBuilder(y: Argv) {
     .option('growth', { type: 'string', describe: 'Population growth, e.g. 3%/month: print the date today\'s fleet stops passing (--vary population)' })
     .option('today', { type: 'string', describe: 'The date growth starts from, YYYY-MM-DD (default: today, UTC)' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON on stdout' })
-    .option('quiet', { type: 'boolean', default: false, describe: 'No per-probe lines on stderr' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'No per-probe lines on stderr (drawn only when it is a terminal)' })
     .example('$0 capacity scenarios/lookup-outage.yaml --vary population --set population.clients=50000 --growth 3%/month', 'How many clients the fleet carries, and until when')
     .example('$0 capacity scenarios/server-crash.yaml --vary servers', 'The fewest session servers that still pass')
     .epilogue('Exit codes: 0 the search finished (whatever the limit), 2 invalid input, 70 internal error (a run crashed). See docs/gate.md.')
@@ -80,8 +80,9 @@ export async function capacityCommand(args: CapacityArgs): Promise<number> {
         replications,
         growth,
         today,
+        // Progress, so only on a terminal (README): the probes are in the result printed at the end anyway.
         onProbe: (probe) => {
-          if (!args.quiet) process.stderr.write(`stampede capacity: ${probeLine(probe)}\n`);
+          if (!args.quiet && process.stderr.isTTY === true) process.stderr.write(`stampede capacity: ${probeLine(probe)}\n`);
         },
       },
       { workers },
