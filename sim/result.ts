@@ -1,6 +1,7 @@
 // The result of one run: what `result.json` holds. Everything in it is a pure
 // function of the scenario and the seed (no wall-clock figures), so the same
 // inputs give the same bytes.
+import type { HeapSeries } from './model/heap.ts';
 
 /** Summary statistics of a sample. Null fields when the sample is empty. */
 export interface Distribution {
@@ -43,6 +44,8 @@ export interface Series {
   };
   connectAttemptsPerSec: Record<string, number[]>;
   acceptsPerSec: Record<string, number[]>;
+  /** The heaps of every server (only in a scenario with leaks): what the detectors read, and what GC costs. */
+  heap?: HeapSeries;
 }
 
 /** A control-plane event: suspensions, resumes, failovers, fallbacks, deploy steps, alerts. */
@@ -54,10 +57,17 @@ export interface ControlEvent {
   detail: string;
 }
 
+/** The story of one leaking server (MODEL.md §6), in the order things happened. */
 export interface GrayFailureReport {
   server: string;
-  /** When the heap-trend rule (old generation after full GC) alerted. */
+  /** When its leak first began (null: not within the run). */
+  leakStartedAt: number | null;
+  /** The first alert of any detector. */
   alertAt: number | null;
+  /** Every detector's first alert on it, in time order. */
+  alerts: { detector: string; at: number }[];
+  /** The first failure a client saw: a connect refused in a GC pause (HTTP 503). */
+  firstClientFailureAt: number | null;
   /** When the L7 health checks first got the server suspended. */
   firstSuspendedAt: number | null;
   suspensions: number;
@@ -65,10 +75,30 @@ export interface GrayFailureReport {
   resumes: number;
   /** When the process died out of memory. */
   diedAt: number | null;
+  /** When the operators pulled it from service at an alert (grayDetection.onAlert: remove). */
+  removedAt: number | null;
   /** First failed L4 (TCP) check; null if it never failed during the run. */
   l4FirstFailureAt: number | null;
   /** True when the L4 check noticed nothing before the process died. */
   l4BlindUntilDeath: boolean;
+}
+
+/** One leak detector's record over a run: what it caught, how early, and how often it cried wolf. */
+export interface DetectorReport {
+  detector: string;
+  kind: 'threshold' | 'trend' | 'cpu';
+  /** Leaking servers, and how many of them it alerted on. */
+  leaks: number;
+  caught: number;
+  /** Shortest time from its alert to a leaking server's first client-visible failure (or death); 0 for one it missed; null if none failed. */
+  leadToFailure: number | null;
+  /** The same to the out-of-memory death. */
+  leadToDeath: number | null;
+  /** Servers without a leak it alerted on. */
+  falseAlarms: number;
+  /** Days the servers without a leak ran, watched. */
+  healthyServerDays: number;
+  falseAlarmsPerServerDay: number | null;
 }
 
 export interface Summary {
@@ -139,6 +169,8 @@ export interface Summary {
     fallbackSeconds: number;
   };
   grayFailures: GrayFailureReport[];
+  /** Each leak detector's record (only with leaks). */
+  grayDetectors: DetectorReport[];
 }
 
 /** A distribution kept in full enough to draw: CDF points and integer histograms. */

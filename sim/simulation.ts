@@ -11,6 +11,7 @@ import { LookupInstances, type ServerInfoSource } from './model/lookup.ts';
 import { Metrics } from './model/metrics.ts';
 import { Managers } from './model/manager.ts';
 import { GrayFailureWatch } from './model/gray-failure.ts';
+import { Heaps } from './model/heap.ts';
 import { ServerState, SessionServers } from './model/session-server.ts';
 import { Algorithm, algorithmCode, choose } from './model/balancer.ts';
 import { canonicalScenario } from './scenario/load.ts';
@@ -51,6 +52,8 @@ export class Simulation {
   readonly managers: Managers | null;
   readonly faults: Faults;
   readonly grayFailure: GrayFailureWatch;
+  /** The fleet's heaps, in a scenario with leaks (null otherwise: no heap state, no draws). */
+  readonly heaps: Heaps | null;
   private readonly info: ServerInfoSource;
   /** When each lookup instance fell back to round robin (NaN while on live counts). */
   private readonly fallbackSince: Float64Array;
@@ -82,15 +85,22 @@ export class Simulation {
           ? null
           : new Managers(scenario.managers, this.servers, this.lookups, this.queue, this.metrics, scenario.rtt, stream('managers'));
       this.info = this.managers ?? new DirectServerInfo(this.servers);
+      this.heaps = scenario.leaks.length === 0 ? null : new Heaps(scenario, this.servers, stream('server.heap'));
       this.faults = new Faults(
-        scenario, this.queue, this.clients, this.servers, this.lookups, this.managers, this.metrics, stream('faults'),
+        scenario, this.queue, this.clients, this.servers, this.lookups, this.managers, this.metrics, stream('faults'), this.heaps,
       );
       const restartAfterCrash = scenario.sessionServer.restartAfterCrash;
       this.clients.networkBackAt = (c) => this.faults.networkBackAt(c);
       this.queue.onAhead = (payloads, from, to) => this.clients.warm(payloads, from, to);
       this.clients.onServerOverload = (server, now) =>
         this.faults.crashServer(server, false, now, restartAfterCrash, 'overload: too many connection attempts');
-      this.grayFailure = new GrayFailureWatch(scenario, this.servers, this.metrics, this.queue);
+      this.grayFailure = new GrayFailureWatch(scenario, this.servers, this.heaps, this.metrics, this.queue);
+      this.grayFailure.onRemove = (server, now, drain) => this.faults.removeFromService(server, now, drain);
+      if (this.heaps !== null) {
+        this.heaps.onOutOfMemory = (server, at) => this.queue.schedule(at, EventKind.outOfMemory, server);
+        this.metrics.heaps = this.heaps;
+        this.queue.schedule(0, EventKind.heapTick, 0);
+      }
 
       this.fallbackSince = new Float64Array(this.lookups.count).fill(Number.NaN);
       for (let i = 0; i < this.lookups.count; i++) {
@@ -159,6 +169,12 @@ export class Simulation {
       case EventKind.deployClose: faults.closeBatch(target, now); break;
       case EventKind.outOfMemory: faults.outOfMemory(target, now, this.scenario.sessionServer.restartAfterCrash); break;
       case EventKind.heapTrendCheck: this.grayFailure.check(now); break;
+      case EventKind.heapTick:
+        this.heaps?.tick(now);
+        this.grayFailure.afterTick(now);
+        queue.schedule(now + this.scenario.sessionServer.heap.tick, EventKind.heapTick, 0);
+        break;
+      case EventKind.removalStop: faults.stopRemoved(target, now); break;
       case EventKind.healthCheck: managers?.startRound(target, now); break;
       case EventKind.healthReplies: managers?.applyReplies(target, now); break;
       case EventKind.healthTimeouts: managers?.applyTimeouts(target, now); break;
@@ -190,6 +206,7 @@ export class Simulation {
   result(end = this.scenario.duration): RunResult {
     let fallbackSeconds = this.metrics.fallbackSeconds;
     for (const since of this.fallbackSince) if (!Number.isNaN(since)) fallbackSeconds += end - since;
+    const grayFailures = this.grayFailure.report(end);
     const { summary, series, distributions } = this.metrics.result({
       clients: this.clients.count,
       events: this.events,
@@ -202,7 +219,8 @@ export class Simulation {
         failovers: this.managers?.failovers ?? [],
         fallbackSeconds,
       },
-      grayFailures: this.grayFailure.report(end),
+      grayFailures,
+      grayDetectors: this.heaps === null ? [] : this.grayFailure.detectorReport(grayFailures),
       faultWindows: faultWindows(this.scenario.faults),
     });
     return {

@@ -207,24 +207,64 @@ ${extra}`;
   });
 });
 
-describe('gray failure (MODEL.md §6, §7.9)', () => {
-  it('the heap-trend alert fires before the L7 suspension, which comes before the OOM; L4 sees only the death', () => {
-    const r = run('gray-failure-leak', ['population.clients=1000']);
-    const [leak] = r.summary.grayFailures;
+describe('gray failure (docs/model.md §6, §7.9)', () => {
+  const r = run('gray-failure-leak', ['population.clients=1000']);
+  const [leak] = r.summary.grayFailures;
+
+  it('tells the story in order: leak, trend alert, threshold alert, first 503, L7 suspension, OOM; L4 sees only the death', () => {
     expect(leak.server).toBe('common-2');
-    expect(leak.alertAt).not.toBeNull();
-    expect(leak.firstSuspendedAt).not.toBeNull();
-    expect(leak.diedAt).not.toBeNull();
-    expect(leak.alertAt!).toBeLessThan(leak.firstSuspendedAt!);
-    expect(leak.firstSuspendedAt!).toBeLessThan(leak.diedAt!);
-    // Days of warning: the point of the trend rule.
-    expect(leak.firstSuspendedAt! - leak.alertAt!).toBeGreaterThan(2 * 86_400);
-    // OOM when the live share reaches 100 %: (100 − 8) / 12 days.
-    expect(leak.diedAt!).toBeCloseTo(((100 - 8) / 12) * 86_400, 0);
-    expect(leak.resumes).toBeGreaterThan(0); // flapping between suspended and running
+    expect(leak.leakStartedAt).toBe(86_400);
+    expect(leak.alerts.map((a) => a.detector)).toEqual(['trend > 2 points/day over 3 d', 'threshold 30 %']);
+    const order = [leak.leakStartedAt!, leak.alerts[0].at, leak.alerts[1].at, leak.firstClientFailureAt!, leak.firstSuspendedAt!, leak.diedAt!];
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(new Set(order).size).toBe(order.length);
+    // Days of warning from the daily reading; the L7 check notices late, in the last hour.
+    expect(leak.firstClientFailureAt! - leak.alertAt!).toBeGreaterThan(2 * 86_400);
+    expect(leak.diedAt! - leak.firstSuspendedAt!).toBeLessThan(3600);
     expect(leak.l4FirstFailureAt!).toBeGreaterThanOrEqual(leak.diedAt!);
     expect(leak.l4BlindUntilDeath).toBe(true);
-    // Healthy servers never alert.
-    expect(r.events.filter((e) => e.kind === 'heap-alert').map((e) => e.subject)).toEqual(['common-2']);
+    expect(leak.removedAt).toBeNull();
+  });
+
+  it('reports each detector with its lead time and false alarms; healthy servers never alert', () => {
+    const [threshold, trend, cpu] = r.summary.grayDetectors;
+    const failure = leak.firstClientFailureAt!;
+    expect(trend.leadToFailure).toBeCloseTo(failure - leak.alerts[0].at, 6);
+    expect(threshold.leadToFailure).toBeCloseTo(failure - leak.alerts[1].at, 6);
+    expect(threshold.leadToDeath).toBeCloseTo(leak.diedAt! - leak.alerts[1].at, 6);
+    // The CPU alert needs minutes of GC thrash: the server is dead before it fires.
+    expect(cpu.caught).toBe(0);
+    expect(cpu.leadToFailure).toBe(0);
+    for (const d of r.summary.grayDetectors) expect(d.falseAlarms).toBe(0);
+    expect(threshold.healthyServerDays).toBeCloseTo(9 * 8, 6);
+    expect(r.events.filter((e) => e.kind === 'heap-alert').map((e) => e.subject)).toEqual(['common-2', 'common-2']);
+  });
+
+  it('writes each server\'s heap series: post-GC old generation, full GCs, pauses, failed checks, CPU', () => {
+    const heap = r.series.heap!;
+    const at = (day: number) => r.series.time.indexOf(day * 86_400);
+    const leaking = heap.postGcOldGenPercent['common-2'];
+    expect(leaking[at(5)]!).toBeGreaterThan(30);
+    expect(leaking[at(1)]!).toBeLessThan(15);
+    expect(heap.cpuPercent['common-2'].length).toBe(r.series.time.length);
+    expect(heap.healthCheckFailures['common-2'].reduce((a, b) => a + b, 0)).toBeGreaterThan(3);
+    // A healthy server's full GCs pause 0.3 s an hour: a check lands in one with p = 0.3 / 3600, so over
+    // 8 days of checks every 5 s about 11.5 fail (Poisson), never three in a row: it is never suspended.
+    const healthy = heap.healthCheckFailures['common-5'].reduce((a, b) => a + b, 0);
+    const expected = ((8 * 86_400) / 5) * (0.3 / 3600);
+    expect(Math.abs(healthy - expected)).toBeLessThan(4 * Math.sqrt(expected));
+    expect(eventsOf(r, 'suspending').every((e) => e.subject === 'common-2')).toBe(true);
+  });
+
+  it('with onAlert remove, the server is drained at the first alert and never dies', () => {
+    const removed = run('gray-failure-leak', ['population.clients=1000', 'grayDetection.onAlert=remove', 'assert=[]']);
+    const [story] = removed.summary.grayFailures;
+    expect(story.removedAt).toBe(story.alertAt);
+    expect(story.diedAt).toBeNull();
+    expect(story.firstClientFailureAt).toBeNull();
+    expect(removed.summary.server.crashes).toBe(0);
+    expect(removed.summary.notReconnected).toBe(0);
+    expect(removed.series.sessionsByServer['common-2'].at(-1)).toBe(0);
+    expect(eventsOf(removed, 'shutdown').map((e) => e.subject)).toEqual(['common-2']);
   });
 });

@@ -118,6 +118,8 @@ describe('defaults', () => {
       startupTime: 30,
       restartAfterCrash: 120,
       weight: 1,
+      // The source's 1398144K heap, a healthy ~8 % live after full GC.
+      heap: { sizeMB: 1365, healthyLivePercent: 8, noisePercent: 1.5, fullGcInterval: 3600, fullGcPause: 0.3, cpuPercent: 20, tick: 60 },
     });
   });
 
@@ -163,7 +165,7 @@ faults:
     expect(scenario.faults).toEqual([
       { kind: 'lookup-outage', at: 0, duration: 600, instances: [0, 1, 2, 3], mode: 'blackhole' },
       { kind: 'server-crash', at: 300, servers: [3], mode: 'blackhole', restartAfter: 120 },
-      { kind: 'carrier-outage', at: 60, duration: 60, region: null, fraction: 0.5 },
+      { kind: 'carrier-outage', at: 60, duration: 60, region: null, mcc: null, fraction: 0.5 },
     ]);
   });
 
@@ -314,7 +316,7 @@ describe('schema errors', () => {
     it('requires kind, at the item', () => {
       const text = `${MINIMAL}faults:\n  - at: 1m\n`;
       const issue = issueAt(text, 'faults[0].kind');
-      expect(issue.message).toMatch(/^missing required field "kind" \(one of "lookup-outage", "carrier-outage", "manager-crash", "deploy", "server-start", "algorithm-change", "mcc-remap", "server-crash"\)/);
+      expect(issue.message).toMatch(/^missing required field "kind" \(one of "lookup-outage", "carrier-outage", "site-outage", "manager-crash", "deploy", "server-start", "algorithm-change", "mcc-remap", "server-crash"\)/);
       expectAt(issue, text, 'at: 1m');
     });
 

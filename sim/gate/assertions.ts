@@ -342,12 +342,40 @@ export const METRICS: readonly MetricDef[] = [
   {
     name: 'gray.warningLead',
     unit: 'duration',
-    doc: 'how long before the first L7 suspension of a leaking server the heap-trend rule alerted (the shortest over leaking servers); 0 if it never alerted first',
+    doc: 'how long before the first L7 suspension of a leaking server (or its death) the first detector alerted (the shortest over leaking servers); 0 if none alerted first',
     source: 'summary.grayFailures[].alertAt and .firstSuspendedAt; no value without a leak',
     read: (s) => {
       const leads = s.grayFailures.map((g) => (g.alertAt === null ? 0 : (g.firstSuspendedAt ?? g.diedAt ?? Infinity) - g.alertAt));
       return leads.length === 0 ? null : Math.max(0, Math.min(...leads));
     },
+  },
+  {
+    name: 'gray.leadTime',
+    unit: 'duration',
+    doc: 'how long before a leaking server\'s first client-visible failure (a 503 in a GC pause, or its death) the first detector alerted (the shortest over leaking servers; 0 if none alerted first, ∞ if no leak ever failed)',
+    source: 'summary.grayFailures[].alertAt and .firstClientFailureAt / .diedAt; no value without a leak',
+    read: (s) => {
+      const leads = s.grayFailures.map((g) => {
+        const failure = g.firstClientFailureAt ?? g.diedAt;
+        if (failure === null) return Infinity;
+        return g.alertAt === null ? 0 : Math.max(0, failure - g.alertAt);
+      });
+      return leads.length === 0 ? null : Math.min(...leads);
+    },
+  },
+  {
+    name: 'gray.falseAlarms',
+    unit: 'count',
+    doc: 'alerts of the leak detectors on servers that do not leak (each detector counts each server once)',
+    source: 'summary.grayDetectors[].falseAlarms, summed; no value without a leak',
+    read: (s) => (s.grayFailures.length === 0 ? null : s.grayDetectors.reduce((sum, d) => sum + d.falseAlarms, 0)),
+  },
+  {
+    name: 'gray.deaths',
+    unit: 'count',
+    doc: 'leaking servers that died out of memory',
+    source: 'summary.grayFailures[].diedAt; no value without a leak',
+    read: (s) => (s.grayFailures.length === 0 ? null : s.grayFailures.filter((g) => g.diedAt !== null).length),
   },
 ];
 

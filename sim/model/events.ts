@@ -25,4 +25,8 @@ export const EventKind = {
   managerRestart: 17,
   /** A draining server closes its next batch of sessions (deploy with a close rate). */
   deployClose: 18,
+  /** Every server's heap advances (scenarios with leaks). */
+  heapTick: 19,
+  /** A server removed from service at a heap alert closes its sessions and stops. */
+  removalStop: 20,
 } as const;

@@ -11,6 +11,7 @@ import type { LookupInstances } from './lookup.ts';
 import type { Managers } from './manager.ts';
 import type { Metrics } from './metrics.ts';
 import { ServerState, type SessionServers } from './session-server.ts';
+import type { Heaps } from './heap.ts';
 
 export class Faults {
   private readonly faults: FaultConfig[];
@@ -34,6 +35,8 @@ export class Faults {
     private readonly managers: Managers | null,
     private readonly metrics: Metrics,
     private readonly stream: Stream,
+    /** The fleet's heaps, in a scenario with leaks. */
+    private readonly heaps: Heaps | null = null,
   ) {
     this.faults = scenario.faults;
     this.services = scenario.services;
@@ -173,8 +176,7 @@ export class Faults {
     this.servers.startUp(server, now);
     this.metrics.logEvent(now, 'starting', this.servers.names[server], '');
     this.queue.schedule(now + this.startupTime, EventKind.serverStarted, server);
-    const oom = this.servers.outOfMemoryAt(server);
-    if (oom !== Infinity) this.queue.schedule(oom, EventKind.outOfMemory, server);
+    this.heaps?.processStarted(server, now);
   }
 
   /** Event `serverStarted`: with managers the server waits in standby for health checks to promote it. */
@@ -240,10 +242,36 @@ export class Faults {
     this.queue.schedule(now + restartAfter, EventKind.serverRestart, server);
   }
 
-  /** Event `outOfMemory`: a leaking process dies when its live heap reaches the maximum. */
+  /** Event `outOfMemory`: a leaking process dies when its live heap reaches the maximum (unless it was stopped first). */
   outOfMemory(server: number, now: number, restartAfterCrash: number | null): void {
-    if (this.servers.alive[server] === 0 || Math.abs(this.servers.outOfMemoryAt(server) - now) > 1e-6) return;
+    if (this.servers.alive[server] === 0 || this.heaps === null || this.heaps.outOfMemoryAt[server] !== now) return;
     this.crashServer(server, false, now, restartAfterCrash, 'out of memory');
+  }
+
+  /**
+   * The operator pulls `server` from service (a leak alert, onAlert
+   * remove): no new sessions (lookups are told), the open ones stay for
+   * `drain`, then they are closed and the process is stopped for analysis.
+   */
+  removeFromService(server: number, now: number, drain: number): void {
+    const state = this.servers.state[server];
+    if (this.servers.alive[server] === 0 || state === ServerState.shuttingdown || state === ServerState.shutdown) return;
+    this.metrics.startIncident(now);
+    this.servers.setState(server, ServerState.shuttingdown);
+    this.managers?.announce(server, now);
+    this.metrics.logEvent(now, 'shuttingdown', this.servers.names[server], `removed from service at a heap alert, draining for ${drain} s`);
+    this.queue.schedule(now + drain, EventKind.removalStop, server);
+  }
+
+  /** Event `removalStop`: the removed server's open sessions are closed and its process stops (no restart). */
+  stopRemoved(server: number, now: number): void {
+    if (this.servers.state[server] !== ServerState.shuttingdown || this.servers.alive[server] === 0) return;
+    const open: number[] = [];
+    for (let c = 0; c < this.clients.count; c++) if (this.clients.isConnectedTo(c, server)) open.push(c);
+    for (const c of open) this.clients.closeSession(c, now);
+    this.servers.crash(server, false, false);
+    this.servers.setState(server, ServerState.shutdown);
+    this.metrics.logEvent(now, 'shutdown', this.servers.names[server], `removed from service: ${open.length} sessions closed, stopped for analysis`);
   }
 
   private dropSessions(server: number, hostGone: boolean, now: number): void {

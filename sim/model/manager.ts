@@ -96,7 +96,7 @@ export class Managers implements ServerInfoSource {
     for (let s = 0; s < servers.count; s++) {
       const state = servers.state[s];
       const checked = state !== ServerState.shutdown && state !== ServerState.starting;
-      this.round[s] = checked ? (servers.passesHealthCheck(s, now) ? 1 : 0) : 2;
+      this.round[s] = checked ? (servers.passesHealthCheck(s) ? 1 : 0) : 2;
     }
     // Replies come back after one round trip; failures are known at the timeout.
     this.queue.schedule(now + Math.min(this.rtt, this.config.healthTimeout), EventKind.healthReplies, target);

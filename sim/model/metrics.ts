@@ -3,6 +3,7 @@
 import type { ControlEvent, Distributions, Series, Summary } from '../result.ts';
 import type { LookupInstances } from './lookup.ts';
 import type { SessionServers } from './session-server.ts';
+import type { Heaps } from './heap.ts';
 import { summarizeCounts, summarizeDurations, type CountSummary } from './distribution.ts';
 
 export const ClientState = { idleBackoff: 0, lookingUp: 1, connecting: 2, connected: 3 } as const;
@@ -79,6 +80,8 @@ export class Metrics {
   private readonly regionNames: string[];
   private lastSampleTime = 0;
   private sampleIndex = 0;
+  /** The fleet's heaps, sampled with the rest (scenarios with leaks). */
+  heaps: Heaps | null = null;
   private peakCarrier = 0;
   private preFaultCarrierSum = 0;
   private preFaultCarrierSamples = 0;
@@ -233,6 +236,10 @@ export class Metrics {
     this.lookupsRefused = 0;
     this.lookupsRejected = 0;
     this.lookupsThrottled = 0;
+    if (this.heaps !== null) {
+      this.heaps.sample(now);
+      s.heap = this.heaps.seriesSoFar();
+    }
     this.lastSampleTime = now;
     this.sampleIndex++;
   }
@@ -245,6 +252,7 @@ export class Metrics {
     maxAcceptsPerSec: number;
     controlPlane: Summary['controlPlane'];
     grayFailures: Summary['grayFailures'];
+    grayDetectors: Summary['grayDetectors'];
     /** Where the fault's sustained attempt rate is measured: [from, to) windows (the carrier outages, else every fault with a duration). */
     faultWindows: [number, number][];
   }): { summary: Summary; series: Series; distributions: Distributions } {
@@ -313,6 +321,7 @@ export class Metrics {
       carrierPeakAmplification: preFaultMean === null ? null : this.peakCarrier / preFaultMean,
       controlPlane: args.controlPlane,
       grayFailures: args.grayFailures,
+      grayDetectors: args.grayDetectors,
     };
     const distributions: Distributions = {
       reconnectTimeCdf: reconnectTime.cdf,

@@ -27,7 +27,8 @@ export const SERVER_STATE_NAMES = Object.keys(ServerState) as (keyof typeof Serv
 export const ConnectOutcome = { accepted: 0, refused: 1, blackhole: 2 } as const;
 export type ConnectOutcomeCode = (typeof ConnectOutcome)[keyof typeof ConnectOutcome];
 
-const SECONDS_PER_DAY = 86_400;
+/** The share of requests a leak must fail before its failures count as client-visible (1 %). */
+export const VISIBLE_LEAK_SHARE = 0.01;
 
 export class SessionServers {
   readonly count: number;
@@ -53,12 +54,15 @@ export class SessionServers {
   private readonly overloadAttemptsPerSec: number;
   private readonly overloadSecondsToCrash: number;
 
-  // The leak (gray failure): live share of the old generation after full GC.
-  private readonly leakStartPercent: Float64Array;
-  private readonly leakGrowthPerDay: Float64Array;
-  private readonly leakKneePercent: Float64Array;
-  /** When the current process started (the leak starts over with it). */
-  readonly processStart: Float64Array;
+  // The gray failure of a leak (heap.ts writes these; all 0 without leaks).
+  /** Share of time the process spends in full GC: a health check or connect landing in a pause fails. */
+  readonly gcShare: Float64Array;
+  /** Health checks failed in a GC pause since the last metrics sample. */
+  readonly gcFailedChecks: Int32Array;
+  /** The part of `gcShare` a leak adds over the same server healthy. */
+  readonly gcLeakShare: Float64Array;
+  /** When a connect was first refused in a pause the leak added (HTTP 503), once it fails 1 % of requests: the first failure clients see of a leak; NaN: never. */
+  readonly firstGcRefusalAt: Float64Array;
 
   /** Server whose overload limit was passed at the last `tryAccept`; the caller crashes it. */
   overloadTripped = -1;
@@ -91,15 +95,10 @@ export class SessionServers {
     this.maxAcceptsPerSec = config.maxAcceptsPerSec;
     this.overloadAttemptsPerSec = config.overloadAcceptsPerSec;
     this.overloadSecondsToCrash = Math.max(1, Math.ceil(config.overloadFor));
-    this.leakStartPercent = new Float64Array(this.count);
-    this.leakGrowthPerDay = new Float64Array(this.count);
-    this.leakKneePercent = new Float64Array(this.count).fill(100);
-    this.processStart = new Float64Array(this.count);
-    for (const leak of scenario.leaks) {
-      this.leakStartPercent[leak.server] = leak.liveHeapStartPercent;
-      this.leakGrowthPerDay[leak.server] = leak.growthPercentPerDay;
-      this.leakKneePercent[leak.server] = leak.gcKneePercent;
-    }
+    this.gcShare = new Float64Array(this.count);
+    this.gcFailedChecks = new Int32Array(this.count);
+    this.gcLeakShare = new Float64Array(this.count);
+    this.firstGcRefusalAt = new Float64Array(this.count).fill(Number.NaN);
   }
 
   isRunning(server: number): boolean {
@@ -111,36 +110,13 @@ export class SessionServers {
     return this.hostUp[server] === 1;
   }
 
-  /** Live share (percent) of the old generation after a full GC, now. */
-  liveHeapPercent(server: number, now: number): number {
-    const days = (now - this.processStart[server]) / SECONDS_PER_DAY;
-    return this.leakStartPercent[server] + this.leakGrowthPerDay[server] * days;
-  }
-
-  /** When the leak of `server`'s current process exhausts the heap, or Infinity. */
-  outOfMemoryAt(server: number): number {
-    const growth = this.leakGrowthPerDay[server];
-    if (growth <= 0) return Infinity;
-    return this.processStart[server] + ((100 - this.leakStartPercent[server]) / growth) * SECONDS_PER_DAY;
-  }
-
-  /**
-   * Share of time the process spends in GC: 0 below the knee, rising
-   * quadratically to 1 as the live heap reaches the maximum. A request
-   * (health check or connect) that lands in a GC pause fails.
-   */
-  gcStallProbability(server: number, now: number): number {
-    const knee = this.leakKneePercent[server];
-    const live = this.liveHeapPercent(server, now);
-    if (live <= knee) return 0;
-    return Math.min(1, ((live - knee) / (100 - knee)) ** 2);
-  }
-
   /** An L7 health check: the application answers (not merely the TCP port). */
-  passesHealthCheck(server: number, now: number): boolean {
+  passesHealthCheck(server: number): boolean {
     if (this.alive[server] === 0 || this.hostUp[server] === 0) return false;
-    const stall = this.gcStallProbability(server, now);
-    return stall === 0 || this.gcStream() >= stall;
+    const stall = this.gcShare[server];
+    if (stall === 0 || this.gcStream() >= stall) return true;
+    this.gcFailedChecks[server]++;
+    return false;
   }
 
   /** An L4 (TCP) check: the port accepts, whatever the application does. */
@@ -167,8 +143,17 @@ export class SessionServers {
     if (!this.accepting(server)) return ConnectOutcome.refused;
     if (this.sessions[server] >= this.maxSessions) return ConnectOutcome.refused;
     if (this.acceptsInWindow[server] >= this.maxAcceptsPerSec) return ConnectOutcome.refused;
-    const stall = this.gcStallProbability(server, now);
-    if (stall > 0 && this.gcStream() < stall) return ConnectOutcome.refused; // HTTP 503 in a GC pause
+    const stall = this.gcShare[server];
+    if (stall > 0) {
+      const draw = this.gcStream();
+      if (draw < stall) {
+        // HTTP 503 in a GC pause. The leak's first visible failure: one the healthy server would not have had, once
+        // the leak makes at least one request in a hundred fail (a healthy server's rare pauses are noise).
+        const leak = this.gcLeakShare[server];
+        if (leak >= VISIBLE_LEAK_SHARE && draw >= stall - leak && Number.isNaN(this.firstGcRefusalAt[server])) this.firstGcRefusalAt[server] = now;
+        return ConnectOutcome.refused;
+      }
+    }
     this.acceptsInWindow[server]++;
     this.sessions[server]++;
     return ConnectOutcome.accepted;
@@ -201,6 +186,8 @@ export class SessionServers {
     this.alive[server] = 0;
     this.hostUp[server] = hostGone ? 0 : 1;
     this.sessions[server] = 0;
+    this.gcShare[server] = 0;
+    this.gcLeakShare[server] = 0;
     this.overloadedSeconds[server] = 0;
     this.attemptsInWindow[server] = 0;
     this.windowSecond[server] = -1;
@@ -212,7 +199,8 @@ export class SessionServers {
     this.state[server] = ServerState.starting;
     this.alive[server] = 1;
     this.hostUp[server] = 1;
-    this.processStart[server] = now;
+    this.gcShare[server] = 0;
+    this.gcLeakShare[server] = 0;
   }
 
   private rollWindow(server: number, second: number): void {

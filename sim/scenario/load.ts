@@ -19,7 +19,7 @@ import {
 } from './schema.ts';
 import { formatDuration } from './units.ts';
 import { checkAssertions } from '../gate/assertions.ts';
-import type { FaultConfig, MccShare, RegionConfig, Scenario, ServiceConfig, SiteConfig } from './types.ts';
+import type { DetectorConfig, FaultConfig, MccShare, RegionConfig, Scenario, ServiceConfig, SiteConfig } from './types.ts';
 
 // ---------------------------------------------------------------------------
 // Issues
@@ -87,7 +87,7 @@ export function parseScenarioText(text: string, file: string, overrides: string[
     sortByPosition(problems.list.filter((p) => p.severity === severity).map((p) => locator.issue(p)));
 
   issues.push(...located('error'));
-  if (scenario === undefined || issues.length > 0) throw new ScenarioError(issues);
+  if (scenario === undefined || issues.length > 0) throw new ScenarioError(capped(issues, file));
   return { scenario, warnings: [...yamlWarnings, ...located('warning')].map(formatIssue) };
 }
 
@@ -184,6 +184,15 @@ function unclosedBracket(text: string, end: number, open: '[' | '{'): number | u
   return undefined;
 }
 
+/** Past this many issues the rest are counted, not listed: a file of 20,000 unknown keys needs one screen, not 20,000 lines. */
+const MAX_ISSUES = 100;
+
+function capped(issues: ScenarioIssue[], file: string): ScenarioIssue[] {
+  if (issues.length <= MAX_ISSUES) return issues;
+  const more = issues.length - MAX_ISSUES;
+  return [...issues.slice(0, MAX_ISSUES), { file, path: '', message: `... and ${more} more problem(s) not shown; fix these first` }];
+}
+
 /** Reading order: overrides (no line) first, then by line and column; stable otherwise. */
 function sortByPosition(issues: ScenarioIssue[]): ScenarioIssue[] {
   const key = (issue: ScenarioIssue) => (issue.line ?? 0) * 1e6 + (issue.column ?? 0);
@@ -210,6 +219,7 @@ interface AppliedOverride {
 /** Maps a problem's path to a position in the YAML source (or to the override that set it). */
 class Locator {
   overrides: AppliedOverride[] = [];
+  private readonly keys = new WeakMap<object, Map<string, { key: unknown; value: unknown }>>();
 
   constructor(
     private readonly file: string,
@@ -296,7 +306,14 @@ class Locator {
 
   private step(node: unknown, segment: string | number): { value: unknown; keyOffset?: number } | undefined {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      // Indexed once per mapping: a file with thousands of (unknown) keys is located in linear time.
+      let index = this.keys.get(node);
+      if (index === undefined) {
+        index = new Map();
+        for (const p of node.items) if (isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p);
+        this.keys.set(node, index);
+      }
+      const pair = index.get(String(segment));
       return pair && { value: pair.value, keyOffset: rangeStart(pair.key) };
     }
     if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
@@ -512,7 +529,7 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
       slowStart: { ...lookup.slowStart },
       admission: lookup.admission === null ? null : { ...lookup.admission },
     },
-    sessionServer: { ...sessionServer },
+    sessionServer: { ...sessionServer, heap: { ...sessionServer.heap } },
     regions: doc.regions.map((region) => ({ ...region, mcc: [...region.mcc] })),
     services,
     managers: doc.managers === null ? null : { ...doc.managers },
@@ -520,7 +537,7 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
       ...leak,
       server: resolveServers([leak.server], ['leaks', i, 'server'], doc.regions, problems, true)[0] ?? 0,
     })),
-    heapAlert: { ...doc.heapAlert },
+    grayDetection: { ...doc.grayDetection, detectors: doc.grayDetection.detectors.map((detector) => ({ ...detector })) as DetectorConfig[] },
     sites,
     faults: faults as FaultConfig[],
     assert: assertions,
@@ -910,7 +927,7 @@ export function canonicalScenario(s: Scenario): Record<string, unknown> {
       slowStart: { ...s.lookup.slowStart },
       admission: s.lookup.admission === null ? null : { ...s.lookup.admission },
     },
-    sessionServer: { ...s.sessionServer },
+    sessionServer: { ...s.sessionServer, heap: { ...s.sessionServer.heap } },
     regions: s.regions.map((region) => ({ ...region })),
     services: s.services.map((service) => ({
       name: service.name,
@@ -922,7 +939,7 @@ export function canonicalScenario(s: Scenario): Record<string, unknown> {
     })),
     managers: s.managers === null ? null : { ...s.managers },
     leaks: s.leaks.map((leak) => ({ ...leak, server: serverName(leak.server) })),
-    heapAlert: { ...s.heapAlert },
+    grayDetection: { ...s.grayDetection, detectors: s.grayDetection.detectors.map((detector) => ({ ...detector })) },
     sites: s.sites.map((site) => ({ ...site, servers: site.servers.map(serverName) })),
     faults: s.faults.map((fault) =>
       fault.kind === 'server-crash' || fault.kind === 'deploy' || fault.kind === 'server-start'

@@ -1080,6 +1080,15 @@ export const scenarioSchema = object('a stampede scenario', {
       default: 120,
     }),
     weight: number({ doc: 'weight for weighted algorithms', min: 0, exclusiveMin: true, default: 1 }),
+    heap: object('every server\'s JVM heap (the gray failure of a leak; used only with `leaks`)', {
+      sizeMB: number({ doc: 'maximum heap, MB (the source: 1398144K); a larger heap only buys time against a leak', min: 1, default: 1365 }),
+      healthyLivePercent: number({ doc: 'old generation live after a full GC on a healthy server, percent of the heap', min: 0, max: 99, default: 8 }),
+      noisePercent: number({ doc: 'standard deviation of one full GC\'s reading of it, percent points (healthy servers are noisy around ~10 %)', min: 0, default: 1.5 }),
+      fullGcInterval: duration({ doc: 'time between full GCs of a healthy server at the fleet\'s mean load; shrinks with the free old generation', exclusiveMin: true, default: '1h' }),
+      fullGcPause: duration({ doc: 'pause of one full GC on a healthy server; grows with the live heap', exclusiveMin: true, default: '300ms' }),
+      cpuPercent: number({ doc: 'CPU of a server at the fleet\'s mean load outside GC, percent', min: 0, max: 100, default: 20 }),
+      tick: duration({ doc: 'how often each heap\'s state advances', exclusiveMin: true, default: '1m' }),
+    }),
   }),
   regions: list(
     object('a region', {
@@ -1141,16 +1150,45 @@ export const scenarioSchema = object('a stampede scenario', {
   leaks: list(
     object('a session server with a memory leak (gray failure)', {
       server: string({ doc: 'server name' }),
-      liveHeapStartPercent: number({ doc: 'old generation live after full GC at t = 0, percent', min: 0, max: 100, default: 8 }),
-      growthPercentPerDay: number({ doc: 'growth of that share per day, percent points', min: 0, exclusiveMin: true, default: 12 }),
-      gcKneePercent: number({ doc: 'live share above which GC time grows and checks start failing', min: 1, max: 99, default: 70 }),
+      startAfter: orKeyword(duration({ doc: 'time from the process start' }), 'random', null, {
+        doc: 'when the leak starts in a process\'s life: a time after its start, or `random` (uniform over the first half of the run, drawn anew for each process)',
+        default: 0,
+      }),
+      growthMBPerDay: number({ doc: 'leaked MB per day when the leak starts, at the fleet\'s mean load', min: 0, exclusiveMin: true, default: 25 }),
+      doublingTime: orKeyword(duration({ doc: 'doubling time', exclusiveMin: true }), 'never', null, {
+        doc: 'the leak speeds up: its rate doubles every this long, or `never` (a constant rate)',
+        default: 86_400,
+      }),
+      loadProportional: boolean({ doc: 'the leak grows with the server\'s request load (its sessions over the fleet\'s mean): the source\'s cause, a race in a shared cache\'s get()', default: true }),
     }),
     { doc: 'leaking servers', default: [] },
   ),
-  heapAlert: object('the early-warning rule on old generation after full GC', {
-    checkEvery: duration({ doc: 'how often the trend is checked', exclusiveMin: true, default: '1d' }),
-    thresholdPercent: number({ doc: 'alert when the live share passes this percent', min: 0, max: 100, default: 30 }),
-    risingChecks: integer({ doc: 'or when it has risen at this many consecutive checks', min: 1, max: 1000, default: 3 }),
+  grayDetection: object('how operators watch the heaps of the fleet for a leak (only with `leaks`)', {
+    checkEvery: duration({ doc: 'how often the logged full-GC lines are read (the source: once a day)', exclusiveMin: true, default: '1d' }),
+    detectors: list(
+      union('a leak detector', {
+        threshold: object('alert when the median old generation after full GC since the last reading passes a share', {
+          percent: number({ doc: 'share of the heap, percent', min: 0, max: 100, exclusiveMin: true, default: 30 }),
+        }),
+        trend: object('alert when the old generation after full GC rises: Theil-Sen slope of the readings\' medians over a window (robust to the noise)', {
+          window: duration({ doc: 'readings looked back over', exclusiveMin: true, default: '3d' }),
+          percentPerDay: number({ doc: 'slope that alerts, percent points per day', min: 0, exclusiveMin: true, default: 2 }),
+        }),
+        cpu: object('alert when CPU stays above a level (the operators\' SMS alerts)', {
+          percent: number({ doc: 'CPU, percent', min: 0, max: 100, exclusiveMin: true, default: 80 }),
+          for: duration({ doc: 'how long it must stay above', default: '10m' }),
+        }),
+      }),
+      {
+        doc: 'the detectors to evaluate, each reported with its lead time and false alarms',
+        default: [{ kind: 'threshold', percent: 30 }, { kind: 'trend', window: 259_200, percentPerDay: 2 }, { kind: 'cpu', percent: 80, for: 600 }],
+      },
+    ),
+    onAlert: oneOf(['none', 'remove'], {
+      doc: '`remove`: at a server\'s first alert the operator drains it from service (no new sessions, the open ones closed after `drain`) and stops it for analysis; `none`: only the alert',
+      default: 'none',
+    }),
+    drain: duration({ doc: 'with onAlert remove: how long the server drains before its open sessions are closed', default: '1m' }),
   }),
   sites: list(
     object('a data centre (IDC): what a site-outage takes down together', {

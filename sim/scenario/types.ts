@@ -107,6 +107,7 @@ export interface SessionServerConfig {
   /** Time after an overload crash before the server is restarted, or null for never. */
   restartAfterCrash: number | null;
   weight: number;
+  heap: HeapConfig;
 }
 
 export interface RegionConfig {
@@ -153,20 +154,45 @@ export interface ManagersConfig {
 /** A session server with a memory leak (MODEL.md §6, the gray failure). */
 export interface LeakConfig {
   server: number;
-  /** Live share of the old generation after a full GC at t = 0, percent. */
-  liveHeapStartPercent: number;
-  growthPercentPerDay: number;
-  /** Above this live share, GC time grows: health checks and connects fail with rising probability. */
-  gcKneePercent: number;
+  /** When the leak starts after a process starts; null: at random, uniform over the first half of the run. */
+  startAfter: number | null;
+  /** Leaked MB per day when the leak starts, at the fleet's mean load. */
+  growthMBPerDay: number;
+  /** The leak's rate doubles every this long; null: constant. */
+  doublingTime: number | null;
+  /** The rate scales with the server's sessions over the fleet's mean. */
+  loadProportional: boolean;
 }
 
-/** The operators' early-warning rule on the trend of old generation after full GC. */
-export interface HeapAlertConfig {
+/** Every server's JVM heap: what a leak fills, and what full GCs cost as it fills. */
+export interface HeapConfig {
+  sizeMB: number;
+  /** Old generation live after a full GC on a healthy server, percent. */
+  healthyLivePercent: number;
+  /** Standard deviation of one full GC's reading, percent points. */
+  noisePercent: number;
+  /** Time between full GCs of a healthy server at mean load (it shrinks with the free old generation). */
+  fullGcInterval: number;
+  /** Pause of one full GC on a healthy server (it grows with the live heap). */
+  fullGcPause: number;
+  /** CPU at mean load outside GC, percent. */
+  cpuPercent: number;
+  tick: number;
+}
+
+export type DetectorConfig =
+  | { kind: 'threshold'; percent: number }
+  | { kind: 'trend'; window: number; percentPerDay: number }
+  | { kind: 'cpu'; percent: number; for: number };
+
+/** How operators watch the fleet's heaps (MODEL.md §6): detectors and what is done at an alert. */
+export interface GrayDetectionConfig {
+  /** How often the logged full-GC lines are read (threshold and trend detectors). */
   checkEvery: number;
-  /** Alert when the live share passes this, percent. */
-  thresholdPercent: number;
-  /** …or when it has risen at this many consecutive checks. */
-  risingChecks: number;
+  detectors: DetectorConfig[];
+  onAlert: 'none' | 'remove';
+  /** With `remove`: how long the server drains before its open sessions are closed. */
+  drain: number;
 }
 
 export interface CarrierOutageFault {
@@ -300,7 +326,7 @@ export interface Scenario {
   /** Null: no managers; lookups read the fleet directly at each refresh (an idealized oracle). */
   managers: ManagersConfig | null;
   leaks: LeakConfig[];
-  heapAlert: HeapAlertConfig;
+  grayDetection: GrayDetectionConfig;
   sites: SiteConfig[];
   faults: FaultConfig[];
   /** Gate assertions (`assert:`), parsed; `source` is the text as written. */
