@@ -44,6 +44,9 @@ describe('gate report paths', () => {
 
   it('run --out below a file or in /proc: exit 2 at once, one line', async () => {
     const { file } = gateScenario();
+    const empty = await cli('run', file, '--set', 'population.clients=2000', '--out', '', '--quiet');
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toBe('stampede: --out: expected a directory, found an empty string\n');
     const r = await cli('run', file, '--set', 'population.clients=2000', '--out', join(file, 'out'), '--quiet');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^stampede: cannot create the output directory .*: .*gated\.yaml is not a directory\n$/);

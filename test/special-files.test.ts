@@ -48,6 +48,22 @@ describe('special files as input', () => {
     expect(r.stdout).toBe(`${path}: is 2.0 MiB, larger than the 1.0 MiB an input file may be; a scenario is a page of YAML\n`);
   });
 
+  it('a mapping of 20,000 keys is refused at once, not checked key by key for seconds', async () => {
+    const path = join(tempDir(), 'keys.yaml');
+    writeFileSync(path, `${SMALL}${Array.from({ length: 20_000 }, (_, i) => `k${i}: ${i}\n`).join('')}`);
+    const started = Date.now();
+    const r = await cli('validate', path);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe(`${path}:1:1: YAML: a mapping of 20003 keys; no part of a scenario has more than 1000 (population.mcc, one per MCC)\n`);
+    expect(Date.now() - started).toBeLessThan(3000);
+    // Many problems of a normal-sized file: the first 100 listed, the rest counted.
+    const many = join(tempDir(), 'many.yaml');
+    writeFileSync(many, `${SMALL}${Array.from({ length: 300 }, (_, i) => `k${i}: ${i}\n`).join('')}`);
+    const lines = (await cli('validate', many)).stdout.trim().split('\n');
+    expect(lines).toHaveLength(101);
+    expect(lines[100]).toBe(`${many}: ... and 200 more problem(s) not shown; fix these first`);
+  });
+
   it.runIf(existsSync('/proc/self/status'))('a /proc file (size 0 to stat) is read up to the cap and rejected as YAML, not hung on', async () => {
     const r = await cli('validate', '/proc/self/status');
     expect(r.code).toBe(2);

@@ -299,6 +299,8 @@ interface LockRecord {
  * over. Creating the lock also proves the directory writable before any run.
  */
 export function claimOutputDir(dir: string, options: ClaimOptions = {}): OutputClaim {
+  // `--out ''` would be the current directory by accident.
+  if (dir.trim() === '') throw new OutputError('--out: expected a directory, found an empty string');
   makeDirectory(dir);
   const lockPath = join(dir, options.lockName ?? '.stampede.lock');
   const record: LockRecord = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: process.argv.slice(1).join(' ') };

@@ -99,12 +99,26 @@ function readYaml(text: string, file: string) {
   if (text.includes('\u0000')) fail('this is a binary file (it contains NUL bytes), not a YAML scenario');
 
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  // Duplicate keys are found below in linear time: the library's own check is quadratic in a mapping's size.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const locator = new Locator(file, doc, lineCounter);
   const yamlIssue = (e: YAMLError) => locator.yamlIssue(e.code, e.message, e.pos[0], text);
+  const duplicates = duplicateKeys(doc);
   // A document with syntax errors is not worth validating: its structure is a guess.
-  if (doc.errors.length > 0) throw new ScenarioError(doc.errors.map((e) => clearerYamlIssue(e, text, locator) ?? yamlIssue(e)));
+  if (doc.errors.length > 0 || duplicates.length > 0) {
+    const found = [
+      ...doc.errors.map((e) => ({ at: e.pos[0], issue: clearerYamlIssue(e, text, locator) ?? yamlIssue(e) })),
+      ...duplicates.map((at) => ({ at, issue: locator.yamlIssue('DUPLICATE_KEY', '', at, text) })),
+    ].sort((a, b) => a.at - b.at);
+    throw new ScenarioError(found.map((f) => f.issue));
+  }
   if (doc.contents === null) fail('the file is empty; a scenario needs at least `name` and `duration`', 1);
+  const oversized = oversizedMapping(doc);
+  if (oversized !== undefined) {
+    const message = `a mapping of ${oversized.size} keys; no part of a scenario has more than ${MAX_MAPPING_KEYS} (population.mcc, one per MCC)`;
+    const issue = locator.yamlIssue('MAPPING_SIZE', message, oversized.at, text);
+    throw new ScenarioError([oversized.top ? { ...issue, path: '' } : issue]);
+  }
   // What toJS() would only warn about (`{a: 1}: x`, a collection as a key) or fail on without a position (`*nowhere`).
   const structural: ScenarioIssue[] = [];
   visit(doc, {
@@ -139,6 +153,37 @@ function readYaml(text: string, file: string) {
     fail(`expected a mapping of scenario fields (name: ..., duration: ...) at the top level, found ${found}`, 1);
   }
   return { raw: raw as Record<string, unknown>, locator, yamlWarnings: doc.warnings.map(yamlIssue) };
+}
+
+/** A scenario's largest mapping is population.mcc, with at most 1000 MCCs: past that a mapping is not a scenario's. */
+const MAX_MAPPING_KEYS = 1000;
+
+/** Offsets of keys that repeat an earlier key of their mapping (and of the first key of an oversized mapping). */
+function duplicateKeys(doc: Document): number[] {
+  const found: number[] = [];
+  visit(doc, {
+    Map: (_, map) => {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (seen.has(key)) found.push(rangeStart(pair.key) ?? 0);
+        seen.add(key);
+      }
+    },
+  });
+  return found;
+}
+
+/** A mapping far larger than any a scenario has: refused before the schema checks each of its keys. */
+function oversizedMapping(doc: Document): { at: number; size: number; top: boolean } | undefined {
+  let found: { at: number; size: number; top: boolean } | undefined;
+  visit(doc, {
+    Map: (_, map) => {
+      if (found === undefined && map.items.length > MAX_MAPPING_KEYS) found = { at: rangeStart(map) ?? 0, size: map.items.length, top: map === doc.contents };
+    },
+  });
+  return found;
 }
 
 const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
