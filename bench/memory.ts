@@ -9,7 +9,7 @@
 //   node --expose-gc --import tsx bench/memory.ts --json --check  # one JSON line; exit 1 on growth
 //   node --expose-gc --import tsx bench/memory.ts --leak          # keeps every run's result: must fail
 //
-// What decides "leak" is the operators' own lesson (MODEL.md §6): memory
+// What decides "leak" is the operators' own lesson (docs/model.md §6): memory
 // still live after a full GC, not the process size. Here that is the V8 heap
 // used and the memory outside it (ArrayBuffers: the model's typed arrays);
 // both must stay within ±tolerance (10 %) from the checkpoint to the end.

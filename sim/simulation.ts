@@ -246,7 +246,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
 }
 
 /**
- * Service and home region of each client (MODEL.md §2): the population is
+ * Service and home region of each client (docs/model.md §2): the population is
  * split among services by share, then each service's clients among MCCs by
  * share, in contiguous blocks; an MCC maps to the service's region listing
  * it, or to the service's common region.
@@ -276,7 +276,7 @@ function assignRegions(scenario: Scenario, clients: ClientPopulation): void {
 }
 
 /**
- * Steady state (MODEL.md §3): every client connected, spread as the
+ * Steady state (docs/model.md §3): every client connected, spread as the
  * configured algorithm would have spread them, with residual lifetimes drawn
  * from the churn distribution (exponential, so the same as fresh ones).
  * Round robin and least connection spread evenly by weight; random and two

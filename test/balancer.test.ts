@@ -1,8 +1,9 @@
 // Distribution algorithms against balls-into-bins theory (validation V3,
-// shared/validation/README.md) and their documented tie-breaking.
+// docs/validation.md) and their documented tie-breaking.
 import { describe, expect, it } from 'vitest';
-import { Algorithm, choose, type AlgorithmCode, type RegionView } from '../sim/model/balancer.ts';
+import { Algorithm, choose, type RegionView } from '../sim/model/balancer.ts';
 import { createStream } from '../sim/engine/random.ts';
+import { ballsIntoBins } from '../sim/model/balls-into-bins.ts';
 import { parseScenarioText } from '../sim/scenario/load.ts';
 import { runScenario } from '../sim/simulation.ts';
 
@@ -16,19 +17,6 @@ function view(m: number, choices = 2): RegionView {
     choices,
     scratch: new Int32Array(choices),
   };
-}
-
-/** n clients arrive one at a time onto m servers with fresh counts; returns max load minus n/m. */
-function ballsIntoBins(algorithm: AlgorithmCode, n: number, m: number, seed: number, choices = 2): number {
-  const v = view(m, choices);
-  const stream = createStream(seed, 'balls');
-  const out = new Int32Array(2);
-  let cursor = 0;
-  for (let i = 0; i < n; i++) {
-    cursor = choose(algorithm, v, cursor, stream, out);
-    v.counts[out[0]]++;
-  }
-  return Math.max(...v.counts) - n / m;
 }
 
 /** E[max of m iid standard normals], by numerical integration of m φ(x) Φ(x)^(m-1) x. */

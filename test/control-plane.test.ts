@@ -1,4 +1,4 @@
-// The claims of MODEL.md §5-§7 about managers, the server lifecycle, regions
+// The claims of docs/model.md §5-§7 about managers, the server lifecycle, regions
 // and the gray failure, each checked on the shipped catalogue scenario at a
 // reduced population.
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ const load = (name: string, overrides: string[] = []) => loadScenarioFile(`scena
 const run = (name: string, overrides: string[] = []): RunResult => runScenario(load(name, overrides));
 const eventsOf = (r: RunResult, kind: string) => r.events.filter((e) => e.kind === kind);
 
-describe('server managers (MODEL.md §5, §7.4)', () => {
+describe('server managers (docs/model.md §5, §7.4)', () => {
   it('master loss: a slave takes over one ZooKeeper session timeout later, with no client-visible effect', () => {
     const r = run('manager-master-loss', ['population.clients=30000']);
     expect(r.summary.controlPlane.failovers).toHaveLength(1);
@@ -77,7 +77,7 @@ describe('server managers (MODEL.md §5, §7.4)', () => {
   });
 });
 
-describe('session-server lifecycle (MODEL.md §6, §7.6)', () => {
+describe('session-server lifecycle (docs/model.md §6, §7.6)', () => {
   it('a deploy drains, closes, stops, restarts through standby; least connection refills faster than round robin', () => {
     const base = ['population.clients=50000', 'faults.0.closeRate=100/s'];
     const wlc = run('deploy', base);
@@ -124,7 +124,7 @@ describe('session-server lifecycle (MODEL.md §6, §7.6)', () => {
   });
 });
 
-describe('regions (MODEL.md §2, §7.8)', () => {
+describe('regions (docs/model.md §2, §7.8)', () => {
   it('region loss moves the region\'s clients to its failover region', () => {
     const r = run('region-loss', ['population.clients=40000']);
     const korea = r.series.connectedByRegion.korea;
@@ -158,7 +158,7 @@ describe('regions (MODEL.md §2, §7.8)', () => {
   });
 });
 
-describe('services (MODEL.md §2)', () => {
+describe('services (docs/model.md §2)', () => {
   const yaml = (extra = '') => `
 name: services
 duration: 3m

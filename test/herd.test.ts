@@ -1,4 +1,4 @@
-// The herd effect of MODEL.md §4 (scenarios/restart-herd.yaml): a server that
+// The herd effect of docs/model.md §4 (scenarios/restart-herd.yaml): a server that
 // comes back empty under weighted least connection on stale counts takes
 // every new session, is overrun and crashes again; two random choices or a
 // slow-start ramp do not overrun it.

@@ -57,7 +57,7 @@ function expectAt(issue: ScenarioIssue, text: string, needle: string): void {
 describe('defaults', () => {
   const { scenario, warnings } = load(MINIMAL);
 
-  it('match MODEL.md for clients, population and network', () => {
+  it('match docs/model.md for clients, population and network', () => {
     expect(warnings).toEqual([]);
     expect(scenario).toMatchObject({
       name: 't',
@@ -70,7 +70,7 @@ describe('defaults', () => {
     });
   });
 
-  it('match MODEL.md §3 for client behaviour', () => {
+  it('match docs/model.md §3 for client behaviour', () => {
     expect(scenario.client).toEqual({
       requestTimeout: 5,
       connectTimeout: 5,
@@ -83,7 +83,7 @@ describe('defaults', () => {
     });
   });
 
-  it('match MODEL.md §4 for lookups', () => {
+  it('match docs/model.md §4 for lookups', () => {
     expect(scenario.lookup).toEqual({
       instances: 4,
       capacity: 20000,
@@ -97,7 +97,7 @@ describe('defaults', () => {
     });
   });
 
-  it('match MODEL.md §5 for managers', () => {
+  it('match docs/model.md §5 for managers', () => {
     expect(scenario.managers).toEqual({
       count: 2,
       healthInterval: 5,
@@ -109,7 +109,7 @@ describe('defaults', () => {
     });
   });
 
-  it('match MODEL.md §6 for session servers', () => {
+  it('match docs/model.md §6 for session servers', () => {
     expect(scenario.sessionServer).toEqual({
       maxSessions: 150_000,
       maxAcceptsPerSec: 2000,

@@ -305,7 +305,7 @@ export const METRICS: readonly MetricDef[] = [
   {
     name: 'carrier.amplification',
     unit: 'ratio',
-    doc: 'mean attempts per second over the fault (the carrier outages, else every fault that lasts) over the pre-fault mean: the sustained "100× normal" of MODEL.md §7.5',
+    doc: 'mean attempts per second over the fault (the carrier outages, else every fault that lasts) over the pre-fault mean: the sustained "100× normal" of docs/model.md §7.5',
     source: 'summary.carrierAmplification; no value without a fault or pre-fault traffic',
     read: (s) => s.carrierAmplification,
     needsFault: true,

@@ -1,4 +1,4 @@
-// Capacity planning (MODEL.md §7.7): the largest population, or the fewest
+// Capacity planning (docs/model.md §7.7): the largest population, or the fewest
 // session servers or lookup instances, with which a scenario still passes
 // every one of its assertions, found by bisection over runs; and, given a
 // growth rate, the date on which today's fleet stops passing.

@@ -1,4 +1,4 @@
-// Client retry timers (MODEL.md §3) and the policies they are compared with.
+// Client retry timers (docs/model.md §3) and the policies they are compared with.
 // A client's backoff state is the number of failed attempts since its last
 // session (`step`), kept by the client; only decorrelated jitter needs more
 // (its previous wait), and only then is a per-client array allocated.

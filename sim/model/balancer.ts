@@ -1,4 +1,4 @@
-// Distribution algorithms of a lookup server (MODEL.md §4): given the lookup's
+// Distribution algorithms of a lookup server (docs/model.md §4): given the lookup's
 // view of one region (which servers run, their session counts), pick the
 // primary and the alternative address. Pure functions over typed arrays.
 import type { AlgorithmName } from '../scenario/types.ts';

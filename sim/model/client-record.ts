@@ -57,7 +57,7 @@ export const ATTEMPT = 57; // bytes: attempts in the current run
 export const STEP = 58; // bytes: failures since the last session (backoff step)
 export const NET_DOWN = 59; // bytes: carrier outages covering the client (0 = network up)
 export const AFFECTED = 60; // bytes: 1 once an attempt failed since the session was lost in the incident
-export const SERVICE = 61; // bytes: the service the client uses (MODEL.md §2)
+export const SERVICE = 61; // bytes: the service the client uses (docs/model.md §2)
 /** bytes: 1 while the client's retry loop waits for a batch (ClientPopulation.networkDownAll). */
 export const DEFERRED = 62;
 /** bytes: failover requests sent in the current lookup (0: the first address, chosen at random). */

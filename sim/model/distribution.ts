@@ -1,4 +1,4 @@
-// Summaries of per-episode and per-client values (MODEL.md §8): quantiles
+// Summaries of per-episode and per-client values (docs/model.md §8): quantiles
 // by the nearest-rank method, CDF points and histograms. At tens of millions
 // of clients these run over arrays of tens of millions, so durations are
 // sorted by radix (a comparison sort of 10^7 doubles takes over a second)

@@ -1,4 +1,4 @@
-// The fault timeline of a scenario (MODEL.md §7) and the server lifecycle
+// The fault timeline of a scenario (docs/model.md §7) and the server lifecycle
 // operations faults share with the model (crash, restart, deploy steps):
 // each fault starts, and for outages ends, as an event.
 import type { CarrierOutageFault, FaultConfig, Scenario } from '../scenario/types.ts';

@@ -1,4 +1,4 @@
-// Watching the fleet for the gray failure of MODEL.md §6 (the memory-leak
+// Watching the fleet for the gray failure of docs/model.md §6 (the memory-leak
 // lesson): the operators' detectors on what the heaps log (heap.ts), what
 // they do at an alert, and the story of each leaking server for the report.
 //

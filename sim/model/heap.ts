@@ -1,4 +1,4 @@
-// The JVM heap of every session server (MODEL.md §6, the memory-leak
+// The JVM heap of every session server (docs/model.md §6, the memory-leak
 // lesson), for scenarios with `leaks`. What a leak fills is the old
 // generation that stays live after a full GC; what the fleet sees is the
 // cost of full GCs as that share grows:

@@ -1,4 +1,4 @@
-// Lookup servers (MODEL.md §4): FIFO service at a fixed capacity, a possibly
+// Lookup servers (docs/model.md §4): FIFO service at a fixed capacity, a possibly
 // stale view of the fleet, and the distribution algorithm.
 //
 // The queue needs no event per request: with FIFO order and a deterministic
@@ -205,9 +205,9 @@ export class LookupInstances {
   }
 
   /**
-   * Pulls a fresh view from `source` (MODEL.md §4: every `infoRefresh`).
+   * Pulls a fresh view from `source` (docs/model.md §4: every `infoRefresh`).
    * Returns whether the instance switched between live counts and its
-   * round-robin fallback (MODEL.md §4: all managers unreachable).
+   * round-robin fallback (docs/model.md §4: all managers unreachable).
    */
   refresh(instance: number, now: number, source: ServerInfoSource): boolean {
     if (this.outages[instance] > 0) return false; // a down instance asks nobody
@@ -227,7 +227,7 @@ export class LookupInstances {
     return changed;
   }
 
-  /** A service's algorithm is changed through the manager (MODEL.md §4). */
+  /** A service's algorithm is changed through the manager (docs/model.md §4). */
   setAlgorithm(firstInstance: number, instances: number, algorithm: AlgorithmCode): void {
     this.algorithmOf.fill(algorithm, firstInstance, firstInstance + instances);
   }

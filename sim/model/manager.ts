@@ -1,4 +1,4 @@
-// Server managers (MODEL.md §5) and the state they keep in ZooKeeper and
+// Server managers (docs/model.md §5) and the state they keep in ZooKeeper and
 // Redis. The master health-checks every session server (L7), writes the
 // session counts its checks carry to Redis, suspends and resumes servers in
 // ZooKeeper and pushes list changes to the lookups. Slaves copy Redis every

@@ -590,7 +590,7 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
 }
 
 /**
- * Services (MODEL.md §2). Without a `services` list there is one, `default`,
+ * Services (docs/model.md §2). Without a `services` list there is one, `default`,
  * with every region and lookup instance. A region belongs to one service.
  */
 function resolveServices(doc: ScenarioDocument, problems: Problems): ServiceConfig[] {
@@ -843,7 +843,7 @@ function resolveFault(
   }
 }
 
-/** Sites (MODEL.md §7.10): each names regions, servers, lookup instances and managers that exist. */
+/** Sites (docs/model.md §7.10): each names regions, servers, lookup instances and managers that exist. */
 function resolveSites(doc: ScenarioDocument, problems: Problems, totalInstances: number): SiteConfig[] {
   const regionNames = doc.regions.map((region) => region.name);
   const seen = new Set<string>();

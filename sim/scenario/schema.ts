@@ -854,7 +854,7 @@ export function union<V extends Variants>(doc: string, variants: V): Node<UnionO
 }
 
 // ---------------------------------------------------------------------------
-// The scenario file format (defaults from MODEL.md)
+// The scenario file format (defaults from docs/model.md)
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 const NAME_DOC = 'a name of lowercase letters, digits, "-" and "_" (starting with a letter or digit)';

@@ -1,7 +1,7 @@
 // The resolved scenario: what the model consumes once a scenario file has been
 // validated and its defaults filled in. Every duration is in seconds (float),
 // every rate in events per second; `Infinity` stands for "unlimited" and
-// `null` for "off". Field names follow MODEL.md.
+// `null` for "off". Field names follow docs/model.md.
 
 import type { Assertion } from '../gate/assertions.ts';
 
@@ -24,9 +24,9 @@ export type RetryPolicyName = 'gcm' | 'gcm-clamped' | 'none' | 'exponential' | '
 
 export interface BackoffConfig {
   policy: RetryPolicyName;
-  /** Base backoff b at the first failure (MODEL.md §3: 3 s). */
+  /** Base backoff b at the first failure (docs/model.md §3: 3 s). */
   initial: number;
-  /** Cap on b (MODEL.md §3: 300 s). */
+  /** Cap on b (docs/model.md §3: 300 s). */
   max: number;
 }
 
@@ -77,7 +77,7 @@ export interface PopulationConfig {
   clients: number;
   /** Shares sum to 1 after resolution. */
   mcc: MccShare[];
-  /** `connected`: steady state at t = 0 (MODEL.md §3); `disconnected`: every client starts by looking up. */
+  /** `connected`: steady state at t = 0 (docs/model.md §3); `disconnected`: every client starts by looking up. */
   start: 'connected' | 'disconnected';
 }
 
@@ -122,7 +122,7 @@ export interface RegionConfig {
 }
 
 /**
- * A service (MODEL.md §2): its own clients, lookup instances, algorithm and
+ * A service (docs/model.md §2): its own clients, lookup instances, algorithm and
  * regions, sharing the manager set with the other services.
  */
 export interface ServiceConfig {
@@ -139,7 +139,7 @@ export interface ServiceConfig {
   algorithm: AlgorithmName;
 }
 
-/** Server managers (MODEL.md §5): master + slaves, ZooKeeper election, Redis counts. */
+/** Server managers (docs/model.md §5): master + slaves, ZooKeeper election, Redis counts. */
 export interface ManagersConfig {
   count: number;
   healthInterval: number;
@@ -151,7 +151,7 @@ export interface ManagersConfig {
   zkSessionTimeout: number;
 }
 
-/** A session server with a memory leak (MODEL.md §6, the gray failure). */
+/** A session server with a memory leak (docs/model.md §6, the gray failure). */
 export interface LeakConfig {
   server: number;
   /** When the leak starts after a process starts; null: at random, uniform over the first half of the run. */
@@ -185,7 +185,7 @@ export type DetectorConfig =
   | { kind: 'trend'; window: number; percentPerDay: number }
   | { kind: 'cpu'; percent: number; for: number };
 
-/** How operators watch the fleet's heaps (MODEL.md §6): detectors and what is done at an alert. */
+/** How operators watch the fleet's heaps (docs/model.md §6): detectors and what is done at an alert. */
 export interface GrayDetectionConfig {
   /** How often the logged full-GC lines are read (threshold and trend detectors). */
   checkEvery: number;
@@ -238,7 +238,7 @@ export interface ManagerCrashFault {
   restartAfter: number | null;
 }
 
-/** Deploy (MODEL.md §7.6): drain, stop, start the new version; servers one after the other. */
+/** Deploy (docs/model.md §7.6): drain, stop, start the new version; servers one after the other. */
 export interface DeployFault {
   kind: 'deploy';
   at: number;
@@ -274,7 +274,7 @@ export interface MccRemapFault {
   region: string;
 }
 
-/** A data centre lost (MODEL.md §7.10): every component of the site, as vanished hosts, for `duration`. */
+/** A data centre lost (docs/model.md §7.10): every component of the site, as vanished hosts, for `duration`. */
 export interface SiteOutageFault {
   kind: 'site-outage';
   at: number;
