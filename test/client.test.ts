@@ -1,4 +1,4 @@
-// Every client transition of MODEL.md §3, on tiny fleets stepped through time.
+// Every client transition of docs/model.md §3, on tiny fleets stepped through time.
 import { describe, expect, it } from 'vitest';
 import { parseScenarioText } from '../sim/scenario/load.ts';
 import { Simulation } from '../sim/simulation.ts';
