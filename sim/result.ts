@@ -2,6 +2,10 @@
 // function of the scenario and the seed (no wall-clock figures), so the same
 // inputs give the same bytes.
 import type { HeapSeries } from './model/heap.ts';
+import type { CONNECT_FAILURE_NAMES } from './model/session-server.ts';
+
+/** Why a connection attempt failed (sim/model/session-server.ts `ConnectFailure`). */
+export type ConnectFailureReason = (typeof CONNECT_FAILURE_NAMES)[number];
 
 /** Summary statistics of a sample. Null fields when the sample is empty. */
 export interface Distribution {
@@ -44,6 +48,16 @@ export interface Series {
   };
   connectAttemptsPerSec: Record<string, number[]>;
   acceptsPerSec: Record<string, number[]>;
+  /**
+   * Failed connection attempts per second over all servers, by why they
+   * failed: refused by a dead process (deadProcess), by a server starting,
+   * in standby or draining (notInService), server full, accept limit, 503 in
+   * a GC pause (gcPause); timed out on a host that did not answer
+   * (noAnswer), or because the client's network was down (networkDown).
+   * Counted when the client sees the failure. Absent in results written
+   * before it existed.
+   */
+  connectFailuresPerSec?: Record<ConnectFailureReason, number[]>;
   /** The heaps of every server (only in a scenario with leaks): what the detectors read, and what GC costs. */
   heap?: HeapSeries;
 }
@@ -183,6 +197,22 @@ export interface Distributions {
   attemptsPerClient: [number, number][];
   /** The same for the disconnected clients, until they were back. */
   attemptsToReconnect: [number, number][];
+  /**
+   * Downtime (s from losing the session to having one) of the reconnects
+   * completed in each time bucket, from the incident on; empty buckets left
+   * out. Absent without a fault, and in results written before it existed.
+   */
+  downtimeOverTime?: { bucketSeconds: number; buckets: DowntimeBucket[] };
+}
+
+/** The reconnects completed in [start, start + bucketSeconds) (s from the run's start), by nearest rank. */
+export interface DowntimeBucket {
+  start: number;
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
 }
 
 export interface RunResult {

@@ -21,9 +21,9 @@ import { exponential, uniformAt, type CounterStream, type Stream } from '../engi
 import { targetIfKind, type EventQueue } from '../engine/event-queue.ts';
 import { EventKind } from './events.ts';
 import { AdaptiveThrottle, MAX_BACKOFF_STEP, RetryPolicy } from './backoff.ts';
-import { ConnectOutcome, type SessionServers } from './session-server.ts';
+import { ConnectFailure, ConnectOutcome, type ConnectFailureCode, type SessionServers } from './session-server.ts';
 import type { LookupInstances } from './lookup.ts';
-import { ClientState, type ClientStateCode, type Metrics } from './metrics.ts';
+import { ClientState, sampleIndexAfter, TALLY_STRIDE, TallyField, type ClientStateCode, type Metrics } from './metrics.ts';
 import { RetryLoop, type RetryLoopSettings } from './retry-loop.ts';
 import { summarizeCounts, summarizeTally, tallyLimit, type CountSummary } from './distribution.ts';
 import { ParallelRetries } from './retry-threads.ts';
@@ -78,6 +78,9 @@ export class ClientPopulation {
   private readonly retryAfter: number | null;
   private readonly rtt: number;
   private readonly lifetimeMean: number | null;
+  private readonly sampleInterval: number;
+  /** 1 / sampleInterval. */
+  private readonly perSample: number;
 
   /** Called when a connection attempt pushes a server past its overload limit. */
   onServerOverload: (server: number, now: number) => void = () => {};
@@ -158,6 +161,8 @@ export class ClientPopulation {
     this.keepalive = client.keepalive;
     this.retryAfter = scenario.lookup.retryAfter;
     this.rtt = scenario.rtt;
+    this.sampleInterval = scenario.sampleInterval;
+    this.perSample = 1 / scenario.sampleInterval;
     this.lifetimeMean = client.sessionLifetimeMean;
     this.end = scenario.duration;
     this.helpersOnly = options.helpersOnly ?? false;
@@ -302,14 +307,16 @@ export class ClientPopulation {
     }
   }
 
-  private arm(c: number, time: number, pending: PendingCode): void {
+  /** Sets the timer of `c`; true when it will run ahead, inline (the retry loop then does the timer's counting). */
+  private arm(c: number, time: number, pending: PendingCode): boolean {
     this.bytes[c * RECORD_BYTES + PENDING] = pending;
     if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0 && this.runsInline(c, time, pending)) {
       this.inlineAt = time;
       this.doubles[c * RECORD_DOUBLES + TIMER] = NONE;
-    } else {
-      this.queueTimer(c, time);
+      return true;
     }
+    this.queueTimer(c, time);
+    return false;
   }
 
   /**
@@ -506,8 +513,10 @@ export class ClientPopulation {
     const deadline = now + this.connectTimeout;
     this.doubles[c * RECORD_DOUBLES + DEADLINE] = deadline;
     const reply = now + this.rtt;
-    if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0 || !this.servers.answers(this.words[c * RECORD_WORDS + SERVER]) || reply > deadline) {
-      this.arm(c, deadline, Pending.connectFailed);
+    if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0) {
+      this.connectWillTimeOut(c, deadline, ConnectFailure.networkDown);
+    } else if (!this.servers.answers(this.words[c * RECORD_WORDS + SERVER]) || reply > deadline) {
+      this.connectWillTimeOut(c, deadline, ConnectFailure.noAnswer);
     } else {
       this.arm(c, reply, Pending.connectReply);
     }
@@ -516,7 +525,8 @@ export class ClientPopulation {
   private onConnectReply(c: number, now: number): void {
     const server = this.words[c * RECORD_WORDS + SERVER];
     if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0 || !this.servers.answers(server)) {
-      this.arm(c, this.doubles[c * RECORD_DOUBLES + DEADLINE], Pending.connectFailed);
+      const why = this.bytes[c * RECORD_BYTES + NET_DOWN] > 0 ? ConnectFailure.networkDown : ConnectFailure.noAnswer;
+      this.connectWillTimeOut(c, this.doubles[c * RECORD_DOUBLES + DEADLINE], why);
       return;
     }
     this.metrics.connectAttempts[server]++;
@@ -525,9 +535,23 @@ export class ClientPopulation {
       this.metrics.accepts[server]++;
       this.becomeConnected(c, server, now);
     } else {
+      this.metrics.connectFailures[this.servers.refusal]++;
       this.onConnectFailed(c, now);
     }
     if (this.servers.overloadTripped >= 0) this.onServerOverload(server, now);
+  }
+
+  /**
+   * The connect of `c` gets no answer: it fails at `deadline`. Counted now,
+   * into the sample that will see the deadline, because only now is the
+   * reason known; a timer run ahead (the retry loop) counts itself.
+   */
+  private connectWillTimeOut(c: number, deadline: number, why: ConnectFailureCode): void {
+    if (this.arm(c, deadline, Pending.connectFailed)) return;
+    const k = sampleIndexAfter(deadline, this.sampleInterval, this.perSample, this.metrics.lastSample);
+    if (k < 0) return;
+    if (why === ConnectFailure.networkDown) this.metrics.later[TALLY_STRIDE * k + TallyField.connectsNetworkDown]++;
+    else this.metrics.noAnswerLater[k]++;
   }
 
   private onConnectFailed(c: number, now: number): void {

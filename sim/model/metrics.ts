@@ -1,10 +1,10 @@
 // What a run measures (MODEL.md §8): counters bumped on the hot path,
 // sampled into per-interval series, and the per-run summary.
-import type { ControlEvent, Distributions, Series, Summary } from '../result.ts';
+import type { ConnectFailureReason, ControlEvent, Distributions, DowntimeBucket, Series, Summary } from '../result.ts';
 import type { LookupInstances } from './lookup.ts';
-import type { SessionServers } from './session-server.ts';
+import { CONNECT_FAILURE_NAMES, ConnectFailure, type SessionServers } from './session-server.ts';
 import type { Heaps } from './heap.ts';
-import { summarizeCounts, summarizeDurations, type CountSummary } from './distribution.ts';
+import { ascending, summarizeCounts, summarizeDurations, type CountSummary } from './distribution.ts';
 
 export const ClientState = { idleBackoff: 0, lookingUp: 1, connecting: 2, connected: 3 } as const;
 export type ClientStateCode = (typeof ClientState)[keyof typeof ClientState];
@@ -25,6 +25,8 @@ export const TallyField = {
   timedOut: 2,
   /** Net change of clientsInState: [states + state]. */
   states: 3,
+  /** Connects that timed out because the client's own network was down (ConnectFailure.networkDown): the slot after the four states. */
+  connectsNetworkDown: 7,
 } as const;
 
 export class Metrics {
@@ -41,6 +43,14 @@ export class Metrics {
   lookupsThrottled = 0;
   readonly connectAttempts: Float64Array;
   readonly accepts: Float64Array;
+  /** Failed connection attempts by ConnectFailure code, counted when the client sees the failure. */
+  readonly connectFailures = new Float64Array(CONNECT_FAILURE_NAMES.length);
+  /**
+   * Connects that will time out on a host that does not answer, by the index
+   * of the sample that sees their deadline (counted when armed: the reason
+   * is known then, and a client's connect timer is never replaced).
+   */
+  readonly noAnswerLater: Float64Array;
 
   // Run totals.
   totalTimedOut = 0;
@@ -102,6 +112,7 @@ export class Metrics {
     private readonly clients: number,
   ) {
     this.later = aheadTally(lastSample);
+    this.noAnswerLater = new Float64Array(lastSample + 1);
     this.serverNames = servers.names;
     this.regionNames = regionNames;
     this.connectAttempts = new Float64Array(servers.count);
@@ -131,6 +142,7 @@ export class Metrics {
       },
       connectAttemptsPerSec: perServer(),
       acceptsPerSec: perServer(),
+      connectFailuresPerSec: Object.fromEntries(CONNECT_FAILURE_NAMES.map((name) => [name, [] as number[]])) as Record<ConnectFailureReason, number[]>,
     };
   }
 
@@ -181,6 +193,8 @@ export class Metrics {
     this.carrierAttempts += this.later[at + TallyField.attempts];
     this.lookupsSent += this.later[at + TallyField.sent];
     this.lookupsTimedOut += this.later[at + TallyField.timedOut];
+    this.connectFailures[ConnectFailure.networkDown] += this.later[at + TallyField.connectsNetworkDown];
+    this.connectFailures[ConnectFailure.noAnswer] += this.noAnswerLater[k];
     for (let state = 0; state < 4; state++) this.clientsInState[state] += this.later[at + TallyField.states + state];
   }
 
@@ -226,6 +240,9 @@ export class Metrics {
       s.connectAttemptsPerSec[name].push(rate(this.connectAttempts[k]));
       s.acceptsPerSec[name].push(rate(this.accepts[k]));
     }
+    const failures = s.connectFailuresPerSec as Record<string, number[]>;
+    for (let r = 0; r < CONNECT_FAILURE_NAMES.length; r++) failures[CONNECT_FAILURE_NAMES[r]].push(rate(this.connectFailures[r]));
+    this.connectFailures.fill(0);
     this.connectAttempts.fill(0);
     this.accepts.fill(0);
     this.carrierAttempts = 0;
@@ -328,9 +345,47 @@ export class Metrics {
       downtimeCdf: downtime.cdf,
       attemptsPerClient: attemptsPerClient.histogram,
       attemptsToReconnect: attemptsToReconnect.histogram,
+      ...(hadIncident ? { downtimeOverTime: this.downtimeOverTime(s.time) } : {}),
     };
     return { summary, series: s, distributions };
   }
+
+  /**
+   * Downtime percentiles of the reconnects completed in each time bucket
+   * (latency over time, as Gatling and k6 draw it): whole sample intervals,
+   * at most about MAX_DOWNTIME_BUCKETS of them over the run. Empty buckets
+   * are left out. Episodes are recorded as clients reconnect, in event
+   * order, so each bucket is one slice of the records.
+   */
+  private downtimeOverTime(time: readonly number[]): { bucketSeconds: number; buckets: DowntimeBucket[] } {
+    const interval = time.length > 1 ? time[1] - time[0] : 1;
+    const bucketSeconds = downtimeBucketSeconds(interval, time[time.length - 1] ?? 0);
+    const buckets: DowntimeBucket[] = [];
+    let from = 0;
+    while (from < this.episodes) {
+      const index = Math.floor((this.reconnectAt[from] + this.incidentStart) / bucketSeconds);
+      const end = (index + 1) * bucketSeconds;
+      let to = from + 1;
+      while (to < this.episodes && this.reconnectAt[to] + this.incidentStart < end) to++;
+      const sorted = ascending(this.downtimes.subarray(from, to));
+      const n = sorted.length;
+      const at = (q: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))];
+      buckets.push({ start: index * bucketSeconds, count: n, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[n - 1] });
+      from = to;
+    }
+    return { bucketSeconds, buckets };
+  }
+}
+
+/** About this many buckets over a run at most, so the chart stays readable and result.json small. */
+const MAX_DOWNTIME_BUCKETS = 150;
+const NICE_MULTIPLES = [1, 2, 3, 5, 6, 10, 12, 15, 20, 30, 60, 120, 180, 360, 720, 1440];
+
+/** The bucket of `downtimeOverTime`: a nice multiple of the sample interval, so that buckets line up with the samples. */
+export function downtimeBucketSeconds(interval: number, duration: number): number {
+  const wanted = duration / MAX_DOWNTIME_BUCKETS;
+  const multiple = NICE_MULTIPLES.find((m) => m * interval >= wanted) ?? Math.ceil(wanted / interval);
+  return multiple * interval;
 }
 
 /**

@@ -16,7 +16,7 @@ import { ClientState, sampleIndexAfter, TALLY_STRIDE, TallyField, type AheadTall
 import * as Layout from './client-record.ts';
 import type { RecordViews } from './client-record.ts';
 // Local copies: V8 folds a module's own constants into the code, not imported ones (the hot paths ran several times slower).
-const { attempts: ATTEMPTS_AT, sent: SENT_AT, timedOut: TIMED_OUT_AT, states: STATES_AT } = TallyField;
+const { attempts: ATTEMPTS_AT, sent: SENT_AT, timedOut: TIMED_OUT_AT, states: STATES_AT, connectsNetworkDown: CONNECTS_DOWN_AT } = TallyField;
 const { Pending, Plan, AFFECTED, ALTERNATIVE, ATTEMPT, ATTEMPTS_SINCE_LOSS, ATTEMPTS_TOTAL, BACKOFF_DRAWS, DEADLINE, DEFERRED, LOOKUP_TRY, MAX_COUNTED_ATTEMPTS, PENDING, PLAN, RECORD_BYTES, RECORD_DOUBLES, RECORD_HALVES, RECORD_WORDS, SERVER, SERVICE, STATE, STEP } = Layout;
 
 /** What the loop needs from the scenario: plain data, so that a helper thread gets a copy. */
@@ -99,6 +99,8 @@ export class RetryLoop {
           action = Pending.backoffDone;
         }
       } else {
+        // A connect that timed out: the network is down.
+        if (k >= 0) later[at + CONNECTS_DOWN_AT]++;
         failed = true;
         attempt++;
         if (plan === Plan.afterLoss) {

@@ -27,6 +27,16 @@ export const SERVER_STATE_NAMES = Object.keys(ServerState) as (keyof typeof Serv
 export const ConnectOutcome = { accepted: 0, refused: 1, blackhole: 2 } as const;
 export type ConnectOutcomeCode = (typeof ConnectOutcome)[keyof typeof ConnectOutcome];
 
+/**
+ * Why a connection attempt failed, as the report breaks failures down
+ * (metrics.ts counts them per sample). The first five are answers of the
+ * server (`SessionServers.refusal`); the last two are the client's connect
+ * timing out: the host did not answer, or the client's own network was down.
+ */
+export const ConnectFailure = { deadProcess: 0, notInService: 1, serverFull: 2, acceptLimit: 3, gcPause: 4, noAnswer: 5, networkDown: 6 } as const;
+export type ConnectFailureCode = (typeof ConnectFailure)[keyof typeof ConnectFailure];
+export const CONNECT_FAILURE_NAMES = Object.keys(ConnectFailure) as (keyof typeof ConnectFailure)[];
+
 /** The share of requests a leak must fail before its failures count as client-visible (1 %). */
 export const VISIBLE_LEAK_SHARE = 0.01;
 
@@ -66,6 +76,8 @@ export class SessionServers {
 
   /** Server whose overload limit was passed at the last `tryAccept`; the caller crashes it. */
   overloadTripped = -1;
+  /** Why the last `tryAccept` that returned `refused` refused (a ConnectFailure code): read by the caller for the metrics. */
+  refusal: ConnectFailureCode = ConnectFailure.deadProcess;
 
   constructor(scenario: Scenario, private readonly gcStream: Stream) {
     const names: string[] = [];
@@ -132,7 +144,7 @@ export class SessionServers {
   tryAccept(server: number, now: number): ConnectOutcomeCode {
     if (this.hostUp[server] === 0) return ConnectOutcome.blackhole;
     this.overloadTripped = -1;
-    if (this.alive[server] === 0) return ConnectOutcome.refused;
+    if (this.alive[server] === 0) return this.refuse(ConnectFailure.deadProcess);
     const second = Math.floor(now);
     if (this.windowSecond[server] !== second) this.rollWindow(server, second);
     const attempts = ++this.attemptsInWindow[server];
@@ -140,9 +152,9 @@ export class SessionServers {
         this.overloadedSeconds[server] + 1 >= this.overloadSecondsToCrash) {
       this.overloadTripped = server;
     }
-    if (!this.accepting(server)) return ConnectOutcome.refused;
-    if (this.sessions[server] >= this.maxSessions) return ConnectOutcome.refused;
-    if (this.acceptsInWindow[server] >= this.maxAcceptsPerSec) return ConnectOutcome.refused;
+    if (!this.accepting(server)) return this.refuse(ConnectFailure.notInService);
+    if (this.sessions[server] >= this.maxSessions) return this.refuse(ConnectFailure.serverFull);
+    if (this.acceptsInWindow[server] >= this.maxAcceptsPerSec) return this.refuse(ConnectFailure.acceptLimit);
     const stall = this.gcShare[server];
     if (stall > 0) {
       const draw = this.gcStream();
@@ -151,12 +163,18 @@ export class SessionServers {
         // the leak makes at least one request in a hundred fail (a healthy server's rare pauses are noise).
         const leak = this.gcLeakShare[server];
         if (leak >= VISIBLE_LEAK_SHARE && draw >= stall - leak && Number.isNaN(this.firstGcRefusalAt[server])) this.firstGcRefusalAt[server] = now;
-        return ConnectOutcome.refused;
+        return this.refuse(ConnectFailure.gcPause);
       }
     }
     this.acceptsInWindow[server]++;
     this.sessions[server]++;
     return ConnectOutcome.accepted;
+  }
+
+  /** `refused`, remembering why (a field write rather than a richer return value: the hot path allocates nothing). */
+  private refuse(why: ConnectFailureCode): ConnectOutcomeCode {
+    this.refusal = why;
+    return ConnectOutcome.refused;
   }
 
   /**
