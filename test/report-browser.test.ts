@@ -196,4 +196,34 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
     expect(problems).toEqual([]);
     await page.close();
   });
+  it('tells the leak: the page names the out-of-memory death, with its story, the detectors and the heap charts', async () => {
+    const { scenario } = loadScenarioFile('scenarios/gray-failure-leak.yaml', ['population.clients=2000']);
+    const result = runScenario(scenario);
+    const leakDir = mkdtempSync(join(tmpdir(), 'stampede-report-leak-'));
+    try {
+      // Without verdicts the headline itself is the leak's (no fault, so no recovery to report).
+      await writeReport(result, leakDir, { gitCommit: 'test' });
+      const page = await browser.newPage();
+      await page.goto(pathToFileURL(join(leakDir, 'index.html')).href);
+      await page.waitForSelector('body[data-charts="done"]', { timeout: 60_000 });
+      const header = await page.locator('header').innerText();
+      // Never "no fault injected" when a leak is configured: the badge says what became of the server.
+      expect(header).not.toContain('no fault injected');
+      expect(header).toContain('OUT OF MEMORY');
+      expect(header).toMatch(/common-2 died out of memory at 6 d/);
+      expect(header).toContain('L4 never noticed');
+      const story = await page.locator('.story[data-server="common-2"]').innerText();
+      expect(story).toMatch(/died out of memory/);
+      expect(story).toMatch(/first suspension/);
+      expect(story).toMatch(/HTTP 503/);
+      expect(await page.locator('table.detectors tbody tr').count()).toBe(scenario.grayDetection.detectors.length);
+      for (const id of ['heap-old-gen', 'heap-full-gcs', 'heap-cpu', 'heap-health-checks']) {
+        expect(await page.locator(`#chart-${id}`).getAttribute('data-rendered')).toBe('true');
+        expect(await page.locator(`#chart-${id} svg path`).count()).toBeGreaterThan(0);
+      }
+      await page.close();
+    } finally {
+      rmSync(leakDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -208,6 +208,7 @@ describe('chart specs', () => {
     expect(charts.map((c) => c.id)).toEqual([
       'connected',
       'lookup-load',
+      'errors',
       'sessions-per-server',
       'accept-rate',
       'reconnect-cdf',

@@ -14,9 +14,11 @@ import type { Distribution, RunResult } from '../../sim/result.ts';
 import { bucket, bucketFactor, compact, maxSeries, MAX_POINTS, serverGrid, sumSeries } from './downsample.ts';
 import { humanDuration, type ChartContext } from './context.ts';
 import { finiteMax, logDomain, splitLimits, type Limit } from './scale.ts';
+import { heapCharts } from './heap-charts.ts';
+import { grayBadge } from './gray.ts';
 
 type LayerSpec = Extract<TopLevelSpec, { layer: unknown }>;
-type Layer = LayerSpec['layer'][number];
+export type Layer = LayerSpec['layer'][number];
 
 export interface ChartDef {
   /** File-name safe identifier: `charts/<id>.svg`. */
@@ -116,9 +118,11 @@ interface SeriesRow {
   v: (number | null)[];
   lo?: (number | null)[];
   hi?: (number | null)[];
+  /** Log charts: 1 where the line's value is exactly zero (drawn along the axis floor), null elsewhere: a zero is data, a gap is none. */
+  z?: (number | null)[];
 }
 
-function round3(x: number): number {
+export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
@@ -128,11 +132,13 @@ function seriesRows(time: readonly number[], lines: readonly LineInput[], ctx: C
   const shown = (x: number): number | null => (options.log && !(x > 0) ? null : compact(x));
   return lines.map((line) => {
     const b = bucket(time, line.values, factor);
+    const values = line.stat === 'max' ? b.max : b.mean;
     const row: SeriesRow = {
       s: line.name,
       t: b.t.map((t) => round3(t / ctx.time.seconds)),
-      v: (line.stat === 'max' ? b.max : b.mean).map(shown),
+      v: values.map(shown),
     };
+    if (options.log) row.z = values.map((x) => (x === 0 ? 1 : null));
     if (options.band && factor > 1) {
       // Peak lines have no band; empty arrays flatten to nulls.
       row.lo = line.stat === 'mean' ? b.min.map(shown) : [];
@@ -142,11 +148,11 @@ function seriesRows(time: readonly number[], lines: readonly LineInput[], ctx: C
   });
 }
 
-function timeTitle(ctx: ChartContext): string {
+export function timeTitle(ctx: ChartContext): string {
   return `time since start (${ctx.time.unit})`;
 }
 
-function xTime(ctx: ChartContext, field = 't') {
+export function xTime(ctx: ChartContext, field = 't') {
   return {
     field,
     type: 'quantitative' as const,
@@ -157,7 +163,7 @@ function xTime(ctx: ChartContext, field = 't') {
 }
 
 /** Shaded fault windows (full plot height); a fault without duration (a config change) is a red rule. */
-function faultRects(ctx: ChartContext): Layer[] {
+export function faultRects(ctx: ChartContext): Layer[] {
   const layers: Layer[] = [];
   const windows = ctx.faults.filter((f) => f.end > f.start);
   const instants = ctx.faults.filter((f) => !(f.end > f.start));
@@ -198,7 +204,7 @@ function faultEdges(ctx: ChartContext): Layer[] {
   ];
 }
 
-interface TopLabel {
+export interface TopLabel {
   /** In axis units. */
   x: number;
   /** Without the ▼ that points at x. */
@@ -215,7 +221,7 @@ const RIGHT_ALIGNED_FROM = 0.6;
  * label widens the chart past its plot (which would shift the plot out of
  * line with the charts below).
  */
-function topLabels(labels: readonly TopLabel[], ctx: ChartContext): Layer[] {
+export function topLabels(labels: readonly TopLabel[], ctx: ChartContext): Layer[] {
   if (labels.length === 0) return [];
   const xMax = ctx.scenario.duration / ctx.time.seconds;
   const rows = labels.map((l, i) => {
@@ -236,12 +242,12 @@ function topLabels(labels: readonly TopLabel[], ctx: ChartContext): Layer[] {
   return [false, true].filter((right) => rows.some((r) => r.right === right)).map(layer);
 }
 
-function faultLabels(ctx: ChartContext): TopLabel[] {
+export function faultLabels(ctx: ChartContext): TopLabel[] {
   return ctx.faults.map((f) => ({ x: round3(f.start / ctx.time.seconds), text: f.label, color: PALETTE.faultText }));
 }
 
 /** Horizontal dashed limits (capacity, accept limit), labelled at the right end; only limits splitLimits drew. */
-function limitRules(rules: readonly Limit[]): Layer[] {
+export function limitRules(rules: readonly Limit[]): Layer[] {
   const values = rules.map((r) => ({ y: r.value, label: r.label }));
   if (values.length === 0) return [];
   const labels = (below: boolean): Layer => ({
@@ -350,6 +356,10 @@ interface TimeSeriesArgs {
   colors: Readonly<Record<string, string>>;
   /** Lines drawn wide and translucent, under the others (e.g. "served", which hides under "offered" when they agree). */
   wide?: readonly string[];
+  /** Lines drawn dashed (a second family of series on the same axis, e.g. connect failures beside lookup failures). */
+  dashed?: readonly string[];
+  /** Points on the lines too: sparse series, where a value alone between zeros would draw no line. */
+  points?: boolean;
   limits?: readonly Limit[];
   /** Unit of the limits' values in words (`/s`). */
   limitUnit?: string;
@@ -364,7 +374,7 @@ interface TimeSeriesArgs {
 }
 
 /** Axis labels in SI units, each formatted on its own ("0", "0.1", "200k", "1.5M"; not "0M" or "100m"). */
-const SI_LABELS = "datum.value < 1 ? format(datum.value, '.2~f') : format(datum.value, '.3~s')";
+export const SI_LABELS = "datum.value < 1 ? format(datum.value, '.2~f') : format(datum.value, '.3~s')";
 
 /** The shared shape of every time-series chart: faults, bands, lines, limits, marks, labels, hover. */
 function timeSeries(ctx: ChartContext, a: TimeSeriesArgs): ChartDef {
@@ -389,7 +399,7 @@ function timeSeries(ctx: ChartContext, a: TimeSeriesArgs): ChartDef {
     yAxis = { labelExpr: SI_LABELS, grid: true, tickMinStep: 1 };
   }
   const hasBand = rows.some((r) => r.lo !== undefined);
-  const flattenFields = hasBand ? ['t', 'v', 'lo', 'hi'] : ['t', 'v'];
+  const flattenFields = [...(hasBand ? ['t', 'v', 'lo', 'hi'] : ['t', 'v']), ...(a.log ? ['z'] : [])];
   // Opaque stacked areas would hide a shaded window: mark the fault edges on top instead.
   const layers: Layer[] = a.stacked ? [] : [...faultRects(ctx)];
   if (hasBand) {
@@ -427,11 +437,30 @@ function timeSeries(ctx: ChartContext, a: TimeSeriesArgs): ChartDef {
         encoding: { x: xTime(ctx), y, color },
       });
     }
+    if (a.log && yScale && 'domain' in yScale) {
+      // A rate of zero, along the floor of the log axis as a dotted line of the series' colour: zero is data, unlike a gap.
+      const floor = yScale.domain[0];
+      layers.push({
+        transform: [{ filter: 'datum.z != null' }, { calculate: String(floor), as: 'floor' }],
+        mark: { type: 'point', shape: 'stroke', size: 30, strokeWidth: 1.2, opacity: 0.7 },
+        encoding: { x: xTime(ctx), y: { field: 'floor', type: 'quantitative', scale: yScale }, color },
+      });
+    }
+    const dashed = a.dashed ?? [];
+    const plain = [...wide, ...dashed];
+    const point = a.points ? { point: { filled: true, size: 14 } } : {};
     layers.push({
-      ...(wide.size > 0 ? { transform: [{ filter: { not: { field: 's', oneOf: [...wide] } } }] } : {}),
-      mark: { type: 'line', interpolate: 'linear' },
+      ...(plain.length > 0 ? { transform: [{ filter: { not: { field: 's', oneOf: plain } } }] } : {}),
+      mark: { type: 'line', interpolate: 'linear', ...point },
       encoding: { x: xTime(ctx), y, color },
     });
+    if (dashed.length > 0) {
+      layers.push({
+        transform: [{ filter: { field: 's', oneOf: [...dashed] } }],
+        mark: { type: 'line', interpolate: 'linear', strokeDash: [6, 3], ...point },
+        encoding: { x: xTime(ctx), y, color },
+      });
+    }
   }
   const targets = a.targets ?? [];
   layers.push(
@@ -519,7 +548,10 @@ export function connectedChart(result: RunResult, ctx: ChartContext): ChartDef {
 /** "From the incident start: 99 % back after 15.1 min, 99.9 % after …, all after …". */
 export function recoverySentence(result: RunResult): string {
   const s = result.summary;
-  if (s.incidentStart === null) return 'No fault in this scenario.';
+  if (s.incidentStart === null) {
+    const gray = grayBadge(s);
+    return gray === null ? 'No fault in this scenario.' : `No fault window; ${gray.text}`;
+  }
   const at = (x: number | null) => (x === null ? 'not reached' : humanDuration(x));
   return (
     `From the incident start: 99 % back after ${at(s.recovery.p99)}, 99.9 % after ${at(s.recovery.p999)}, all after ${at(s.recovery.full)}` +
@@ -535,11 +567,6 @@ export function lookupLoadChart(result: RunResult, ctx: ChartContext): ChartDef 
     { name: 'offered, all instances', values: sumSeries(l.offeredPerSec, n), stat: 'mean' },
     { name: 'offered, busiest instance (peak)', values: maxSeries(l.offeredPerSec, n), stat: 'max' },
     { name: 'served', values: sumSeries(l.servedPerSec, n), stat: 'mean' },
-    { name: 'timed out', values: l.timedOutPerSec, stat: 'mean' },
-    { name: 'answered "no server"', values: l.noServerPerSec, stat: 'mean' },
-    { name: 'refused', values: l.refusedPerSec, stat: 'mean' },
-    { name: 'rejected "busy" (admission)', values: l.rejectedPerSec, stat: 'mean' },
-    { name: 'throttled on the device', values: l.throttledPerSec, stat: 'mean' },
   ];
   // Results written before a series existed lack it: leave it out like a series that stayed at zero.
   const lines = candidates.filter((c) => c.values !== undefined && !allZero(c.values));
@@ -551,16 +578,17 @@ export function lookupLoadChart(result: RunResult, ctx: ChartContext): ChartDef 
     limits.push({ value: all, what: `capacity of all ${instances} instances`, label: `capacity of all ${instances} instances: ${integer.format(all)}/s` });
   }
   const s = result.summary.lookup;
-  const peak = s.peakLoadFactor === null ? '' : ` (${(s.peakLoadFactor * 100).toFixed(s.peakLoadFactor < 0.1 ? 1 : 0)} % of its capacity)`;
+  const factor = s.peakLoadFactor;
+  const peak = factor === null ? '' : ` (${percent(factor)} of its capacity)`;
+  // Say which way the load went, so that a log axis with a tall line is not read as overload.
+  const reading =
+    factor === null ? 'Capacity unlimited: the lookups cannot overload' : factor > 1 ? 'Above capacity: the lookups were a bottleneck (their queue grew)' : factor < 0.5 ? 'Well below capacity at every moment: the lookups were not the bottleneck' : 'Below capacity at every moment';
   return timeSeries(ctx, {
     id: 'lookup-load',
     title: 'Lookup load',
-    subtitle: [
-      `Peak on one instance ${integer.format(s.peakOfferedPerSec)}/s${peak}`,
-      `${integer.format(s.timedOut)} lookups timed out, ${integer.format(s.noServer)} answered "no server"`,
-    ],
+    subtitle: [`Peak on one instance ${integer.format(s.peakOfferedPerSec)}/s${peak}. ${reading}`],
     caption:
-      'Requests per second, log scale: a rate of zero leaves a gap, and a series that stayed at zero is left out. "Busiest instance" is the most loaded lookup instance at each moment, to compare with the capacity of one instance. Where several seconds share a plotted point, a light band spans their minimum and maximum.',
+      'Requests per second that reached the lookups, log scale, against their capacity (dashed): read the height against those rules, not against the top of the plot. A rate of zero is drawn as a dotted line along the bottom of the axis (a gap would mean no data), and a series that stayed at zero is left out. "Busiest instance" is the most loaded lookup instance at each moment, to compare with the capacity of one instance. Lookups that failed (timed out on the client, "no server", refused, rejected) are in "Errors by reason". Where several seconds share a plotted point, a light band spans their minimum and maximum.',
     yTitle: 'lookups per second (log)',
     log: true,
     time: result.series.time,
@@ -570,15 +598,135 @@ export function lookupLoadChart(result: RunResult, ctx: ChartContext): ChartDef 
       'offered, all instances': PALETTE.offered,
       'offered, busiest instance (peak)': PALETTE.busiest,
       served: PALETTE.served,
-      'timed out': PALETTE.timedOut,
-      'answered "no server"': PALETTE.noServer,
-      refused: PALETTE.refused,
-      'rejected "busy" (admission)': PALETTE.rejected,
-      'throttled on the device': PALETTE.throttled,
     },
     limits,
     limitUnit: '/s',
   });
+}
+
+/** "0.4 %", "37 %", "< 0.1 %": a share of capacity that never reads as zero when it is not. */
+export function percent(factor: number): string {
+  if (factor > 0 && factor < 0.001) return '< 0.1 %';
+  return `${(factor * 100).toFixed(factor < 0.1 ? 1 : 0)} %`;
+}
+
+/** Connect failures by reason (series.connectFailuresPerSec), in the words of the chart. */
+const CONNECT_FAILURES = [
+  ['deadProcess', 'connect refused: process dead', '#b3261e'],
+  ['notInService', 'connect refused: starting, standby or draining', '#b279a2'],
+  ['serverFull', 'connect refused: server full', '#8c564b'],
+  ['acceptLimit', 'connect refused: accept limit', '#9d755d'],
+  ['gcPause', 'connect refused: 503 in a GC pause', '#e377c2'],
+  ['noAnswer', 'connect timed out: host not answering', '#17becf'],
+  ['networkDown', 'connect timed out: the client network down', '#bcbd22'],
+] as const;
+
+/**
+ * Every failed attempt per second by why it failed: the lookups' (timed out
+ * on the client, "no server", refused, rejected, throttled) as solid lines,
+ * the connects' (refused for each reason, timed out) dashed. Null when
+ * nothing failed.
+ */
+export function errorsChart(result: RunResult, ctx: ChartContext): ChartDef | null {
+  const l = result.series.lookups;
+  const connect = result.series.connectFailuresPerSec;
+  const candidates: (LineInput & { color: string })[] = [
+    { name: 'lookup timed out (client side)', values: l.timedOutPerSec, stat: 'mean', color: PALETTE.timedOut },
+    { name: 'lookup answered "no server"', values: l.noServerPerSec, stat: 'mean', color: PALETTE.noServer },
+    { name: 'lookup refused', values: l.refusedPerSec, stat: 'mean', color: PALETTE.refused },
+    { name: 'lookup rejected "busy" (admission)', values: l.rejectedPerSec, stat: 'mean', color: PALETTE.rejected },
+    { name: 'lookup throttled on the device', values: l.throttledPerSec, stat: 'mean', color: PALETTE.throttled },
+    ...(connect === undefined ? [] : CONNECT_FAILURES.map(([key, name, color]) => ({ name, values: connect[key], stat: 'mean' as const, color }))),
+  ];
+  const lines = candidates.filter((c) => c.values !== undefined && !allZero(c.values));
+  if (lines.length === 0) return null;
+  const perSecondTotal = (values: readonly number[]) => values.reduce((sum, v, k) => sum + v * (k === 0 ? 1 : result.series.time[k] - result.series.time[k - 1]), 0);
+  const totals = lines.map((line) => `${line.name.replace(/^(lookup|connect) /, '')} ${integer.format(Math.round(perSecondTotal(line.values)))}`);
+  return timeSeries(ctx, {
+    id: 'errors',
+    title: 'Errors by reason',
+    subtitle: [`Failed lookups (solid) and connects (dashed) per second; ${connect === undefined ? 'this result has no connect failures by reason' : 'totals in the legend order:'}`, ...chunk(totals, 4).map((row) => row.join(' · '))],
+    caption:
+      'What clients saw fail, per second, by reason, log scale: a rate of zero is a dotted line along the bottom of the axis, a gap is no data. Lookups: timed out on the client (the lookup never answered in time: down, unreachable, or the client\'s network down), "no server", refused, rejected by admission control, throttled on the device. Connects: refused by a dead process, by a server not in service (starting, standby, draining), full, at its accept limit, or with a 503 in a GC pause; timed out on a host that does not answer, or because the client\'s network was down. Counted when the client sees the failure.',
+    yTitle: 'failures per second (log)',
+    log: true,
+    time: result.series.time,
+    lines,
+    dashed: lines.filter((line) => line.name.startsWith('connect')).map((line) => line.name),
+    points: true,
+    colors: Object.fromEntries(lines.map((line) => [line.name, line.color])),
+  });
+}
+
+function chunk<T>(values: readonly T[], size: number): T[][] {
+  const rows: T[][] = [];
+  for (let i = 0; i < values.length; i += size) rows.push(values.slice(i, i + size));
+  return rows;
+}
+
+/**
+ * Downtime percentiles of the reconnects completed in each time bucket
+ * (distributions.downtimeOverTime): how long the clients who got back in
+ * that minute had been without a session, as Gatling and k6 draw latency
+ * percentiles over time. Null without reconnects.
+ */
+export function downtimeOverTimeChart(result: RunResult, ctx: ChartContext): ChartDef | null {
+  const d = result.distributions?.downtimeOverTime;
+  if (d === undefined || d.buckets.length === 0) return null;
+  const stats = [
+    ['p50', 'p50', '#2e7d32'],
+    ['p90', 'p90', '#f58518'],
+    ['p99', 'p99', '#e45756'],
+    ['max', 'max', '#1b3a66'],
+  ] as const;
+  const unit = d.buckets.some((b) => b.max >= 180) ? { seconds: 60, name: 'min' } : { seconds: 1, name: 's' };
+  const half = d.bucketSeconds / 2;
+  // Consecutive buckets form a run; a missing bucket starts a new one, so the line breaks there.
+  let run = 0;
+  const values = d.buckets.flatMap((b, i) => {
+    if (i > 0 && b.start - d.buckets[i - 1].start > d.bucketSeconds * 1.5) run++;
+    return stats.map(([key, name]) => ({ t: round3((b.start + half) / ctx.time.seconds), s: name, run: `${name}-${run}`, v: round3(b[key] / unit.seconds), n: b.count, from: round3(b.start / ctx.time.seconds) }));
+  });
+  const names = stats.map(([, name]) => name);
+  const color = { field: 's', type: 'nominal' as const, scale: { domain: names, range: stats.map(([, , c]) => c) }, sort: names, title: null };
+  const y = { field: 'v', type: 'quantitative' as const, title: `downtime (${unit.name})`, scale: { zero: true }, axis: { grid: true } };
+  const total = d.buckets.reduce((sum, b) => sum + b.count, 0);
+  return {
+    id: 'downtime-over-time',
+    title: 'Downtime of the reconnects, over time',
+    caption: `Each point is one bucket of ${humanDuration(d.bucketSeconds)}: the reconnects completed in it, and how long those clients had been without a session (p50, p90, p99, max), as load tools draw latency percentiles over time. Empty buckets (no reconnect) are gaps, not zeros; hover a point for the number of reconnects behind it.`,
+    wide: true,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: { text: 'Downtime of the reconnects, over time', subtitle: [`${integer.format(total)} reconnects of disconnected clients, in buckets of ${humanDuration(d.bucketSeconds)} by when they got back`] },
+      width: 'container',
+      height: 220,
+      autosize: { type: 'fit-x', contains: 'padding' },
+      config: CONFIG,
+      layer: [
+        ...faultRects(ctx),
+        {
+          data: { values },
+          // Points as well as lines: a bucket alone between gaps stays visible.
+          mark: { type: 'line', point: { filled: true, size: 16 }, strokeWidth: 1.6 },
+          encoding: {
+            x: xTime(ctx),
+            y,
+            color,
+            // A gap where buckets are missing: lines join only neighbouring buckets.
+            detail: { field: 'run', type: 'nominal' },
+            tooltip: [
+              { field: 'from', type: 'quantitative', title: `bucket from (${ctx.time.unit})`, format: ',.2f' },
+              { field: 's', type: 'nominal', title: 'percentile' },
+              { field: 'v', type: 'quantitative', title: `downtime (${unit.name})`, format: ',.3~r' },
+              { field: 'n', type: 'quantitative', title: 'reconnects in the bucket', format: ',' },
+            ],
+          },
+        },
+        ...topLabels(faultLabels(ctx), ctx),
+      ],
+    },
+  };
 }
 
 /** Attempts clients send into the mobile network per second, against the pre-fault rate; only for a carrier outage (its point). */
@@ -1027,12 +1175,15 @@ export function eventsChart(ctx: ChartContext): ChartDef | null {
 export function reportCharts(result: RunResult, ctx: ChartContext): ChartDef[] {
   const charts: (ChartDef | null)[] = [
     connectedChart(result, ctx),
+    ...heapCharts(result, ctx),
     lookupLoadChart(result, ctx),
+    errorsChart(result, ctx),
     carrierAttemptsChart(result, ctx),
     sessionsPerServerChart(result, ctx),
     acceptRateChart(result, ctx),
     reconnectCdfChart(result, ctx),
     attemptsChart(result),
+    downtimeOverTimeChart(result, ctx),
     clientStatesChart(result, ctx),
     eventsChart(ctx),
   ];

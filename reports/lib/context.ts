@@ -11,7 +11,7 @@ export interface TimeScale {
   /** Seconds per axis unit. */
   seconds: number;
   /** Unit as shown in axis titles. */
-  unit: 'min' | 's' | 'h';
+  unit: 'min' | 's' | 'h' | 'd';
 }
 
 export interface FaultWindow {
@@ -36,8 +36,9 @@ export function scenarioOf(result: RunResult): Scenario {
   return parseScenarioText(JSON.stringify(result.scenario), 'result.json').scenario;
 }
 
-/** Minutes for anything longer than 3 minutes, hours from 6 hours on, seconds otherwise. */
+/** Minutes for anything longer than 3 minutes, hours from 6 hours on, days from 3 days on (a leak's week), seconds otherwise. */
 export function timeScaleFor(durationSeconds: number): TimeScale {
+  if (durationSeconds >= 3 * 86_400) return { seconds: 86_400, unit: 'd' };
   if (durationSeconds >= 6 * 3600) return { seconds: 3600, unit: 'h' };
   if (durationSeconds > 180) return { seconds: 60, unit: 'min' };
   return { seconds: 1, unit: 's' };
@@ -50,6 +51,7 @@ export function chartContext(result: RunResult, events: readonly ControlPlaneEve
 
 /** "10 min", "90 s", "1.5 h": durations as the labels say them. */
 export function humanDuration(seconds: number): string {
+  if (seconds >= 2 * 86_400) return `${trim(seconds / 86_400)} d`;
   if (seconds >= 7200) return `${trim(seconds / 3600)} h`;
   if (seconds >= 120 || (seconds >= 60 && seconds % 60 === 0)) return `${trim(seconds / 60)} min`;
   return `${trim(seconds)} s`;

@@ -2,6 +2,8 @@
 // The HTML header shows them as cards, summary.md as a table.
 import type { RunResult } from '../../sim/result.ts';
 import { humanDuration, type ChartContext } from './context.ts';
+import { grayFigures } from './gray.ts';
+import { percent } from './charts.ts';
 import { cardVerdict } from './targets.ts';
 import type { GateVerdict } from './types.ts';
 import type { Level } from './verdict.ts';
@@ -28,8 +30,7 @@ function after(seconds: number | null): string {
 
 function percentOf(factor: number | null, what: string): string | undefined {
   if (factor === null) return undefined;
-  const digits = factor < 0.1 ? 1 : 0;
-  return `${(factor * 100).toFixed(digits)} % of ${what}`;
+  return `${percent(factor)} of ${what}`;
 }
 
 /**
@@ -68,6 +69,8 @@ function plainFigures(result: RunResult, ctx: ChartContext): Figure[] {
       },
     );
   }
+  // Leaks first when there are any: without a fault window, they are the run's story.
+  figures.push(...grayFigures(s));
   figures.push(
     {
       label: 'peak lookup load, one instance',

@@ -10,6 +10,7 @@ import type { ChartDef } from './charts.ts';
 import { humanDuration, type ChartContext } from './context.ts';
 import type { Figure } from './figures.ts';
 import type { GateVerdict } from './types.ts';
+import { DETECTOR_COLUMNS, detectorRows, grayStories, elapsed } from './gray.ts';
 import { formatMeasure, headline, recoveryFact, type Badge, type Headline } from './verdict.ts';
 
 export interface Bundle {
@@ -81,6 +82,33 @@ function gatesSection(verdicts: readonly GateVerdict[] | undefined): string {
   return `<table class="gates"><thead><tr><th>verdict</th><th>assertion</th><th class="num">measured</th><th class="num">limit</th></tr></thead><tbody>\n${rows}\n</tbody></table>`;
 }
 
+/** Each leaking server's story, step by step, and the detectors' table; empty without leaks. */
+function graySection(result: RunResult): string {
+  const stories = grayStories(result);
+  if (stories.length === 0) return '';
+  const story = stories
+    .map(
+      (s) =>
+        `<div class="story ${s.level}" data-server="${escapeHtml(s.server)}"><div class="story-title"><b>${escapeHtml(s.server)}</b>: ${escapeHtml(s.outcome)}</div><ol>` +
+        s.steps.map((step) => `<li class="${step.kind}"><span class="when">${escapeHtml(elapsed(step.at))}</span> ${escapeHtml(step.text)}</li>`).join('') +
+        `</ol><div class="l4">${escapeHtml(s.l4)}</div></div>`,
+    )
+    .join('\n');
+  const rows = detectorRows(result.summary)
+    .map(
+      (d) =>
+        `<tr class="${d.level}"><td>${escapeHtml(d.detector)}</td><td class="num">${escapeHtml(d.caught)}</td><td class="num">${escapeHtml(d.leadToFailure)}</td>` +
+        `<td class="num">${escapeHtml(d.leadToDeath)}</td><td class="num">${escapeHtml(d.falseAlarms)}</td><td class="num">${escapeHtml(d.perServerDay)}</td></tr>`,
+    )
+    .join('\n');
+  const table =
+    rows === ''
+      ? ''
+      : `<table class="gates detectors"><thead><tr>${DETECTOR_COLUMNS.map((c, i) => `<th${i === 0 ? '' : ' class="num"'}>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>\n${rows}\n</tbody></table>` +
+        '<p class="muted">Lead: from the detector\'s alert to the first failure clients saw (a 503 in a GC pause, or the death) and to the out-of-memory death; the shortest over the leaking servers, 0 for a leak it missed. Times since the run\'s start.</p>';
+  return `<h2>Gray failure: the leaking servers</h2>\n<div class="stories">\n${story}\n</div>\n<h2>Leak detectors</h2>\n${table}`;
+}
+
 function figureCards(figures: readonly Figure[]): string {
   return figures
     .map((f) => {
@@ -141,6 +169,14 @@ h2 { font-size: 15px; margin: 18px 0 8px; }
 .headline ul.failures { margin: 4px 0 0; padding-left: 20px; font-size: 13px; }
 .headline ul.failures code { font-size: 13px; }
 .muted { color: #57606a; }
+.stories { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 10px; }
+.story { border: 1px solid var(--line); border-left: 4px solid #c4cad1; border-radius: 6px; padding: 8px 12px; background: #fbfbfc; }
+.story.fail { border-left-color: var(--fail); } .story.warn { border-left-color: #d99a00; }
+.story ol { margin: 4px 0; padding-left: 0; list-style: none; }
+.story li .when { display: inline-block; min-width: 9em; color: #57606a; font-variant-numeric: tabular-nums; }
+.story li.died { color: var(--fail); font-weight: 600; } .story li.alert { color: var(--warn); }
+.story .l4 { color: #57606a; font-size: 13px; }
+table.detectors tr.fail td:first-child { color: var(--fail); } table.detectors tr.warn td:first-child { color: var(--warn); }
 table.gates { border-collapse: collapse; margin: 4px 0; }
 table.gates th, table.gates td { border-bottom: 1px solid var(--line); padding: 4px 12px 4px 0; text-align: left; }
 table.gates td.num, table.gates th.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -248,6 +284,7 @@ ${scenario.description ? `<p class="description">${escapeHtml(scenario.descripti
 <div class="figures">
 ${figureCards(figures)}
 </div>
+${graySection(result)}
 <h2>Gates</h2>
 ${gatesSection(verdicts)}
 <details>

@@ -3,6 +3,7 @@
 import type { RunResult } from '../../sim/result.ts';
 import type { ChartContext } from './context.ts';
 import type { Figure } from './figures.ts';
+import { DETECTOR_COLUMNS, detectorRows, grayStories, elapsed } from './gray.ts';
 import type { GateVerdict } from './types.ts';
 import { formatMeasure, gatesBadge, headline, recoveryFact, type Level } from './verdict.ts';
 
@@ -46,6 +47,19 @@ export function summaryMarkdown(input: SummaryInput): string {
     lines.push(`| ${cell(f.label)} | ${cell(f.value)}${f.note ? ` (${cell(f.note)})` : ''}${gate} |`);
   }
   lines.push('');
+  const stories = grayStories(result);
+  if (stories.length > 0) {
+    lines.push('**Gray failure:**', '');
+    for (const story of stories) {
+      lines.push(`- ${story.level === 'fail' ? ICON.fail : story.level === 'warn' ? ICON.warn : ICON.none} **${cell(story.server)}**: ${cell(story.steps.map((step) => `${elapsed(step.at)} ${step.text}`).join(' → '))}; ${cell(story.l4)}`);
+    }
+    const rows = detectorRows(result.summary);
+    if (rows.length > 0) {
+      lines.push('', `| ${DETECTOR_COLUMNS.join(' | ')} |`, `|---|${DETECTOR_COLUMNS.slice(1).map(() => '--:').join('|')}|`);
+      for (const d of rows) lines.push(`| ${cell(d.detector)} | ${cell(d.caught)} | ${cell(d.leadToFailure)} | ${cell(d.leadToDeath)} | ${d.falseAlarms} | ${cell(d.perServerDay)} |`);
+    }
+    lines.push('');
+  }
   if (verdicts === undefined || verdicts.length === 0) {
     lines.push(`**Gates:** ${ICON.none} no assertions.`);
   } else {

@@ -2,6 +2,7 @@
 // recover, and did the scenario's gates pass. Shared by html.ts and markdown.ts.
 import type { Summary } from '../../sim/result.ts';
 import { humanDuration } from './context.ts';
+import { grayBadge } from './gray.ts';
 import type { GateVerdict } from './types.ts';
 
 export type Level = 'ok' | 'warn' | 'fail' | 'none';
@@ -14,7 +15,11 @@ export interface Badge {
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 export function recoveryBadge(s: Summary): Badge {
-  if (s.incidentStart === null) return { level: 'none', text: 'no fault injected' };
+  if (s.incidentStart === null) {
+    // A leak is no fault with a window: what happened to the leaking servers is the run's story.
+    const gray = grayBadge(s);
+    return gray === null ? { level: 'none', text: 'no fault injected' } : { level: gray.level, text: gray.text };
+  }
   if (s.recovery.full !== null) return { level: 'ok', text: `recovered: all sessions back ${humanDuration(s.recovery.full)} after the incident start` };
   if (s.recovery.p99 !== null) {
     return {
@@ -47,6 +52,8 @@ const RECOVERY_WORD: Record<Level, string> = { ok: 'RECOVERED', warn: 'PARTLY RE
 export function headline(s: Summary, verdicts: readonly GateVerdict[] | undefined): Headline {
   const gates = gatesBadge(verdicts);
   if (gates.level === 'none') {
+    const gray = s.incidentStart === null ? grayBadge(s) : null;
+    if (gray !== null) return { level: gray.level, word: gray.word, text: `${gray.text} (no assertions to judge the run)`, failures: [] };
     const recovery = recoveryBadge(s);
     // "partly recovered: 99 % back after …" → the word says the first part, the text the rest.
     const detail = recovery.text.includes(': ') ? recovery.text.slice(recovery.text.indexOf(': ') + 2) : recovery.text;
