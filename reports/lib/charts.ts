@@ -638,17 +638,20 @@ export function errorsChart(result: RunResult, ctx: ChartContext): ChartDef | nu
     { name: 'lookup throttled on the device', values: l.throttledPerSec, stat: 'mean', color: PALETTE.throttled },
     ...(connect === undefined ? [] : CONNECT_FAILURES.map(([key, name, color]) => ({ name, values: connect[key], stat: 'mean' as const, color }))),
   ];
-  const lines = candidates.filter((c) => c.values !== undefined && !allZero(c.values));
-  if (lines.length === 0) return null;
+  const nonZero = candidates.filter((c) => c.values !== undefined && !allZero(c.values));
+  if (nonZero.length === 0) return null;
+  // Long samples make per-second rates tiny (one failure in 30 min is 0.0006/s, under a log axis's floor): count per minute or per hour then.
+  const per = ctx.scenario.sampleInterval >= 600 ? { seconds: 3600, word: 'hour' } : ctx.scenario.sampleInterval >= 10 ? { seconds: 60, word: 'minute' } : { seconds: 1, word: 'second' };
+  const lines = nonZero.map((c) => ({ ...c, values: per.seconds === 1 ? c.values : c.values.map((v) => v * per.seconds) }));
   const perSecondTotal = (values: readonly number[]) => values.reduce((sum, v, k) => sum + v * (k === 0 ? 1 : result.series.time[k] - result.series.time[k - 1]), 0);
-  const totals = lines.map((line) => `${line.name.replace(/^(lookup|connect) /, '')} ${integer.format(Math.round(perSecondTotal(line.values)))}`);
+  const totals = nonZero.map((line) => `${line.name.replace(/^(lookup|connect) /, '')} ${integer.format(Math.round(perSecondTotal(line.values)))}`);
   return timeSeries(ctx, {
     id: 'errors',
     title: 'Errors by reason',
-    subtitle: [`Failed lookups (solid) and connects (dashed) per second; ${connect === undefined ? 'this result has no connect failures by reason' : 'totals in the legend order:'}`, ...chunk(totals, 4).map((row) => row.join(' · '))],
+    subtitle: [`Failed lookups (solid) and connects (dashed) per ${per.word}; ${connect === undefined ? 'this result has no connect failures by reason' : 'totals in the legend order:'}`, ...chunk(totals, 4).map((row) => row.join(' · '))],
     caption:
       'What clients saw fail, per second, by reason, log scale: a rate of zero is a dotted line along the bottom of the axis, a gap is no data. Lookups: timed out on the client (the lookup never answered in time: down, unreachable, or the client\'s network down), "no server", refused, rejected by admission control, throttled on the device. Connects: refused by a dead process, by a server not in service (starting, standby, draining), full, at its accept limit, or with a 503 in a GC pause; timed out on a host that does not answer, or because the client\'s network was down. Counted when the client sees the failure.',
-    yTitle: 'failures per second (log)',
+    yTitle: `failures per ${per.word} (log)`,
     log: true,
     time: result.series.time,
     lines,

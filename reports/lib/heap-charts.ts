@@ -83,7 +83,7 @@ function panelChart(result: RunResult, ctx: ChartContext, p: Panel, leaking: rea
     band.push({ t, lo: values.length === 0 ? null : shown(Math.min(...values)), hi: values.length === 0 ? null : shown(Math.max(...values)), med: shown(median(values)) });
     for (const name of leaking) lines.push({ s: name, t, v: shown(bucketOf(p.values[name] ?? [], start, end, p.stat)) });
   }
-  const healthyName = `${healthy.length} healthy server${healthy.length === 1 ? '' : 's'} (median; band: min–max)`;
+  const healthyName = `${healthy.length} healthy (median, band min–max)`;
   const names = [...leaking.map((name) => `${name} (leaking)`), healthyName];
   const color = {
     field: 's',
@@ -143,7 +143,9 @@ function panelChart(result: RunResult, ctx: ChartContext, p: Panel, leaking: rea
     // The turning points only, one row each: the first alert, the first 503, the first suspension and the end (death or removal).
     for (const server of leaking) {
       const mine = storyMarks(result).filter((m) => m.server === server);
-      for (const kind of ['alert', 'failure', 'suspended', 'removed', 'died'] as const) {
+      // With several leaking servers, only how each ended: a row per label, and more rows would dwarf the plot (the rules and their tooltips say the rest).
+      const kinds = leaking.length === 1 ? (['alert', 'failure', 'suspended', 'removed', 'died'] as const) : (['removed', 'died'] as const);
+      for (const kind of kinds) {
         const first = mine.find((m) => m.kind === kind);
         if (first !== undefined) labels.push({ x: round3(first.at / ctx.time.seconds), text: `${leaking.length > 1 ? `${server} ` : ''}${STEP_STYLE[kind].label}`, color: STEP_STYLE[kind].color });
       }
@@ -161,7 +163,8 @@ function panelChart(result: RunResult, ctx: ChartContext, p: Panel, leaking: rea
       width: 'container',
       height: p.height,
       autosize: { type: 'fit-x', contains: 'padding' },
-      config: CONFIG,
+      // Two columns from four entries: a static export is 1,000 px wide, and a legend must never be cut off.
+      config: names.length > 3 ? { ...CONFIG, legend: { ...CONFIG.legend, columns: 2 } } : CONFIG,
       layer: layers,
     },
   };
