@@ -12,6 +12,8 @@ import { mergeBuilder, mergeCommand, type MergeArgs } from './merge.ts';
 import { validateBuilder, validateCommand, type ValidateArgs } from './validate.ts';
 import { OutputError, WriteError } from './output.ts';
 import { releaseEarlySignals } from './interrupt.ts';
+// Live mode (docs/live.md): up, down, load.
+import { downCommand, LiveError, loadBuilder, loadCommand, upBuilder, upCommand, type LoadArgs, type UpArgs } from './live.ts';
 
 import { integerFlag, joinNegativeValues, UsageError } from './usage-error.ts';
 
@@ -75,6 +77,16 @@ export async function main(argv: string[]): Promise<number> {
     .command<ValidateArgs>('validate <files..>', 'Check scenario files without running them (exit code 2 if one is invalid)', validateBuilder, async (args) => {
       exitCode = await validateCommand(args);
     })
+    // ---- live mode (docs/live.md)
+    .command<UpArgs>('up', 'Start the reference deployment (ZooKeeper, Redis, servers, managers, lookups) on loopback until Ctrl-C', upBuilder, async (args) => {
+      exitCode = await upCommand(args);
+    })
+    .command('down', "Stop the reference deployment that 'stampede up' started", (y) => y.strict(), async () => {
+      exitCode = await downCommand();
+    })
+    .command<LoadArgs>('load <file>', 'Drive a scenario with real clients against the reference deployment (or --target) and compare with its simulation', loadBuilder, async (args) => {
+      exitCode = await loadCommand(args);
+    })
     .demandCommand(1, 'Name a command; see --help.')
     .strict()
     .help()
@@ -100,6 +112,10 @@ export async function main(argv: string[]): Promise<number> {
 function reportError(error: unknown): number {
   if (error instanceof ScenarioError) {
     process.stderr.write(`stampede: invalid scenario\n${error.message}\n`);
+    return ExitCode.invalidInput;
+  }
+  if (error instanceof LiveError) {
+    process.stderr.write(`stampede: ${error.message}\n`);
     return ExitCode.invalidInput;
   }
   if (error instanceof OutputError) {

@@ -1,0 +1,3 @@
+// Exit codes of the deployment's own processes.
+/** A session server's overload crash (MODEL.md §6). */
+export const OVERLOAD_EXIT_CODE = 75;

@@ -1,0 +1,294 @@
+// `stampede load`: a scenario driven for real. Starts the reference deployment (or checks the
+// user's target), warms N real clients up to steady state, runs the scenario's scaled timeline
+// with its faults executed for real, collects the same series as a simulated run, then simulates
+// the same scaled scenario and compares. Everything it starts is stopped in `finally`.
+import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { get } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Scenario } from '../sim/scenario/types.ts';
+import type { RunResult } from '../sim/result.ts';
+import { runScenario } from '../sim/simulation.ts';
+import { canonicalScenario } from '../sim/scenario/load.ts';
+import { VERSION } from '../sim/version.ts';
+import { Deployment, type Endpoints } from './deployment.ts';
+import { scaleScenario } from './time-scale.ts';
+import { summarizeRecovery, type RecoverySummary } from './recovery.ts';
+import { compare, stats, type Comparison, type Measured } from './sim-vs-live.ts';
+import { COUNTERS, type ClientReport, type CounterName, type FromClients, type ToClients } from './client-protocol.ts';
+import { LiveError } from './errors.ts';
+import { OVERLOAD_EXIT_CODE } from './exit-codes.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** One client process holds at most this many sockets (RLIMIT_NOFILE is 20,000 here, and cannot be raised). */
+export const CLIENTS_PER_PROCESS = 15_000;
+export const MAX_CLIENTS = 60_000;
+const SUPPORTED_FAULTS = new Set(['lookup-outage', 'server-crash', 'manager-crash', 'carrier-outage']);
+
+export interface LoadOptions {
+  clients: number;
+  timeScale: number;
+  /** 'reference', or the user's lookup URL(s), comma-separated. */
+  target: string;
+  /** Client processes (default: one per core). */
+  workers?: number;
+  onProgress?: (line: string) => void;
+  /** Checked now and then: true stops the run early (its result marked partial). */
+  shouldStop?: () => boolean;
+  /** Called with the deployment once it is up (tests check its processes). */
+  onDeployment?: (d: Deployment) => void;
+}
+
+export interface LiveResult {
+  stampede: { version: string; format: 1 };
+  live: true;
+  target: string;
+  timeScale: number;
+  clients: number;
+  /** The scaled scenario both sides ran, in scenario-file form. */
+  scenario: Record<string, unknown>;
+  adjusted: Record<string, [number, number]>;
+  endpoints: Endpoints | null;
+  /** Faults as executed: scenario time, what was done. */
+  faultLog: { time: number; action: string }[];
+  /** Faults the target could not execute (a user's target runs only carrier outages). */
+  skippedFaults: string[];
+  summary: RecoverySummary;
+  series: { time: number[] } & Record<CounterName, number[]>;
+  distributions: { reconnectTimeCdf: { p: number; seconds: number }[] };
+  measured: Measured & { warmupSeconds: number; warmupConnectsPerSec: number; peakConnectedSessions: number };
+  simulated: { summary: RecoverySummary; connected: number[]; reconnectTimeCdf: { p: number; seconds: number }[] } | null;
+  comparison: Comparison | null;
+  partial?: { reason: string };
+}
+
+export function checkLiveScenario(s: Scenario, clients: number, timeScale: number): void {
+  const problems: string[] = [];
+  if (!(timeScale > 0 && timeScale <= 10)) problems.push(`--time-scale must be in (0, 10], got ${timeScale}`);
+  if (!Number.isInteger(clients) || clients < 1 || clients > MAX_CLIENTS) problems.push(`--clients must be an integer in [1, ${MAX_CLIENTS}], got ${clients}`);
+  if (s.services.length !== 1 || s.regions.length !== 1) problems.push('live mode runs one service with one region (this scenario has ' + `${s.services.length} services, ${s.regions.length} regions)`);
+  if (s.population.mcc.length !== 1) problems.push('live mode runs one MCC');
+  if (s.leaks.length > 0) problems.push('live mode does not run leaking servers (leaks:)');
+  if (s.client.throttle !== null) problems.push('live mode does not run adaptive throttling (client.throttle)');
+  if (s.lookup.admission !== null) problems.push('live mode does not run lookup admission control (lookup.admission)');
+  if (s.population.start !== 'connected') problems.push('live mode starts from steady state (population.start: connected)');
+  for (const f of s.faults) {
+    if (!SUPPORTED_FAULTS.has(f.kind)) problems.push(`live mode does not execute fault kind '${f.kind}' yet (it runs ${[...SUPPORTED_FAULTS].join(', ')})`);
+    if (f.kind === 'carrier-outage' && (f.region !== null || f.mcc !== null)) problems.push('live mode runs carrier outages over every client (no region: or mcc:)');
+  }
+  if (s.regions[0].servers * s.sessionServer.maxSessions < clients) problems.push(`${clients} clients do not fit on ${s.regions[0].servers} servers × maxSessions ${s.sessionServer.maxSessions}`);
+  if (problems.length > 0) throw new LiveError(problems.join('\n'));
+}
+
+/** A user's target must answer HTTP on each lookup URL: anything else is a clear error before the run. */
+async function checkTarget(urls: string[]): Promise<void> {
+  for (const url of urls) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new LiveError(`--target: not a URL: ${url}`);
+    }
+    if (parsed.protocol !== 'http:') throw new LiveError(`--target: only http:// lookup URLs are supported: ${url}`);
+    const ok = await new Promise<string | null>((resolve) => {
+      const req = get(`${url.replace(/\/$/, '')}/v1/lookup?service=probe&mcc=0`, { timeout: 2000, agent: false }, (res) => {
+        res.resume();
+        resolve(null);
+      });
+      req.on('timeout', () => req.destroy(new Error('no answer within 2 s')));
+      req.on('error', (error) => resolve(error.message));
+    });
+    if (ok !== null) throw new LiveError(`--target: the lookup at ${url} is unreachable (${ok})`);
+  }
+}
+
+export async function runLoad(source: Scenario, options: LoadOptions): Promise<LiveResult> {
+  checkLiveScenario(source, options.clients, options.timeScale);
+  const { scenario, adjusted } = scaleScenario(source, options.timeScale, options.clients);
+  const progress = options.onProgress ?? (() => undefined);
+  const reference = options.target === 'reference';
+  const skippedFaults: string[] = [];
+  let lookupUrls: string[];
+  let deployment: Deployment | null = null;
+  const children: ChildProcess[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  let abortReason: string | null = null;
+  let abort: (reason: string) => void = (reason) => (abortReason ??= reason);
+  try {
+    if (reference) {
+      progress(`starting the reference deployment: ZooKeeper, Redis, ${scenario.regions[0].servers} session servers, ${scenario.managers?.count ?? 0} managers, ${scenario.lookup.instances} lookups`);
+      deployment = await Deployment.start(scenario, { servers: scenario.regions[0].servers, lookups: scenario.lookup.instances, managers: scenario.managers?.count ?? 0 });
+      options.onDeployment?.(deployment);
+      lookupUrls = deployment.lookupUrls;
+    } else {
+      lookupUrls = options.target.split(',').map((u) => u.trim().replace(/\/v1\/lookup$/, '').replace(/\/$/, ''));
+      await checkTarget(lookupUrls);
+      for (const f of scenario.faults) if (f.kind !== 'carrier-outage') skippedFaults.push(`${f.kind} at ${f.at.toFixed(2)} s (no way to cause it on a user's target)`);
+    }
+
+    // ---- client processes
+    const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), Math.ceil(options.clients / 500)), Math.ceil(options.clients / CLIENTS_PER_PROCESS));
+    const reports: (ClientReport | null)[] = new Array(workers).fill(null);
+    const warmed = new Array<number>(workers).fill(-1);
+    const connectedNow = new Array<number>(workers).fill(0);
+    let failure: string | null = null;
+    const incidentStart = scenario.faults.length === 0 ? null : Math.min(...scenario.faults.map((f) => f.at));
+    const failovers = Math.min(scenario.client.lookupFailover, lookupUrls.length - 1);
+    for (let w = 0; w < workers; w++) {
+      const from = Math.floor((w * options.clients) / workers);
+      const to = Math.floor(((w + 1) * options.clients) / workers);
+      const child = fork(join(here, 'client-worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      children.push(child);
+      child.on('message', (m: FromClients) => {
+        if (m.type === 'warmed') warmed[w] = m.connected;
+        else if (m.type === 'progress') connectedNow[w] = m.connected;
+        else if (m.type === 'report') reports[w] = m.report;
+        else if (m.type === 'failed') failure ??= `client process ${w}: ${m.message}`;
+      });
+      child.on('exit', (code) => {
+        if (reports[w] === null) failure ??= `client process ${w} exited (code ${code}) before reporting`;
+      });
+      child.send({ type: 'init', config: { worker: w, from, to, lookups: lookupUrls, service: scenario.services[0].name, mcc: scenario.population.mcc[0].mcc,
+        seed: scenario.seed, requestTimeout: scenario.client.requestTimeout, connectTimeout: scenario.client.connectTimeout, connectRetries: scenario.client.connectRetries,
+        lookupFailover: failovers, keepalive: scenario.client.keepalive, backoff: scenario.client.backoff, sessionLifetimeMean: scenario.client.sessionLifetimeMean,
+        retryAfter: scenario.lookup.retryAfter, sampleInterval: scenario.sampleInterval, duration: scenario.duration, incidentStart } } satisfies ToClients);
+    }
+    const post = (m: ToClients) => children.forEach((c) => c.connected && c.send(m));
+    const until = async (check: () => boolean, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!check() && failure === null && abortReason === null && !(options.shouldStop?.() ?? false) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      if (failure !== null) throw new LiveError(failure);
+      return check();
+    };
+    if (deployment !== null) deployment.onUnexpectedExit = (name, code) => abort(`${name} died (exit code ${code}) during the run`);
+
+    // ---- warm-up: every client looks up and connects, paced below what the fleet accepts
+    const perSecond = Math.max(100, Math.min(5000, 0.5 * scenario.regions[0].servers * scenario.sessionServer.maxAcceptsPerSec, 0.5 * lookupUrls.length * scenario.lookup.capacity));
+    progress(`warming up ${options.clients} clients at ${perSecond.toFixed(0)}/s on ${workers} processes`);
+    const warmStart = performance.now();
+    post({ type: 'warm', perSecond });
+    const warmBudget = 20_000 + (3000 * options.clients) / perSecond;
+    const allWarm = await until(() => warmed.reduce((a, b) => a + Math.max(0, b), 0) === options.clients, warmBudget);
+    const warmupSeconds = (performance.now() - warmStart) / 1000;
+    if (!allWarm && abortReason === null) {
+      throw new LiveError(`warm-up: ${warmed.reduce((a, b) => a + Math.max(0, b), 0)} of ${options.clients} clients connected within ${(warmBudget / 1000).toFixed(0)} s; the target cannot take this many (try fewer --clients)`);
+    }
+
+    // ---- the measured run
+    const t0 = performance.timeOrigin + performance.now() + 300;
+    post({ type: 'start', t0 });
+    const faultLog: { time: number; action: string }[] = [];
+    const at = (seconds: number, action: () => Promise<string> | string) => {
+      timers.push(setTimeout(() => {
+        Promise.resolve().then(action).then(
+          (done) => faultLog.push({ time: (performance.timeOrigin + performance.now() - t0) / 1000, action: done }),
+          (error: unknown) => abort(`fault failed: ${error instanceof Error ? error.message : String(error)}`),
+        );
+      }, Math.max(0, t0 + seconds * 1000 - (performance.timeOrigin + performance.now()))));
+    };
+    scenario.faults.forEach((f, index) => {
+      if (f.kind === 'carrier-outage') {
+        at(f.at, () => (post({ type: 'carrier', fault: index, down: true, fraction: f.fraction }), `carrier outage: ${Math.round(f.fraction * 100)} % of clients lose their network`));
+        at(f.at + f.duration, () => (post({ type: 'carrier', fault: index, down: false, fraction: f.fraction }), 'carrier outage ends'));
+      }
+      const d = deployment;
+      if (d === null) return;
+      if (f.kind === 'lookup-outage') {
+        for (const i of f.instances) {
+          at(f.at, async () => (f.mode === 'blackhole' ? await d.pauseLookup(i, true) : await d.refuseLookup(i, true), `lookup-${i} ${f.mode === 'blackhole' ? 'stopped (SIGSTOP)' : 'refusing (listener closed)'}`));
+          at(f.at + f.duration, async () => (f.mode === 'blackhole' ? await d.pauseLookup(i, false) : await d.refuseLookup(i, false), `lookup-${i} back`));
+        }
+      } else if (f.kind === 'server-crash') {
+        for (const k of f.servers) {
+          at(f.at, async () => (await d.crashServer(k, f.mode), `server ${k} crashed (${f.mode === 'refuse' ? 'SIGKILL' : 'SIGSTOP'})`));
+          if (f.restartAfter !== null) at(f.at + f.restartAfter, async () => (await d.restartServer(k), `server ${k} restarted`));
+        }
+      } else if (f.kind === 'manager-crash') {
+        for (const k of f.managers) {
+          at(f.at, () => (d.killManager(k), `manager-${k} killed (SIGKILL)`));
+          if (f.restartAfter !== null) at(f.at + f.restartAfter, async () => (await d.restartManager(k), `manager-${k} restarted`));
+        }
+      }
+    });
+    if (deployment !== null) {
+      const d = deployment;
+      d.onUnexpectedExit = (name, code) => {
+        const k = d.isServer(name);
+        if (k >= 0 && code === OVERLOAD_EXIT_CODE) {
+          faultLog.push({ time: (performance.timeOrigin + performance.now() - t0) / 1000, action: `${name} crashed under overload` });
+          if (scenario.sessionServer.restartAfterCrash !== null) {
+            timers.push(setTimeout(() => void d.restartServer(k).catch(() => abort(`${name} could not be restarted`)), scenario.sessionServer.restartAfterCrash * 1000));
+          }
+          return;
+        }
+        abort(`${name} died (exit code ${code}) during the run`);
+      };
+    }
+    const stopEarly = setInterval(() => {
+      if (options.shouldStop?.() === true) abort('interrupted');
+    }, 100);
+    abort = (reason) => {
+      if (abortReason !== null) return;
+      abortReason = reason;
+      progress(`stopping: ${reason}`);
+      post({ type: 'finish' });
+    };
+    const progressTimer = setInterval(() => {
+      const t = (performance.timeOrigin + performance.now() - t0) / 1000;
+      if (t >= 0) progress(`t = ${t.toFixed(1)} / ${scenario.duration.toFixed(1)} s, ${connectedNow.reduce((a, b) => a + b, 0)} of ${options.clients} connected`);
+    }, 1000);
+    const done = await until(() => reports.every((r) => r !== null), scenario.duration * 1000 + 30_000).finally(() => {
+      clearInterval(stopEarly);
+      clearInterval(progressTimer);
+    });
+    if (!done) throw new LiveError(abortReason === null ? 'the client processes did not report within 30 s of the end of the run' : `stopped: ${abortReason}; the client processes did not report`);
+
+    // ---- the live series and summary
+    const all = reports as ClientReport[];
+    const length = Math.min(...all.map((r) => r.series.connected.length));
+    const series = { time: Array.from({ length }, (_, k) => k * scenario.sampleInterval) } as LiveResult['series'];
+    for (const name of COUNTERS) series[name] = Array.from({ length }, (_, k) => all.reduce((sum, r) => sum + r.series[name][k], 0));
+    const perSec = (name: CounterName) => (series[name] = series[name].map((v) => v / scenario.sampleInterval));
+    for (const name of COUNTERS) if (name !== 'connected') perSec(name);
+    const flat = (pick: (r: ClientReport) => number[]) => all.flatMap(pick);
+    const { reconnectTimeCdf, ...summary } = summarizeRecovery({ time: series.time, connected: series.connected, incidentStart,
+      reconnectAt: flat((r) => r.reconnectAt), downtime: flat((r) => r.downtime), disconnectedNow: all.reduce((a, r) => a + r.disconnectedNow, 0) });
+    const restarts = deployment?.restartDelays ?? [];
+    const measured: LiveResult['measured'] = {
+      connectLatency: { ...stats(flat((r) => r.connectLatency)), assumed: scenario.rtt },
+      lookupLatency: { ...stats(flat((r) => r.lookupLatency)), assumed: scenario.rtt + 1 / scenario.lookup.capacity },
+      timerLateness: { ...stats(flat((r) => r.timerLateness)), assumed: 0 },
+      serverRestart: { mean: restarts.length === 0 ? null : restarts.reduce((a, b) => a + b, 0) / restarts.length, assumed: scenario.sessionServer.startupTime },
+      keepaliveLosses: all.reduce((a, r) => a + r.keepaliveLosses, 0),
+      warmupSeconds,
+      warmupConnectsPerSec: options.clients / warmupSeconds,
+      peakConnectedSessions: Math.max(...series.connected),
+    };
+    const result: LiveResult = {
+      stampede: { version: VERSION, format: 1 }, live: true, target: options.target, timeScale: options.timeScale, clients: options.clients,
+      scenario: canonicalScenario(scenario), adjusted, endpoints: deployment?.endpoints ?? null, faultLog, skippedFaults,
+      summary, series, distributions: { reconnectTimeCdf }, measured, simulated: null, comparison: null,
+    };
+    if (abortReason !== null) {
+      result.partial = { reason: abortReason };
+      return result;
+    }
+    // ---- the simulation of the same scaled scenario
+    progress('simulating the same scaled scenario');
+    const sim: RunResult = runScenario(scenario);
+    const simSummary: RecoverySummary = {
+      incidentStart: sim.summary.incidentStart, preFaultSessions: sim.summary.preFaultSessions, sessionsAtEnd: sim.summary.sessionsAtEnd,
+      recovery: sim.summary.recovery, disconnectedClients: sim.summary.disconnectedClients, notReconnected: sim.summary.notReconnected,
+      reconnectTime: sim.summary.reconnectTime, downtime: sim.summary.downtime,
+    };
+    result.simulated = { summary: simSummary, connected: sim.series.connected, reconnectTimeCdf: sim.distributions.reconnectTimeCdf };
+    result.comparison = compare(summary, simSummary, { time: series.time, live: series.connected, simulated: sim.series.connected, clients: options.clients }, measured);
+    return result;
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)))));
+    if (deployment !== null) await deployment.stop();
+  }
+}

@@ -1,0 +1,132 @@
+// OS processes of the reference deployment: each runs under live/guard.mjs in its own process
+// group, tied to this process (the guard kills its group when we are gone), so that stopping is
+// "kill the group" and nothing outlives stampede. Also free ports and bounded waits.
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LiveError } from './errors.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const GUARD = join(here, 'guard.mjs');
+/** `node --import tsx live/X.ts`: the deployment's own Node processes. */
+export function nodeEntry(module: string): { command: string; args: string[] } {
+  return { command: process.execPath, args: ['--import', 'tsx', join(here, module)] };
+}
+
+export interface ManagedProcess {
+  name: string;
+  /** The guard: leader of the process group. */
+  groupId: number;
+  /** The process itself (filled once the guard wrote it). */
+  pid: number;
+  log: string;
+  pidFile: string;
+  /** Exit code (or 128 + signal) once it exited; null while it runs. */
+  exitCode: number | null;
+  exited: Promise<number>;
+}
+
+export function spawnGuarded(name: string, command: string, args: string[], dir: string, env: NodeJS.ProcessEnv = {}): ManagedProcess {
+  const log = join(dir, `${name}.log`);
+  const pidFile = join(dir, `${name}.pid`);
+  const fd = openSync(log, 'a');
+  const child = spawn(process.execPath, [GUARD, String(process.pid), pidFile, command, ...args], {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    env: { ...process.env, ...env },
+  });
+  closeSync(fd);
+  if (child.pid === undefined) throw new LiveError(`cannot start ${name} (${command})`);
+  const managed: ManagedProcess = { name, groupId: child.pid, pid: 0, log, pidFile, exitCode: null, exited: Promise.resolve(0) };
+  managed.exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      managed.exitCode = code ?? 128 + (signal === 'SIGKILL' ? 9 : 15);
+      resolve(managed.exitCode);
+    });
+  });
+  child.unref();
+  return managed;
+}
+
+/** The process's own pid, once its guard has written it (bounded wait). */
+export async function processPid(p: ManagedProcess, timeoutMs = 5000): Promise<number> {
+  if (p.pid > 0) return p.pid;
+  await waitFor(() => existsSync(p.pidFile) && readFileSync(p.pidFile, 'utf8').trim() !== '', timeoutMs, `${p.name} to start`);
+  p.pid = Number(readFileSync(p.pidFile, 'utf8').trim());
+  return p.pid;
+}
+
+export function signalGroup(groupId: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-groupId, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGCONT (a stopped group ignores SIGTERM), SIGTERM, then SIGKILL after `graceMs`; resolves when the group is gone. */
+export async function stopGroup(groupId: number, graceMs = 2000): Promise<void> {
+  signalGroup(groupId, 'SIGCONT');
+  if (!signalGroup(groupId, 'SIGTERM')) return;
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!signalGroup(groupId, 0 as unknown as NodeJS.Signals)) return;
+    await sleep(50);
+  }
+  signalGroup(groupId, 'SIGKILL');
+  const hard = Date.now() + 2000;
+  while (Date.now() < hard && signalGroup(groupId, 0 as unknown as NodeJS.Signals)) await sleep(20);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` every 50 ms until it holds; a LiveError naming `what` after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      if (error instanceof LiveError) throw error;
+      // not yet
+    }
+    if (Date.now() > deadline) throw new LiveError(`timed out after ${(timeoutMs / 1000).toFixed(0)} s waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** A port on 127.0.0.1 that was free a moment ago (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether `port` on 127.0.0.1 can be listened on now. */
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}

@@ -1,0 +1,104 @@
+// Live mode (docs/live.md) against the reference deployment on loopback: real ZooKeeper and Redis
+// from Debian's packages, session servers, managers and lookups as OS processes, 2,000 real clients.
+// Checks recovery, sim-vs-live agreement within the stated tolerances (live/sim-vs-live.ts), that
+// ZooKeeper dying mid-run gives a partial result marked as such, and that nothing is left behind.
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { loadScenarioFile } from '../sim/scenario/load.ts';
+import { runLoad } from '../live/load-run.ts';
+import type { Deployment } from '../live/deployment.ts';
+import { TOLERANCE } from '../live/sim-vs-live.ts';
+import { alive, portFree, signalGroup } from '../live/processes.ts';
+
+const started: Deployment[] = [];
+const groupAlive = (g: number) => signalGroup(g, 0 as unknown as NodeJS.Signals);
+
+afterAll(async () => {
+  // Even when a test failed: every deployment it started is stopped.
+  await Promise.all(started.map((d) => d.stop()));
+});
+
+async function leftBehind(d: Deployment): Promise<string[]> {
+  const left: string[] = [];
+  for (const g of d.groups()) if (groupAlive(g)) left.push(`process group ${g}`);
+  for (const p of d.processes.values()) if (p.pid > 0 && alive(p.pid)) left.push(`${p.name} (pid ${p.pid})`);
+  const e = d.endpoints;
+  const ports = [e.zookeeper, e.redis, ...e.lookups, ...e.managers, ...e.servers.map((s) => s.address), ...e.servers.map((s) => s.health)]
+    .map((u) => Number(/:(\d+)/.exec(u.replace('http://', ''))?.[1]));
+  for (const port of ports) if (!(await portFree(port))) left.push(`port ${port}`);
+  return left;
+}
+
+describe('stampede load against the reference deployment', () => {
+  it('recovers from a lookup outage and a server crash at 2,000 clients, time scale 0.05, as the simulation predicts', async () => {
+    const { scenario } = loadScenarioFile('live/scenarios/ci-outage-crash.yaml');
+    let deployment: Deployment | undefined;
+    const result = await runLoad(scenario, { clients: 2000, timeScale: 0.05, target: 'reference', onDeployment: (d) => { deployment = d; started.push(d); } });
+    expect(result.partial).toBeUndefined();
+    expect(result.live).toBe(true);
+    // The faults really happened: the lookups were stopped and resumed, a server killed and restarted.
+    const actions = result.faultLog.map((f) => f.action).join('\n');
+    expect(actions).toMatch(/lookup-0 stopped \(SIGSTOP\)/);
+    expect(actions).toMatch(/lookup-1 back/);
+    expect(actions).toMatch(/server 1 crashed \(SIGKILL\)/);
+    expect(actions).toMatch(/server 1 restarted/);
+    // The outage disconnected clients, and every one of them came back.
+    expect(result.summary.preFaultSessions).toBeGreaterThanOrEqual(1990);
+    expect(result.summary.disconnectedClients).toBeGreaterThan(200);
+    expect(result.summary.notReconnected).toBe(0);
+    expect(result.summary.sessionsAtEnd).toBeGreaterThanOrEqual(1990);
+    expect(result.summary.recovery.full).not.toBeNull();
+    // Sessions really dropped while the lookups were down (churn with nowhere to go).
+    const during = result.series.connected[Math.round(11 / (result.series.time[1] - result.series.time[0]))];
+    expect(during).toBeLessThan(0.9 * 2000);
+    // Sim against real: p50 / p90 / p99 within 10 %, full within 15 % (plus 0.1 s of slack).
+    expect(TOLERANCE).toMatchObject({ p50: 0.1, p90: 0.1, p99: 0.1, full: 0.15 });
+    const report = JSON.stringify(result.comparison?.checks);
+    expect(result.comparison?.pass, report).toBe(true);
+    expect(result.comparison?.curveGap.mean, report).toBeLessThan(0.02);
+    // Nothing left: no process, no listening port.
+    expect(await leftBehind(deployment as Deployment)).toEqual([]);
+  });
+
+  it('ZooKeeper dying mid-run gives a partial result that says so, and stops everything', async () => {
+    const { scenario } = loadScenarioFile('live/scenarios/ci-outage-crash.yaml');
+    let deployment: Deployment | undefined;
+    const result = await runLoad(scenario, {
+      clients: 200, timeScale: 0.02, target: 'reference',
+      onDeployment: (d) => {
+        deployment = d;
+        started.push(d);
+        setTimeout(() => signalGroup(d.processes.get('zookeeper')?.groupId ?? 0, 'SIGKILL'), 3000);
+      },
+    });
+    expect(result.partial?.reason).toMatch(/zookeeper died/);
+    expect(result.comparison).toBeNull();
+    expect(await leftBehind(deployment as Deployment)).toEqual([]);
+  });
+});
+
+describe('stampede load: bad input is a clear error (exit 2), never a hang', () => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/stampede.mjs', ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  it('an unreachable target', () => {
+    const r = cli('load', 'live/scenarios/ci-outage-crash.yaml', '--target', 'http://127.0.0.1:9', '--clients', '10', '--time-scale', '0.01', '--out', '/tmp/stampede-live-test-unreachable');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/lookup at http:\/\/127\.0\.0\.1:9 is unreachable/);
+    expect(r.stderr).not.toMatch(/ at .*\.ts:\d+/);
+  });
+
+  it('a fault kind live mode does not execute, and a population beyond the bound', () => {
+    const r = cli('load', 'scenarios/deploy.yaml', '--clients', '10', '--time-scale', '0.01', '--out', '/tmp/stampede-live-test-deploy');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/does not execute fault kind 'deploy'/);
+    const big = cli('load', 'live/scenarios/ci-outage-crash.yaml', '--clients', '1000000', '--out', '/tmp/stampede-live-test-big');
+    expect(big.status).toBe(2);
+    expect(big.stderr).toMatch(/--clients must be an integer in \[1, 60000\]/);
+  });
+
+  it('stampede down with nothing up', () => {
+    const r = spawnSync(process.execPath, ['bin/stampede.mjs', 'down'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, STAMPEDE_LIVE_STATE: '/tmp/stampede-live-test-none.json' } });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/no reference deployment is up/);
+  });
+});
