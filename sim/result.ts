@@ -71,7 +71,7 @@ export interface ControlEvent {
   detail: string;
 }
 
-/** The story of one leaking server (MODEL.md §6), in the order things happened. */
+/** The story of one leaking server (docs/model.md §6), in the order things happened. */
 export interface GrayFailureReport {
   server: string;
   /** When its leak first began (null: not within the run). */
@@ -169,7 +169,7 @@ export interface Summary {
   /**
    * Mean carrier attempts per second over the fault (the carrier outages'
    * windows, else every fault with a duration) over the pre-fault mean: the
-   * sustained "100× normal" of MODEL.md §7.5.
+   * sustained "100× normal" of docs/model.md §7.5.
    */
   carrierAmplification: number | null;
   /** The busiest second's carrier attempts over the pre-fault mean (dominated by the instant every session drops). */

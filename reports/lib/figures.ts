@@ -1,4 +1,4 @@
-// The per-run figures of MODEL.md §8 as label/value pairs, in reading order.
+// The per-run figures of docs/model.md §8 as label/value pairs, in reading order.
 // The HTML header shows them as cards, summary.md as a table.
 import type { RunResult } from '../../sim/result.ts';
 import { humanDuration, type ChartContext } from './context.ts';

@@ -1,4 +1,4 @@
-// Devices (MODEL.md §3), all of them in one buffer of fixed-size records.
+// Devices (docs/model.md §3), all of them in one buffer of fixed-size records.
 //
 // Each client has at most one pending timer (the TIMER field holds its
 // event's sequence number); what the timer means is in PENDING. Replacing a
@@ -401,7 +401,7 @@ export class ClientPopulation {
     if (this.metrics.incidentStart >= 0) this.bytes[c * RECORD_BYTES + AFFECTED] = 1;
   }
 
-  // ---- Lookup (MODEL.md §3.1) ---------------------------------------------
+  // ---- Lookup (docs/model.md §3.1) ---------------------------------------------
 
   /** A lookup request failed (no answer, or refused): the next lookup address, or the backoff timer once they are tried. */
   private onLookupFailed(c: number, now: number): void {
@@ -410,7 +410,7 @@ export class ClientPopulation {
     else this.armBackoff(c, now);
   }
 
-  /** Whether a failed lookup of `c` is followed by one to the next lookup address (MODEL.md §3.1). */
+  /** Whether a failed lookup of `c` is followed by one to the next lookup address (docs/model.md §3.1). */
   private failsOver(c: number): boolean {
     return this.bytes[c * RECORD_BYTES + LOOKUP_TRY] < this.failoversOf[this.bytes[c * RECORD_BYTES + SERVICE]];
   }
@@ -505,7 +505,7 @@ export class ClientPopulation {
     this.arm(c, now + wait, Pending.backoffDone);
   }
 
-  // ---- Connect (MODEL.md §3.3) ----------------------------------------------
+  // ---- Connect (docs/model.md §3.3) ----------------------------------------------
 
   private startConnect(c: number, now: number): void {
     this.countAttempt(c, false);
@@ -586,7 +586,7 @@ export class ClientPopulation {
     }
   }
 
-  // ---- Session loss (MODEL.md §3.4) ----------------------------------------
+  // ---- Session loss (docs/model.md §3.4) ----------------------------------------
 
   /** The session of `c` is gone (server side too unless the server already dropped it). */
   private endSession(c: number, now: number, releaseOnServer: boolean): void {
@@ -682,7 +682,7 @@ export class ClientPopulation {
     }
   }
 
-  /** A carrier outage starts for `c`: an open session drops at once (MODEL.md §7.5). */
+  /** A carrier outage starts for `c`: an open session drops at once (docs/model.md §7.5). */
   networkDown(c: number, now: number): void {
     if (this.loseNetwork(c, now)) this.runInline(c);
   }
@@ -700,7 +700,7 @@ export class ClientPopulation {
     this.bytes[c * RECORD_BYTES + NET_DOWN]--;
   }
 
-  /** The lookup's MCC table of `service` now maps MCC `mccIndex` to `region` (MODEL.md §2: changeable at run time). */
+  /** The lookup's MCC table of `service` now maps MCC `mccIndex` to `region` (docs/model.md §2: changeable at run time). */
   remapMcc(mccIndex: number, region: number, service: number): void {
     for (let c = 0; c < this.count; c++) {
       if (this.halves[c * RECORD_HALVES + MCC] !== mccIndex || this.bytes[c * RECORD_BYTES + SERVICE] !== service || this.halves[c * RECORD_HALVES + REGION] === region) continue;

@@ -1,4 +1,4 @@
-// What a run measures (MODEL.md §8): counters bumped on the hot path,
+// What a run measures (docs/model.md §8): counters bumped on the hot path,
 // sampled into per-interval series, and the per-run summary.
 import type { ConnectFailureReason, ControlEvent, Distributions, DowntimeBucket, Series, Summary } from '../result.ts';
 import type { LookupInstances } from './lookup.ts';

@@ -1,4 +1,4 @@
-// Session servers (MODEL.md §6): capacity, accept-rate limit, overload crash,
+// Session servers (docs/model.md §6): capacity, accept-rate limit, overload crash,
 // the gray failure of a leaking heap, and the ZooKeeper lifecycle states.
 // One struct-of-arrays for the fleet.
 //
@@ -9,7 +9,7 @@
 import type { Scenario } from '../scenario/types.ts';
 import type { Stream } from '../engine/random.ts';
 
-/** ZooKeeper states of a session server (MODEL.md §6). */
+/** ZooKeeper states of a session server (docs/model.md §6). */
 export const ServerState = {
   shutdown: 0,
   starting: 1,
