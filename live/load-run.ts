@@ -164,7 +164,7 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
     if (deployment !== null) deployment.onUnexpectedExit = (name, code) => abort(`${name} died (exit code ${code}) during the run`);
 
     // ---- warm-up: every client looks up and connects, paced below what the fleet accepts
-    const perSecond = Math.max(100, Math.min(5000, 0.5 * scenario.regions[0].servers * scenario.sessionServer.maxAcceptsPerSec, 0.5 * lookupUrls.length * scenario.lookup.capacity));
+    const perSecond = Math.max(100, Math.min(10_000, 0.5 * scenario.regions[0].servers * scenario.sessionServer.maxAcceptsPerSec, 0.5 * lookupUrls.length * scenario.lookup.capacity));
     progress(`warming up ${options.clients} clients at ${perSecond.toFixed(0)}/s on ${workers} processes`);
     const warmStart = performance.now();
     post({ type: 'warm', perSecond });
