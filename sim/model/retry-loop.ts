@@ -142,7 +142,14 @@ export class RetryLoop {
         next = time + (lookup ? requestTimeout : connectTimeout);
         deadline = next;
         // A timeout followed by another attempt (a connect, or a failover lookup) is fixed only while the network is still down.
-        if (next > horizon || ((!lookup || lookupTry < failovers) && !(next < backAt))) break;
+        if (next > horizon || ((!lookup || lookupTry < failovers) && !(next < backAt))) {
+          // The connect left pending fails through the queue, which does not count it: counted here, as startConnect would.
+          if (!lookup) {
+            const kn = sampleIndexAfter(next, sampleInterval, perSecond, lastSample);
+            if (kn >= 0) later[TALLY_STRIDE * kn + CONNECTS_DOWN_AT]++;
+          }
+          break;
+        }
       }
       time = next;
     }
