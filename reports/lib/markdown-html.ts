@@ -86,9 +86,9 @@ function cells(line: string): string[] {
   return result;
 }
 
-/** Numbers, intervals and dashes align right, as in a spreadsheet. */
+/** Numbers, intervals (`0.1 (-0.1/+0.2262)` too) and dashes align right, as in a spreadsheet. */
 function numeric(cell: string): boolean {
-  return /^[-+–]?[\d.,\s±[\]e+-]*$/.test(cell) && /[\d–]/.test(cell);
+  return /^[-+–]?[\d.,\s±[\]()/e+-]*$/.test(cell) && /[\d–]/.test(cell);
 }
 
 function table(header: string[], rows: string[][]): string {

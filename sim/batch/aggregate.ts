@@ -52,6 +52,16 @@ export function metricDirection(metric: string): Direction {
   return HIGHER_IS_BETTER.has(metric) ? 'higher' : 'lower';
 }
 
+/**
+ * The smallest value a metric can take, which its confidence intervals do not
+ * go below (stats.ts `describe`). Every figure of the run summary is a time,
+ * a count, a rate or a ratio of those, so 0; a metric seen negative in some
+ * run (none today) obviously can be, and keeps the plain t-interval.
+ */
+export function metricFloor(values: readonly (number | null | undefined)[]): number {
+  return values.some((v) => typeof v === 'number' && v < 0) ? -Infinity : 0;
+}
+
 /** Numeric leaves of a summary in its own key order; nulls kept (they mean "no value"). */
 export function flattenSummary(summary: object, prefix = '', into: [string, number | null][] = []): [string, number | null][] {
   for (const [key, value] of Object.entries(summary)) {
@@ -96,7 +106,8 @@ export function aggregate(plan: BatchPlan, jobs: readonly Job[], outcomes: reado
     const completed = entry.values.flat().filter((v) => v !== undefined);
     entry.constant = completed.every((v) => v === completed[0]);
     // A failed job is no sample at all; a null is a run without a value (counted as missing).
-    entry.stats = entry.values.map((row) => describe(row.filter((v): v is number | null => v !== undefined)));
+    const floor = metricFloor(completed);
+    entry.stats = entry.values.map((row) => describe(row.filter((v): v is number | null => v !== undefined), floor));
   }
   return { jobs: { total: jobs.length, ok: jobs.length - failures.length, failed: failures.length }, completedRuns, metrics, failures };
 }

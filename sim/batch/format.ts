@@ -1,6 +1,7 @@
 // Text formats of batch outputs: CSV (RFC 4180), Markdown tables, numbers.
 // Numbers in CSV and JSON keep every digit (JavaScript's shortest round-trip
 // form); Markdown rounds for reading.
+import { metricNamed } from '../gate/assertions.ts';
 import type { Failure } from './aggregate.ts';
 import type { SampleStats } from './stats.ts';
 
@@ -35,15 +36,43 @@ export function num(x: number | null | undefined): string {
   return String(Number(x.toPrecision(4)));
 }
 
+/** ` s` for times, `/s` for rates, '' for counts and ratios: as the gate's catalogue says, or by the summary field's name. */
+export function unitOf(metric: string): string {
+  const unit = metricNamed(metric)?.unit;
+  if (unit === 'duration' || /^(recovery|reconnectTime|downtime)\.|Wait$/.test(metric)) return ' s';
+  if (unit === 'rate' || /PerSec$/.test(metric)) return '/s';
+  return '';
+}
+
+/**
+ * A difference to a reference with its unit and in percent of the reference:
+ * `+200 s (+25.0 %)`; no percent of a reference of 0.
+ */
+export function delta(diff: number, reference: number, unit: string): string {
+  const sign = (x: number) => (x > 0 || Object.is(x, 0) ? '+' : x < 0 ? '-' : '');
+  const share = Math.abs((100 * diff) / Math.abs(reference));
+  // One decimal, except below 1 %, where two significant digits keep a small difference from reading as 0.0 %.
+  const shown = share >= 1 || share === 0 ? share.toFixed(1) : String(Number(share.toPrecision(2)));
+  const percent = reference === 0 ? '' : ` (${sign(diff)}${shown} %)`;
+  return `${sign(diff)}${num(Math.abs(diff))}${unit}${percent}`;
+}
+
 export function interval(ci: readonly [number, number] | null): string {
   return ci === null ? '–' : `[${num(ci[0])}, ${num(ci[1])}]`;
 }
 
-/** `812.4 ± 22.3` (mean ± half-width of the 95 % interval). */
+/**
+ * `812.4 ± 22.3` (mean ± half-width of the 95 % interval); `0.1 (-0.1/+0.2262)`
+ * when the interval was cut at the quantity's floor (stats.ts `describe`) and
+ * is no longer symmetric: a "±" would claim the part below the floor again.
+ */
 export function meanPlusMinus(s: SampleStats): string {
   if (s.mean === null) return '–';
   if (s.ci95 === null) return num(s.mean);
-  return `${num(s.mean)} ± ${num((s.ci95[1] - s.ci95[0]) / 2)}`;
+  const below = s.mean - s.ci95[0];
+  const above = s.ci95[1] - s.mean;
+  if (num(below) === num(above)) return `${num(s.mean)} ± ${num(above)}`;
+  return `${num(s.mean)} (-${num(below)}/+${num(above)})`;
 }
 
 /** A file name for a metric or parameter path: keeps letters, digits, dot, dash and underscore. */

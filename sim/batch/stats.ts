@@ -46,7 +46,15 @@ export function standardDeviation(values: readonly number[]): number {
   return Math.sqrt(squares / (values.length - 1));
 }
 
-export function describe(sample: readonly (number | null)[]): SampleStats {
+/**
+ * `floor`: the smallest value the quantity can take (0 for a time, a count, a
+ * rate), or -Infinity. The interval is the t-interval intersected with
+ * [floor, ∞): the true mean is never below the floor, so cutting off the part
+ * of the interval below it never excludes the true mean, and the coverage is
+ * exactly the t-interval's, while no bound reads as an impossible value (a
+ * mean of −0.1 crashes). The interval is then asymmetric about the mean.
+ */
+export function describe(sample: readonly (number | null)[], floor = -Infinity): SampleStats {
   const values = sample.filter((v): v is number => v !== null);
   const missing = sample.length - values.length;
   if (values.length === 0) return { n: 0, missing, mean: null, sd: null, ci95: null };
@@ -54,7 +62,7 @@ export function describe(sample: readonly (number | null)[]): SampleStats {
   if (values.length < 2) return { n: values.length, missing, mean: m, sd: null, ci95: null };
   const sd = standardDeviation(values);
   const half = studentTQuantile(0.975, values.length - 1) * (sd / Math.sqrt(values.length));
-  return { n: values.length, missing, mean: m, sd, ci95: [m - half, m + half] };
+  return { n: values.length, missing, mean: m, sd, ci95: [Math.max(floor, m - half), Math.max(floor, m + half)] };
 }
 
 /** Paired t on a[i] − b[i]: pairs with a null on either side are dropped. */
