@@ -10,6 +10,7 @@ import { compareBuilder, compareCommand, type CompareArgs } from './compare.ts';
 import { sweepBuilder, sweepCommand, type SweepArgs } from './sweep.ts';
 import { mergeBuilder, mergeCommand, type MergeArgs } from './merge.ts';
 import { validateBuilder, validateCommand, type ValidateArgs } from './validate.ts';
+import { exploreBuilder, exploreCommand, type ExploreArgs } from './explore.ts';
 import { OutputError, WriteError } from './output.ts';
 import { releaseEarlySignals } from './interrupt.ts';
 // Live mode (docs/live.md): up, down, load.
@@ -73,6 +74,9 @@ export async function main(argv: string[]): Promise<number> {
     })
     .command<CapacityArgs>('capacity <file>', 'Largest population / fewest servers or lookups that still pass the assertions', capacityBuilder, async (args) => {
       exitCode = await capacityCommand(args);
+    })
+    .command<ExploreArgs>('explore <file>', "Search the scenario's explore: space for runs that break its gate; shrink them; flag metastable runs", exploreBuilder, async (args) => {
+      exitCode = await exploreCommand(args);
     })
     .command<ValidateArgs>('validate <files..>', 'Check scenario files without running them (exit code 2 if one is invalid)', validateBuilder, async (args) => {
       exitCode = await validateCommand(args);

@@ -10,6 +10,8 @@ export function formatSeconds(seconds: number | null): string {
   if (seconds === 0) return '0 s';
   if (seconds < 1) return `${(seconds * 1000).toFixed(seconds < 0.01 ? 3 : 1)} ms`;
   if (seconds < 120) return `${seconds.toFixed(1)} s`;
+  if (seconds >= 2 * 86_400) return `${seconds.toFixed(0)} s (${(seconds / 86_400).toFixed(2)} d)`;
+  if (seconds >= 7200) return `${seconds.toFixed(0)} s (${(seconds / 3600).toFixed(1)} h)`;
   return `${seconds.toFixed(0)} s (${(seconds / 60).toFixed(1)} min)`;
 }
 
@@ -34,7 +36,7 @@ export function formatSummary(
       `${integer.format(s.events)} events in ${run.wallSeconds.toFixed(1)} s wall (${integer.format(s.events / Math.max(run.wallSeconds, 1e-9))} events/s)`,
   ];
   if (s.incidentStart === null) {
-    lines.push('  no fault in this scenario');
+    lines.push(s.grayFailures.length === 0 ? '  no fault in this scenario' : '  no fault injected: what happened comes from the leak below');
   } else {
     lines.push(
       `  incident from t = ${formatSeconds(s.incidentStart)}; sessions before ${integer.format(s.preFaultSessions ?? 0)}, at end ${integer.format(s.sessionsAtEnd)}`,
@@ -53,6 +55,8 @@ export function formatSummary(
     `  carrier: peak ${integer.format(s.peakCarrierAttemptsPerSec)} attempts/s` +
       (s.carrierPeakAmplification === null ? '' : ` (${s.carrierPeakAmplification.toFixed(0)}× the pre-fault rate)`) +
       (s.carrierAmplification === null ? '' : `; ${s.carrierAmplification.toFixed(1)}× sustained over the fault`),
+    ...s.grayFailures.map(leakLine),
+    ...s.grayDetectors.map((d) => `  detector ${d.detector}: caught ${d.caught} of ${d.leaks} leak(s), lead to first failure ${formatSeconds(d.leadToFailure)}, to death ${formatSeconds(d.leadToDeath)}, ${d.falseAlarms} false alarm(s)`),
     `  imbalance at end: max/mean ${s.imbalance.maxOverMean?.toFixed(3) ?? '-'}, CV ${s.imbalance.cv?.toFixed(4) ?? '-'}`,
     `  result: ${run.outDir}/result.json`,
     `  report: ${run.outDir}/index.html`,
@@ -76,4 +80,20 @@ function recoveryTarget(scenario: Scenario, s: Summary): string[] {
   return [margin >= 0 && (target.comparator === '<=' || margin > 0)
     ? `  target: all sessions back within ${formatSeconds(limit)}: met, ${formatSeconds(margin)} to spare`
     : `  target: all sessions back within ${formatSeconds(limit)}: MISSED by ${formatSeconds(-margin)}`];
+}
+
+/** A leaking server's story on one line: leak, first alert, first visible failure, suspension, death or removal. */
+function leakLine(g: Summary['grayFailures'][number]): string {
+  const at = (label: string, t: number | null) => (t === null ? [] : [`${label} ${formatSeconds(t)}`]);
+  const steps = [
+    ...at('leak from', g.leakStartedAt),
+    ...at('first alert', g.alertAt),
+    ...at('first 503', g.firstClientFailureAt),
+    ...at('suspended', g.firstSuspendedAt),
+    ...at('removed from service', g.removedAt),
+    ...at('OUT OF MEMORY', g.diedAt),
+  ];
+  const flapping = g.suspensions > 1 ? ` (suspended ${g.suspensions} times)` : '';
+  const l4 = g.diedAt !== null && g.l4BlindUntilDeath ? '; an L4 check saw nothing until the death' : '';
+  return `  leak on ${g.server}: ${steps.length === 0 ? 'nothing happened within the run' : steps.join(' · ')}${flapping}${l4}`;
 }

@@ -987,6 +987,8 @@ export function formatQuantity(x: number | null, unit: Unit, infinite = 'unlimit
   if (!Number.isFinite(x)) return x > 0 ? infinite : `-${infinite}`;
   switch (unit) {
     case 'duration':
+      if (Math.abs(x) >= 2 * 86_400) return `${formatNumber(x)} s (${(x / 86_400).toFixed(2)} d)`;
+      if (Math.abs(x) >= 7200) return `${formatNumber(x)} s (${(x / 3600).toFixed(1)} h)`;
       if (Math.abs(x) >= 120) return `${formatNumber(x)} s (${(x / 60).toFixed(1)} min)`;
       if (x !== 0 && Math.abs(x) < 1) return `${formatNumber(x * 1000)} ms`;
       return `${formatNumber(x)} s`;

@@ -19,7 +19,8 @@ import {
 } from './schema.ts';
 import { formatDuration } from './units.ts';
 import { checkAssertions } from '../gate/assertions.ts';
-import type { DetectorConfig, FaultConfig, MccShare, RegionConfig, Scenario, ServiceConfig, SiteConfig } from './types.ts';
+import type { DetectorConfig, ExploreConfig, FaultConfig, MccShare, RegionConfig, Scenario, ServiceConfig, SiteConfig } from './types.ts';
+import { parseRange, rangeText, type ExploreRange } from '../explore/range.ts';
 
 // ---------------------------------------------------------------------------
 // Issues
@@ -547,6 +548,7 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
   const assertions = resolveAssertions(doc, problems);
   const sites = resolveSites(doc, problems, totalInstances);
   const faults = doc.faults.map((fault, i) => resolveFault(fault, ['faults', i], doc, problems, services, totalInstances, sites));
+  const explore = resolveExplore(doc, problems);
   if (problems.hasErrors) return undefined;
 
   const { client, lookup, sessionServer, population } = doc;
@@ -586,6 +588,7 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
     sites,
     faults: faults as FaultConfig[],
     assert: assertions,
+    explore,
   };
 }
 
@@ -843,6 +846,36 @@ function resolveFault(
   }
 }
 
+/** The `explore:` section: every range parsed, the map's fields among the numeric ranges. */
+function resolveExplore(doc: ScenarioDocument, problems: Problems): ExploreConfig | null {
+  const explore = doc.explore;
+  if (explore === null) return null;
+  const ranges: ExploreRange[] = [];
+  for (const [path, text] of explore.ranges) {
+    const range = parseRange(path, text);
+    if (typeof range === 'string') problems.error(['explore', 'ranges', path], range);
+    else ranges.push(range);
+  }
+  const numeric = ranges.filter((range) => range.kind === 'numeric').map((range) => range.path);
+  explore.map.forEach((path, j) => {
+    if (!numeric.includes(path)) {
+      problems.error(['explore', 'map', j], `"${path}" is not one of the numeric ranges of explore.ranges${numeric.length === 0 ? ' (there are none)' : `: ${numeric.join(', ')}`}`);
+    }
+  });
+  if (explore.map.length !== 0 && explore.map.length !== 2) problems.error(['explore', 'map'], `the map needs exactly two fields, found ${explore.map.length}`);
+  const { extraFaults } = explore;
+  if (extraFaults.until !== null && extraFaults.until < extraFaults.from) {
+    problems.error(['explore', 'extraFaults', 'until'], `until (${formatDuration(extraFaults.until)}) is before from (${formatDuration(extraFaults.from)})`);
+  }
+  if (extraFaults.max > 0 && extraFaults.kinds.length === 0) problems.error(['explore', 'extraFaults', 'kinds'], 'extra faults need at least one kind');
+  return {
+    ...explore,
+    ranges,
+    extraFaults: { ...extraFaults, kinds: [...extraFaults.kinds] as ExploreConfig['extraFaults']['kinds'] },
+    map: explore.map.length === 2 ? [...explore.map] : numeric.length >= 2 ? numeric.slice(0, 2) : [],
+  };
+}
+
 /** Sites (docs/model.md §7.10): each names regions, servers, lookup instances and managers that exist. */
 function resolveSites(doc: ScenarioDocument, problems: Problems, totalInstances: number): SiteConfig[] {
   const regionNames = doc.regions.map((region) => region.name);
@@ -996,6 +1029,12 @@ export function canonicalScenario(s: Scenario): Record<string, unknown> {
             : { ...fault },
     ),
     assert: s.assert.map((assertion) => assertion.source),
+    explore: s.explore === null ? null : {
+      ...s.explore,
+      ranges: s.explore.ranges.map((range): [string, string] => [range.path, rangeText(range)]),
+      extraFaults: { ...s.explore.extraFaults, kinds: [...s.explore.extraFaults.kinds] },
+      map: [...s.explore.map],
+    },
   };
   return scenarioSchema.toRaw(doc) as Record<string, unknown>;
 }

@@ -614,6 +614,16 @@ export interface MapKeys<K> {
   pattern: string;
 }
 
+/** Keys that are field paths as `--set` takes them (`faults.0.duration`). */
+export function fieldPaths(): MapKeys<string> {
+  const pattern = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$/;
+  return {
+    parse: (text) => (pattern.test(text) ? text : { problem: `expected a field path such as faults.0.duration, found ${JSON.stringify(text)}` }),
+    format: (key) => key,
+    pattern: pattern.source,
+  };
+}
+
 /** Integer keys in [min, max], e.g. MCCs. */
 export function integerKeys(min: number, max: number): MapKeys<number> {
   return {
@@ -1205,6 +1215,36 @@ export const scenarioSchema = object('a stampede scenario', {
     doc: 'assertions `stampede gate` checks after the run; invalid ones are reported at load time',
     default: [],
   }),
+  explore: orKeyword(
+    object('what `stampede explore` searches for runs that break the gate (docs/explore.md); runs ignore it', {
+      seed: integer({ doc: 'seed of the search\'s draws (each run keeps the scenario\'s own seed)', min: 0, default: 1 }),
+      runs: integer({ doc: 'budget: random draws to run (the swarm phase)', min: 0, max: 100_000, default: 100 }),
+      time: orKeyword(duration({ doc: 'wall-clock time', exclusiveMin: true }), 'none', null, {
+        doc: 'budget: wall-clock time for the swarm phase, or `none` (the draws are then all run)',
+        default: null,
+      }),
+      ranges: map(fieldPaths(), string({ doc: '`A..B` (durations, rates or numbers, e.g. `1m..30m`, `100000..5000000`) or choices `a|b|c`' }), {
+        doc: 'field path (as in --set) -> the range explored',
+        default: [],
+      }),
+      extraFaults: object('faults added at random to each draw, swarm style (each draw enables a random subset of the kinds)', {
+        max: integer({ doc: 'most extra faults in one draw', min: 0, max: 10, default: 0 }),
+        kinds: list(oneOf(['server-crash', 'lookup-outage', 'manager-crash', 'carrier-outage'], { doc: 'fault kind' }), {
+          doc: 'kinds drawn from',
+          default: ['server-crash', 'lookup-outage', 'manager-crash', 'carrier-outage'],
+        }),
+        from: duration({ doc: 'earliest start of an extra fault', default: '0s' }),
+        until: orKeyword(duration({ doc: 'latest start' }), 'end', null, { doc: 'latest start of an extra fault, or `end` (half the run)', default: null }),
+        longest: duration({ doc: 'longest extra fault (outage duration or time to restart)', exclusiveMin: true, default: '10m' }),
+      }),
+      map: list(string({ doc: 'field path' }), { doc: 'the two explored fields of the pass/fail map (default: the first two numeric ranges)', default: [] }),
+      shrink: integer({ doc: 'failing runs shrunk to a minimal scenario (distinct failures first)', min: 0, max: 100, default: 5 }),
+      metastableWindow: duration({ doc: 'after the last fault ends, overload or stalled recovery lasting this long marks a run metastable', exclusiveMin: true, default: '5m' }),
+    }),
+    'off',
+    null,
+    { doc: 'the search space of `stampede explore`, or `off`', default: null },
+  ),
 });
 
 /** The scenario as the file states it, defaults filled in (before the loader's cross-field resolution). */

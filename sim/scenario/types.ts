@@ -4,6 +4,7 @@
 // `null` for "off". Field names follow docs/model.md.
 
 import type { Assertion } from '../gate/assertions.ts';
+import type { ExploreRange } from '../explore/range.ts';
 
 export type AlgorithmName =
   | 'round-robin'
@@ -308,6 +309,27 @@ export interface SiteConfig {
   managers: number[];
 }
 
+/** What `stampede explore` searches (docs/explore.md); a run ignores it. */
+export interface ExploreConfig {
+  seed: number;
+  runs: number;
+  /** Wall-clock budget of the swarm phase in seconds, or null. */
+  time: number | null;
+  ranges: ExploreRange[];
+  extraFaults: {
+    max: number;
+    kinds: ('server-crash' | 'lookup-outage' | 'manager-crash' | 'carrier-outage')[];
+    from: number;
+    /** Latest start; null: half the run. */
+    until: number | null;
+    longest: number;
+  };
+  /** The two fields of the pass/fail map ([] when fewer than two numeric ranges). */
+  map: string[];
+  shrink: number;
+  metastableWindow: number;
+}
+
 export interface Scenario {
   name: string;
   description: string;
@@ -331,4 +353,6 @@ export interface Scenario {
   faults: FaultConfig[];
   /** Gate assertions (`assert:`), parsed; `source` is the text as written. */
   assert: Assertion[];
+  /** The search space of `stampede explore`, or null. */
+  explore: ExploreConfig | null;
 }
