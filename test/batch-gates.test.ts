@@ -64,6 +64,10 @@ describe('assertions judged by a batch', () => {
     expect(markdown).toContain('1 of 2 variants pass every assertion: lookup.capacity=40/s.');
     expect(markdown).toMatch(/\| lookup\.capacity=4\/s \| `lookup\.peakLoad <= 0\.8 \* capacity` \| FAIL \| \d+\/s \(worst of 2 runs\) \| <= 3\.2\/s \|/);
     expect(markdown.indexOf('## Assertions')).toBeLessThan(markdown.indexOf('## '.concat(document.metrics.find((m) => !m.constant)!.metric)));
+    // A variant that fails an assertion makes the page red, not amber: the gate failed for it.
+    const page = files.find((f) => f.path === 'index.html')!.content;
+    expect(page).toContain('<header class="fail">');
+    expect(page).toContain('<span class="badge fail">1 of 2 variants pass every assertion</span>');
   });
 
   it('keep a recovery never reached (∞) through shard files and merge', async () => {

@@ -110,6 +110,26 @@ describe('index.html of a batch', () => {
     expect(placed).toBe(files.filter((f) => f.path.startsWith('charts/metric--')).length);
   });
 
+  it('gives each difference to the best with its unit and percent, and no interval below 0', () => {
+    const markdown = files.find((f) => f.path === 'compare.md')!.content;
+    const section = markdown.slice(markdown.indexOf('## recovery.full ('));
+    expect(section).toContain('| vs best: Δ (%) [95 % CI] |');
+    expect(section).toMatch(/\| policy=\w+ \| [^|]+ \| [^|]+ \| [^|]+ \| 2 \| 0 \| [-+][\d.]+ s \([-+][\d.]+ %\) \[[-\d.]+, [-\d.]+\]( \*)? \|/);
+    const stats = files.find((f) => f.path === 'stats.csv')!.content.trim().split('\n').slice(1);
+    const lows = stats.map((line) => line.split(',').at(-2)!).filter((v) => v !== '').map(Number);
+    expect(lows.length).toBeGreaterThan(10);
+    for (const low of lows) expect(low).toBeGreaterThanOrEqual(0);
+  });
+
+  it('overlays each server\'s accepts in a panel per variant, with the faults', () => {
+    const spec = JSON.parse(files.find((f) => f.path === 'charts/accepts.vl.json')!.content) as { data: { values: { layer: string; variant: string; server?: string }[] }; facet: unknown };
+    const lines = spec.data.values.filter((r) => r.layer === 'line');
+    expect(new Set(lines.map((r) => r.variant))).toEqual(new Set(['policy=gcm', 'policy=full']));
+    expect(new Set(lines.map((r) => r.server)).size).toBe(10);
+    expect(spec.data.values.filter((r) => r.layer === 'fault').length).toBe(2);
+    expect(spec.facet).toMatchObject({ row: { field: 'variant' } });
+  });
+
   it('shows every table row of compare.md', () => {
     const markdown = files.find((f) => f.path === 'compare.md')!.content;
     const markdownRows = markdown.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| ---')).length;

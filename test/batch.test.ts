@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { compile } from 'vega-lite';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { aggregate, flattenSummary, metricDirection, reproduceCommand } from '../sim/batch/aggregate.ts';
-import { metricByParameterSpec, metricByVariantSpec, overlaySpec } from '../sim/batch/charts.ts';
+import { acceptsSpec, metricByParameterSpec, metricByVariantSpec, overlaySpec } from '../sim/batch/charts.ts';
 import { executePlan } from '../sim/batch/execute.ts';
 import { csv } from '../sim/batch/format.ts';
 import { gridVariants, jobsOf, preparePlan, replicationSeeds, type BatchPlan, type PlanInput } from '../sim/batch/jobs.ts';
@@ -160,9 +160,37 @@ describe('outputs', () => {
     const spec = metricByParameterSpec('m', 'p', ['30s', '5m'], null, points.map((p, i) => ({ ...p, x: ['30s', '5m'][i], group: 'q=1' })));
     compile(spec as never);
     expect(JSON.stringify(spec)).toContain('"ordinal"');
-    const overlay = overlaySpec('t', 'y', [0, 1, 2], [{ label: 'a', values: [1, 2, 3] }]);
+    const base = { title: 't', what: 'variant', yTitle: 'y', time: [0, 60, 120, 180, 240], replications: 2 };
+    const faults = [{ start: 60, end: 120, label: 'crash' }];
+    const crashes = [{ time: 60, server: 's1', variant: 'b', runs: 2 }];
+    const lines = [{ label: 'a', values: [1, 2, 3, 3, 3] }, { label: 'b', values: [1, 2, 3, 3, 3] }, { label: 'c', values: [1, 1, 1, 1, 1] }];
+    const overlay = overlaySpec({ ...base, lines, faults, crashes });
     compile(overlay as never);
-    expect((overlay.data as { values: unknown[] }).values).toHaveLength(3);
+    const layers = overlay.layer as { mark: { type: string }; data: { values: Record<string, unknown>[] }; encoding: Record<string, { scale?: { range?: unknown[] } }> }[];
+    expect(layers.map((l) => l.mark.type)).toEqual(['rect', 'text', 'text', 'line', 'point']);
+    // 4 min: the axis is in minutes, like the run report's.
+    expect(layers[0].data.values).toEqual([{ start: 1, end: 2, label: 'crash' }]);
+    expect(layers[3].data.values).toHaveLength(15);
+    // Every line its own dash, and identical lines named, so neither hides the other unexplained.
+    const dashes = layers[3].encoding.strokeDash.scale!.range!.map((d) => JSON.stringify(d));
+    expect(new Set(dashes).size).toBe(3);
+    expect((overlay.title as { subtitle: string[] }).subtitle[1]).toBe('identical lines, drawn dashed over each other: a = b');
+    expect(layers[4].data.values[0]).toMatchObject({ t: 1, variant: 'b', py: 320 - 6 - 9 });
+    const accepts = acceptsSpec({
+      ...base,
+      panels: [{ label: 'a', servers: [{ server: 's1', values: [5, 9, 1] }] }, { label: 'b', servers: [{ server: 's1', values: [5, 5, 5] }] }],
+      bin: 2,
+      limit: 8,
+      shownOf: 3,
+      faults,
+      crashes,
+    });
+    compile(accepts as never);
+    const rows = (accepts.data as { values: { layer: string; t?: number }[] }).values;
+    // Bins of 2 samples: values at samples 0, 2, 4.
+    expect(rows.filter((r) => r.layer === 'line').map((r) => r.t)).toEqual([0, 2, 4, 0, 2, 4]);
+    expect(rows.filter((r) => r.layer === 'limit')).toHaveLength(2);
+    expect(JSON.stringify(accepts.title)).toContain('the 1 busiest of 3 servers');
   });
 });
 

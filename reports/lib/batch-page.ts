@@ -73,10 +73,19 @@ function annotate(chart: BatchChart, sections: readonly Section[]): BatchChart {
   const limits = [...new Set(assertionRows(sections).filter((a) => a.metric === chart.metric && a.limit !== null).map((a) => a.limit!))];
   if (limits.length > 0) {
     const axis = sweep ? 'y' : 'x';
+    const values = limits.map((limit) => ({ limit, label: `limit ${limit}` }));
     layers.push({
-      data: { values: limits.map((limit) => ({ limit, label: `limit ${limit}` })) },
+      data: { values },
       mark: { type: 'rule', color: '#6a1b9a', strokeDash: [8, 3, 2, 3], strokeWidth: 1.6 },
       encoding: { [axis]: { field: 'limit', type: 'quantitative' }, tooltip: [{ field: 'label', type: 'nominal', title: 'assertion' }] },
+    });
+    // The rule says what it is in words: a purple line alone reads as one more series.
+    layers.push({
+      data: { values },
+      mark: sweep
+        ? { type: 'text', color: '#6a1b9a', fontSize: 12, align: 'left', baseline: 'bottom', dx: 4, dy: -3 }
+        : { type: 'text', color: '#6a1b9a', fontSize: 12, align: 'left', baseline: 'top', dx: 4, dy: 2 },
+      encoding: { [axis]: { field: 'limit', type: 'quantitative' }, [sweep ? 'x' : 'y']: { value: 0 }, text: { field: 'label', type: 'nominal' } },
     });
   }
   const section = sections.find((s) => s.heading !== null && metricOfHeading(s.heading) === chart.metric);

@@ -3,7 +3,7 @@
 // sweep.md): the compare verdict on the metrics the scenario's assertions
 // name, and per metric chart of a sweep, the variants that never reached a
 // value ("not reached") and the assertion's limit.
-import { metricNamed } from '../../sim/gate/assertions.ts';
+import { unitOf } from '../../sim/batch/format.ts';
 import { escapeHtml } from './html.ts';
 import { firstTable } from './markdown-html.ts';
 import { metricOf } from './targets.ts';
@@ -42,6 +42,12 @@ const SUMMARY_NAME: Record<string, string> = {
   'carrier.peakAmplification': 'carrierPeakAmplification',
 };
 
+/** The batch metric (a dotted field of the run summary) an assertion is about, or null. */
+export function assertionMetric(assertion: string): string | null {
+  const metric = metricOf(assertion);
+  return metric === null ? null : (SUMMARY_NAME[metric] ?? metric);
+}
+
 export function assertionRows(sections: readonly Section[]): AssertionRow[] {
   const table = firstTable(sections.find((s) => s.heading === 'Assertions')?.body ?? '');
   if (table === null) return [];
@@ -49,10 +55,9 @@ export function assertionRows(sections: readonly Section[]): AssertionRow[] {
   return table.rows.map((row) => {
     const assertion = row[column('assertion')].replace(/^`+|`+$/g, '');
     const limit = /^[<>]=?\s*(-?[\d.]+(?:e[-+]?\d+)?)/.exec(row[column('limit')] ?? '');
-    const metric = metricOf(assertion);
     return {
       assertion,
-      metric: metric === null ? null : (SUMMARY_NAME[metric] ?? metric),
+      metric: assertionMetric(assertion),
       limit: limit === null ? null : Number(limit[1]),
       variant: column('variant') < 0 ? null : row[column('variant')],
       verdict: row[column('verdict')],
@@ -67,17 +72,7 @@ export function keyMetrics(sections: readonly Section[]): string[] {
   return named.length > 0 ? named : present.has('recovery.full') ? ['recovery.full'] : [];
 }
 
-/** `s` for times, `/s` for rates, '' for counts and ratios: as the gate's catalogue says, or by the summary field's name. */
-export function unitOf(metric: string): string {
-  const unit = metricNamed(metric)?.unit;
-  if (unit === 'duration' || /^(recovery|reconnectTime|downtime)\.|Wait$/.test(metric)) return ' s';
-  if (unit === 'rate' || /PerSec$/.test(metric)) return '/s';
-  return '';
-}
-
-function number(x: number): string {
-  return Number(x.toPrecision(4)).toLocaleString('en-US');
-}
+export { unitOf };
 
 /**
  * One sentence per key metric of a comparison: the best variant and its
@@ -93,18 +88,19 @@ export function compareVerdictLines(sections: readonly Section[]): string[] {
     const best = table.rows.find((row) => row[vsColumn] === 'best');
     if (vsColumn < 0 || best === undefined) return [`${metric}: no variant has a value in every run.`];
     const unit = unitOf(metric);
-    const bestMean = Number.parseFloat(best[1]);
+    // The table's own words: its mean as printed, its delta with unit and percent (compare.ts).
+    const bestMean = best[1].split(' ')[0];
     const better = /\((lower|higher) is better\)/.exec(section.heading ?? '')?.[1] ?? '';
     const others = table.rows
       .filter((row) => row !== best)
       .map((row) => {
         if (row[vsColumn] === 'not ranked') return `${row[0]}: not ranked (a run without a value)`;
-        const diff = Number.parseFloat(row[vsColumn]);
-        const percent = bestMean === 0 ? '' : ` (${diff >= 0 ? '+' : ''}${(100 * diff / bestMean).toFixed(1)} %)`;
-        const significant = row[vsColumn].trim().endsWith('*') ? 'significant' : 'not significant';
-        return `${row[0]} ${diff >= 0 ? '+' : ''}${number(diff)}${unit}${percent}, ${significant}`;
+        const cell = row[vsColumn].trim();
+        const text = cell.replace(/\s*\*$/, '').replace(/\s*\[[^\]]*\]$/, '');
+        const significant = cell.endsWith('*') ? 'significant' : 'not significant';
+        return `${row[0]} ${text}, ${significant}`;
       });
-    return [`${metric} (${better} is better): ${best[0]} is best at ${number(bestMean)}${unit}${others.length === 0 ? '' : `; ${others.join('; ')}`}.`];
+    return [`${metric} (${better} is better): ${best[0]} is best at ${bestMean}${unit}${others.length === 0 ? '' : `; ${others.join('; ')}`}.`];
   });
 }
 

@@ -2,9 +2,11 @@
 // The best variant is the one with the best mean; each other variant is
 // compared with it by a paired t-test on the per-replication differences
 // (replication i of every variant ran with the same seed: see stats.ts).
-import { constantValue, meanSeries, type Aggregate, type MetricValues } from './aggregate.ts';
-import { metricByVariantSpec, overlaySpec } from './charts.ts';
-import { failuresMarkdown, fileSafe, interval, jsonFile, markdownTable, meanPlusMinus, num } from './format.ts';
+import { constantValue, type Aggregate, type MetricValues } from './aggregate.ts';
+import { metricByVariantSpec } from './charts.ts';
+import { overlayCharts } from './overlays.ts';
+import { delta, failuresMarkdown, fileSafe, interval, jsonFile, markdownTable, meanPlusMinus, num, unitOf } from './format.ts';
+import { assertionMetric } from '../../reports/lib/batch-verdict.ts';
 import type { BatchPlan, Job } from './jobs.ts';
 import type { OutputFile } from './outputs.ts';
 import type { JobOutcome } from './protocol.ts';
@@ -80,30 +82,24 @@ export function metricChartPath(metric: string): string {
   return `charts/metric--${fileSafe(metric)}.vl.json`;
 }
 
-/** The variants' mean time series overlaid: connected sessions and carrier attempts over time. */
-function overlayCharts(plan: BatchPlan, jobs: readonly Job[], outcomes: readonly JobOutcome[]): OutputFile[] {
-  const runs = plan.variants.map(() => ({ connected: [] as number[][], attempts: [] as number[][] }));
-  let time: number[] = [];
-  outcomes.forEach((outcome, jobIndex) => {
-    if (!outcome.ok || outcome.result.series === null) return;
-    const variant = jobs[jobIndex].variant;
-    runs[variant].connected.push(outcome.result.series.connected);
-    runs[variant].attempts.push(outcome.result.series.carrierAttemptsPerSec);
-    if (outcome.result.series.time.length > time.length) time = outcome.result.series.time;
-  });
-  const lines = (pick: (r: (typeof runs)[number]) => number[][]) =>
-    plan.variants.map((v) => ({ label: v.label, values: meanSeries(pick(runs[v.id])) }));
-  const subtitle = `mean over ${plan.replications} replication(s) per variant`;
-  return [
-    {
-      path: 'charts/connected.vl.json',
-      content: jsonFile(overlaySpec(`Connected sessions (${subtitle})`, 'connected sessions', time, lines((r) => r.connected))),
-    },
-    {
-      path: 'charts/carrier-attempts.vl.json',
-      content: jsonFile(overlaySpec(`Carrier attempts per second (${subtitle})`, 'attempts/s', time, lines((r) => r.attempts))),
-    },
-  ];
+/**
+ * The metrics the scenario's assertions name first (in assertion order), then
+ * the rest in summary order: what the scenario is about comes before what it
+ * is not (restart-herd asserts `server.crashes`, so its section leads).
+ */
+export function keyFirst(plan: BatchPlan, metrics: readonly MetricValues[]): MetricValues[] {
+  const named = [...new Set(plan.variants.flatMap((v) => v.assertions.map((a) => assertionMetric(a.source))))];
+  const rank = (m: MetricValues) => (named.includes(m.metric) ? named.indexOf(m.metric) : named.length);
+  // Array.prototype.sort is stable: the others keep their order.
+  return [...metrics].sort((a, b) => rank(a) - rank(b));
+}
+
+/** The runner-up's paired difference to the best, with unit and percent. */
+function margin(m: MetricValues, c: MetricComparison): string {
+  const next = c.vsBest[0];
+  const bestMean = c.best === null ? null : m.stats[c.best].mean;
+  if (next === undefined || next.meanDiff === null || bestMean === null) return '–';
+  return delta(next.meanDiff, bestMean, unitOf(m.metric));
 }
 
 function compareMarkdown(plan: BatchPlan, agg: Aggregate, comparisons: Map<string, MetricComparison | null>, verdicts: string): string {
@@ -114,35 +110,40 @@ function compareMarkdown(plan: BatchPlan, agg: Aggregate, comparisons: Map<strin
       `replication i of every variant runs with the same seed (common random numbers). ` +
       `${agg.jobs.total} jobs, ${agg.jobs.failed} failed. ` +
       `Winners: best mean; significance by a paired t-test on the per-replication differences against the best, 95 %, ` +
-      `without correction for multiple comparisons.\n`,
+      `without correction for multiple comparisons. ` +
+      `Vs best: Δ = variant − best, the mean of the paired differences, in the metric's unit and in % of the best mean, ` +
+      `with its 95 % interval; * significant. Intervals of means are Student-t intervals, cut at 0 for quantities that cannot be negative.\n`,
     `Variants: ${plan.variants.map((v) => `\`${v.label}\``).join(', ')}.\n`,
-    `Charts (vega-lite): \`charts/connected.vl.json\`, \`charts/carrier-attempts.vl.json\` (variants overlaid), \`charts/metric--METRIC.vl.json\`.\n`,
+    `Charts (vega-lite): \`charts/connected.vl.json\`, \`charts/carrier-attempts.vl.json\` (variants overlaid), \`charts/accepts.vl.json\` (each server, a panel per variant), \`charts/metric--METRIC.vl.json\`.\n`,
     ...(verdicts === '' ? [] : [verdicts]),
     '## Winners\n',
     markdownTable(
-      ['metric', 'better', 'best mean', 'significant'],
-      agg.metrics.flatMap((m) => {
+      ['metric', 'better', 'best (by mean)', 'next best: Δ (%)', 'significant'],
+      keyFirst(plan, agg.metrics).flatMap((m) => {
         const c = comparisons.get(m.metric);
         if (!c) return [];
-        return [[m.metric, m.direction!, c.best === null ? '–' : label(c.best), c.significant === null ? 'untested' : c.significant ? 'yes' : 'no']];
+        return [[m.metric, m.direction!, c.best === null ? '–' : label(c.best), margin(m, c), c.significant === null ? 'untested' : c.significant ? 'yes' : 'no']];
       }),
     ),
   ];
-  for (const m of agg.metrics) {
+  for (const m of keyFirst(plan, agg.metrics)) {
     const c = comparisons.get(m.metric);
     if (!c) continue;
     const diff = new Map(c.vsBest.map((d) => [d.variant, d]));
+    const unit = unitOf(m.metric);
+    const bestMean = c.best === null ? null : m.stats[c.best].mean;
     const rows = [...c.ranking, ...c.notRanked].map((id) => {
       const s = m.stats[id];
       const d = diff.get(id);
       const vs = id === c.best ? 'best'
-        : d === undefined ? 'not ranked'
-        : `${d.meanDiff !== null && d.meanDiff >= 0 ? '+' : ''}${num(d.meanDiff)} ${interval(d.ci95)}${d.significant ? ' *' : ''}`;
+        : d === undefined || bestMean === null ? 'not ranked'
+        : d.meanDiff === null ? '–'
+        : `${delta(d.meanDiff, bestMean, unit)} ${interval(d.ci95)}${d.significant ? ' *' : ''}`;
       return [label(id), meanPlusMinus(s), interval(s.ci95), num(s.sd), String(s.n), String(s.missing), vs];
     });
     parts.push(
       `## ${m.metric} (${m.direction} is better)\n`,
-      markdownTable(['variant', 'mean ± 95 %', '95 % CI', 'sd', 'n', 'no value', 'vs best (paired, * significant)'], rows),
+      markdownTable(['variant', 'mean ± 95 %', '95 % CI', 'sd', 'n', 'no value', 'vs best: Δ (%) [95 % CI]'], rows),
       `\n${c.verdict}.\n`,
     );
   }

@@ -7,7 +7,7 @@ import { unsafeSegment } from '../cli/output.ts';
 import { BatchInputError, type BatchPlan } from './jobs.ts';
 import type { JobOutcome } from './protocol.ts';
 
-/** Shard and partial files carry every job's summary (and series for compare): far below this. */
+/** Shard and partial files carry every job's summary (and series for compare and sweep): far below this. */
 export const MAX_BATCH_FILE_BYTES = 256 * 1024 * 1024;
 
 const KINDS = ['replications', 'compare', 'sweep'];
@@ -162,10 +162,39 @@ export function outcomeProblem(v: unknown, field: string, withSeries: boolean): 
             const problem = each(s[key], `${field}.result.series.${key}`, (x, at) => expect(typeof x === 'number' || x === null, at, 'a number', x));
             if (problem !== null) return problem;
           }
-          return null;
+          return overlayExtrasProblem(s, `${field}.result.series`);
         },
       );
     },
+  );
+}
+
+const isNumber = (x: unknown) => typeof x === 'number';
+
+/** The per-server accepts, crashes and fault windows of a series (optional: older files lack them). */
+function overlayExtrasProblem(s: Record<string, unknown>, field: string): string | null {
+  return first(
+    () => {
+      if (s.accepts === undefined) return null;
+      const a = s.accepts;
+      if (!isObject(a)) return expect(false, `${field}.accepts`, 'an object with bin and byServer', a);
+      if (!isInt(a.bin, 1)) return expect(false, `${field}.accepts.bin`, 'an integer >= 1', a.bin);
+      if (!isObject(a.byServer)) return expect(false, `${field}.accepts.byServer`, 'an object', a.byServer);
+      for (const [server, values] of Object.entries(a.byServer)) {
+        const problem = each(values, `${field}.accepts.byServer.${server}`, (x, at) => expect(isNumber(x), at, 'a number', x));
+        if (problem !== null) return problem;
+      }
+      return null;
+    },
+    () => s.crashes === undefined ? null : each(s.crashes, `${field}.crashes`, (c, at) => !isObject(c) ? expect(false, at, 'an object with time and server', c)
+      : first(() => expect(isNumber(c.time), `${at}.time`, 'a number', c.time), () => expect(typeof c.server === 'string', `${at}.server`, 'a string', c.server))),
+    () => s.faults === undefined ? null : each(s.faults, `${field}.faults`, (w, at) => !isObject(w) ? expect(false, at, 'an object with kind, start, end and label', w)
+      : first(
+          () => expect(typeof w.kind === 'string', `${at}.kind`, 'a string', w.kind),
+          () => expect(isNumber(w.start), `${at}.start`, 'a number', w.start),
+          () => expect(isNumber(w.end), `${at}.end`, 'a number', w.end),
+          () => expect(typeof w.label === 'string', `${at}.label`, 'a string', w.label),
+        )),
   );
 }
 

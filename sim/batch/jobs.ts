@@ -53,7 +53,7 @@ export interface BatchPlan {
   seeds: number[];
   parameters: Parameter[];
   variants: Variant[];
-  /** Whether jobs ship their time series back (only compare overlays them). */
+  /** Whether jobs ship their time series back (compare and sweep overlay them). */
   withSeries: boolean;
 }
 
@@ -184,7 +184,7 @@ export function preparePlan(input: PlanInput): PreparedPlan {
     seeds: replicationSeeds(base.scenario.seed, input.replications),
     parameters: input.parameters,
     variants,
-    withSeries: input.kind === 'compare',
+    withSeries: input.kind !== 'replications',
   };
   return { plan, durations, warnings: [...warnings], largest };
 }

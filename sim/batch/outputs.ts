@@ -57,7 +57,7 @@ export function batchOutputs(plan: BatchPlan, outcomes: readonly JobOutcome[]): 
     comparisons = compared.comparisons;
     files.push(...compared.files);
   } else if (plan.kind === 'sweep') {
-    files.push(...sweepOutputs(plan, agg, verdictsSection));
+    files.push(...sweepOutputs(plan, jobs, agg, outcomes, verdictsSection));
   } else {
     files.push(...replicationsOutputs(plan, agg, verdictsSection));
   }
@@ -145,11 +145,13 @@ function pageOf(plan: BatchPlan, agg: Aggregate, verdicts: readonly BatchVerdict
 }
 
 /**
- * The header's word on the assertions. Replications are judged like a run
- * (a failure fails the page); in compare and sweep a variant that fails is a
- * finding, shown as a warning.
+ * The header's word on the assertions. A failed assertion is red wherever it
+ * is, replications or compare and sweep: a variant that fails is the finding
+ * a compare or sweep is run for, but a page that shows it in amber reads as
+ * "almost fine" to whoever deploys that variant. Amber is for assertions that
+ * could not be judged (a failed run, a bound with one replication).
  */
-function gateBadge(plan: BatchPlan, verdicts: readonly BatchVerdict[]): { text: string; level: 'ok' | 'warn' | 'fail' } | null {
+export function gateBadge(plan: BatchPlan, verdicts: readonly BatchVerdict[]): { text: string; level: 'ok' | 'warn' | 'fail' } | null {
   if (verdicts.length === 0) return null;
   if (plan.kind === 'replications') {
     const failed = verdicts.filter((v) => v.passed === false).length;
@@ -159,5 +161,6 @@ function gateBadge(plan: BatchPlan, verdicts: readonly BatchVerdict[]): { text: 
     return { text: 'every assertion passed', level: 'ok' };
   }
   const passing = variantsPassing(plan, verdicts).length;
-  return { text: `${passing} of ${plan.variants.length} variants pass every assertion`, level: passing === plan.variants.length ? 'ok' : 'warn' };
+  const level = verdicts.some((v) => v.passed === false) ? 'fail' : passing === plan.variants.length ? 'ok' : 'warn';
+  return { text: `${passing} of ${plan.variants.length} variants pass every assertion`, level };
 }

@@ -29,7 +29,21 @@ export interface CompactSeries {
   time: number[];
   connected: number[];
   carrierAttemptsPerSec: number[];
+  /**
+   * Accepts per second of each server, in bins of `bin` samples (the busiest
+   * sample of each bin: a herd's spike of one sample survives the binning),
+   * at most ACCEPT_POINTS bins: a batch keeps one per job, for every server.
+   * Absent in shard files written before it existed, like the two below.
+   */
+  accepts?: { bin: number; byServer: Record<string, number[]> };
+  /** Servers that died (crash, overload, out of memory, host lost), in time order. */
+  crashes?: { time: number; server: string }[];
+  /** The scenario's faults as windows [start, end) with a label (reports/lib/context.ts). */
+  faults?: { kind: string; start: number; end: number; label: string }[];
 }
+
+/** Bins of per-server accepts a job ships back, at most. */
+export const ACCEPT_POINTS = 600;
 
 /** Name and message only: a stack trace holds machine paths and would make result files differ. */
 export interface JobError {

@@ -4,14 +4,18 @@
 import { constantValue, type Aggregate, type MetricValues } from './aggregate.ts';
 import { metricByParameterSpec } from './charts.ts';
 import { csv, failuresMarkdown, fileSafe, interval, jsonFile, markdownTable, meanPlusMinus, num } from './format.ts';
-import type { BatchPlan, Parameter, Variant } from './jobs.ts';
+import type { BatchPlan, Job, Parameter, Variant } from './jobs.ts';
+import { overlayCharts } from './overlays.ts';
+import type { JobOutcome } from './protocol.ts';
 import type { OutputFile } from './outputs.ts';
 
 /** `verdicts`: the Assertions section (gates.ts), '' when the scenario has none. */
-export function sweepOutputs(plan: BatchPlan, agg: Aggregate, verdicts: string): OutputFile[] {
+export function sweepOutputs(plan: BatchPlan, jobs: readonly Job[], agg: Aggregate, outcomes: readonly JobOutcome[], verdicts: string): OutputFile[] {
   const files: OutputFile[] = [
     { path: 'sweep.csv', content: sweepCsv(plan, agg) },
     { path: 'sweep.md', content: sweepMarkdown(plan, agg, verdicts) },
+    // Connected sessions of every grid point overlaid: how the swept value changes the incident's shape.
+    ...overlayCharts(plan, jobs, outcomes),
   ];
   for (const m of agg.metrics.filter(charted)) {
     for (const parameter of plan.parameters) {
@@ -65,7 +69,7 @@ function sweepMarkdown(plan: BatchPlan, agg: Aggregate, verdicts: string): strin
     `Scenario \`${plan.scenario.file}\`, root seed ${plan.rootSeed}, ${plan.replications} replication(s) per grid point ` +
       `(the same seeds at every point). ${agg.jobs.total} jobs, ${agg.jobs.failed} failed. ` +
       `Swept: ${plan.parameters.map((p) => `\`${p.path}\` = ${p.values.join(', ')}`).join('; ')}.\n`,
-    `Full grid with every metric's mean: \`sweep.csv\`; intervals: \`stats.csv\`; charts: \`charts/METRIC--by--PARAMETER.vl.json\`.\n`,
+    `Full grid with every metric's mean: \`sweep.csv\`; intervals: \`stats.csv\`; charts: \`charts/connected.vl.json\` (grid points overlaid), \`charts/METRIC--by--PARAMETER.vl.json\`.\n`,
     verdicts,
   ];
   for (const m of agg.metrics.filter(charted)) {

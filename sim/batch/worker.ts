@@ -8,7 +8,8 @@ import { runScenario } from '../simulation.ts';
 import type { Job } from './jobs.ts';
 import { measure } from '../gate/assertions.ts';
 import { toJsonNumber } from './format.ts';
-import { WORKER_MARK, type FromWorker, type JobError, type JobResult, type ToWorker } from './protocol.ts';
+import { ACCEPT_POINTS, WORKER_MARK, type CompactSeries, type FromWorker, type JobError, type JobResult, type ToWorker } from './protocol.ts';
+import { faultWindows } from '../../reports/lib/context.ts';
 
 /**
  * Test hook, never set in normal use: `STAMPEDE_BATCH_TEST_FAULT=throw@SEED,exit@SEED,sigint@SEED`
@@ -27,11 +28,38 @@ export function runJob(job: Job, onProgress?: (simTime: number) => void): JobRes
   return {
     summary: result.summary,
     series: job.withSeries
-      ? { time: series.time, connected: series.connected, carrierAttemptsPerSec: series.carrierAttemptsPerSec }
+      ? {
+          time: series.time,
+          connected: series.connected,
+          carrierAttemptsPerSec: series.carrierAttemptsPerSec,
+          accepts: binnedAccepts(series.acceptsPerSec),
+          crashes: result.events.filter((e) => CRASH_EVENTS.has(e.kind)).map((e) => ({ time: e.time, server: e.subject })),
+          faults: faultWindows(scenario).map(({ kind, start, end, label }) => ({ kind, start, end, label })),
+        }
       : null,
     // Measured here, on the full result: an `after T` assertion reads series the job does not ship back.
     assertions: scenario.assert.map((assertion) => toJsonNumber(measure(assertion, result))),
   };
+}
+
+/** The control-plane events that are a server dying (sim/model/faults.ts `crashServer`). */
+const CRASH_EVENTS = new Set(['process-died', 'host-lost']);
+
+/** Each server's accepts per second in at most ACCEPT_POINTS bins, each the busiest sample in it. */
+export function binnedAccepts(byServer: Record<string, number[]>): NonNullable<CompactSeries['accepts']> {
+  const length = Math.max(0, ...Object.values(byServer).map((v) => v.length));
+  const bin = Math.max(1, Math.ceil(length / ACCEPT_POINTS));
+  const out: Record<string, number[]> = {};
+  for (const [server, values] of Object.entries(byServer)) {
+    const binned: number[] = [];
+    for (let start = 0; start < values.length; start += bin) {
+      let peak = values[start];
+      for (let i = start + 1; i < Math.min(values.length, start + bin); i++) peak = Math.max(peak, values[i]);
+      binned.push(peak);
+    }
+    out[server] = binned;
+  }
+  return { bin, byServer: out };
 }
 
 export function toJobError(error: unknown): JobError {
