@@ -1,10 +1,22 @@
 #!/usr/bin/env node
-// Entry point: registers the TypeScript loader (tsx), then runs the CLI.
-// Worker threads do not inherit the loader: they start from sim/engine/typescript-worker.mjs.
-// Nothing else is loaded before the relaunch for huge pages, which then only waits.
+// Entry point: runs the CLI from the compiled copy of the current sources (dist/<hash>/, written
+// by `npm ci` / `npm run build`: bin/build.mjs), or, when there is none (a dev tree after an edit),
+// registers the TypeScript loader (tsx) and runs the sources. bin/compiled.mjs decides, by the
+// sources' hash, so an edited source never runs as its old compiled code.
+// Worker threads start on the same code (sim/engine/typescript-worker.ts).
+// Nothing else is loaded before the relaunch for huge pages, which then only waits; commands that
+// build no model (help, validate, merge, live up/down) are not relaunched: a second Node start
+// would be most of their time.
 import { relaunchWithHugePages } from './huge-pages.mjs';
+import { compiledDir } from './compiled.mjs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-if (!relaunchWithHugePages()) {
+const argv = process.argv.slice(2);
+const command = argv.find((arg) => !arg.startsWith('-'));
+const modelFree = command === undefined || ['validate', 'merge', 'help', 'up', 'down'].includes(command) || argv.some((arg) => ['--help', '-h', '--version'].includes(arg));
+
+if (modelFree || !relaunchWithHugePages()) {
   // A signal while the modules load (the second or so before a command starts): say so and exit
   // with the documented code, instead of dying silently. main() removes this handler when the
   // command starts (sim/cli/interrupt.ts, releaseEarlySignals).
@@ -14,8 +26,11 @@ if (!relaunchWithHugePages()) {
   };
   early.stampedeEarly = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, early);
-  const { register } = await import('tsx/esm/api');
-  register();
+  const compiled = compiledDir();
+  if (compiled === null) {
+    const { register } = await import('tsx/esm/api');
+    register();
+  }
   // `stampede run ... | head` closes the pipe early: that is the reader's choice, not an error.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error) => {
@@ -23,8 +38,8 @@ if (!relaunchWithHugePages()) {
       throw error;
     });
   }
-  const { main } = await import('../sim/cli/main.ts');
-  const code = await main(process.argv.slice(2));
+  const { main } = await import(compiled === null ? '../sim/cli/main.ts' : pathToFileURL(join(compiled, 'sim/cli/main.js')).href);
+  const code = await main(argv);
   // Interrupted (130, 129 for SIGHUP): exit as soon as what was written is flushed. While a process
   // winds down its signal handlers are gone, so a second Ctrl-C then would end it by the signal, not with 130.
   if (code === 130 || code === 129) {

@@ -1,9 +1,20 @@
 // Starting a worker thread on a TypeScript module (see typescript-worker.mjs).
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
+/**
+ * Whether this module is the compiled copy (dist/<hash>/, bin/build.mjs): then every
+ * module beside it is compiled too, and a worker starts on the compiled module directly.
+ */
+const COMPILED = import.meta.url.endsWith('.js');
 const ENTRY = new URL('./typescript-worker.mjs', import.meta.url);
 
-/** A worker thread running `module` (a file URL), with the given options (`argv` is taken). */
+/**
+ * A worker thread running `module` (a file URL of a `.ts` source, next to its compiled `.js`
+ * in a build), with the given options (`argv` is taken). From the sources, the worker first
+ * registers tsx (typescript-worker.mjs); from a build, it runs the module's `.js`, the same
+ * build as this thread's.
+ */
 export function startTypeScriptWorker(module: URL, options: Omit<WorkerOptions, 'argv'> = {}): Worker {
+  if (COMPILED && module.pathname.endsWith('.ts')) return new Worker(new URL(module.href.replace(/\.ts$/, '.js')), options);
   return new Worker(ENTRY, { ...options, argv: [module.href] });
 }

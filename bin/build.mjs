@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// `npm run build` (and `npm ci`, through `prepare`): compiles sim/, reports/lib/ and live/
+// to JavaScript once, into dist/<hash>/ (bin/compiled.mjs), so that a start does not compile
+// TypeScript. Without TypeScript installed (a production install) or when tsc fails, it says
+// so and exits 0: bin/stampede.mjs then runs the sources with tsx, as it does in a dev tree
+// after an edit. Type errors are `npm run typecheck`'s to report, not this script's.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { COMPLETE, DIST, ROOT, SOURCE_DIRS, sourceHash } from './compiled.mjs';
+
+/** Builds kept besides the current one (a process started on an older build may still load its modules). */
+const KEEP = 3;
+
+function build() {
+  const hash = sourceHash();
+  const target = join(DIST, hash);
+  if (existsSync(join(target, COMPLETE))) return `dist/${hash} is up to date`;
+  let tsc;
+  try {
+    tsc = join(createRequire(join(ROOT, 'package.json')).resolve('typescript/package.json'), '..', 'bin', 'tsc');
+  } catch {
+    return 'TypeScript is not installed: stampede runs its sources with tsx';
+  }
+  mkdirSync(DIST, { recursive: true });
+  const temporary = join(DIST, `.tmp-${hash}-${process.pid}`);
+  rmSync(temporary, { recursive: true, force: true });
+  try {
+    // The sources first (live/ starts some of them with tsx, and guard.mjs is not compiled), then their JavaScript beside them.
+    for (const dir of SOURCE_DIRS) cpSync(join(ROOT, dir), join(temporary, dir), { recursive: true });
+    const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', temporary], { cwd: ROOT, encoding: 'utf8' });
+    if (result.status !== 0) {
+      return `tsc failed (stampede will run its sources with tsx; \`npm run typecheck\` shows why):\n${(result.stdout + result.stderr).trim().split('\n').slice(0, 10).join('\n')}`;
+    }
+    // A source edited while this ran: this build is of neither version.
+    if (sourceHash() !== hash) return 'the sources changed during the build: not kept (run `npm run build` again)';
+    writeFileSync(join(temporary, COMPLETE), `${new Date().toISOString()}\n`);
+    try {
+      renameSync(temporary, target);
+    } catch (error) {
+      // Another build of the same sources finished first: theirs is as good.
+      if (!existsSync(join(target, COMPLETE))) throw error;
+    }
+    prune(hash);
+    return `built dist/${hash}`;
+  } finally {
+    rmSync(temporary, { recursive: true, force: true });
+  }
+}
+
+/** Removes all but the newest builds. */
+function prune(current) {
+  const builds = readdirSync(DIST)
+    .filter((name) => name !== current && !name.startsWith('.'))
+    .map((name) => ({ name, time: statSync(join(DIST, name)).mtimeMs }))
+    .sort((a, b) => b.time - a.time);
+  for (const { name } of builds.slice(KEEP)) rmSync(join(DIST, name), { recursive: true, force: true });
+}
+
+process.stderr.write(`stampede build: ${build()}\n`);
