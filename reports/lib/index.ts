@@ -9,7 +9,6 @@ import { chartContext, type ChartContext } from './context.ts';
 import { keyFigures } from './figures.ts';
 import { reportHtml } from './html.ts';
 import { summaryMarkdown } from './markdown.ts';
-import { renderSvg, svgToPng } from './render.ts';
 import type { ControlPlaneEvent, ReportOptions } from './types.ts';
 
 export type { ControlPlaneEvent, GateVerdict, ReportOptions } from './types.ts';
@@ -50,6 +49,9 @@ export async function writeReport(result: RunResult, outDir: string, options: Re
     const dir = join(outDir, 'charts');
     mkdirSync(dir, { recursive: true });
     const caption = exportCaption(result, report.ctx, options.gitCommit ?? null);
+    // vega, vega-lite and resvg (a third of a second to load) only when a chart is rendered here;
+    // index.html renders its charts in the browser.
+    const { renderSvg, svgToPng } = await import('./render.ts');
     for (const chart of report.charts) {
       const svg = await renderSvg(chart.spec, undefined, caption);
       if (options.svg) written.push(writeAtomically(join(dir, `${chart.id}.svg`), svg));
