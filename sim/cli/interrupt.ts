@@ -13,6 +13,9 @@ import type { RunResult } from '../result.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { Simulation } from '../simulation.ts';
 import { ExitCode } from './exit-codes.ts';
+import { releaseEarlySignals } from './early-signals.ts';
+
+export { releaseEarlySignals };
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -68,22 +71,6 @@ export class Interruption {
     this.signal = signal;
     this.stream.write(`\nstampede: ${signal}: ${this.action} (press Ctrl-C again to exit at once)\n`);
     for (const resolve of this.waiters.splice(0)) resolve();
-  }
-}
-
-/**
- * Removes bin/stampede.mjs's handler for signals that come while the modules
- * load (it prints a line and exits 130). Called when a command starts: from
- * then on a signal either reaches the command's Interruption or, for commands
- * without one (gate, capacity, validate), ends the process at once as it
- * would any process: a JavaScript handler could not run during their
- * synchronous work.
- */
-export function releaseEarlySignals(): void {
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if ((listener as { stampedeEarly?: boolean }).stampedeEarly === true) process.off(signal, listener);
-    }
   }
 }
 

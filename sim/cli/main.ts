@@ -1,28 +1,63 @@
 // The `stampede` command line. Thin: parses flags, calls the library, prints.
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { ExitCode } from './exit-codes.ts';
-import { runCommand, type RunArgs } from './run.ts';
-import { ScenarioError } from '../scenario/load.ts';
-import { gateBuilder, gateCommand, type GateArgs } from './gate.ts';
-import { capacityBuilder, capacityCommand, type CapacityArgs } from './capacity.ts';
-import { BatchInputError } from '../batch/jobs.ts';
-import { compareBuilder, compareCommand, type CompareArgs } from './compare.ts';
-import { sweepBuilder, sweepCommand, type SweepArgs } from './sweep.ts';
-import { mergeBuilder, mergeCommand, type MergeArgs } from './merge.ts';
-import { validateBuilder, validateCommand, type ValidateArgs } from './validate.ts';
-import { exploreBuilder, exploreCommand, type ExploreArgs } from './explore.ts';
+import type { RunArgs } from './run.ts';
+import type { GateArgs } from './gate.ts';
+import type { CapacityArgs } from './capacity.ts';
+import type { CompareArgs } from './compare.ts';
+import type { SweepArgs } from './sweep.ts';
+import type { MergeArgs } from './merge.ts';
+import type { ValidateArgs } from './validate.ts';
+import type { ExploreArgs } from './explore.ts';
+import type { LoadArgs, UpArgs } from './live.ts';
+import { releaseEarlySignals } from './early-signals.ts';
 import { OutputError, WriteError } from './output.ts';
-import { releaseEarlySignals } from './interrupt.ts';
-// Live mode (docs/live.md): up, down, load.
-import { downCommand, LiveError, loadBuilder, loadCommand, upBuilder, upCommand, type LoadArgs, type UpArgs } from './live.ts';
-
+import { LiveError } from '../../live/errors.ts';
 import { integerFlag, joinNegativeValues, UsageError } from './usage-error.ts';
+
+// Each command's module is loaded when that command runs, not at every start: together they are
+// most of the code (the simulation, batch, gate, reports, live mode), and `--help` or `validate`
+// needs none of the others. A module whose builder defines the command's flags is loaded before
+// the parser is built when its name is on the command line (`modules`).
+const COMMAND_MODULES = {
+  run: () => import('./run.ts'),
+  compare: () => import('./compare.ts'),
+  sweep: () => import('./sweep.ts'),
+  merge: () => import('./merge.ts'),
+  gate: () => import('./gate.ts'),
+  capacity: () => import('./capacity.ts'),
+  explore: () => import('./explore.ts'),
+  validate: () => import('./validate.ts'),
+  up: () => import('./live.ts'),
+  down: () => import('./live.ts'),
+  load: () => import('./live.ts'),
+};
+type Modules = { [K in keyof typeof COMMAND_MODULES]?: Awaited<ReturnType<(typeof COMMAND_MODULES)[K]>> };
+
+/** The modules of the commands named on the command line (any word that names one: flags may come first). */
+async function commandModules(argv: string[]): Promise<Modules> {
+  const modules: Record<string, unknown> = {};
+  for (const word of new Set(argv)) {
+    if (Object.hasOwn(COMMAND_MODULES, word)) modules[word] = await COMMAND_MODULES[word as keyof typeof COMMAND_MODULES]();
+  }
+  return modules as Modules;
+}
+
+/** A command's builder from its module, loaded by commandModules (yargs calls it only for the command being run). */
+function builder<K extends keyof Modules>(modules: Modules, name: K, pick: (module: NonNullable<Modules[K]>) => (y: Argv) => Argv<any>): (y: Argv) => Argv<any> {
+  return (y) => {
+    const module = modules[name];
+    if (module === undefined) throw new Error(`stampede: the ${name} command's module was not loaded`);
+    return pick(module as NonNullable<Modules[K]>)(y);
+  };
+}
 
 export { UsageError };
 
 export async function main(argv: string[]): Promise<number> {
   releaseEarlySignals();
   let exitCode: number = ExitCode.ok;
+  const modules = await commandModules(argv);
   const parser = yargs(joinNegativeValues(argv))
     .scriptName('stampede')
     .usage('$0 <command> [options]\n\nDeterministic simulator of session-server load balancers under faults.')
@@ -57,39 +92,39 @@ export async function main(argv: string[]): Promise<number> {
           .example('$0 run scenarios/lookup-outage.yaml --set client.backoff.max=3600s', 'The same with GCM\'s own cap')
           .strict(),
       async (args) => {
-        exitCode = await runCommand(args);
+        exitCode = await (await COMMAND_MODULES.run()).runCommand(args);
       },
     )
-    .command<CompareArgs>('compare <file>', 'Compare algorithms × retry policies on common random numbers', compareBuilder, async (args) => {
-      exitCode = await compareCommand(args);
+    .command<CompareArgs>('compare <file>', 'Compare algorithms × retry policies on common random numbers', builder(modules, 'compare', (m) => m.compareBuilder), async (args) => {
+      exitCode = await (await COMMAND_MODULES.compare()).compareCommand(args);
     })
-    .command<SweepArgs>('sweep <file>', 'Run the grid of --set PATH=V1,V2,... values; tables and charts per metric', sweepBuilder, async (args) => {
-      exitCode = await sweepCommand(args);
+    .command<SweepArgs>('sweep <file>', 'Run the grid of --set PATH=V1,V2,... values; tables and charts per metric', builder(modules, 'sweep', (m) => m.sweepBuilder), async (args) => {
+      exitCode = await (await COMMAND_MODULES.sweep()).sweepCommand(args);
     })
-    .command<MergeArgs>('merge <shards..>', 'Combine the shard files of a --shard k/n batch into its full results', mergeBuilder, async (args) => {
-      exitCode = await mergeCommand(args);
+    .command<MergeArgs>('merge <shards..>', 'Combine the shard files of a --shard k/n batch into its full results', builder(modules, 'merge', (m) => m.mergeBuilder), async (args) => {
+      exitCode = await (await COMMAND_MODULES.merge()).mergeCommand(args);
     })
-    .command<GateArgs>('gate <files..>', "Run scenarios and check their assert: sections (CI gate; JUnit, Markdown)", gateBuilder, async (args) => {
-      exitCode = await gateCommand(args);
+    .command<GateArgs>('gate <files..>', "Run scenarios and check their assert: sections (CI gate; JUnit, Markdown)", builder(modules, 'gate', (m) => m.gateBuilder), async (args) => {
+      exitCode = await (await COMMAND_MODULES.gate()).gateCommand(args);
     })
-    .command<CapacityArgs>('capacity <file>', 'Largest population / fewest servers or lookups that still pass the assertions', capacityBuilder, async (args) => {
-      exitCode = await capacityCommand(args);
+    .command<CapacityArgs>('capacity <file>', 'Largest population / fewest servers or lookups that still pass the assertions', builder(modules, 'capacity', (m) => m.capacityBuilder), async (args) => {
+      exitCode = await (await COMMAND_MODULES.capacity()).capacityCommand(args);
     })
-    .command<ExploreArgs>('explore <file>', "Search the scenario's explore: space for runs that break its gate; shrink them; flag metastable runs", exploreBuilder, async (args) => {
-      exitCode = await exploreCommand(args);
+    .command<ExploreArgs>('explore <file>', "Search the scenario's explore: space for runs that break its gate; shrink them; flag metastable runs", builder(modules, 'explore', (m) => m.exploreBuilder), async (args) => {
+      exitCode = await (await COMMAND_MODULES.explore()).exploreCommand(args);
     })
-    .command<ValidateArgs>('validate <files..>', 'Check scenario files without running them (exit code 2 if one is invalid)', validateBuilder, async (args) => {
-      exitCode = await validateCommand(args);
+    .command<ValidateArgs>('validate <files..>', 'Check scenario files without running them (exit code 2 if one is invalid)', builder(modules, 'validate', (m) => m.validateBuilder), async (args) => {
+      exitCode = await (await COMMAND_MODULES.validate()).validateCommand(args);
     })
     // ---- live mode (docs/live.md)
-    .command<UpArgs>('up', 'Start the reference deployment (ZooKeeper, Redis, servers, managers, lookups) on loopback until Ctrl-C', upBuilder, async (args) => {
-      exitCode = await upCommand(args);
+    .command<UpArgs>('up', 'Start the reference deployment (ZooKeeper, Redis, servers, managers, lookups) on loopback until Ctrl-C', builder(modules, 'up', (m) => m.upBuilder), async (args) => {
+      exitCode = await (await COMMAND_MODULES.up()).upCommand(args);
     })
     .command('down', "Stop the reference deployment that 'stampede up' started", (y) => y.strict(), async () => {
-      exitCode = await downCommand();
+      exitCode = await (await COMMAND_MODULES.down()).downCommand();
     })
-    .command<LoadArgs>('load <file>', 'Drive a scenario with real clients against the reference deployment (or --target) and compare with its simulation', loadBuilder, async (args) => {
-      exitCode = await loadCommand(args);
+    .command<LoadArgs>('load <file>', 'Drive a scenario with real clients against the reference deployment (or --target) and compare with its simulation', builder(modules, 'load', (m) => m.loadBuilder), async (args) => {
+      exitCode = await (await COMMAND_MODULES.load()).loadCommand(args);
     })
     .demandCommand(1, 'Name a command; see --help.')
     .strict()
@@ -109,12 +144,30 @@ export async function main(argv: string[]): Promise<number> {
     await parser.parseAsync();
     return exitCode;
   } catch (error) {
-    return reportError(error);
+    return await reportError(error);
   }
 }
 
-function reportError(error: unknown): number {
-  if (error instanceof ScenarioError) {
+/**
+ * The classes of scenario and batch input errors, from their modules, which are loaded only
+ * when the error's class has their class's name: an error cannot be of a class that this
+ * process never loaded, and loading them for another error would cost a good part of a start.
+ */
+async function inputErrorClasses(error: unknown) {
+  const name = (error as { constructor?: { name?: string } } | null)?.constructor?.name;
+  return {
+    ScenarioError: name === 'ScenarioError' ? (await import('../scenario/load.ts')).ScenarioError : undefined,
+    BatchInputError: name === 'BatchInputError' ? (await import('../batch/jobs.ts')).BatchInputError : undefined,
+  };
+}
+
+async function reportError(error: unknown): Promise<number> {
+  if (error instanceof UsageError) {
+    process.stderr.write(`stampede: ${error.message}\nRun 'stampede --help' for usage.\n`);
+    return ExitCode.invalidInput;
+  }
+  const { ScenarioError, BatchInputError } = await inputErrorClasses(error);
+  if (ScenarioError !== undefined && error instanceof ScenarioError) {
     process.stderr.write(`stampede: invalid scenario\n${error.message}\n`);
     return ExitCode.invalidInput;
   }
@@ -130,7 +183,7 @@ function reportError(error: unknown): number {
     process.stderr.write(`stampede: ${error.message}\n`);
     return ExitCode.ioError;
   }
-  if (error instanceof UsageError || error instanceof BatchInputError) {
+  if (BatchInputError !== undefined && error instanceof BatchInputError) {
     process.stderr.write(`stampede: ${error.message}\nRun 'stampede --help' for usage.\n`);
     return ExitCode.invalidInput;
   }
