@@ -4,10 +4,10 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import { GateInputError } from '../gate/gate.ts';
+import { GateInputError } from '../gate/errors.ts';
 import { ScenarioError, loadScenarioFile, type ScenarioIssue } from '../scenario/load.ts';
 import { ExitCode } from './exit-codes.ts';
-import { expandGlobs } from './gate.ts';
+import { expandGlobs } from './globs.ts';
 
 export interface ValidateArgs {
   files: string[];

@@ -7,6 +7,9 @@
 // run's series, which the pool's job results do not carry, so those runs go
 // in this thread. Both paths measure the same numbers: the verdicts do not
 // depend on where a run ran.
+import { GateInputError } from './errors.ts';
+
+export { GateInputError };
 import { reproduceCommand } from '../batch/aggregate.ts';
 import { replicationSeeds, type Job } from '../batch/jobs.ts';
 import { runPool } from '../batch/pool.ts';
@@ -25,10 +28,6 @@ import {
   type Judgement,
 } from './assertions.ts';
 
-/** A flag combination or input the gate cannot use (exit code 2, like a usage error). */
-export class GateInputError extends Error {
-  override name = 'GateInputError';
-}
 
 // ---------------------------------------------------------------------------
 // Loading
