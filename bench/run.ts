@@ -10,9 +10,11 @@
 // clients on its 10 servers and 85 % of them never had a session; at 50
 // million on its 80,000 lookups/s, the lookups are the bottleneck and not
 // every client is back within the run: those are other scenarios.)
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
 import { estimateRunBytes, formatBytes } from '../sim/memory-estimate.ts';
 
@@ -39,6 +41,10 @@ const hugePages = (process.env.GLIBC_TUNABLES ?? '').includes('glibc.malloc.huge
 /** 5 × 10^7 clients: minutes per run and ~10 GB, so only on request. */
 const large = process.argv.includes('--large');
 const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? (quick ? 1 : 3));
+/** 10^8 clients (and 2^26, the most a scenario allows): minutes and ~10 GB, so only on request. */
+const huge = process.argv.includes('--huge');
+/** Only the start-up table. */
+const startupOnly = process.argv.includes('--startup');
 
 /** The carrier outage at `millions` × 10^6 clients, on a fleet scaled with them (at least the file's). */
 function carrierOutage(millions: number): Case {
@@ -67,6 +73,8 @@ const cases: Case[] = quick
       carrierOutage(10),
       ...(large ? [carrierOutage(50)] : []),
     ];
+// 10^8 clients, and the most the scenario schema allows (2^26: the client records are one buffer of at most 4 GiB).
+if (huge) cases.push(carrierOutage(100), { ...carrierOutage(2 ** 26 / 1e6), name: 'carrier-outage 2^26 (30 min)' });
 
 function measure(c: Case): Measurement {
   const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/case.ts', c.file, ...c.overrides], {
@@ -85,9 +93,77 @@ function median(values: number[]): number {
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${hugePages ? ', huge pages' : ''}, ${availableParallelism()} thread(s) for a carrier outage's start`;
 process.stderr.write(`machine: ${machine}; median of ${runs} run(s) per case\n`);
+
+// Whole processes, as a user starts them, each against `node -e 0` measured in the same rounds
+// (one run of every command per round, so a load that comes and goes is shared by all).
+interface Startup {
+  name: string;
+  args: string[];
+}
+const V2 = 'scenarios/validation/v2-lookup-outage-churn.yaml';
+const startupCases: Startup[] = [
+  { name: 'node -e 0', args: ['-e', '0'] },
+  { name: 'stampede --help', args: ['bin/stampede.mjs', '--help'] },
+  { name: 'stampede validate (V2)', args: ['bin/stampede.mjs', 'validate', V2] },
+  ...[1_000, 100_000, 1_000_000].map((clients) => ({
+    name: `V2 ${clients.toLocaleString('en-US')} clients, report`,
+    args: ['bin/stampede.mjs', 'run', V2, '--set', `population.clients=${clients}`, '--quiet', '--force', '--out'],
+  })),
+];
+const startupRuns = Number(process.argv.find((a) => a.startsWith('--startup-runs='))?.slice(15) ?? (quick ? 3 : 7));
+
+function startupTable(): Record<string, { seconds: number; ratio: number; samples: number[] }> {
+  const out = mkdtempSync(join(tmpdir(), 'stampede-bench-'));
+  // The user's environment: without the huge-pages tunable this process was relaunched with, so stampede relaunches itself as it does for them.
+  const env = { ...process.env };
+  delete env.GLIBC_TUNABLES;
+  const samples = new Map<string, number[]>(startupCases.map((c) => [c.name, []]));
+  try {
+    for (let round = 0; round < startupRuns; round++) {
+      for (const c of startupCases) {
+        const args = c.args.at(-1) === '--out' ? [...c.args, join(out, 'report')] : c.args;
+        const started = process.hrtime.bigint();
+        const child = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        if (child.status !== 0) throw new Error(`${c.name}: exit ${child.status}\n${child.stderr}`);
+        samples.get(c.name)!.push(seconds);
+      }
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  const base = median(samples.get('node -e 0')!);
+  const table: Record<string, { seconds: number; ratio: number; samples: number[] }> = {};
+  for (const [name, s] of samples) {
+    const seconds = median(s);
+    table[name] = { seconds, ratio: seconds / base, samples: s };
+    process.stdout.write(`${name.padEnd(34)} ${seconds.toFixed(3).padStart(7)} s  ×${(seconds / base).toFixed(1).padStart(5)} node -e 0  (${s.map((x) => x.toFixed(2)).join(' ')})\n`);
+  }
+  return table;
+}
+
+process.stdout.write(`start-up and small runs, whole process, median of ${startupRuns} (${compiledNote()}):\n`);
+const startup = startupTable();
+if (startupOnly) {
+  writeFileSync('bench/results.json', `${JSON.stringify({ machine, startup }, null, 2)}\n`);
+  process.exit(0);
+}
+
+/** Whether stampede runs its compiled copy (bin/compiled.mjs) or compiles its sources with tsx. */
+function compiledNote(): string {
+  const probe = spawnSync(process.execPath, ['--input-type=module', '-e', "import('./bin/compiled.mjs').then((m) => console.log(m.compiledDir() === null ? 'sources through tsx: run npm run build' : 'compiled build'))"], { encoding: 'utf8' });
+  return probe.stdout.trim() || 'unknown build';
+}
+
 const results: Record<string, Measurement & { runs: number }> = {};
 for (const c of cases) {
-  const needed = estimateRunBytes(loadScenarioFile(c.file, c.overrides).scenario);
+  let needed: number;
+  try {
+    needed = estimateRunBytes(loadScenarioFile(c.file, c.overrides).scenario);
+  } catch (error) {
+    process.stdout.write(`${c.name.padEnd(30)} refused: ${(error as Error).message.split('\n').at(-1)}\n`);
+    continue;
+  }
   if (needed > freemem()) {
     process.stdout.write(`${c.name.padEnd(30)} skipped: needs about ${formatBytes(needed)}, ${formatBytes(freemem())} free\n`);
     continue;
@@ -141,7 +217,7 @@ for (const e of engine) {
   process.stdout.write(`engine, ${e.pending.toLocaleString('en-US')} pending`.padEnd(30) + `  ${(e.eventsPerSecond / 1e6).toFixed(2)} M events/s (queue only)\n`);
 }
 
-const report = { machine, quick, results, engine };
+const report = { machine, quick, startup, results, engine };
 writeFileSync('bench/results.json', `${JSON.stringify(report, null, 2)}\n`);
 const baselinePath = 'bench/baseline.json';
 if (existsSync(baselinePath)) {

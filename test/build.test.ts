@@ -1,0 +1,65 @@
+// The compiled copy (bin/build.mjs, bin/compiled.mjs): the CLI runs it only when it is the build
+// of the sources as they are, gives the same bytes as the sources through tsx (worker threads
+// included), and an edited source runs as edited, never as its old build.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..');
+const V2 = 'scenarios/validation/v2-lookup-outage-churn.yaml';
+
+/** A copy of the tree that the build and the CLI need, sharing node_modules. */
+function copyTree(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stampede-build-'));
+  for (const path of ['bin', 'sim', 'reports/lib', 'live', 'tsconfig.json', 'tsconfig.build.json', 'package.json', V2]) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    cpSync(join(ROOT, path), join(dir, path), { recursive: true });
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
+
+function node(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
+  return execFileSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+const compiledDir = (dir: string) => node(dir, ['--input-type=module', '-e', "import('./bin/compiled.mjs').then((m) => console.log(String(m.compiledDir())))"]).trim();
+
+/** A run with two replications on two worker threads: the main thread's code and the workers'. */
+function run(dir: string, out: string, env: NodeJS.ProcessEnv = {}): string {
+  node(dir, ['bin/stampede.mjs', 'run', V2, '--set', 'population.clients=2000', '--replications', '2', '--workers', '2', '--quiet', '--out', join(dir, out)], env);
+  return readdirSync(join(dir, out))
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => `${name}\n${readFileSync(join(dir, out, name), 'utf8')}`)
+    .join('\n');
+}
+
+describe('the compiled copy', () => {
+  it('runs only as the build of the current sources, with the bytes the sources give', () => {
+    const dir = copyTree();
+    expect(compiledDir(dir)).toBe('null');
+    node(dir, ['bin/build.mjs']);
+    const build = compiledDir(dir);
+    expect(build).toMatch(/\/dist\/[0-9a-f]{20}$/);
+    expect(existsSync(join(build, 'sim', 'cli', 'main.js'))).toBe(true);
+    // The same bytes compiled and through tsx (STAMPEDE_TSX=1), worker threads included.
+    const compiled = run(dir, 'compiled');
+    expect(compiled).toContain('"replications"');
+    expect(run(dir, 'tsx', { STAMPEDE_TSX: '1' })).toBe(compiled);
+
+    // An edited source has no build: it runs as edited, through tsx.
+    const version = join(dir, 'sim', 'version.ts');
+    writeFileSync(version, readFileSync(version, 'utf8').replace(/VERSION = '[^']*'/, "VERSION = '9.9.9-edited'"));
+    expect(compiledDir(dir)).toBe('null');
+    node(dir, ['bin/stampede.mjs', 'run', V2, '--set', 'population.clients=1000', '--quiet', '--out', join(dir, 'edited')]);
+    expect(JSON.parse(readFileSync(join(dir, 'edited', 'result.json'), 'utf8')).stampede.version).toBe('9.9.9-edited');
+    // Built again, it runs compiled, and the first build is kept beside it.
+    node(dir, ['bin/build.mjs']);
+    expect(compiledDir(dir)).not.toBe('null');
+    expect(compiledDir(dir)).not.toBe(build);
+    expect(existsSync(join(build, '.complete'))).toBe(true);
+  });
+});
