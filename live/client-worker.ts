@@ -1,6 +1,6 @@
 // One process of real clients for `stampede load` (one per core; a process, not a thread,
 // because each holds up to ~10,000 sockets and a process may open at most RLIMIT_NOFILE).
-// Each client is MODEL.md §3's device on real sockets: a TCP session to a session server with
+// Each client is docs/model.md §3's device on real sockets: a TCP session to a session server with
 // keepalive pings, on loss the other address it holds (1 + connectRetries attempts), then an
 // HTTP lookup (with failover to the next lookup address), then the primary and the alternative,
 // then the backoff timer: the simulator's own RetryPolicy (sim/model/backoff.ts) drawing from the
@@ -395,7 +395,7 @@ function carrier(fault: number, down: boolean, fraction: number): void {
     if (uniformAt(carrierStream, c.id, fault) >= fraction) continue;
     c.netDown = down;
     if (down && c.state === State.connected) {
-      // MODEL.md §7.5: the carrier drops the session; the device notices and starts its attempts, which go nowhere.
+      // docs/model.md §7.5: the carrier drops the session; the device notices and starts its attempts, which go nowhere.
       dropSocket(c);
       endSession(c);
       clearAttempt(c);

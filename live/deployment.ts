@@ -1,4 +1,4 @@
-// The reference deployment (MODEL.md §1): ZooKeeper, Redis, session servers, managers and lookup
+// The reference deployment (docs/model.md §1): ZooKeeper, Redis, session servers, managers and lookup
 // servers as separate OS processes on 127.0.0.1, on free ports, in a temporary directory. Every
 // process runs under live/guard.mjs in its own process group; `stop` kills every group and waits
 // until each is gone. The fault operations (SIGSTOP a lookup, kill a server, kill the master...)
@@ -115,7 +115,7 @@ export class Deployment {
     }
     await Promise.all(this.serverEntries.map((_, k) => this.spawnServer(k, 0)));
     for (let k = 0; k < this.size.managers; k++) this.managerPorts.push(await freePort());
-    // Manager 0 first, so that it is the initial master (MODEL.md: manager 0 is the initial master).
+    // Manager 0 first, so that it is the initial master (docs/model.md: manager 0 is the initial master).
     await this.spawnManager(0);
     await Promise.all(this.managerPorts.slice(1).map((_, k) => this.spawnManager(k + 1)));
     for (let k = 0; k < this.size.lookups; k++) this.lookupPorts.push(await freePort());

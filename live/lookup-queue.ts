@@ -1,4 +1,4 @@
-// The FIFO of a lookup server with a deterministic service rate (MODEL.md §4): a request that
+// The FIFO of a lookup server with a deterministic service rate (docs/model.md §4): a request that
 // arrives at t starts at max(t, last finish) and is answered 1/capacity later (Lindley's
 // recursion, kept for real: the answer is held until then). Above capacity the queue grows and
 // clients time out; a request its client gave up on still costs its service time.

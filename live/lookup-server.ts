@@ -1,4 +1,4 @@
-// A lookup server (MODEL.md §4) as one OS process:
+// A lookup server (docs/model.md §4) as one OS process:
 //   node --import tsx live/lookup-server.ts --index I --port P --capacity C --info-refresh S
 //        --algorithm NAME --choices D --local-counting 0|1 --managers PORT,PORT --seed N
 // `GET /v1/lookup?service=S&mcc=M` → 200 {"primary","alternative"} (host:port), or 503

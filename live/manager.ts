@@ -1,4 +1,4 @@
-// A server manager (MODEL.md §5) as one OS process:
+// A server manager (docs/model.md §5) as one OS process:
 //   node --import tsx live/manager.ts --index I --port P --zookeeper HOST:PORT --redis PORT
 //        --root /stampede/ID --servers JSON --health-interval S --health-timeout S
 //        --fail-threshold N --recover-threshold N --sync-interval S --zk-session-timeout S

@@ -1,4 +1,4 @@
-// A session server (MODEL.md §6) as one OS process:
+// A session server (docs/model.md §6) as one OS process:
 //   node --import tsx live/session-server.ts --port P --health-port H --max-sessions N
 //        --max-accepts-per-sec A --overload-accepts-per-sec O --overload-for S --startup T
 // Line protocol on P (node:net): the client sends `HELLO <id>`; the server answers `OK`, or
@@ -103,7 +103,7 @@ const health = createHttpServer((req, res) => {
   res.end(JSON.stringify({ state: draining ? 'draining' : 'running', sessions }));
 });
 
-// MODEL.md §6: a (re)started server runs `startupTime` after its process starts.
+// docs/model.md §6: a (re)started server runs `startupTime` after its process starts.
 setTimeout(() => {
   sessionServer.listen({ port, host: '127.0.0.1', backlog: 4096 }, () => {
     health.listen(healthPort, '127.0.0.1');

@@ -137,6 +137,16 @@ describe('defaults', () => {
   });
 });
 
+describe('keywords', () => {
+  it.each(['__proto__', 'toString', 'constructor', 'hasOwnProperty'])('takes no inherited property name %s for an alias', (word) => {
+    // An alias table is an object: its prototype's names are not aliases (a fuzz case found "__proto__" accepted).
+    for (const path of ['lookup.algorithm', 'faults.0.mode']) {
+      const text = `name: t\nduration: 10m\nfaults: [{ kind: server-crash, at: 1m, servers: [common-0] }]\n`;
+      expect(() => parseScenarioText(text, 'k.yaml', [`${path}=${word}`]), `${path}=${word}`).toThrow(/expected one of/);
+    }
+  });
+});
+
 describe('resolution', () => {
   it('maps the file layout onto Scenario and resolves keywords and aliases', () => {
     const { scenario } = load(`

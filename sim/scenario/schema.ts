@@ -417,7 +417,7 @@ class EnumNode<V extends string> extends Node<V> {
 
   protected read(raw: unknown, path: Path, problems: Problems): Parsed<V> {
     if (typeof raw === 'string') {
-      const value = this.values.find((v) => v === raw) ?? this.aliases[raw];
+      const value = this.values.find((v) => v === raw) ?? (Object.hasOwn(this.aliases, raw) ? this.aliases[raw] : undefined);
       if (value !== undefined) return value;
     }
     return this.mismatch(raw, path, problems);
