@@ -74,7 +74,7 @@ describe('leaks', () => {
   it('grows with the request load: a server carrying 3x the sessions of another leaks 3x as fast', () => {
     const r = runScenario(parseScenarioText(`
 name: load
-duration: 20d
+duration: 5d
 sampleInterval: 1h
 population: { clients: 4000, mcc: { 450: 0.75, 460: 0.25 } }
 client: { churn: off }
@@ -82,14 +82,16 @@ managers: off
 regions: [{ name: busy, mcc: [450], servers: 1 }, { name: common, servers: 1 }]
 sessionServer: { restartAfterCrash: never }
 leaks:
-  - { server: busy-0, growthMBPerDay: 100, doublingTime: never }
-  - { server: common-0, growthMBPerDay: 100, doublingTime: never }
+  - { server: busy-0, growthMBPerDay: 400, doublingTime: never }
+  - { server: common-0, growthMBPerDay: 400, doublingTime: never }
 `, 'load.yaml').scenario);
     const [busy, quiet] = r.summary.grayFailures;
-    // Loads 1.5 and 0.5 of the mean while both live (after busy-0 dies its clients move to common-0).
-    expect(busy.diedAt! / DAY).toBeCloseTo(free / (100 * 1.5), 3);
+    // Loads 1.5 and 0.5 of the mean while both live. After busy-0 dies, common-0 is the whole fleet: its load is the
+    // mean (1), so with free − 0.5·400·t₁ left at t₁ it is gone (free − 200 t₁) / 400 days later.
+    expect(busy.diedAt! / DAY).toBeCloseTo(free / (400 * 1.5), 3);
     expect(quiet.diedAt!).toBeGreaterThan(busy.diedAt!);
-    expect(quiet.diedAt! / DAY).toBeLessThan(free / (100 * 0.5));
+    const t1 = busy.diedAt! / DAY;
+    expect(quiet.diedAt! / DAY).toBeCloseTo(t1 + (free - 200 * t1) / 400, 2);
   });
 
   it('a larger heap only buys time, in proportion', () => {

@@ -187,7 +187,8 @@ export class Heaps {
       this.lastReading[server] = reading;
       this.gcsInSample[server]++;
       this.pauseInSample[server] += this.fullGcPause(u);
-      this.nextGcAt[server] = at + Math.max(this.fullGcInterval(u, load), 1e-3);
+      // Full GCs do not overlap: back to back at worst, one pause after the other.
+      this.nextGcAt[server] = at + Math.max(this.fullGcInterval(u, load), this.fullGcPause(u), 1e-3);
     }
     if (this.nextGcAt[server] <= now) this.nextGcAt[server] = now + this.fullGcInterval(this.liveShare(server, now), load);
   }
