@@ -1,23 +1,13 @@
 // Distribution algorithms against balls-into-bins theory (validation V3,
 // docs/validation.md) and their documented tie-breaking.
 import { describe, expect, it } from 'vitest';
-import { Algorithm, choose, type RegionView } from '../sim/model/balancer.ts';
+import { Algorithm, choose } from '../sim/model/balancer.ts';
 import { createStream } from '../sim/engine/random.ts';
-import { ballsIntoBins } from '../sim/model/balls-into-bins.ts';
+import { ballsIntoBins, uniformView } from '../sim/model/balls-into-bins.ts';
 import { parseScenarioText } from '../sim/scenario/load.ts';
 import { runScenario } from '../sim/simulation.ts';
 
-function view(m: number, choices = 2): RegionView {
-  return {
-    servers: Int32Array.from({ length: m }, (_, i) => i),
-    running: new Uint8Array(m).fill(1),
-    counts: new Float64Array(m),
-    weights: new Float64Array(m).fill(1),
-    ramp: new Float64Array(m).fill(1),
-    choices,
-    scratch: new Int32Array(choices),
-  };
-}
+const view = uniformView;
 
 /** E[max of m iid standard normals], by numerical integration of m φ(x) Φ(x)^(m-1) x. */
 function expectedMaxOfNormals(m: number): number {

@@ -5,9 +5,9 @@
 import { choose, type AlgorithmCode, type RegionView } from './balancer.ts';
 import { createStream } from '../engine/random.ts';
 
-/** The fullest server's excess over the mean n/m after placing n clients onto m servers (seeded). */
-export function ballsIntoBins(algorithm: AlgorithmCode, n: number, m: number, seed: number, choices = 2): number {
-  const view: RegionView = {
+/** A lookup's view of m identical running servers, all empty. */
+export function uniformView(m: number, choices = 2): RegionView {
+  return {
     servers: Int32Array.from({ length: m }, (_, i) => i),
     running: new Uint8Array(m).fill(1),
     counts: new Float64Array(m),
@@ -16,6 +16,11 @@ export function ballsIntoBins(algorithm: AlgorithmCode, n: number, m: number, se
     choices,
     scratch: new Int32Array(choices),
   };
+}
+
+/** The fullest server's excess over the mean n/m after placing n clients onto m servers (seeded). */
+export function ballsIntoBins(algorithm: AlgorithmCode, n: number, m: number, seed: number, choices = 2): number {
+  const view = uniformView(m, choices);
   const stream = createStream(seed, 'balls');
   const out = new Int32Array(2);
   let cursor = 0;
