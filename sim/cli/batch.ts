@@ -2,7 +2,6 @@
 // the common flags, running a plan with progress, writing the outputs or the
 // shard file, and printing. Thin: the work is in sim/batch/.
 import { integerFlag } from './usage-error.ts';
-import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -11,11 +10,12 @@ import { executePlan } from '../batch/execute.ts';
 import { num, oneLine } from '../batch/format.ts';
 import { variantsPassing } from '../batch/gates.ts';
 import { verdictLines } from './gate.ts';
-import { BatchInputError, planHash, type BatchPlan, type PreparedPlan } from '../batch/jobs.ts';
+import { planHash, type BatchPlan, type PreparedPlan } from '../batch/jobs.ts';
 import { batchOutputs, type BatchDocument, type OutputFile } from '../batch/outputs.ts';
 import type { JobOutcome } from '../batch/protocol.ts';
 import { parseShard, shardFileContent, shardFileName, type Shard } from '../batch/shard.ts';
 import { ExitCode } from './exit-codes.ts';
+import { workerCount } from './workers.ts';
 import { partialFileContent, partialFileName, readPartialFile } from '../batch/partial.ts';
 import { Interruption, shellCommand } from './interrupt.ts';
 import { claimOutputDir, OutputError, safeOutputDir, writeAtomically, type OutputClaim } from './output.ts';
@@ -112,12 +112,6 @@ export function splitTopLevel(text: string): string[] {
   return parts;
 }
 
-/** --workers, checked; one per core by default. */
-export function workerCount(requested: number | undefined): number {
-  if (requested === undefined) return availableParallelism();
-  if (!Number.isInteger(requested) || requested < 1) throw new BatchInputError(`--workers must be a positive integer, got ${requested}`);
-  return requested;
-}
 
 /** Runs the plan (or one shard) and writes its outputs (or the shard file); returns the exit code. */
 export async function runBatchCommand(prepared: PreparedPlan, args: BatchArgs): Promise<number> {
@@ -290,3 +284,5 @@ function verdictsText(document: BatchDocument): string[] {
   });
   return [`  assertions: ${passing.length} of ${plan.variants.length} variant(s) pass every one${failing.length === 0 ? '' : `; not: ${failing.join(', ')}`}`];
 }
+
+export { workerCount };

@@ -8,10 +8,9 @@ import { claimOutputDir, safeOutputDir, unusedOutputDir, writeAtomically, writeF
 import { readdirSync, rmSync } from 'node:fs';
 import { formatSummary } from './summary-text.ts';
 import { Progress } from './progress.ts';
-import { replicationsCommand } from './replications.ts';
 import { BatchInputError } from '../batch/jobs.ts';
-import { workerCount } from './batch.ts';
-import { printVerdicts, singleRunVerdicts } from './gate.ts';
+import { workerCount } from './workers.ts';
+import { printVerdicts, singleRunVerdicts } from './verdicts.ts';
 import type { RunResult } from '../result.ts';
 import { memoryLimit, memoryProblem } from '../memory-estimate.ts';
 import { UsageError } from './usage-error.ts';
@@ -40,7 +39,7 @@ export interface RunArgs {
 }
 
 export async function runCommand(args: RunArgs): Promise<number> {
-  if (args.replications !== undefined || args.shard !== undefined) return replicationsCommand(args);
+  if (args.replications !== undefined || args.shard !== undefined) return (await import('./replications.ts')).replicationsCommand(args);
   if (args.resume) throw new BatchInputError('--resume finishes an interrupted batch (--replications R); a single run cannot be resumed: run it again');
   const overrides = [...args.set];
   if (args.seed !== undefined) overrides.push(`seed=${args.seed}`);
