@@ -2,6 +2,7 @@
 // function of the scenario and the seed (no wall-clock figures), so the same
 // inputs give the same bytes.
 import type { HeapSeries } from './model/heap.ts';
+import type { DnsSeries, DnsSummary, L4Series, L4Summary } from './model/baselines.ts';
 import type { CONNECT_FAILURE_NAMES } from './model/session-server.ts';
 
 /** Why a connection attempt failed (sim/model/session-server.ts `ConnectFailure`). */
@@ -60,6 +61,10 @@ export interface Series {
   connectFailuresPerSec?: Record<ConnectFailureReason, number[]>;
   /** The heaps of every server (only in a scenario with leaks): what the detectors read, and what GC costs. */
   heap?: HeapSeries;
+  /** DNS round robin's caches (only with `lookup.algorithm: dns`). */
+  dns?: DnsSeries;
+  /** The L4 switch (only with `lookup.algorithm: l4`). */
+  l4?: L4Series;
 }
 
 /** A control-plane event: suspensions, resumes, failovers, fallbacks, deploy steps, alerts. */
@@ -185,6 +190,10 @@ export interface Summary {
   grayFailures: GrayFailureReport[];
   /** Each leak detector's record (only with leaks). */
   grayDetectors: DetectorReport[];
+  /** DNS round robin (only with `lookup.algorithm: dns`). */
+  dns?: DnsSummary;
+  /** The L4 switch (only with `lookup.algorithm: l4`). */
+  l4?: L4Summary;
 }
 
 /** A distribution kept in full enough to draw: CDF points and integer histograms. */

@@ -16,6 +16,7 @@ import { ServerState, SessionServers } from './model/session-server.ts';
 import { Algorithm, algorithmCode, choose } from './model/balancer.ts';
 import { canonicalScenario } from './scenario/load.ts';
 import { VERSION } from './version.ts';
+import { DnsCaches, L4Switch } from './model/baselines.ts';
 
 export interface RunOptions {
   /** Called every few hundred thousand events with the simulated time (for progress bars). */
@@ -57,6 +58,10 @@ export class Simulation {
   private readonly info: ServerInfoSource;
   /** When each lookup instance fell back to round robin (NaN while on live counts). */
   private readonly fallbackSince: Float64Array;
+  /** DNS round robin's client caches, or null (`lookup.algorithm: dns` only). */
+  readonly dns: DnsCaches | null;
+  /** The L4 switch, or null (`lookup.algorithm: l4` only). */
+  readonly l4: L4Switch | null;
   /** Events that went through the queue (client timers run inline are in `clients.inlineEvents`). */
   queuedEvents = 0;
 
@@ -75,10 +80,16 @@ export class Simulation {
       balancer: stream('lookup.balancer'),
       throttle: stream('client.throttle'),
     }, engine);
+    this.dns = scenario.lookup.dns === null ? null : new DnsCaches(scenario.lookup.dns, scenario.population.clients, this.servers, scenario.sampleInterval, lastSample);
+    this.l4 = scenario.l4 === null ? null : new L4Switch(scenario, this.servers);
+    this.clients.dns = this.dns;
+    this.clients.l4 = this.l4;
+    this.metrics.baselines = this.dns !== null ? { sample: () => this.dns!.sample() } : this.l4 !== null ? { sample: (now) => this.l4!.sample(now) } : null;
     // The population may have started helper threads: stop them if the rest of the build fails.
     try {
       assignRegions(scenario, this.clients);
-      placeInitialClients(scenario, this.clients, this.servers, stream('init'));
+      if (this.l4 !== null) placeOnVips(scenario, this.clients, this.servers, this.l4);
+      else placeInitialClients(scenario, this.clients, this.servers, stream('init'), this.dns);
 
       this.managers =
         scenario.managers === null
@@ -109,6 +120,7 @@ export class Simulation {
         this.queue.schedule(stream(`lookup.refresh.${i}`)() * scenario.lookup.infoRefresh, EventKind.lookupRefresh, i);
       }
       this.faults.scheduleAll();
+      if (this.l4 !== null) this.queue.schedule(scenario.l4!.healthInterval, EventKind.l4Check, 0);
       for (let k = 0; k <= lastSample; k++) this.queue.schedule(k * scenario.sampleInterval, EventKind.sample, k);
     } catch (error) {
       try {
@@ -175,6 +187,10 @@ export class Simulation {
         queue.schedule(now + this.scenario.sessionServer.heap.tick, EventKind.heapTick, 0);
         break;
       case EventKind.removalStop: faults.stopRemoved(target, now); break;
+      case EventKind.l4Check:
+        this.l4!.check();
+        queue.schedule(now + this.scenario.l4!.healthInterval, EventKind.l4Check, 0);
+        break;
       case EventKind.healthCheck: managers?.startRound(target, now); break;
       case EventKind.healthReplies: managers?.applyReplies(target, now); break;
       case EventKind.healthTimeouts: managers?.applyTimeouts(target, now); break;
@@ -223,6 +239,14 @@ export class Simulation {
       grayDetectors: this.heaps === null ? [] : this.grayFailure.detectorReport(grayFailures),
       faultWindows: faultWindows(this.scenario.faults),
     });
+    if (this.dns !== null) {
+      summary.dns = this.dns.summary(this.clients.count);
+      series.dns = this.dns.series;
+    }
+    if (this.l4 !== null) {
+      summary.l4 = this.l4.summary();
+      series.l4 = this.l4.series;
+    }
     return {
       stampede: { version: VERSION, format: 1 },
       seed: this.scenario.seed,
@@ -287,6 +311,7 @@ function placeInitialClients(
   clients: ClientPopulation,
   servers: SessionServers,
   init: () => number,
+  dns: DnsCaches | null,
 ): void {
   if (scenario.population.start === 'disconnected') {
     for (let c = 0; c < clients.count; c++) clients.placeDisconnected(c, 0);
@@ -341,10 +366,36 @@ function placeInitialClients(
         continue;
       }
       counts[primary]++;
-      clients.placeConnected(c, primary, alternative);
+      if (dns !== null) {
+        // A DNS answer is one address; only clients that ignore the TTL still hold it (baselines.ts).
+        clients.placeConnected(c, primary, primary);
+        dns.place(c, primary);
+      } else {
+        clients.placeConnected(c, primary, alternative);
+      }
     }
   }
 }
+
+/**
+ * Steady state behind an L4 switch: each client on its VIP (c mod vips of
+ * its region), spread over the VIP's servers in rotation, up to maxSessions.
+ */
+function placeOnVips(scenario: Scenario, clients: ClientPopulation, servers: SessionServers, l4: L4Switch): void {
+  if (scenario.population.start === 'disconnected') {
+    for (let c = 0; c < clients.count; c++) clients.placeDisconnected(c, 0);
+    return;
+  }
+  const maxSessions = scenario.sessionServer.maxSessions;
+  const fits = (s: number) => servers.sessions[s] < maxSessions;
+  for (let c = 0; c < clients.count; c++) {
+    const server = l4.place(l4.vipOf(c, clients.regionOf(c)), fits);
+    if (server < 0) clients.placeDisconnected(c, 0);
+    else clients.placeConnected(c, server, NO_ADDRESS);
+  }
+}
+
+const NO_ADDRESS = -1;
 
 /** Sessions per server proportional to weight, capped at maxSessions, by largest remainder. */
 function evenQuota(clients: number, regionServers: Int32Array, weights: Float64Array, running: Uint8Array): Float64Array {

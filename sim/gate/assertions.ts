@@ -377,6 +377,52 @@ export const METRICS: readonly MetricDef[] = [
     source: 'summary.grayFailures[].diedAt; no value without a leak',
     read: (s) => (s.grayFailures.length === 0 ? null : s.grayFailures.filter((g) => g.diedAt !== null).length),
   },
+  {
+    name: 'dns.cachedOnRemoved',
+    unit: 'count',
+    doc: 'with lookup.algorithm dns: the most clients at one sample whose cached address (still valid for them) was a server out of service: removal reaches a client only when its cache expires',
+    source: 'summary.dns.peakCachedOnRemoved; no value without dns',
+    read: (s) => s.dns?.peakCachedOnRemoved ?? null,
+    window: {
+      doc: 'the most over the samples at or after T (series.dns.cachedOnRemoved)',
+      read: (series, _s, from) => (series.dns === undefined ? null : maxFrom([series.dns.cachedOnRemoved], firstSample(series.time, from)) ?? 0),
+    },
+  },
+  {
+    name: 'l4.peakSessions',
+    unit: 'count',
+    doc: "with lookup.algorithm l4: the most entries in the switch's session table at one sample, ghosts included",
+    source: 'summary.l4.peakSessions; no value without l4',
+    read: (s) => s.l4?.peakSessions ?? null,
+  },
+  {
+    name: 'l4.peakGhosts',
+    unit: 'count',
+    doc: 'with lookup.algorithm l4: the most ghost entries (sessions gone without a FIN or RST, kept until l4.ghostTimeout) at one sample',
+    source: 'summary.l4.peakGhosts; no value without l4',
+    read: (s) => s.l4?.peakGhosts ?? null,
+  },
+  {
+    name: 'l4.timeAtLimit',
+    unit: 'duration',
+    doc: "with lookup.algorithm l4: time the switch's session table spent at l4.maxSessions (new connections dropped)",
+    source: 'summary.l4.secondsAtLimit; no value without l4',
+    read: (s) => s.l4?.secondsAtLimit ?? null,
+  },
+  {
+    name: 'l4.dropped',
+    unit: 'count',
+    doc: 'with lookup.algorithm l4: connection attempts the switch dropped (setup rate, full table, no server in the VIP)',
+    source: 'summary.l4.dropped, summed; no value without l4',
+    read: (s) => (s.l4 === undefined ? null : s.l4.dropped.tableFull + s.l4.dropped.setupRate + s.l4.dropped.noServer),
+  },
+  {
+    name: 'l4.sentToLeakingServer',
+    unit: 'count',
+    doc: 'with lookup.algorithm l4: connections the switch sent to a leaking server failing at least 1 % of requests (its TCP check still passes)',
+    source: 'summary.l4.sentToLeakingServer; no value without l4',
+    read: (s) => s.l4?.sentToLeakingServer ?? null,
+  },
 ];
 
 const METRIC_BY_NAME = new Map(METRICS.map((m) => [m.name, m]));

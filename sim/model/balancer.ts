@@ -14,6 +14,9 @@ export function algorithmCode(name: AlgorithmName): AlgorithmCode {
     case 'random': return Algorithm.random;
     case 'power-of-d': return Algorithm.powerOfD;
     case 'least-connection-slow-start': return Algorithm.slowStart;
+    // DNS servers answer in rotation; an L4 switch's VIPs spread in rotation too (baselines.ts).
+    case 'dns': return Algorithm.roundRobin;
+    case 'l4': return Algorithm.roundRobin;
   }
 }
 

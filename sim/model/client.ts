@@ -27,6 +27,7 @@ import { ClientState, sampleIndexAfter, TALLY_STRIDE, TallyField, type ClientSta
 import { RetryLoop, type RetryLoopSettings } from './retry-loop.ts';
 import { summarizeCounts, summarizeTally, tallyLimit, type CountSummary } from './distribution.ts';
 import { ParallelRetries } from './retry-threads.ts';
+import type { DnsCaches, L4Switch } from './baselines.ts';
 import * as Layout from './client-record.ts';
 import { recordBuffer, recordViews, type PendingCode } from './client-record.ts';
 // Local copies: V8 folds a module's own constants into the code, not imported ones (the hot paths ran several times slower).
@@ -101,6 +102,10 @@ export class ClientPopulation {
   private inlineAt = -1;
   /** networkBackAt of the current client, asked once per dispatch (NaN: not yet). */
   private backAt = Number.NaN;
+  /** DNS round robin's client caches (`lookup.algorithm: dns`), or null. */
+  dns: DnsCaches | null = null;
+  /** The L4 switch (`lookup.algorithm: l4`), or null. */
+  l4: L4Switch | null = null;
 
   constructor(
     scenario: Scenario,
@@ -116,7 +121,8 @@ export class ClientPopulation {
     const client = scenario.client;
     this.throttle = client.throttle === null ? null : new AdaptiveThrottle(client.throttle, n);
     // Throttling draws from a shared stream in time order: such timers must stay in the queue.
-    this.inline = (options.inlineTimers ?? true) && this.throttle === null;
+    // So do those of the baselines (baselines.ts): a cached address or a VIP turns a lookup into a connect, which the loop does not model.
+    this.inline = (options.inlineTimers ?? true) && this.throttle === null && scenario.lookup.dns === null && scenario.l4 === null;
     // Decorrelated jitter keeps each client's last wait outside its record: such loops stay on this thread.
     const parallel = this.inline && client.backoff.policy !== 'decorrelated' && n >= (options.parallelFrom ?? PARALLEL_FROM) &&
       scenario.faults.some((fault) => fault.kind === 'carrier-outage');
@@ -420,6 +426,7 @@ export class ClientPopulation {
    * `failover`, to the one after the address that just failed.
    */
   private startLookup(c: number, now: number, failover = false): void {
+    if (!failover && (this.l4 !== null || this.dns !== null) && this.skipsLookup(c, now)) return;
     if (failover) this.bytes[c * RECORD_BYTES + LOOKUP_TRY]++;
     else this.bytes[c * RECORD_BYTES + LOOKUP_TRY] = 0;
     if (this.throttle !== null && this.throttle.rejects(c, now, this.streams.throttle)) {
@@ -467,6 +474,20 @@ export class ClientPopulation {
     }
   }
 
+  /**
+   * The baselines (baselines.ts): with an L4 switch there is no lookup, the
+   * client connects to its VIP; with DNS a cached address is connected to
+   * without asking. True when the client went on to connect.
+   */
+  private skipsLookup(c: number, now: number): boolean {
+    if (this.l4 === null && (this.words[c * RECORD_WORDS + PRIMARY] === NONE || !this.dns!.hit(c, now))) return false;
+    this.bytes[c * RECORD_BYTES + PLAN] = Plan.afterLookup;
+    this.bytes[c * RECORD_BYTES + ATTEMPT] = 0;
+    this.words[c * RECORD_WORDS + SERVER] = this.words[c * RECORD_WORDS + PRIMARY];
+    this.startConnect(c, now);
+    return true;
+  }
+
   private onLookupAnswer(c: number, now: number): void {
     const instance = this.halves[c * RECORD_HALVES + INSTANCE];
     if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0 || (this.lookups.epoch[instance] & EPOCH_MASK) !== this.halves[c * RECORD_HALVES + EPOCH]) {
@@ -489,6 +510,11 @@ export class ClientPopulation {
       return;
     }
     this.metrics.lookupsAnswered++;
+    if (this.dns !== null) {
+      // A DNS answer is one address, which the client keeps for the TTL.
+      pair[1] = pair[0];
+      this.dns.store(c, pair[0], now);
+    }
     this.words[c * RECORD_WORDS + PRIMARY] = pair[0];
     this.words[c * RECORD_WORDS + ALTERNATIVE] = pair[1];
     this.bytes[c * RECORD_BYTES + PLAN] = Plan.afterLookup;
@@ -515,7 +541,7 @@ export class ClientPopulation {
     const reply = now + this.rtt;
     if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0) {
       this.connectWillTimeOut(c, deadline, ConnectFailure.networkDown);
-    } else if (!this.servers.answers(this.words[c * RECORD_WORDS + SERVER]) || reply > deadline) {
+    } else if ((this.l4 === null && !this.servers.answers(this.words[c * RECORD_WORDS + SERVER])) || reply > deadline) {
       this.connectWillTimeOut(c, deadline, ConnectFailure.noAnswer);
     } else {
       this.arm(c, reply, Pending.connectReply);
@@ -523,6 +549,15 @@ export class ClientPopulation {
   }
 
   private onConnectReply(c: number, now: number): void {
+    if (this.l4 !== null && this.bytes[c * RECORD_BYTES + NET_DOWN] === 0) {
+      // The SYN reaches the switch: it picks a server of the client's VIP, or drops it (the connect times out).
+      const routed = this.l4.route(this.l4.vipOf(c, this.halves[c * RECORD_HALVES + REGION]), now);
+      if (routed < 0) {
+        this.connectWillTimeOut(c, this.doubles[c * RECORD_DOUBLES + DEADLINE], ConnectFailure.noAnswer);
+        return;
+      }
+      this.words[c * RECORD_WORDS + SERVER] = routed;
+    }
     const server = this.words[c * RECORD_WORDS + SERVER];
     if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0 || !this.servers.answers(server)) {
       const why = this.bytes[c * RECORD_BYTES + NET_DOWN] > 0 ? ConnectFailure.networkDown : ConnectFailure.noAnswer;
@@ -533,6 +568,7 @@ export class ClientPopulation {
     const outcome = this.servers.tryAccept(server, now);
     if (outcome === ConnectOutcome.accepted) {
       this.metrics.accepts[server]++;
+      this.l4?.opened();
       this.becomeConnected(c, server, now);
     } else {
       this.metrics.connectFailures[this.servers.refusal]++;
@@ -589,8 +625,13 @@ export class ClientPopulation {
   // ---- Session loss (docs/model.md §3.4) ----------------------------------------
 
   /** The session of `c` is gone (server side too unless the server already dropped it). */
-  private endSession(c: number, now: number, releaseOnServer: boolean): void {
+  private endSession(c: number, now: number, releaseOnServer: boolean, vanished = false): void {
     if (releaseOnServer) this.servers.release(this.words[c * RECORD_WORDS + SERVER]);
+    if (this.l4 !== null) {
+      // A FIN or RST the switch sees removes its entry; a session that vanished leaves a ghost.
+      if (vanished) this.l4.vanished(now);
+      else this.l4.closed();
+    }
     this.metrics.sessionDown(this.halves[c * RECORD_HALVES + REGION]);
     this.doubles[c * RECORD_DOUBLES + LOST_AT] = now;
     this.bytes[c * RECORD_BYTES + AFFECTED] = 0;
@@ -601,7 +642,7 @@ export class ClientPopulation {
   private tryOtherAddress(c: number, now: number): void {
     const lost = this.words[c * RECORD_WORDS + SERVER];
     const other = lost === this.words[c * RECORD_WORDS + PRIMARY] ? this.words[c * RECORD_WORDS + ALTERNATIVE] : this.words[c * RECORD_WORDS + PRIMARY];
-    if (other === NONE) {
+    if (other === NONE || this.l4 !== null) {
       this.startLookup(c, now);
       return;
     }
@@ -631,7 +672,7 @@ export class ClientPopulation {
 
   /** The host of `server` vanished: the session is gone, the client notices after keepalive. */
   strandOnVanishedHost(c: number, now: number): void {
-    this.endSession(c, now, false);
+    this.endSession(c, now, false, true);
     this.onAttemptFailed(c);
     this.arm(c, now + this.keepalive, Pending.hostLost);
   }
@@ -691,7 +732,7 @@ export class ClientPopulation {
   private loseNetwork(c: number, now: number): boolean {
     this.bytes[c * RECORD_BYTES + NET_DOWN]++;
     if (this.bytes[c * RECORD_BYTES + STATE] !== ClientState.connected || this.bytes[c * RECORD_BYTES + PENDING] === Pending.hostLost) return false;
-    this.endSession(c, now, true);
+    this.endSession(c, now, true, true);
     this.tryOtherAddress(c, now);
     return true;
   }

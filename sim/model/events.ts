@@ -29,4 +29,6 @@ export const EventKind = {
   heapTick: 19,
   /** A server removed from service at a heap alert closes its sessions and stops. */
   removalStop: 20,
+  /** A round of the L4 switch's TCP health check (`lookup.algorithm: l4`). */
+  l4Check: 21,
 } as const;

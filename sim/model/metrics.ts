@@ -92,6 +92,8 @@ export class Metrics {
   private sampleIndex = 0;
   /** The fleet's heaps, sampled with the rest (scenarios with leaks). */
   heaps: Heaps | null = null;
+  /** The baselines' own metrics (DNS caches, the L4 switch: baselines.ts), sampled with the rest; null when off. */
+  baselines: { sample(now: number): void } | null = null;
   private peakCarrier = 0;
   private preFaultCarrierSum = 0;
   private preFaultCarrierSamples = 0;
@@ -257,6 +259,7 @@ export class Metrics {
       this.heaps.sample(now);
       s.heap = this.heaps.seriesSoFar();
     }
+    this.baselines?.sample(now);
     this.lastSampleTime = now;
     this.sampleIndex++;
   }

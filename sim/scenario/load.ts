@@ -549,6 +549,7 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
   const sites = resolveSites(doc, problems, totalInstances);
   const faults = doc.faults.map((fault, i) => resolveFault(fault, ['faults', i], doc, problems, services, totalInstances, sites));
   const explore = resolveExplore(doc, problems);
+  checkBaselines(doc, problems);
   if (problems.hasErrors) return undefined;
 
   const { client, lookup, sessionServer, population } = doc;
@@ -575,6 +576,7 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
       instances: totalInstances,
       slowStart: { ...lookup.slowStart },
       admission: lookup.admission === null ? null : { ...lookup.admission },
+      dns: lookup.algorithm === 'dns' ? { ...lookup.dns } : null,
     },
     sessionServer: { ...sessionServer, heap: { ...sessionServer.heap } },
     regions: doc.regions.map((region) => ({ ...region, mcc: [...region.mcc] })),
@@ -589,7 +591,43 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
     faults: faults as FaultConfig[],
     assert: assertions,
     explore,
+    l4: lookup.algorithm === 'l4' ? { ...doc.l4 } : null,
   };
+}
+
+/**
+ * The baselines of docs/model.md §1 replace the lookups' algorithm for the
+ * whole scenario: a service cannot choose another, and there is no
+ * algorithm to change at run time. Each VIP needs a server.
+ */
+function checkBaselines(doc: ScenarioDocument, problems: Problems): void {
+  const baseline = doc.lookup.algorithm;
+  const isBaseline = (name: string) => name === 'dns' || name === 'l4';
+  doc.faults.forEach((fault, i) => {
+    if (fault.kind !== 'algorithm-change') return;
+    if (isBaseline(baseline)) {
+      problems.error(['faults', i, 'kind'], `lookup.algorithm is ${baseline}: there is no lookup algorithm to change at run time; remove this fault or change lookup.algorithm`);
+    } else if (isBaseline(fault.algorithm)) {
+      problems.error(['faults', i, 'algorithm'], `expected one of round-robin, weighted-least-connection, random, power-of-d, least-connection-slow-start: ${fault.algorithm} replaces the lookups for the whole run (set lookup.algorithm: ${fault.algorithm} instead)`);
+    }
+  });
+  doc.services.forEach((service, k) => {
+    if (service.algorithm === null || service.algorithm === baseline) return;
+    if (isBaseline(baseline)) {
+      problems.error(['services', k, 'algorithm'], `lookup.algorithm is ${baseline}: every service goes through it, so a service cannot choose ${service.algorithm}; remove this field or change lookup.algorithm`);
+    } else if (isBaseline(service.algorithm)) {
+      problems.error(['services', k, 'algorithm'], `${service.algorithm} replaces the lookups of every service: set lookup.algorithm: ${service.algorithm} instead`);
+    }
+  });
+  if (!isBaseline(baseline)) return;
+  if (baseline === 'l4') {
+    doc.regions.forEach((region, r) => {
+      const servers = region.servers + region.spare;
+      if (doc.l4.vips > servers) {
+        problems.error(['l4', 'vips'], `expected at most ${servers} VIPs per region: region "${region.name}" (regions[${r}]) has ${servers} server${servers === 1 ? '' : 's'}, and every VIP needs one`);
+      }
+    });
+  }
 }
 
 /**
@@ -970,6 +1008,10 @@ function range(n: number): number[] {
 // ---------------------------------------------------------------------------
 // Canonical form
 
+/** Placeholders for the baselines' sections in a scenario that does not use them (left out of the canonical form). */
+const DNS_DEFAULTS = { ttl: 300, ignoreTtl: 0.01 };
+const L4_DEFAULTS = { vips: 2, maxSessions: 1_500_000, maxSetupsPerSec: 20_000, ghostTimeout: 1800, healthInterval: 5, failThreshold: 3, riseThreshold: 2 };
+
 /** A plain object that reloads to a deep-equal Scenario: durations and rates as text, Infinity as `unlimited`. */
 export function canonicalScenario(s: Scenario): Record<string, unknown> {
   const names = serverNames(s);
@@ -1004,6 +1046,7 @@ export function canonicalScenario(s: Scenario): Record<string, unknown> {
       ...s.lookup,
       slowStart: { ...s.lookup.slowStart },
       admission: s.lookup.admission === null ? null : { ...s.lookup.admission },
+      dns: s.lookup.dns ?? DNS_DEFAULTS,
     },
     sessionServer: { ...s.sessionServer, heap: { ...s.sessionServer.heap } },
     regions: s.regions.map((region) => ({ ...region })),
@@ -1029,6 +1072,7 @@ export function canonicalScenario(s: Scenario): Record<string, unknown> {
             : { ...fault },
     ),
     assert: s.assert.map((assertion) => assertion.source),
+    l4: s.l4 ?? L4_DEFAULTS,
     explore: s.explore === null ? null : {
       ...s.explore,
       ranges: s.explore.ranges.map((range): [string, string] => [range.path, rangeText(range)]),
@@ -1036,5 +1080,9 @@ export function canonicalScenario(s: Scenario): Record<string, unknown> {
       map: [...s.explore.map],
     },
   };
-  return scenarioSchema.toRaw(doc) as Record<string, unknown>;
+  const raw = scenarioSchema.toRaw(doc) as Record<string, unknown> & { lookup: Record<string, unknown> };
+  // The baselines' sections only when they are used: other scenarios keep the bytes they had before them.
+  if (s.lookup.dns === null) delete raw.lookup.dns;
+  if (s.l4 === null) delete raw.l4;
+  return raw;
 }

@@ -932,8 +932,8 @@ const faults = {
   'algorithm-change': object("a service's distribution algorithm is changed through the manager", {
     at: faultTiming.at,
     service: string({ doc: 'service name (`default` when the scenario declares no services)', default: 'default' }),
-    algorithm: oneOf(['round-robin', 'weighted-least-connection', 'random', 'power-of-d', 'least-connection-slow-start'], {
-      doc: 'the new algorithm',
+    algorithm: oneOf(['round-robin', 'weighted-least-connection', 'random', 'power-of-d', 'least-connection-slow-start', 'dns', 'l4'], {
+      doc: 'the new algorithm (not `dns` or `l4`: those replace the lookups for the whole run)',
       aliases: { rr: 'round-robin', wlc: 'weighted-least-connection', p2c: 'power-of-d', 'power-of-two': 'power-of-d', 'slow-start': 'least-connection-slow-start' },
     }),
   }),
@@ -1042,8 +1042,8 @@ export const scenarioSchema = object('a stampede scenario', {
       doc: 'a fixed, unjittered T in the "no server, retry after T" answer, or `off`: the client waits its own backoff timer (the source\'s behaviour; a fixed T brings every such client back in lockstep)',
       default: null,
     }),
-    algorithm: oneOf(['round-robin', 'weighted-least-connection', 'random', 'power-of-d', 'least-connection-slow-start'], {
-      doc: 'distribution algorithm',
+    algorithm: oneOf(['round-robin', 'weighted-least-connection', 'random', 'power-of-d', 'least-connection-slow-start', 'dns', 'l4'], {
+      doc: 'distribution algorithm; `dns` and `l4` are the baselines the operators replaced (docs/model.md §1): DNS round robin with client caches (`lookup.dns`), an L4 switch with VIPs (`l4`)',
       aliases: {
         rr: 'round-robin',
         wlc: 'weighted-least-connection',
@@ -1071,6 +1071,10 @@ export const scenarioSchema = object('a stampede scenario', {
       null,
       { doc: 'admission control, or `off` (requests queue until clients time out)', default: null },
     ),
+    dns: object('DNS round robin (only with `algorithm: dns`): the lookup instances answer as DNS servers, one address in rotation, and clients cache it', {
+      ttl: duration({ doc: 'how long a client keeps a resolved address before it resolves again', exclusiveMin: true, default: '5m' }),
+      ignoreTtl: probability({ doc: 'share of clients that ignore the TTL and keep their first address for good (the source: "for months")', default: 0.01 }),
+    }),
   }),
   sessionServer: object('every session server', {
     maxSessions: orKeyword(integer({ doc: 'sessions', min: 1 }), 'unlimited', Infinity, {
@@ -1131,8 +1135,8 @@ export const scenarioSchema = object('a stampede scenario', {
         default: null,
       }),
       algorithm: nullable(
-        oneOf(['round-robin', 'weighted-least-connection', 'random', 'power-of-d', 'least-connection-slow-start'], {
-          doc: 'distribution algorithm',
+        oneOf(['round-robin', 'weighted-least-connection', 'random', 'power-of-d', 'least-connection-slow-start', 'dns', 'l4'], {
+          doc: 'distribution algorithm (`dns` and `l4` only as lookup.algorithm is)',
           aliases: { rr: 'round-robin', wlc: 'weighted-least-connection', p2c: 'power-of-d', 'power-of-two': 'power-of-d', 'slow-start': 'least-connection-slow-start' },
         }),
         { doc: "the service's algorithm (default lookup.algorithm)", default: null },
@@ -1210,6 +1214,18 @@ export const scenarioSchema = object('a stampede scenario', {
     }),
     { doc: 'sites (data centres), for site-outage faults; a component in no site fails only by its own faults', default: [] },
   ),
+  l4: object('an L4 switch with VIPs (only with `lookup.algorithm: l4`): clients connect to their VIP, the switch picks a server of its group', {
+    vips: integer({ doc: "VIPs per region; a region's servers are split among them in order, and a client keeps its VIP", min: 1, max: 10000, default: 2 }),
+    maxSessions: orKeyword(integer({ doc: 'entries', min: 1 }), 'unlimited', Infinity, {
+      doc: "entries the switch's session table holds, ghosts included; beyond, new connections are dropped (or `unlimited`)",
+      default: 1_500_000,
+    }),
+    maxSetupsPerSec: rate({ doc: 'connection setups the switch handles per second (its capacity depends on the connection pattern); beyond, SYNs are dropped', exclusiveMin: true, unlimited: true, default: '20000/s' }),
+    ghostTimeout: duration({ doc: 'how long an entry whose connection vanished without a FIN or RST (a carrier outage, a vanished host) stays in the table', exclusiveMin: true, default: '30m' }),
+    healthInterval: duration({ doc: 'period of the TCP health check (it sees only the port: a leaking server stays in rotation)', exclusiveMin: true, default: '5s' }),
+    failThreshold: integer({ doc: 'consecutive failed checks before a server leaves its VIP', min: 1, max: 100, default: 3 }),
+    riseThreshold: integer({ doc: 'consecutive passed checks before it comes back', min: 1, max: 100, default: 2 }),
+  }),
   faults: list(union('a fault', faults), { doc: 'faults injected during the run', default: [] }),
   assert: list(string({ doc: 'a gate assertion such as "recovery.full <= 20m" (grammar and metrics: docs/gate.md)' }), {
     doc: 'assertions `stampede gate` checks after the run; invalid ones are reported at load time',

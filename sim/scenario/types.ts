@@ -11,7 +11,37 @@ export type AlgorithmName =
   | 'weighted-least-connection'
   | 'random'
   | 'power-of-d'
-  | 'least-connection-slow-start';
+  | 'least-connection-slow-start'
+  /** The baselines the operators replaced (docs/model.md §1): DNS round robin with client caches, */
+  | 'dns'
+  /** and an L4 switch with VIPs (the `l4` section). */
+  | 'l4';
+
+/** DNS round robin (docs/model.md §1, §4): the lookup instances answer as DNS servers, clients cache the answer. */
+export interface DnsConfig {
+  /** How long a client keeps a resolved address. */
+  ttl: number;
+  /** Share of clients that ignore the TTL and keep their address for good. */
+  ignoreTtl: number;
+}
+
+/** An L4 switch with VIPs (docs/model.md §1): what replaces the lookups with `lookup.algorithm: l4`. */
+export interface L4Config {
+  /** VIPs per region; a region's servers are split among them in order. */
+  vips: number;
+  /** Entries the switch's session table holds (ghosts included); beyond, new connections are dropped. */
+  maxSessions: number;
+  /** Connection setups the switch handles per second; beyond, SYNs are dropped. */
+  maxSetupsPerSec: number;
+  /** How long an entry whose connection vanished without a FIN or RST (a ghost) stays in the table. */
+  ghostTimeout: number;
+  /** Period of the switch's TCP health check. */
+  healthInterval: number;
+  /** Consecutive failed checks before a server leaves its VIP's rotation. */
+  failThreshold: number;
+  /** Consecutive passed checks before it comes back. */
+  riseThreshold: number;
+}
 
 /**
  * `gcm`: b/2 + U[0, b), b doubling from `initial` while it is below `max`, so
@@ -95,6 +125,8 @@ export interface LookupConfig {
   choices: number;
   slowStart: SlowStartConfig;
   admission: AdmissionConfig | null;
+  /** Only with `algorithm: dns` (null otherwise). */
+  dns: DnsConfig | null;
 }
 
 export interface SessionServerConfig {
@@ -355,4 +387,6 @@ export interface Scenario {
   assert: Assertion[];
   /** The search space of `stampede explore`, or null. */
   explore: ExploreConfig | null;
+  /** Only with `lookup.algorithm: l4` (null otherwise). */
+  l4: L4Config | null;
 }
