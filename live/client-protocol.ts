@@ -1,7 +1,8 @@
 // Messages between `stampede load` and its client processes (live/client-worker.ts).
-import type { BackoffConfig } from '../sim/scenario/types.ts';
+import type { ClientConfig as ScenarioClientConfig } from '../sim/scenario/types.ts';
 
-export interface ClientConfig {
+/** What one client process needs: its share of the clients, where the lookups are, and the scenario's client model. */
+export interface ClientConfig extends Omit<ScenarioClientConfig, 'throttle'> {
   worker: number;
   /** Client ids [from, to). */
   from: number;
@@ -11,14 +12,8 @@ export interface ClientConfig {
   service: string;
   mcc: number;
   seed: number;
-  requestTimeout: number;
-  connectTimeout: number;
-  connectRetries: number;
   /** Failover lookups after a failed one (already capped at lookups − 1). */
   lookupFailover: number;
-  keepalive: number;
-  backoff: BackoffConfig;
-  sessionLifetimeMean: number | null;
   /** "No server, retry after T", or null: the backoff timer. */
   retryAfter: number | null;
   sampleInterval: number;

@@ -2,18 +2,10 @@
 // recovery to 99 % / 99.9 % of the pre-fault sessions (last upward crossing, from the first
 // fault's start), full recovery (the last disconnected client back), reconnect-time quantiles.
 import { summarizeDurations } from '../sim/model/distribution.ts';
-import type { Distribution } from '../sim/result.ts';
+import type { Summary } from '../sim/result.ts';
 
-export interface RecoverySummary {
-  incidentStart: number | null;
-  preFaultSessions: number | null;
-  sessionsAtEnd: number;
-  recovery: { p99: number | null; p999: number | null; full: number | null };
-  disconnectedClients: number;
-  notReconnected: number;
-  reconnectTime: Distribution;
-  downtime: Distribution;
-}
+/** The part of a simulated run's summary a live run measures too, with the same meaning. */
+export type RecoverySummary = Pick<Summary, 'incidentStart' | 'preFaultSessions' | 'sessionsAtEnd' | 'recovery' | 'disconnectedClients' | 'notReconnected' | 'reconnectTime' | 'downtime'>;
 
 /** Seconds from `incidentStart` to the last upward crossing of `threshold`; 0 if never below; null if below at the end. */
 export function recoveredAt(time: number[], connected: number[], incidentStart: number, threshold: number): number | null {
