@@ -73,6 +73,42 @@ function algorithmTable(): string {
   ].join('\n');
 }
 
+/**
+ * The baselines the operators replaced (docs/model.md §1, issue 22) against
+ * the custom balancer, on a server crash, a deploy and a carrier outage.
+ */
+function baselineTable(): string {
+  const algorithms: [string, string][] = [
+    ['round robin', 'round-robin'],
+    ['weighted least connection', 'weighted-least-connection'],
+    ['power of two choices', 'power-of-d'],
+    ['DNS round robin (TTL 5 min, 1 % ignore it)', 'dns'],
+    ['L4 switch (2 VIPs of 5 servers)', 'l4'],
+  ];
+  const rows = algorithms.map(([label, algorithm]) => {
+    const crash = run('server-crash', [`lookup.algorithm=${algorithm}`]).summary;
+    const deploy = run('deploy', [`lookup.algorithm=${algorithm}`]).summary;
+    const carrier = run('carrier-outage', [`lookup.algorithm=${algorithm}`]).summary;
+    return [
+      label,
+      seconds(crash.recovery.full, '15 min'),
+      seconds(crash.recovery.p99, '15 min'),
+      String(crash.server.crashes),
+      integer.format(deploy.disconnectedClients),
+      seconds(deploy.recovery.full, '40 min'),
+      String(deploy.server.crashes),
+      deploy.imbalance.maxOverMean?.toFixed(2) ?? '-',
+      seconds(carrier.recovery.full, '30 min'),
+      integer.format(carrier.notReconnected),
+    ].join(' | ');
+  });
+  return [
+    '| algorithm | crash: all back | crash: 99 % back | crash: server crashes | deploy: clients disconnected | deploy: all back | deploy: server crashes | deploy: max/mean sessions at 40 min | carrier outage: all back | carrier outage: not back at 30 min |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((row) => `| ${row} |`),
+  ].join('\n');
+}
+
 function replaceBetween(text: string, tag: string, table: string): string {
   const begin = `<!-- ${tag}:begin -->\n`;
   const end = `\n<!-- ${tag}:end -->`;
@@ -82,7 +118,12 @@ function replaceBetween(text: string, tag: string, table: string): string {
   return text.slice(0, from + begin.length) + table + text.slice(to);
 }
 
+// `npm run tables -- baselines` reruns one table (policies, algorithms, baselines); no argument: all of them.
+const tables: Record<string, () => string> = { policies: policyTable, algorithms: algorithmTable, baselines: baselineTable };
+const chosen = process.argv.slice(2);
+for (const name of chosen) if (!(name in tables)) throw new Error(`no table named ${name}: ${Object.keys(tables).join(', ')}`);
 let readme = readFileSync('README.md', 'utf8');
-readme = replaceBetween(readme, 'policies', policyTable());
-readme = replaceBetween(readme, 'algorithms', algorithmTable());
+for (const [name, table] of Object.entries(tables)) {
+  if (chosen.length === 0 || chosen.includes(name)) readme = replaceBetween(readme, name, table());
+}
 writeFileSync('README.md', readme);

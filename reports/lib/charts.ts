@@ -1174,6 +1174,64 @@ export function eventsChart(ctx: ChartContext): ChartDef | null {
   };
 }
 
+/**
+ * The baselines of docs/model.md §1 (only with `lookup.algorithm: dns` or
+ * `l4`): DNS clients still holding a removed server; the L4 switch's table
+ * with its ghosts against its limit, and the sessions of each VIP.
+ */
+export function baselineCharts(result: RunResult, ctx: ChartContext): ChartDef[] {
+  const { dns, l4, time } = result.series;
+  const charts: ChartDef[] = [];
+  if (dns !== undefined && result.summary.dns !== undefined) {
+    const d = result.summary.dns;
+    charts.push(timeSeries(ctx, {
+      id: 'dns-cached-on-removed',
+      title: 'DNS: clients on a removed server',
+      subtitle: [`Peak ${integer.format(d.peakCachedOnRemoved)}, ${integer.format(d.cachedOnRemovedAtEnd)} at the end; TTL ${d.ttl} s, ${integer.format(d.ignoringClients)} clients ignore it`],
+      caption:
+        'Clients whose cached DNS answer is a server out of service: they keep connecting to it until their cache expires (one TTL), or for good if they ignore the TTL. Removal from DNS moves no client by itself.',
+      yTitle: 'clients',
+      log: false,
+      time,
+      lines: [{ name: 'cached on a removed server', values: dns.cachedOnRemoved, stat: 'max' }],
+      colors: { 'cached on a removed server': PALETTE.noServer },
+    }));
+  }
+  if (l4 !== undefined && result.summary.l4 !== undefined) {
+    const s = result.summary.l4;
+    const limits: Limit[] = s.maxSessions === null ? [] : [{ value: s.maxSessions, what: 'table limit', label: `table limit: ${integer.format(s.maxSessions)}` }];
+    charts.push(timeSeries(ctx, {
+      id: 'l4-table',
+      title: "L4 switch: session table",
+      subtitle: [`Peak ${integer.format(s.peakSessions)} entries, ${integer.format(s.peakGhosts)} of them ghosts at most; ${s.secondsAtLimit} s at the limit`],
+      caption:
+        'Entries of the switch\'s session table: open sessions plus ghosts, the sessions that vanished without a FIN or RST (a carrier outage, a vanished host) and stay until the idle timeout. A device that reconnects meanwhile counts twice.',
+      yTitle: 'entries',
+      log: false,
+      time,
+      lines: [
+        { name: 'entries (with ghosts)', values: l4.sessions, stat: 'max' },
+        { name: 'ghosts', values: l4.ghosts, stat: 'max' },
+      ],
+      colors: { 'entries (with ghosts)': PALETTE.offered, ghosts: PALETTE.idleBackoff },
+      limits,
+    }));
+    const vips = Object.keys(l4.sessionsByVip);
+    charts.push(timeSeries(ctx, {
+      id: 'l4-vips',
+      title: 'L4 switch: sessions per VIP',
+      subtitle: [`${vips.length} VIPs; a failed server's clients come back to its own VIP only`],
+      caption: 'Open sessions on the servers of each VIP. The switch balances within a VIP: when servers of one fail, the others of that VIP take their load, and nothing moves between VIPs.',
+      yTitle: 'sessions',
+      log: false,
+      time,
+      lines: vips.map((name) => ({ name, values: l4.sessionsByVip[name], stat: 'mean' as const })),
+      colors: Object.fromEntries(vips.map((name, i) => [name, REGION_COLORS[i % REGION_COLORS.length]])),
+    }));
+  }
+  return charts;
+}
+
 /** Every chart of a run's report, in page order. */
 export function reportCharts(result: RunResult, ctx: ChartContext): ChartDef[] {
   const charts: (ChartDef | null)[] = [
@@ -1182,6 +1240,7 @@ export function reportCharts(result: RunResult, ctx: ChartContext): ChartDef[] {
     lookupLoadChart(result, ctx),
     errorsChart(result, ctx),
     carrierAttemptsChart(result, ctx),
+    ...baselineCharts(result, ctx),
     sessionsPerServerChart(result, ctx),
     acceptRateChart(result, ctx),
     reconnectCdfChart(result, ctx),

@@ -389,6 +389,13 @@ export const METRICS: readonly MetricDef[] = [
     },
   },
   {
+    name: 'dns.cachedOnRemovedAtEnd',
+    unit: 'count',
+    doc: 'with lookup.algorithm dns: clients whose cached address is a server out of service at the end of the run (those that ignore the TTL keep it for good)',
+    source: 'summary.dns.cachedOnRemovedAtEnd; no value without dns',
+    read: (s) => s.dns?.cachedOnRemovedAtEnd ?? null,
+  },
+  {
     name: 'l4.peakSessions',
     unit: 'count',
     doc: "with lookup.algorithm l4: the most entries in the switch's session table at one sample, ghosts included",

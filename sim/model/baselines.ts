@@ -119,6 +119,15 @@ export class DnsCaches {
   }
 }
 
+/**
+ * Whether the switch may send a server connections: not while it drains or
+ * is stopped for a deploy (the operator disables it on the switch), nor
+ * while it starts or waits in standby (its port does not listen yet).
+ */
+function listening(state: number): boolean {
+  return state === ServerState.running || state === ServerState.suspending || state === ServerState.suspended || state === ServerState.resuming;
+}
+
 export interface L4Series {
   /** Entries of the switch's session table at each sample: open sessions plus ghosts. */
   sessions: number[];
@@ -210,7 +219,7 @@ export class L4Switch {
     const group = this.members[vip];
     for (let k = 0; k < group.length; k++) {
       const s = group[(this.cursor[vip] + k) % group.length];
-      if (this.inRotation[s] === 1 && this.servers.state[s] === ServerState.running && fits(s)) {
+      if (this.inRotation[s] === 1 && listening(this.servers.state[s]) && fits(s)) {
         this.cursor[vip] = (this.cursor[vip] + k + 1) % group.length;
         this.active++;
         return s;
@@ -238,8 +247,8 @@ export class L4Switch {
     for (let k = 0; k < group.length; k++) {
       const pos = (this.cursor[vip] + k) % group.length;
       const s = group[pos];
-      // Out of rotation by its check, or disabled by the operator for a deploy.
-      if (this.inRotation[s] === 0 || state[s] === ServerState.shuttingdown || state[s] === ServerState.shutdown) continue;
+      // Out of rotation by its check; disabled by the operator for a deploy (draining, stopped); or not listening yet (starting, standby).
+      if (this.inRotation[s] === 0 || !listening(state[s])) continue;
       this.cursor[vip] = (pos + 1) % group.length;
       if (this.servers.gcLeakShare[s] >= VISIBLE_LEAK_SHARE) this.sentToLeakingServer++;
       return s;
