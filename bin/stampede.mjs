@@ -16,7 +16,12 @@ const argv = process.argv.slice(2);
 const command = argv.find((arg) => !arg.startsWith('-'));
 const modelFree = command === undefined || ['validate', 'merge', 'help', 'up', 'down'].includes(command) || argv.some((arg) => ['--help', '-h', '--version'].includes(arg));
 
-if (modelFree || !relaunchWithHugePages()) {
+// `stampede run` decides once it knows the run's size (sim/cli/run.ts): a small run does not pay
+// for a second start. This process is the relaunched one when STAMPEDE_RELAUNCHED is set.
+const deferred = command === 'run' && process.env.STAMPEDE_RELAUNCHED !== '1';
+if (deferred) globalThis[Symbol.for('stampede.relaunchWithHugePages')] = relaunchWithHugePages;
+
+if (modelFree || deferred || !relaunchWithHugePages()) {
   // A signal while the modules load (the second or so before a command starts): say so and exit
   // with the documented code, instead of dying silently. main() removes this handler when the
   // command starts (sim/cli/interrupt.ts, releaseEarlySignals).
