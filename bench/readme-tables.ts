@@ -122,8 +122,8 @@ function replaceBetween(text: string, tag: string, table: string): string {
 const tables: Record<string, () => string> = { policies: policyTable, algorithms: algorithmTable, baselines: baselineTable };
 const chosen = process.argv.slice(2);
 for (const name of chosen) if (!(name in tables)) throw new Error(`no table named ${name}: ${Object.keys(tables).join(', ')}`);
+// Every table first (minutes of runs), then the README read and written at once: an edit made meanwhile is kept.
+const written = Object.entries(tables).filter(([name]) => chosen.length === 0 || chosen.includes(name)).map(([name, table]) => [name, table()] as const);
 let readme = readFileSync('README.md', 'utf8');
-for (const [name, table] of Object.entries(tables)) {
-  if (chosen.length === 0 || chosen.includes(name)) readme = replaceBetween(readme, name, table());
-}
+for (const [name, table] of written) readme = replaceBetween(readme, name, table);
 writeFileSync('README.md', readme);
