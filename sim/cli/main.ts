@@ -55,9 +55,10 @@ function builder<K extends keyof Modules>(modules: Modules, name: K, pick: (modu
 export { UsageError };
 
 export async function main(argv: string[]): Promise<number> {
+  // The command's modules first: until they are loaded, a signal gets bin/stampede.mjs's early answer.
+  const modules = await commandModules(argv);
   releaseEarlySignals();
   let exitCode: number = ExitCode.ok;
-  const modules = await commandModules(argv);
   const parser = yargs(joinNegativeValues(argv))
     .scriptName('stampede')
     .usage('$0 <command> [options]\n\nDeterministic simulator of session-server load balancers under faults.')
