@@ -5,7 +5,8 @@
 // so and exits 0: bin/stampede.mjs then runs the sources with tsx, as it does in a dev tree
 // after an edit. Type errors are `npm run typecheck`'s to report, not this script's.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { COMPLETE, DIST, ROOT, SOURCE_DIRS, sourceHash } from './compiled.mjs';
@@ -13,7 +14,7 @@ import { COMPLETE, DIST, ROOT, SOURCE_DIRS, sourceHash } from './compiled.mjs';
 /** Builds kept besides the current one (a process started on an older build may still load its modules). */
 const KEEP = 3;
 
-function build() {
+async function build() {
   const hash = sourceHash();
   const target = join(DIST, hash);
   if (existsSync(join(target, COMPLETE))) return `dist/${hash} is up to date`;
@@ -33,6 +34,7 @@ function build() {
     if (result.status !== 0) {
       return `tsc failed (stampede will run its sources with tsx; \`npm run typecheck\` shows why):\n${(result.stdout + result.stderr).trim().split('\n').slice(0, 10).join('\n')}`;
     }
+    await bundleYargs(temporary);
     // A source edited while this ran: this build is of neither version.
     if (sourceHash() !== hash) return 'the sources changed during the build: not kept (run `npm run build` again)';
     writeFileSync(join(temporary, COMPLETE), `${new Date().toISOString()}\n`);
@@ -49,6 +51,50 @@ function build() {
   }
 }
 
+/**
+ * yargs as one file: its ~60 ES modules cost a start ~70 ms to load, one file ~35 ms. Bundled with
+ * esbuild (tsx's own dependency) from the installed yargs, and the compiled CLI's `from 'yargs'`
+ * pointed at it; without esbuild the build keeps importing yargs from node_modules.
+ */
+async function bundleYargs(dir) {
+  let esbuild;
+  try {
+    const tsx = createRequire(join(ROOT, 'package.json')).resolve('tsx/package.json');
+    esbuild = await import(pathToFileURL(createRequire(tsx).resolve('esbuild')).href);
+  } catch {
+    return;
+  }
+  const vendor = join(dir, 'vendor', 'yargs.js');
+  await esbuild.build({
+    entryPoints: [createRequire(join(ROOT, 'package.json')).resolve('yargs')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: vendor,
+    logLevel: 'error',
+    // Each bundled module keeps its own location (import.meta.url, require): yargs finds its
+    // locale files (messages in the user's language) and the rest as from node_modules.
+    plugins: [
+      {
+        name: 'module-location',
+        setup(b) {
+          b.onLoad({ filter: /\.m?js$/ }, (args) => {
+            const source = readFileSync(args.path, 'utf8');
+            if (!source.includes('import.meta.url')) return undefined;
+            return { contents: source.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: 'js' };
+          });
+        },
+      },
+    ],
+    banner: { js: `import { createRequire as __stampedeRequire } from 'node:module'; const require = __stampedeRequire(${JSON.stringify(pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('yargs')).href)});` },
+  });
+  const main = join(dir, 'sim', 'cli', 'main.js');
+  const code = readFileSync(main, 'utf8');
+  if (!code.includes("from 'yargs';")) throw new Error('sim/cli/main.js no longer imports yargs as expected');
+  writeFileSync(main, code.replace("from 'yargs';", "from '../../vendor/yargs.js';"));
+}
+
 /** Removes all but the newest builds. */
 function prune(current) {
   const builds = readdirSync(DIST)
@@ -58,4 +104,4 @@ function prune(current) {
   for (const { name } of builds.slice(KEEP)) rmSync(join(DIST, name), { recursive: true, force: true });
 }
 
-process.stderr.write(`stampede build: ${build()}\n`);
+process.stderr.write(`stampede build: ${await build()}\n`);
