@@ -11,8 +11,11 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { COMPLETE, DIST, ROOT, SOURCE_DIRS, sourceHash } from './compiled.mjs';
 
-/** Builds kept besides the current one (a process started on an older build may still load its modules). */
-const KEEP = 3;
+/**
+ * Builds not started for this long are removed (each start marks its build, bin/compiled.mjs): a
+ * process that runs for hours on an older build still loads modules from it (reports, workers).
+ */
+const UNUSED_FOR_MS = 24 * 3600 * 1000;
 
 async function build() {
   const hash = sourceHash();
@@ -95,13 +98,14 @@ async function bundleYargs(dir) {
   writeFileSync(main, code.replace("from 'yargs';", "from '../../vendor/yargs.js';"));
 }
 
-/** Removes all but the newest builds. */
+/** Removes the builds other than this one that no start has used for a day, and abandoned temporary ones. */
 function prune(current) {
-  const builds = readdirSync(DIST)
-    .filter((name) => name !== current && !name.startsWith('.'))
-    .map((name) => ({ name, time: statSync(join(DIST, name)).mtimeMs }))
-    .sort((a, b) => b.time - a.time);
-  for (const { name } of builds.slice(KEEP)) rmSync(join(DIST, name), { recursive: true, force: true });
+  for (const name of readdirSync(DIST)) {
+    if (name === current || name === COMPLETE) continue;
+    // A build's temporary directory left by a build that was killed: an hour is long enough for any build.
+    const age = Date.now() - statSync(join(DIST, name)).mtimeMs;
+    if (age > (name.startsWith('.tmp-') ? 3600 * 1000 : UNUSED_FOR_MS)) rmSync(join(DIST, name), { recursive: true, force: true });
+  }
 }
 
 process.stderr.write(`stampede build: ${await build()}\n`);

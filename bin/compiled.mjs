@@ -9,7 +9,7 @@
 // written under a temporary name and renamed into place when complete, never
 // changed afterwards, so concurrent builds and runs do not see a half-written one.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,7 +56,15 @@ export function compiledDir(root = ROOT) {
   try {
     if (!existsSync(join(root, 'dist'))) return null;
     const dir = join(root, 'dist', sourceHash(root));
-    return existsSync(join(dir, COMPLETE)) ? dir : null;
+    if (!existsSync(join(dir, COMPLETE))) return null;
+    // Marks the build as in use (bin/build.mjs removes builds unused for a day); not needed to run it.
+    try {
+      const now = new Date();
+      utimesSync(dir, now, now);
+    } catch {
+      // a read-only install
+    }
+    return dir;
   } catch {
     return null;
   }
