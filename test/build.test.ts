@@ -22,7 +22,9 @@ function copyTree(): string {
 }
 
 function node(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // STAMPEDE_TSX only where a case sets it (the suite itself may run with it).
+  const { STAMPEDE_TSX: _, ...inherited } = process.env;
+  return execFileSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 const compiledDir = (dir: string) => node(dir, ['--input-type=module', '-e', "import('./bin/compiled.mjs').then((m) => console.log(String(m.compiledDir())))"]).trim();
