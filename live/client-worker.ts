@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { get, type ClientRequest } from 'node:http';
 import { RetryPolicy, MAX_BACKOFF_STEP } from '../sim/model/backoff.ts';
 import { createCounterStream, createStream, exponential, uniformAt } from '../sim/engine/random.ts';
+import { onLines } from './line-protocol.ts';
 import { COUNTERS, type ClientConfig, type ClientReport, type CounterName, type FromClients, type ToClients } from './client-protocol.ts';
 
 const State = { idle: 0, lookingUp: 1, connecting: 2, connected: 3 } as const;
@@ -211,23 +212,16 @@ function startConnect(c: Client): void {
   const begun = wall();
   const socket = connect({ host, port: Number(portText), noDelay: true });
   c.socket = socket;
-  let buffer = '';
   socket.on('connect', () => socket.write(`HELLO ${c.id}\n`));
-  socket.on('data', (chunk) => {
-    buffer += chunk.toString('latin1');
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      if (c.socket !== socket) return;
-      if (line === 'PONG') c.awaitingPong = false;
-      else if (line === 'OK' && c.state === State.connecting && token === c.token) {
-        if (started) sample(connectLatency, (wall() - begun) / 1000);
-        becomeConnected(c);
-      } else if (c.state === State.connecting && token === c.token) {
-        dropSocket(c);
-        onConnectFailed(c);
-      }
+  onLines(socket, (line) => {
+    if (c.socket !== socket) return false;
+    if (line === 'PONG') c.awaitingPong = false;
+    else if (line === 'OK' && c.state === State.connecting && token === c.token) {
+      if (started) sample(connectLatency, (wall() - begun) / 1000);
+      becomeConnected(c);
+    } else if (c.state === State.connecting && token === c.token) {
+      dropSocket(c);
+      onConnectFailed(c);
     }
   });
   const lost = () => {

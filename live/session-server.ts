@@ -9,6 +9,7 @@
 import { createServer, type Socket } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { exitWithParent, flags, numberFlag } from './parent-watch.ts';
+import { onLines } from './line-protocol.ts';
 
 import { OVERLOAD_EXIT_CODE as OVERLOAD_EXIT } from "./exit-codes.ts";
 
@@ -57,39 +58,34 @@ function admit(): 'OK' | 'FULL' | 'BUSY' | 'DRAINING' {
 function serve(socket: Socket): void {
   socket.setNoDelay(true);
   let inSession = false;
-  let buffer = '';
   const end = () => {
     if (inSession) {
       inSession = false;
       sessions--;
     }
   };
-  socket.on('data', (chunk) => {
-    buffer += chunk.toString('latin1');
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      if (line === 'PING') {
-        socket.write('PONG\n');
-      } else if (line.startsWith('HELLO ')) {
-        if (inSession) continue;
-        const verdict = admit();
-        if (verdict === 'OK') {
-          inSession = true;
-          sessions++;
-          socket.write('OK\n');
-        } else {
-          socket.end(`${verdict}\n`);
-        }
-      } else if (line === 'BYE') {
-        end();
-        socket.end();
+  onLines(socket, (line) => {
+    if (line === 'PING') {
+      socket.write('PONG\n');
+    } else if (line.startsWith('HELLO ')) {
+      if (inSession) return;
+      const verdict = admit();
+      if (verdict === 'OK') {
+        inSession = true;
+        sessions++;
+        socket.write('OK\n');
       } else {
-        socket.destroy();
+        socket.end(`${verdict}\n`);
       }
+    } else if (line === 'BYE') {
+      end();
+      socket.end();
+    } else {
+      socket.destroy();
     }
-    if (buffer.length > 256) socket.destroy();
+  }, (pending) => {
+    // A client that never ends its line is not speaking the protocol.
+    if (pending.length > 256) socket.destroy();
   });
   socket.on('close', end);
   socket.on('error', end);
