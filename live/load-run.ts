@@ -24,6 +24,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** One client process holds at most this many sockets (RLIMIT_NOFILE is 20,000 here, and cannot be raised). */
 export const CLIENTS_PER_PROCESS = 15_000;
 export const MAX_CLIENTS = 60_000;
+/** How long the client processes get to report after an abort asked them to finish. */
+const ABORT_REPORT_GRACE_MS = 10_000;
 const SUPPORTED_FAULTS = new Set(['lookup-outage', 'server-crash', 'manager-crash', 'carrier-outage']);
 
 export interface LoadOptions {
@@ -171,7 +173,9 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
     const warmBudget = 20_000 + (3000 * options.clients) / perSecond;
     const allWarm = await until(() => warmed.reduce((a, b) => a + Math.max(0, b), 0) === options.clients, warmBudget);
     const warmupSeconds = (performance.now() - warmStart) / 1000;
-    if (!allWarm && abortReason === null) {
+    // Nothing was measured yet: a death during the warm-up is an error, not a partial result.
+    if (abortReason !== null) throw new LiveError(`stopped during the warm-up, before anything was measured: ${abortReason}`);
+    if (!allWarm) {
       throw new LiveError(`warm-up: ${warmed.reduce((a, b) => a + Math.max(0, b), 0)} of ${options.clients} clients connected within ${(warmBudget / 1000).toFixed(0)} s; the target cannot take this many (try fewer --clients)`);
     }
 
@@ -228,9 +232,11 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
     const stopEarly = setInterval(() => {
       if (options.shouldStop?.() === true) abort('interrupted');
     }, 100);
+    let abortedAt = Infinity;
     abort = (reason) => {
       if (abortReason !== null) return;
       abortReason = reason;
+      abortedAt = Date.now();
       progress(`stopping: ${reason}`);
       post({ type: 'finish' });
     };
@@ -238,11 +244,20 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
       const t = (performance.timeOrigin + performance.now() - t0) / 1000;
       if (t >= 0) progress(`t = ${t.toFixed(1)} / ${scenario.duration.toFixed(1)} s, ${connectedNow.reduce((a, b) => a + b, 0)} of ${options.clients} connected`);
     }, 1000);
-    const done = await until(() => reports.every((r) => r !== null), scenario.duration * 1000 + 30_000).finally(() => {
+    // An abort asks the clients to finish early: their reports up to that moment make the partial result.
+    const runDeadline = Date.now() + scenario.duration * 1000 + 30_000;
+    const allReported = () => reports.every((r) => r !== null);
+    try {
+      while (!allReported() && failure === null && Date.now() < Math.min(runDeadline, abortedAt + ABORT_REPORT_GRACE_MS)) await new Promise((r) => setTimeout(r, 50));
+    } finally {
       clearInterval(stopEarly);
       clearInterval(progressTimer);
-    });
-    if (!done) throw new LiveError(abortReason === null ? 'the client processes did not report within 30 s of the end of the run' : `stopped: ${abortReason}; the client processes did not report`);
+    }
+    if (failure !== null && abortReason === null) throw new LiveError(failure);
+    if (!allReported()) {
+      throw new LiveError(abortReason === null ? 'the client processes did not report within 30 s of the end of the run'
+        : `stopped: ${abortReason}; the client processes did not report within ${ABORT_REPORT_GRACE_MS / 1000} s`);
+    }
 
     // ---- the live series and summary
     const all = reports as ClientReport[];

@@ -63,16 +63,40 @@ describe('stampede load against the reference deployment', () => {
   it('ZooKeeper dying mid-run gives a partial result that says so, and stops everything', async () => {
     const { scenario } = loadScenarioFile('live/scenarios/ci-outage-crash.yaml');
     let deployment: Deployment | undefined;
+    let killed = false;
     const result = await runLoad(scenario, {
       clients: 200, timeScale: 0.02, target: 'reference',
       onDeployment: (d) => {
         deployment = d;
         started.push(d);
-        setTimeout(() => signalGroup(d.processes.get('zookeeper')?.groupId ?? 0, 'SIGKILL'), 3000);
+      },
+      // Killed once the measured run is a second old (a death in the warm-up is an error: nothing measured yet).
+      onProgress: (line) => {
+        if (killed || !/^t = [1-9]/.test(line) || deployment === undefined) return;
+        killed = true;
+        signalGroup(deployment.processes.get('zookeeper')?.groupId ?? 0, 'SIGKILL');
       },
     });
+    expect(killed).toBe(true);
     expect(result.partial?.reason).toMatch(/zookeeper died/);
     expect(result.comparison).toBeNull();
+    expect(await leftBehind(deployment as Deployment)).toEqual([]);
+  });
+});
+
+describe('stampede load: a death before the measured run', () => {
+  it('is an error that names it (nothing was measured), and stops everything', async () => {
+    const { scenario } = loadScenarioFile('live/scenarios/ci-outage-crash.yaml');
+    let deployment: Deployment | undefined;
+    const run = runLoad(scenario, {
+      clients: 200, timeScale: 0.02, target: 'reference',
+      onDeployment: (d) => {
+        deployment = d;
+        started.push(d);
+        signalGroup(d.processes.get('zookeeper')?.groupId ?? 0, 'SIGKILL');
+      },
+    });
+    await expect(run).rejects.toThrow(/stopped during the warm-up, before anything was measured: zookeeper died/);
     expect(await leftBehind(deployment as Deployment)).toEqual([]);
   });
 });
