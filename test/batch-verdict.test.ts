@@ -4,7 +4,7 @@
 // reached" with the assertion's limit; FAIL in red; no internal counters on charts.
 import { describe, expect, it } from 'vitest';
 import { batchPage, type BatchChart } from '../reports/lib/batch-page.ts';
-import { compareVerdictLines, keyMetrics, notReached, unitOf } from '../reports/lib/batch-verdict.ts';
+import { compareVerdictLines, keyMetrics, unitOf } from '../reports/lib/batch-verdict.ts';
 
 const ASSERTIONS = {
   heading: 'Assertions',
@@ -70,11 +70,7 @@ describe('a sweep page', () => {
     body: '\n| a | mean ± 95 % | 95 % CI | n | no value |\n| --- | --- | --- | --- | --- |\n| 1 | 744 | – | 1 | 0 |\n| 2 | – | – | 0 | 1 |\n',
   };
 
-  it('finds the grid points without a value', () => {
-    expect(notReached(section, 'a')).toEqual(['2']);
-  });
-
-  it('draws them as "not reached" with the limit, and keeps internal counters off the charts', () => {
+  it('draws the limit, and keeps internal counters off the charts', () => {
     const spec = (metric: string) => ({ title: metric, layer: [{ mark: 'line', encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'mean', type: 'quantitative' } } }] });
     const charts: BatchChart[] = [
       { id: 'recovery.full--by--a', metric: 'recovery.full', spec: spec('recovery.full') },
@@ -86,7 +82,6 @@ describe('a sweep page', () => {
     expect(embedded.map((c) => c.id)).toEqual(['recovery.full--by--a']);
     const layers = embedded[0].spec.layer;
     expect(layers).toContainEqual(expect.objectContaining({ data: { values: [{ limit: 1200, label: 'limit 1200' }] } }));
-    expect(layers).toContainEqual(expect.objectContaining({ data: { values: [{ x: 2, label: '▲ not reached' }] }, mark: expect.objectContaining({ color: '#b3261e' }) }));
     expect(html).not.toContain('<section class="verdict"');
   });
 

@@ -5,9 +5,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compile } from 'vega-lite';
+import { parse, View } from 'vega';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { aggregate, flattenSummary, metricDirection, reproduceCommand } from '../sim/batch/aggregate.ts';
-import { acceptsSpec, metricByParameterSpec, metricByVariantSpec, overlaySpec } from '../sim/batch/charts.ts';
+import { acceptsSpec, metricByParameterSpec, metricByVariantSpec, missingNote, overlaySpec } from '../sim/batch/charts.ts';
 import { executePlan } from '../sim/batch/execute.ts';
 import { csv } from '../sim/batch/format.ts';
 import { gridVariants, jobsOf, preparePlan, replicationSeeds, type BatchPlan, type PlanInput } from '../sim/batch/jobs.ts';
@@ -153,8 +154,30 @@ describe('outputs', () => {
     expect(csv(['a', 'b'], [['x,y', 'he said "hi"'], [1.5, null]])).toBe('a,b\n"x,y","he said ""hi"""\n1.5,\n');
   });
 
+  it('marks runs that never reached a recovery on the comparison and sweep charts, never dropping the variant', async () => {
+    const points = [
+      { label: 'fast', mean: 100, ci95: [90, 110] as [number, number], missing: 0, n: 5 },
+      { label: 'some', mean: 300, ci95: [200, 400] as [number, number], missing: 2, n: 3 },
+      { label: 'never', mean: null, ci95: null, missing: 5, n: 0 },
+    ];
+    expect(missingNote('recovery.full', points[1])).toBe('∞ in 2 of 5 runs');
+    expect(missingNote('recovery.full', points[2])).toBe('∞ in all 5 runs');
+    expect(missingNote('gray.leadTime', points[1])).toBe('no value in 2 of 5 runs');
+    expect(missingNote('recovery.full', points[0])).toBe('');
+    const svgOf = async (spec: unknown) => new View(parse(compile(spec as never).spec), { renderer: 'none' }).toSVG();
+    const byVariant = await svgOf(metricByVariantSpec('recovery.full', 'lower', points));
+    expect(byVariant).toContain('some · ∞ 2/5');
+    expect(byVariant).toContain('never · ∞ 5/5');
+    expect(byVariant.split('∞').length - 1).toBeGreaterThanOrEqual(3); // two labels and the mark on the empty row
+    const bySweep = await svgOf(metricByParameterSpec('recovery.full', 'p', ['1', '2', '3'], 'lower', points.map((p, i) => ({ ...p, x: String(i + 1), group: '' }))));
+    expect(bySweep).toContain('>∞ 2/5<'); // over the point with runs missing
+    expect(bySweep).toContain('>∞ 5/5<'); // on top, where no run has a value
+    const complete = await svgOf(metricByParameterSpec('recovery.full', 'p', ['1'], 'lower', [{ ...points[0], x: '1', group: '' }]));
+    expect(complete).not.toContain('∞');
+  });
+
   it('builds vega-lite specs that compile', () => {
-    const points = [{ label: 'a', mean: 1, ci95: [0.5, 1.5] as [number, number] }, { label: 'b', mean: null, ci95: null }];
+    const points = [{ label: 'a', mean: 1, ci95: [0.5, 1.5] as [number, number], missing: 0, n: 3 }, { label: 'b', mean: null, ci95: null, missing: 3, n: 0 }];
     compile(metricByVariantSpec('m', 'lower', points) as never);
     compile(metricByParameterSpec('m', 'p', ['1', '2'], 'lower', points.map((p, i) => ({ ...p, x: String(i + 1), group: '' }))) as never);
     const spec = metricByParameterSpec('m', 'p', ['30s', '5m'], null, points.map((p, i) => ({ ...p, x: ['30s', '5m'][i], group: 'q=1' })));

@@ -7,7 +7,7 @@
 // shards.
 import { chartLibraries, chartScripts, chartSection, escapeHtml, PAGE_CSS, pageHead } from './html.ts';
 import { markdownToHtml } from './markdown-html.ts';
-import { assertionRows, compareVerdictHtml, keyMetrics, metricOfHeading, notReached, type Section } from './batch-verdict.ts';
+import { assertionRows, compareVerdictHtml, keyMetrics, metricOfHeading, type Section } from './batch-verdict.ts';
 
 export interface BatchChart {
   /** The file name without `.vl.json`. */
@@ -60,14 +60,13 @@ function anchor(heading: string): string {
 type Layered = { layer?: Record<string, unknown>[] } & Record<string, unknown>;
 
 /**
- * A metric chart with what its table says that its spec does not: the
- * assertion's limit on that metric as a purple rule, and on a sweep the grid
- * points without a value, marked "not reached" in red at the top.
+ * A metric chart with what its spec does not know: the assertion's limit on
+ * that metric as a purple rule. (Runs without a value are the spec's own
+ * marks, sim/batch/charts.ts, so the chart file says it on its own too.)
  */
 function annotate(chart: BatchChart, sections: readonly Section[]): BatchChart {
   const spec = chart.spec as Layered;
   if (chart.metric === null || !Array.isArray(spec.layer) || spec.layer.length === 0) return chart;
-  const x = (spec.layer[0].encoding as { x?: { field?: string; type?: string } } | undefined)?.x;
   const sweep = chart.id.includes('--by--');
   const layers: Record<string, unknown>[] = [];
   const limits = [...new Set(assertionRows(sections).filter((a) => a.metric === chart.metric && a.limit !== null).map((a) => a.limit!))];
@@ -87,21 +86,6 @@ function annotate(chart: BatchChart, sections: readonly Section[]): BatchChart {
         : { type: 'text', color: '#6a1b9a', fontSize: 12, align: 'left', baseline: 'top', dx: 4, dy: 2 },
       encoding: { [axis]: { field: 'limit', type: 'quantitative' }, [sweep ? 'x' : 'y']: { value: 0 }, text: { field: 'label', type: 'nominal' } },
     });
-  }
-  const section = sections.find((s) => s.heading !== null && metricOfHeading(s.heading) === chart.metric);
-  if (sweep && section !== undefined && x?.field !== undefined) {
-    const parameter = chart.id.slice(chart.id.indexOf('--by--') + '--by--'.length);
-    const header = section.body.split('\n').find((line) => line.startsWith('|')) ?? '';
-    const column = header.split('|').map((c) => c.trim()).find((c) => c.replace(/[^A-Za-z0-9._-]+/g, '_') === parameter);
-    const missing = column === undefined ? [] : notReached(section, column);
-    if (missing.length > 0) {
-      const values = missing.map((v) => ({ [x.field!]: x.type === 'quantitative' ? Number(v) : v, label: '▲ not reached' }));
-      layers.push({
-        data: { values },
-        mark: { type: 'text', color: '#b3261e', fontWeight: 'bold', fontSize: 11, baseline: 'top', dy: 2 },
-        encoding: { x, y: { value: 0 }, text: { field: 'label', type: 'nominal' } },
-      });
-    }
   }
   return layers.length === 0 ? chart : { ...chart, spec: { ...spec, layer: [...spec.layer, ...layers] } };
 }

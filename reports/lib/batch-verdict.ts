@@ -116,14 +116,3 @@ export function compareVerdictHtml(sections: readonly Section[], gate: { text: s
     '<p class="muted">Differences are paired over the same seeds (variant − best, mean over replications); percent of the best mean; significance by a paired t-test at 95 %.</p>\n</section>'
   );
 }
-
-/** A sweep metric's grid points without a value (a failed run, or never recovered), by parameter value. */
-export function notReached(section: Section, parameterColumn: string): string[] {
-  const table = firstTable(section.body);
-  if (table === null) return [];
-  const x = table.header.indexOf(parameterColumn);
-  const mean = table.header.indexOf('mean ± 95 %');
-  const missing = table.header.indexOf('no value');
-  if (x < 0 || mean < 0) return [];
-  return table.rows.filter((row) => row[mean] === '–' || (missing >= 0 && row[missing] !== '0')).map((row) => row[x]);
-}

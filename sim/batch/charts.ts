@@ -258,28 +258,65 @@ export interface IntervalPoint {
   label: string;
   mean: number | null;
   ci95: [number, number] | null;
+  /** Runs without a value (a recovery never reached), left out of the mean and its interval. */
+  missing: number;
+  /** Runs with a value. */
+  n: number;
+}
+
+/**
+ * What a point's runs without a value read as: "2 of 5 not reached" under a
+ * recovery metric (its null is a recovery that never came), "no value"
+ * otherwise. '' when every run has a value. The mean drawn is the others'.
+ */
+export function missingNote(metric: string, p: IntervalPoint): string {
+  if (p.missing === 0) return '';
+  const what = metric.startsWith('recovery.') ? '∞' : 'no value';
+  return p.n === 0 ? `${what} in all ${p.missing} runs` : `${what} in ${p.missing} of ${p.n + p.missing} runs`;
+}
+
+/** The short red mark of runs without a value: `∞ 3/5` (never reached in 3 of 5 runs), `∅ 3/5` (no value); '' when none. */
+function missingMark(metric: string, p: IntervalPoint): string {
+  return p.missing === 0 ? '' : `${metric.startsWith('recovery.') ? '∞' : '∅'} ${p.missing}/${p.n + p.missing}`;
+}
+
+/** The subtitle's key to the red marks, '' when every run has a value. */
+function missingKey(metric: string, points: readonly IntervalPoint[]): string {
+  if (!points.some((p) => p.missing > 0)) return '';
+  return metric.startsWith('recovery.')
+    ? '; red ∞ k/n: never reached in k of n runs, the mean is over the others'
+    : '; red ∅ k/n: no value in k of n runs, the mean is over the others';
 }
 
 /** Mean and 95 % interval of one metric per variant, one row per variant in the given order. */
 export function metricByVariantSpec(metric: string, direction: Direction, points: readonly IntervalPoint[]): VegaLiteSpec {
-  const values = points
-    .filter((p) => p.mean !== null)
-    .map((p) => ({ variant: p.label, mean: p.mean, low: p.ci95?.[0] ?? p.mean, high: p.ci95?.[1] ?? p.mean }));
-  // Labels cut at 200 px (the tooltip keeps them whole): the chart then fits beside its table.
-  const y = { field: 'variant', type: 'nominal', sort: points.map((p) => p.label), title: null, axis: { labelLimit: 200 } };
+  // A variant with runs that have no value keeps its row, its label saying so: a dropped row would read as "fine".
+  const row = (p: IntervalPoint) => (p.missing === 0 ? p.label : `${p.label} · ${missingMark(metric, p)}`);
+  const values = points.map((p) => ({ variant: row(p), mean: p.mean, low: p.ci95?.[0] ?? p.mean, high: p.ci95?.[1] ?? p.mean, missing: p.missing }));
+  // Labels cut at 240 px (the tooltip keeps them whole): the chart then fits beside its table.
+  const y = { field: 'variant', type: 'nominal', sort: points.map(row), title: null, axis: { labelLimit: 240 } };
+  const withMean = [{ filter: 'datum.mean != null' }];
   return {
     $schema: SCHEMA,
-    title: { text: metric, subtitle: `mean and 95 % confidence interval${betterNote(direction)}` },
+    title: { text: metric, subtitle: `mean and 95 % confidence interval${betterNote(direction)}${missingKey(metric, points)}` },
     width: 280,
     config: BATCH_CONFIG,
     data: { values },
     layer: [
       // At most about 5 ticks: at 300 px, ten labels like 1.0, 1.1, … run into each other.
-      { mark: 'rule', encoding: { y, x: { field: 'low', type: 'quantitative', title: axisTitle(metric), scale: { zero: false }, axis: { tickCount: 5 } }, x2: { field: 'high' } } },
-      { mark: { type: 'point', filled: true }, encoding: { y, x: { field: 'mean', type: 'quantitative' } } },
+      { transform: withMean, mark: 'rule', encoding: { y, x: { field: 'low', type: 'quantitative', title: axisTitle(metric), scale: { zero: false }, axis: { tickCount: 5 } }, x2: { field: 'high' } } },
+      {
+        transform: withMean,
+        mark: { type: 'point', filled: true },
+        encoding: { y, x: { field: 'mean', type: 'quantitative' }, color: { condition: { test: 'datum.missing > 0', value: MISSING_RED }, value: '#4c78a8' } },
+      },
+      // A variant with no value at all: its row holds a red ∞ at the right edge, not nothing.
+      { transform: [{ filter: 'datum.mean == null' }], mark: { type: 'text', text: '∞', align: 'right', fontSize: 16, color: MISSING_RED }, encoding: { y, x: { value: 276 } } },
     ],
   };
 }
+
+const MISSING_RED = '#c0392b';
 
 export interface ParameterPoint extends IntervalPoint {
   /** The swept parameter's value, as given on the command line. */
@@ -301,30 +338,47 @@ export function metricByParameterSpec(
   points: readonly ParameterPoint[],
 ): VegaLiteSpec {
   const numeric = order.every((v) => /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(v.trim()));
-  const values = points
-    .filter((p) => p.mean !== null)
-    .map((p) => ({
-      x: numeric ? Number(p.x) : p.x,
-      group: p.group,
-      mean: p.mean,
-      low: p.ci95?.[0] ?? p.mean,
-      high: p.ci95?.[1] ?? p.mean,
-    }));
+  const values = points.map((p) => ({
+    x: numeric ? Number(p.x) : p.x,
+    group: p.group,
+    mean: p.mean,
+    low: p.ci95?.[0] ?? p.mean,
+    high: p.ci95?.[1] ?? p.mean,
+    missing: p.missing,
+    note: missingNote(metric, p),
+    mark: missingMark(metric, p),
+  }));
   const x = numeric
     ? { field: 'x', type: 'quantitative', title: parameter }
     : { field: 'x', type: 'ordinal', sort: [...order], title: parameter, axis: { labelAngle: 0 } };
   const grouped = points.some((p) => p.group !== '');
   const color = grouped ? { color: { field: 'group', type: 'nominal', title: 'other parameters', legend: { labelLimit: 400 } } } : {};
+  const withMean = [{ filter: 'datum.mean != null' }];
+  const tooltip = [{ field: 'x', title: parameter }, ...(grouped ? [{ field: 'group', title: 'other parameters' }] : []), { field: 'note', title: 'runs without a value' }];
   return {
     $schema: SCHEMA,
-    title: { text: `${metric} by ${parameter}`, subtitle: `mean and 95 % confidence interval${betterNote(direction)}` },
+    title: {
+      text: `${metric} by ${parameter}`,
+      subtitle: `mean and 95 % confidence interval${betterNote(direction)}${missingKey(metric, points)}`,
+    },
     width: 480,
     height: 300,
     config: BATCH_CONFIG,
     data: { values },
     layer: [
-      { mark: 'rule', encoding: { x, y: { field: 'low', type: 'quantitative', title: axisTitle(metric) }, y2: { field: 'high' }, ...color } },
-      { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, ...color } },
+      { transform: withMean, mark: 'rule', encoding: { x, y: { field: 'low', type: 'quantitative', title: axisTitle(metric) }, y2: { field: 'high' }, ...color } },
+      { transform: withMean, mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, ...color } },
+      // Runs without a value are marked where they happened: over the point ("∞ 2/5"), or on top of the chart when no run has one.
+      {
+        transform: [{ filter: 'datum.missing > 0 && datum.mean != null' }],
+        mark: { type: 'text', dy: -14, fontSize: 12, fontWeight: 'bold', color: MISSING_RED },
+        encoding: { x, y: { field: 'mean', type: 'quantitative' }, text: { field: 'mark' }, tooltip },
+      },
+      {
+        transform: [{ filter: 'datum.mean == null' }],
+        mark: { type: 'text', baseline: 'top', dy: 2, fontSize: 12, fontWeight: 'bold', color: MISSING_RED },
+        encoding: { x, y: { value: 0 }, text: { field: 'mark' }, tooltip },
+      },
     ],
   };
 }

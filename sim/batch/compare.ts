@@ -70,7 +70,7 @@ export function compareOutputs(plan: BatchPlan, jobs: readonly Job[], agg: Aggre
   const files: OutputFile[] = [{ path: 'compare.md', content: compareMarkdown(plan, agg, comparisons, verdicts) }];
   for (const m of agg.metrics) {
     if (comparisons.get(m.metric) === null) continue;
-    const points = plan.variants.map((v) => ({ label: v.label, mean: m.stats[v.id].mean, ci95: m.stats[v.id].ci95 }));
+    const points = plan.variants.map((v) => ({ label: v.label, mean: m.stats[v.id].mean, ci95: m.stats[v.id].ci95, missing: m.stats[v.id].missing, n: m.stats[v.id].n }));
     files.push({ path: metricChartPath(m.metric), content: jsonFile(metricByVariantSpec(m.metric, m.direction, points)) });
   }
   files.push(...overlayCharts(plan, jobs, outcomes));

@@ -45,6 +45,8 @@ function pointsFor(plan: BatchPlan, m: MetricValues, parameter: Parameter) {
     label: v.label,
     mean: m.stats[v.id].mean,
     ci95: m.stats[v.id].ci95,
+    missing: m.stats[v.id].missing,
+    n: m.stats[v.id].n,
   }));
 }
 
