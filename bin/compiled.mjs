@@ -8,8 +8,15 @@
 // no build, and the start falls back to compiling with tsx. A build is
 // written under a temporary name and renamed into place when complete, never
 // changed afterwards, so concurrent builds and runs do not see a half-written one.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, utimesSync } from 'node:fs';
+//
+// Hashing the sources (and loading node:crypto to do it) was ~18 ms of every start, so a start
+// first compares the sources' stat records (size, mtime, ctime, inode of every file) with those a
+// previous start or build recorded beside the hash they had (dist/.last-start): the same records,
+// the same bytes. Only when they differ does it hash, then records the new ones. An edit changes
+// a file's ctime, which no tool can set back; a file changed so recently that a later edit could
+// share its timestamps (the clock's grain is milliseconds) is never recorded, as git treats a
+// "racily clean" index entry: the next start hashes again.
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,12 +45,65 @@ export function sourceFiles(root = ROOT) {
 
 /** The hash naming the build of the sources as they are now. */
 export function sourceHash(root = ROOT) {
-  const hash = createHash('sha256');
+  const hash = process.getBuiltinModule('node:crypto').createHash('sha256');
   for (const path of [...SETTINGS, ...sourceFiles(root)]) {
     hash.update(path).update('\0');
     hash.update(existsSync(join(root, path)) ? readFileSync(join(root, path)) : '').update('\0');
   }
   return hash.digest('hex').slice(0, 20);
+}
+
+/** Where a start records the sources' stat records and the hash they had. */
+export const LAST_START = '.last-start';
+/** A file changed less than this long before its record was taken is not recorded (see above). */
+const RACY_MS = 2000;
+
+/**
+ * The sources' stat records, one line per file (the settings files and sourceFiles()), and the
+ * newest change time among them and when they were taken; a missing file is a line too.
+ */
+export function sourceStats(root = ROOT) {
+  const taken = Date.now();
+  let newest = 0;
+  let lines = '';
+  for (const path of [...SETTINGS, ...sourceFiles(root)]) {
+    const stat = statSync(join(root, path), { throwIfNoEntry: false });
+    if (stat === undefined) {
+      lines += `${path}\0-\n`;
+      continue;
+    }
+    newest = Math.max(newest, stat.mtimeMs, stat.ctimeMs);
+    lines += `${path}\0${stat.size}\0${stat.mtimeMs}\0${stat.ctimeMs}\0${stat.ino}\n`;
+  }
+  return { lines, newest, taken };
+}
+
+/** The hash recorded for exactly these stat records, or null. */
+function recordedHash(root, stats) {
+  try {
+    const text = readFileSync(join(root, 'dist', LAST_START), 'utf8');
+    const newline = text.indexOf('\n');
+    return text.slice(newline + 1) === stats.lines ? text.slice(0, newline) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Records `hash` as the hash of the sources whose stat records, taken before the hash was
+ * computed, are `stats` (taken after, an edit in between would be recorded with the old hash).
+ */
+export function recordSourceStats(root, stats, hash) {
+  if (stats.taken - stats.newest < RACY_MS) return;
+  const file = join(root, 'dist', LAST_START);
+  const temporary = `${file}.tmp-${process.pid}`;
+  try {
+    writeFileSync(temporary, `${hash}\n${stats.lines}`);
+    renameSync(temporary, file);
+  } catch {
+    // a read-only install: every start hashes
+    rmSync(temporary, { force: true });
+  }
 }
 
 /**
@@ -55,8 +115,13 @@ export function compiledDir(root = ROOT) {
   if (process.env.STAMPEDE_TSX === '1') return null;
   try {
     if (!existsSync(join(root, 'dist'))) return null;
-    const dir = join(root, 'dist', sourceHash(root));
+    const stats = sourceStats(root);
+    let hash = recordedHash(root, stats);
+    const recorded = hash !== null;
+    if (!recorded) hash = sourceHash(root);
+    const dir = join(root, 'dist', hash);
     if (!existsSync(join(dir, COMPLETE))) return null;
+    if (!recorded) recordSourceStats(root, stats, hash);
     // Marks the build as in use (bin/build.mjs removes builds unused for a day); not needed to run it.
     try {
       const now = new Date();

@@ -2,7 +2,7 @@
 // of the sources as they are, gives the same bytes as the sources through tsx (worker threads
 // included), and an edited source runs as edited, never as its old build.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,5 +63,37 @@ describe('the compiled copy', () => {
     expect(compiledDir(dir)).not.toBe('null');
     expect(compiledDir(dir)).not.toBe(build);
     expect(existsSync(join(build, '.complete'))).toBe(true);
+  });
+
+  it('finds its build by the sources\' stat records, and an edit that keeps size and mtime still has no build', () => {
+    const dir = copyTree();
+    // A whole-second mtime, which the edit below can set back exactly.
+    const version = join(dir, 'sim', 'version.ts');
+    utimesSync(version, 1_700_000_000, 1_700_000_000);
+    node(dir, ['bin/build.mjs']);
+    // Files changed in the last 2 s are not recorded (a later edit could share their timestamps).
+    const copied = Date.now();
+    const first = compiledDir(dir);
+    expect(first).toMatch(/\/dist\/[0-9a-f]{20}$/);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.max(0, copied + 2100 - Date.now()));
+    expect(compiledDir(dir)).toBe(first);
+    const record = join(dir, 'dist', '.last-start');
+    expect(readFileSync(record, 'utf8')).toMatch(new RegExp(`^${first.slice(-20)}\n[^]*sim/version\\.ts\0`));
+    // Found through the record (a wrong hash in it would be believed: only the stat records are compared).
+    expect(compiledDir(dir)).toBe(first);
+
+    // The same size and the same mtime, other bytes: the ctime differs, so the start hashes and finds no build.
+    const before = statSync(version);
+    const text = readFileSync(version, 'utf8');
+    const edited = text.replace(/VERSION = '([^']*)'/, (_, v: string) => `VERSION = '${'9'.repeat(v.length)}'`);
+    expect(edited).not.toBe(text);
+    expect(edited.length).toBe(text.length);
+    writeFileSync(version, edited);
+    utimesSync(version, 1_700_000_000, 1_700_000_000);
+    expect(statSync(version).mtimeMs).toBe(before.mtimeMs);
+    expect(compiledDir(dir)).toBe('null');
+    // Back to the built bytes: the hash finds the build again.
+    writeFileSync(version, text);
+    expect(compiledDir(dir)).toBe(first);
   });
 });
