@@ -83,6 +83,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
 async function runClaimed(scenario: Scenario, args: RunArgs, outDir: string, threads: number): Promise<number> {
   const progress = new Progress(args.quiet ? null : process.stderr, scenario.duration);
   const started = process.hrtime.bigint();
+  // The report header's commit: git runs in its own processes while this one simulates.
+  const gitCommit = import('../../reports/lib/git.ts').then((git) => git.currentGitCommitAsync(), () => null);
   const interruption = new Interruption().install();
   const run = await runInSlices(scenario, {
     threads,
@@ -104,13 +106,13 @@ async function runClaimed(scenario: Scenario, args: RunArgs, outDir: string, thr
   const result = run.result!;
   writeAtomically(join(outDir, 'result.json'), `${JSON.stringify(result)}\n`);
   // Loaded here, not at the top: vega is heavy and only the report needs it.
-  const { writeReport, currentGitCommit } = await import('../../reports/lib/index.ts');
+  const { writeReport } = await import('../../reports/lib/index.ts');
   const verdicts = singleRunVerdicts(scenario, result);
   try {
     await writeReport(result, outDir, {
       svg: args.svg,
       png: args.png,
-      gitCommit: currentGitCommit(),
+      gitCommit: await gitCommit,
       verdicts: verdicts
         .filter((v) => v.passed !== null)
         .map((v) => ({ assertion: v.source, measured: v.measured, limit: v.limit, passed: v.passed === true })),
