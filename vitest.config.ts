@@ -1,12 +1,36 @@
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Files that mostly wait rather than compute: test/live.test.ts runs a real deployment in real
+ * time (~50 s, its processes using a fraction of a core). They start first, on a worker of their
+ * own (maxWorkers is one more than the cores), so the two cores keep running the other files
+ * meanwhile instead of one of them waiting with live mode. After them, vitest's own order: longest
+ * first by its record of earlier runs (node_modules/.vite/vitest), the largest files first without one.
+ */
+const WAITING = ['test/live.test.ts'];
+
+class WaitingFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (spec: TestSpecification) => {
+      const index = WAITING.findIndex((name) => spec.moduleId.replaceAll('\\', '/').endsWith(`/${name}`));
+      return index === -1 ? WAITING.length : index;
+    };
+    // A stable sort: the others keep vitest's order.
+    return sorted.map((spec, order) => ({ spec, order })).sort((a, b) => rank(a.spec) - rank(b.spec) || a.order - b.order).map(({ spec }) => spec);
+  }
+}
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // The compiled copy that bin/stampede.mjs runs, built first (test/support/build.ts).
     globalSetup: ['test/support/build.ts'],
-    // Vitest's default on 2 cores is one worker; much of the suite waits on child processes.
-    maxWorkers: 2,
+    // Two cores, and a third worker for the file that mostly waits (WAITING above): vitest's default
+    // on 2 cores is one worker, and much of the suite waits on child processes.
+    maxWorkers: 3,
+    sequence: { sequencer: WaitingFirst },
     // Simulation tests run real (reduced) scenarios; a loaded 2-core CI box needs slack.
     testTimeout: 120_000,
     hookTimeout: 120_000,
