@@ -168,3 +168,35 @@ describe('index.html of a batch', () => {
     expect(page({ text: '1 of 2 variants pass every assertion', level: 'warn' })).toContain('<header class="warn">');
   });
 });
+
+describe('the overlays of a sweep', () => {
+  it('draw carrier attempts and each server\'s accepts too, a panel per grid point, the 12 busiest of a larger grid', async () => {
+    const durations = Array.from({ length: 14 }, (_, i) => `${i + 1}m`);
+    const prepared = preparePlan({
+      kind: 'sweep',
+      file: 'scenarios/lookup-outage.yaml',
+      baseOverrides: ['population.clients=1000', 'sampleInterval=10s', 'assert=[]'],
+      replications: 1,
+      parameters: [{ name: 'faults.0.duration', path: 'faults.0.duration', values: durations }],
+    });
+    const { outcomes } = await executePlan(prepared, { workers: 1 });
+    const files = batchOutputs(prepared.plan, outcomes).files;
+    expect(files.map((f) => f.path)).toContain('charts/carrier-attempts.vl.json');
+    const spec = JSON.parse(files.find((f) => f.path === 'charts/accepts.vl.json')!.content) as { title: { text: string; subtitle: string[] }; data: { values: { layer: string; variant: string; value?: number }[] } };
+    expect(spec.title.text).toBe('Accepts per second of each server, by grid point');
+    expect(spec.title.subtitle[0]).toContain('the 12 grid points of highest peak of 14');
+    const shown = new Set(spec.data.values.filter((r) => r.layer === 'line').map((r) => r.variant));
+    expect(shown.size).toBe(12);
+    // The two left out peak no higher than any shown one.
+    const peakOf = (i: number) => {
+      const outcome = outcomes[i];
+      if (!outcome.ok) throw new Error('job failed');
+      return Math.max(...Object.values(outcome.result.series!.accepts!.byServer).flat());
+    };
+    const labels = prepared.plan.variants.map((v) => v.label);
+    const left = labels.map((label, i) => ({ label, peak: peakOf(i) })).filter((v) => !shown.has(v.label));
+    const lowestShown = Math.min(...labels.map((label, i) => ({ label, peak: peakOf(i) })).filter((v) => shown.has(v.label)).map((v) => v.peak));
+    expect(left).toHaveLength(2);
+    for (const v of left) expect(v.peak).toBeLessThanOrEqual(lowestShown);
+  });
+});

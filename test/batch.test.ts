@@ -201,11 +201,11 @@ describe('outputs', () => {
     expect(layers[4].data.values[0]).toMatchObject({ t: 1, variant: 'b', py: 320 - 6 - 9 });
     const accepts = acceptsSpec({
       ...base,
-      panels: [{ label: 'a', servers: [{ server: 's1', values: [5, 9, 1] }] }, { label: 'b', servers: [{ server: 's1', values: [5, 5, 5] }] }],
+      panels: [{ label: 'a', servers: [{ server: 's1', values: [5, 9, 1] }], faults }, { label: 'b', servers: [{ server: 's1', values: [5, 5, 5] }], faults: [] }],
       bin: 2,
       limit: 8,
       shownOf: 3,
-      faults,
+      panelsOf: 2,
       crashes,
     });
     compile(accepts as never);
@@ -213,6 +213,8 @@ describe('outputs', () => {
     // Bins of 2 samples: values at samples 0, 2, 4.
     expect(rows.filter((r) => r.layer === 'line').map((r) => r.t)).toEqual([0, 2, 4, 0, 2, 4]);
     expect(rows.filter((r) => r.layer === 'limit')).toHaveLength(2);
+    // Each panel shades its own faults: a sweep moves them from one grid point to the next.
+    expect(rows.filter((r) => r.layer === 'fault')).toEqual([{ layer: 'fault', variant: 'a', start: 1, end: 2, label: 'crash' }]);
     expect(JSON.stringify(accepts.title)).toContain('the 1 busiest of 3 servers');
   });
 });

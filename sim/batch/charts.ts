@@ -170,14 +170,17 @@ export function overlaySpec(input: OverlayInput): VegaLiteSpec {
 
 interface AcceptsInput {
   time: readonly number[];
-  /** One panel per variant: the mean accepts of each shown server. */
-  panels: readonly { label: string; servers: readonly { server: string; values: readonly number[] }[] }[];
+  /** One panel per variant: the mean accepts of each shown server, and its own fault windows (a sweep may move them). */
+  panels: readonly { label: string; servers: readonly { server: string; values: readonly number[] }[]; faults: readonly FaultMark[] }[];
   /** Samples per value (the job took the busiest sample of each bin). */
   bin: number;
   /** server.maxAcceptsPerSec, null when unlimited. */
   limit: number | null;
   shownOf: number;
-  faults: readonly FaultMark[];
+  /** 'variant' (compare) or 'grid point' (sweep): what a panel is. */
+  what: string;
+  /** How many variants or grid points there are: more than the panels when only the busiest are drawn. */
+  panelsOf: number;
   crashes: readonly CrashMark[];
   replications: number;
 }
@@ -199,7 +202,7 @@ export function acceptsSpec(input: AcceptsInput): VegaLiteSpec {
         if (i < input.time.length) rows.push({ layer: 'line', variant: panel.label, server, t: round(input.time[i] / seconds), value: round(value) });
       });
     }
-    for (const f of input.faults) rows.push({ layer: 'fault', variant: panel.label, start: round(f.start / seconds), end: round(f.end / seconds), label: f.label });
+    for (const f of panel.faults) rows.push({ layer: 'fault', variant: panel.label, start: round(f.start / seconds), end: round(f.end / seconds), label: f.label });
     if (input.limit !== null) rows.push({ layer: 'limit', variant: panel.label, limit: input.limit, label: `maxAcceptsPerSec ${input.limit}/s` });
   }
   for (const c of input.crashes) {
@@ -236,12 +239,13 @@ export function acceptsSpec(input: AcceptsInput): VegaLiteSpec {
   }
   const binned = input.bin > 1 ? `; each point the busiest of ${input.bin} samples` : '';
   const which = input.shownOf > servers.length ? `the ${servers.length} busiest of ${input.shownOf} servers` : 'every server';
+  const panels = input.panelsOf > input.panels.length ? `; the ${input.panels.length} ${input.what}s of highest peak of ${input.panelsOf}` : '';
   return {
     $schema: SCHEMA,
     title: {
-      text: 'Accepts per second of each server, by variant',
+      text: `Accepts per second of each server, by ${input.what}`,
       subtitle: [
-        `${which}, mean over ${input.replications} replication(s)${binned}; faults shaded`,
+        `${which}, mean over ${input.replications} replication(s)${binned}${panels}; faults shaded`,
         `${input.limit === null ? 'no accept limit (unlimited)' : `purple: maxAcceptsPerSec ${input.limit}/s`}${input.crashes.length > 0 ? '; red ▼: a server died (tooltip: which, in how many replications)' : ''}`,
       ],
     },

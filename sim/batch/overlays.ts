@@ -13,17 +13,20 @@ import type { CompactSeries, JobOutcome } from './protocol.ts';
 
 /** Servers drawn in the accepts chart, at most: the busiest ones (more lines than this are a tangle). */
 const MAX_SERVERS = 10;
+/** Accept panels, at most: one per variant or grid point, a sweep of 40 points draws its 12 busiest. */
+const MAX_PANELS = 12;
 
 interface VariantRuns {
   connected: number[][];
   attempts: number[][];
   accepts: Map<string, number[][]>;
   crashes: Map<string, CrashMark>;
+  faults: Map<string, FaultMark>;
   acceptLimit: number | null;
 }
 
 export function overlayCharts(plan: BatchPlan, jobs: readonly Job[], outcomes: readonly JobOutcome[]): OutputFile[] {
-  const runs: VariantRuns[] = plan.variants.map(() => ({ connected: [], attempts: [], accepts: new Map(), crashes: new Map(), acceptLimit: null }));
+  const runs: VariantRuns[] = plan.variants.map(() => ({ connected: [], attempts: [], accepts: new Map(), crashes: new Map(), faults: new Map(), acceptLimit: null }));
   let time: number[] = [];
   let acceptBin = 1;
   const faults = new Map<string, FaultMark>();
@@ -49,7 +52,11 @@ export function overlayCharts(plan: BatchPlan, jobs: readonly Job[], outcomes: r
       mine.crashes.set(key, mark);
     }
     // Compare variants share their faults; a sweep may move them: every distinct window is shaded once.
-    for (const f of series.faults ?? []) faults.set(JSON.stringify([f.start, f.end, f.label]), { start: f.start, end: f.end, label: f.label });
+    for (const f of series.faults ?? []) {
+      const key = JSON.stringify([f.start, f.end, f.label]);
+      faults.set(key, { start: f.start, end: f.end, label: f.label });
+      mine.faults.set(key, { start: f.start, end: f.end, label: f.label });
+    }
   });
   const context = {
     time,
@@ -66,25 +73,38 @@ export function overlayCharts(plan: BatchPlan, jobs: readonly Job[], outcomes: r
       content: jsonFile(overlaySpec({ ...context, title: 'Connected sessions', what, yTitle: 'connected sessions', lines: lines((r) => r.connected) })),
     },
   ];
-  if (plan.kind === 'compare') {
+  files.push({
+    path: 'charts/carrier-attempts.vl.json',
+    content: jsonFile(overlaySpec({ ...context, title: 'Carrier attempts per second', what, yTitle: 'attempts/s', lines: lines((r) => r.attempts) })),
+  });
+  const servers = busiest(runs);
+  if (servers.total > 0) {
+    const shown = busiestVariants(plan, runs);
+    const panels = shown.map((v) => ({
+      label: v.label,
+      servers: servers.shown.map((server) => ({ server, values: meanSeries(runs[v.id].accepts.get(server) ?? []) })),
+      faults: [...runs[v.id].faults.values()],
+    }));
+    const limit = runs.find((r) => r.acceptLimit !== null)?.acceptLimit ?? null;
+    const crashes = context.crashes.filter((c) => shown.some((v) => v.label === c.variant));
     files.push({
-      path: 'charts/carrier-attempts.vl.json',
-      content: jsonFile(overlaySpec({ ...context, title: 'Carrier attempts per second', what, yTitle: 'attempts/s', lines: lines((r) => r.attempts) })),
+      path: 'charts/accepts.vl.json',
+      content: jsonFile(acceptsSpec({ ...context, crashes, panels, bin: acceptBin, limit, shownOf: servers.total, what, panelsOf: plan.variants.length })),
     });
-    const servers = busiest(runs);
-    if (servers.total > 0) {
-      const panels = plan.variants.map((v) => ({
-        label: v.label,
-        servers: servers.shown.map((server) => ({ server, values: meanSeries(runs[v.id].accepts.get(server) ?? []) })),
-      }));
-      const limit = runs.find((r) => r.acceptLimit !== null)?.acceptLimit ?? null;
-      files.push({
-        path: 'charts/accepts.vl.json',
-        content: jsonFile(acceptsSpec({ ...context, panels, bin: acceptBin, limit, shownOf: servers.total })),
-      });
-    }
   }
   return files;
+}
+
+/**
+ * The variants (grid points) that get an accepts panel: all of them up to
+ * MAX_PANELS, beyond that the ones whose busiest server peaks highest (a big
+ * sweep's herd is what the chart is for), in the plan's order.
+ */
+function busiestVariants(plan: BatchPlan, runs: readonly VariantRuns[]) {
+  if (plan.variants.length <= MAX_PANELS) return plan.variants;
+  const peak = (id: number) => Math.max(0, ...[...runs[id].accepts.values()].map((v) => Math.max(0, ...meanSeries(v))));
+  const chosen = new Set([...plan.variants].sort((a, b) => peak(b.id) - peak(a.id) || a.id - b.id).slice(0, MAX_PANELS).map((v) => v.id));
+  return plan.variants.filter((v) => chosen.has(v.id));
 }
 
 /** The servers with the highest peak of mean accepts in any variant, at most MAX_SERVERS, in name order of the scenario. */
