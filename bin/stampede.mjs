@@ -9,6 +9,7 @@
 // would be most of their time.
 import { relaunchWithHugePages } from './huge-pages.mjs';
 import { compiledDir } from './compiled.mjs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -43,7 +44,9 @@ if (modelFree || deferred || !relaunchWithHugePages()) {
       throw error;
     });
   }
-  const { main } = await import(compiled === null ? '../sim/cli/main.ts' : pathToFileURL(join(compiled, 'sim/cli/main.js')).href);
+  // The build's bundle of the command line (bin/build.mjs, bundleCommands) when it has one.
+  const entry = compiled === null ? null : existsSync(join(compiled, 'bundle', 'main.js')) ? join(compiled, 'bundle', 'main.js') : join(compiled, 'sim', 'cli', 'main.js');
+  const { main } = await import(entry === null ? '../sim/cli/main.ts' : pathToFileURL(entry).href);
   const code = await main(argv);
   // Interrupted (130, 129 for SIGHUP): exit as soon as what was written is flushed. While a process
   // winds down its signal handlers are gone, so a second Ctrl-C then would end it by the signal, not with 130.

@@ -47,6 +47,8 @@ describe('the compiled copy', () => {
     const build = compiledDir(dir);
     expect(build).toMatch(/\/dist\/[0-9a-f]{20}$/);
     expect(existsSync(join(build, 'sim', 'cli', 'main.js'))).toBe(true);
+    // bin/stampede.mjs starts the bundle of the command line (bin/build.mjs, bundleCommands).
+    expect(existsSync(join(build, 'bundle', 'main.js'))).toBe(true);
     // The same bytes compiled and through tsx (STAMPEDE_TSX=1), worker threads included.
     const compiled = run(dir, 'compiled');
     expect(compiled).toContain('"replications"');
