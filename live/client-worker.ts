@@ -2,11 +2,12 @@
 // because each holds up to ~10,000 sockets and a process may open at most RLIMIT_NOFILE).
 // Each client is docs/model.md §3's device on real sockets: a TCP session to a session server with
 // keepalive pings, on loss the other address it holds (1 + connectRetries attempts), then an
-// HTTP lookup (with failover to the next lookup address), then the primary and the alternative,
+// HTTP lookup (with failover to the next lookup address; lookups reuse kept-alive connections, as
+// a device's HTTP stack does), then the primary and the alternative,
 // then the backoff timer: the simulator's own RetryPolicy (sim/model/backoff.ts) drawing from the
 // same counter-based stream (sim/engine/random.ts uniformAt). Churn: exponential lifetimes.
 import { connect, type Socket } from 'node:net';
-import { get, type ClientRequest } from 'node:http';
+import { Agent, get, type ClientRequest } from 'node:http';
 import { RetryPolicy, MAX_BACKOFF_STEP } from '../sim/model/backoff.ts';
 import { createCounterStream, createStream, exponential, uniformAt } from '../sim/engine/random.ts';
 import { onLines } from './line-protocol.ts';
@@ -61,6 +62,14 @@ let churn: () => number;
 let lookupChoice: () => number;
 let carrierStream: ReturnType<typeof createCounterStream>;
 const MAX_LATENCY_SAMPLES = 20_000;
+/**
+ * Lookups over kept-alive connections (one pool per lookup address, no cap on sockets, so that a
+ * request never waits in the client for a socket: the lookup's own FIFO is the only queue, as in
+ * the model). A connection a lookup in refuse mode closed is reset; a stopped lookup (blackhole)
+ * leaves its connections open and silent, and the request timeout ends the attempt.
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024, scheduling: 'lifo' });
+let lookupTargets: { host: string; port: number; path: string }[] = [];
 
 const wall = () => performance.timeOrigin + performance.now();
 /** Scenario seconds (0 = the start of the measured run). */
@@ -115,37 +124,46 @@ function startLookup(c: Client, failover = false): void {
     return;
   }
   const begun = wall();
-  const url = `${config.lookups[c.instance]}/v1/lookup?service=${config.service}&mcc=${config.mcc}`;
-  const req = get(url, { agent: false, headers: { connection: 'close' } }, (res) => {
-    let body = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => (body += chunk));
-    res.on('end', () => {
+  const target = lookupTargets[c.instance];
+  const ask = (retried: boolean): void => {
+    const req = get({ host: target.host, port: target.port, path: target.path, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        if (token !== c.token) return;
+        c.request = null;
+        if (started) sample(lookupLatency, (wall() - begun) / 1000);
+        if (res.statusCode === 200) {
+          try {
+            const answer = JSON.parse(body) as { primary: string; alternative: string };
+            onLookupAnswer(c, answer.primary, answer.alternative);
+            return;
+          } catch {
+            // a broken answer is a failed lookup
+          }
+        } else if (res.statusCode === 503) {
+          onNoServer(c);
+          return;
+        }
+        onLookupFailed(c, 'refused');
+      });
+      res.on('error', () => undefined);
+    });
+    c.request = req;
+    req.on('error', (error: NodeJS.ErrnoException) => {
       if (token !== c.token) return;
       c.request = null;
-      if (started) sample(lookupLatency, (wall() - begun) / 1000);
-      if (res.statusCode === 200) {
-        try {
-          const answer = JSON.parse(body) as { primary: string; alternative: string };
-          onLookupAnswer(c, answer.primary, answer.alternative);
-          return;
-        } catch {
-          // a broken answer is a failed lookup
-        }
-      } else if (res.statusCode === 503) {
-        onNoServer(c);
+      // A kept-alive connection the server closed while idle (the close crossed our request): the
+      // request never reached it; sent again once on a new connection, as an HTTP client does.
+      if (!retried && req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
+        ask(true);
         return;
       }
-      onLookupFailed(c, 'refused');
+      onLookupFailed(c, error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === 'EPIPE' ? 'refused' : 'timeout');
     });
-    res.on('error', () => undefined);
-  });
-  c.request = req;
-  req.on('error', (error: NodeJS.ErrnoException) => {
-    if (token !== c.token) return;
-    c.request = null;
-    onLookupFailed(c, error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' ? 'refused' : 'timeout');
-  });
+  };
+  ask(false);
   setTimer(c, config.requestTimeout, () => {
     if (token !== c.token) return;
     onLookupFailed(c, 'timeout');
@@ -327,6 +345,10 @@ function keepaliveTick(): void {
 
 function init(cfg: ClientConfig): void {
   config = cfg;
+  lookupTargets = cfg.lookups.map((base) => {
+    const url = new URL(`${base}/v1/lookup?service=${encodeURIComponent(cfg.service)}&mcc=${cfg.mcc}`);
+    return { host: url.hostname, port: Number(url.port || 80), path: `${url.pathname}${url.search}` };
+  });
   policy = new RetryPolicy(cfg.backoff, cfg.to);
   backoffStream = createCounterStream(cfg.seed, 'live-client-backoff');
   carrierStream = createCounterStream(cfg.seed, 'live-carrier');
@@ -350,7 +372,11 @@ function warm(perSecond: number): void {
   const report = setInterval(() => {
     if (connected === clients.length || next >= clients.length) {
       send({ type: 'warmed', connected, clients: clients.length });
-      if (connected === clients.length) clearInterval(report);
+    } else {
+      send({ type: 'progress', connected });
+    }
+    if (connected === clients.length) {
+      clearInterval(report);
     }
   }, 100);
 }

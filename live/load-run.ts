@@ -59,10 +59,31 @@ export interface LiveResult {
   summary: RecoverySummary;
   series: { time: number[] } & Record<CounterName, number[]>;
   distributions: { reconnectTimeCdf: { p: number; seconds: number }[] };
-  measured: Measured & { warmupSeconds: number; warmupConnectsPerSec: number; peakConnectedSessions: number };
+  measured: Measured & {
+    warmupSeconds: number;
+    /** Clients over the warm-up's length: each a lookup, a TCP connect and a hello. */
+    warmupConnectsPerSec: number;
+    /** Sessions opened per second during the measured run (churn and reconnections): the mean, and the busiest second. */
+    runConnectsPerSec: { mean: number; peak: number };
+    peakConnectedSessions: number;
+  };
   simulated: { summary: RecoverySummary; connected: number[]; reconnectTimeCdf: { p: number; seconds: number }[] } | null;
   comparison: Comparison | null;
   partial?: { reason: string };
+}
+
+/** Mean and busiest whole second of a per-second rate series sampled every `interval` seconds. */
+export function runRate(perSecond: number[], interval: number): { mean: number; peak: number } {
+  if (perSecond.length === 0) return { mean: 0, peak: 0 };
+  const mean = perSecond.reduce((a, b) => a + b, 0) / perSecond.length;
+  const window = Math.max(1, Math.round(1 / interval));
+  let peak = 0;
+  for (let k = 0; k + window <= perSecond.length; k++) {
+    let sum = 0;
+    for (let j = k; j < k + window; j++) sum += perSecond[j];
+    peak = Math.max(peak, sum / window);
+  }
+  return { mean, peak: perSecond.length < window ? mean : peak };
 }
 
 export function checkLiveScenario(s: Scenario, clients: number, timeScale: number): void {
@@ -133,6 +154,7 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
     const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), Math.ceil(options.clients / 500)), Math.ceil(options.clients / CLIENTS_PER_PROCESS));
     const reports: (ClientReport | null)[] = new Array(workers).fill(null);
     const warmed = new Array<number>(workers).fill(-1);
+    const ready = new Array<boolean>(workers).fill(false);
     const connectedNow = new Array<number>(workers).fill(0);
     let failure: string | null = null;
     const incidentStart = scenario.faults.length === 0 ? null : Math.min(...scenario.faults.map((f) => f.at));
@@ -143,7 +165,8 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
       const child = fork(join(here, 'client-worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       children.push(child);
       child.on('message', (m: FromClients) => {
-        if (m.type === 'warmed') warmed[w] = m.connected;
+        if (m.type === 'ready') ready[w] = true;
+        else if (m.type === 'warmed') warmed[w] = m.connected;
         else if (m.type === 'progress') connectedNow[w] = m.connected;
         else if (m.type === 'report') reports[w] = m.report;
         else if (m.type === 'failed') failure ??= `client process ${w}: ${m.message}`;
@@ -165,13 +188,17 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
     };
     if (deployment !== null) deployment.onUnexpectedExit = (name, code) => abort(`${name} died (exit code ${code}) during the run`);
 
+    // The client processes loaded (a second or so of module loading that the warm-up's rate should not count).
+    if (!(await until(() => ready.every(Boolean), 60_000)) && abortReason === null) throw new LiveError('the client processes did not start within 60 s');
     // ---- warm-up: every client looks up and connects, paced below what the fleet accepts
     const perSecond = Math.max(100, Math.min(10_000, 0.5 * scenario.regions[0].servers * scenario.sessionServer.maxAcceptsPerSec, 0.5 * lookupUrls.length * scenario.lookup.capacity));
     progress(`warming up ${options.clients} clients at ${perSecond.toFixed(0)}/s on ${workers} processes`);
     const warmStart = performance.now();
-    post({ type: 'warm', perSecond });
+    // The fleet's pace shared among the client processes in proportion to their clients.
+    children.forEach((c, w) => c.connected && c.send({ type: 'warm', perSecond: (perSecond * (Math.floor(((w + 1) * options.clients) / workers) - Math.floor((w * options.clients) / workers))) / options.clients } satisfies ToClients));
     const warmBudget = 20_000 + (3000 * options.clients) / perSecond;
-    const allWarm = await until(() => warmed.reduce((a, b) => a + Math.max(0, b), 0) === options.clients, warmBudget);
+    const warmProgress = setInterval(() => progress(`warm-up: ${connectedNow.map((n, w) => Math.max(n, warmed[w])).reduce((a, b) => a + b, 0)} of ${options.clients} connected, ${((performance.now() - warmStart) / 1000).toFixed(1)} s`), 1000);
+    const allWarm = await until(() => warmed.reduce((a, b) => a + Math.max(0, b), 0) === options.clients, warmBudget).finally(() => clearInterval(warmProgress));
     const warmupSeconds = (performance.now() - warmStart) / 1000;
     // Nothing was measured yet: a death during the warm-up is an error, not a partial result.
     if (abortReason !== null) throw new LiveError(`stopped during the warm-up, before anything was measured: ${abortReason}`);
@@ -278,6 +305,7 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
       keepaliveLosses: all.reduce((a, r) => a + r.keepaliveLosses, 0),
       warmupSeconds,
       warmupConnectsPerSec: options.clients / warmupSeconds,
+      runConnectsPerSec: runRate(series.accepts, scenario.sampleInterval),
       peakConnectedSessions: Math.max(...series.connected),
     };
     const result: LiveResult = {

@@ -6,8 +6,9 @@
 // the choice is made by the simulator's own balancer (sim/model/balancer.ts) over the view read
 // from a manager every infoRefresh (with local counting in between); with no manager answering,
 // the last list and round robin, as in the model. SIGUSR1 closes the listener (a lookup outage in
-// refuse mode: connections are refused), SIGUSR2 opens it again. `GET /stats` → served, queue, wait.
-import { createServer, get, type ServerResponse } from 'node:http';
+// refuse mode: connections are refused, and the open kept-alive ones are closed), SIGUSR2 opens it again. `GET /stats` → served, queue, wait.
+import { Agent, createServer, get, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { Algorithm, algorithmCode, choose, type RegionView } from '../sim/model/balancer.ts';
 import { createStream } from '../sim/engine/random.ts';
 import type { AlgorithmName } from '../sim/scenario/types.ts';
@@ -52,9 +53,12 @@ function install(servers: ServerView[]): void {
   });
 }
 
+/** The managers are read over kept-alive connections (one per manager). */
+const managerAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+
 function readManager(managerPort: number): Promise<ServerView[]> {
   return new Promise((resolve, reject) => {
-    const req = get({ host: '127.0.0.1', port: managerPort, path: '/v1/servers', timeout: Math.max(200, infoRefresh), agent: false }, (res) => {
+    const req = get({ host: '127.0.0.1', port: managerPort, path: '/v1/servers', timeout: Math.max(200, infoRefresh), agent: managerAgent }, (res) => {
       let body = '';
       res.on('data', (c) => (body += c));
       res.on('end', () => {
@@ -88,13 +92,13 @@ const queue = new LookupQueue<ServerResponse>(capacity === Infinity ? 0 : 1000 /
   if (res.destroyed || res.writableEnded) return; // its client gave up: the service was spent all the same
   const cursorAfter = view === null ? -1 : choose(fallback ? Algorithm.roundRobin : algorithm, view, cursor, stream, pair);
   if (cursorAfter < 0) {
-    res.writeHead(503, { 'content-type': 'application/json', connection: 'close' });
+    res.writeHead(503, { 'content-type': 'application/json' });
     res.end('{"noServer":true}');
     return;
   }
   cursor = cursorAfter;
   if (localCounting && view !== null) view.counts[pair[0]]++;
-  res.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
+  res.writeHead(200, { 'content-type': 'application/json' });
   res.end(`{"primary":"${addresses[pair[0]]}","alternative":"${addresses[pair[1]]}"}`);
 });
 
@@ -110,7 +114,14 @@ const http = createServer((req, res) => {
     res.writeHead(404).end();
   }
 });
-http.keepAliveTimeout = 1000;
+// Clients keep their connections (live/client-worker.ts): a client's agent drops an idle one 1 s
+// before the timeout this announces (Keep-Alive: timeout=30), so that neither closes under the other.
+http.keepAliveTimeout = 30_000;
+const sockets = new Set<Socket>();
+http.on('connection', (socket: Socket) => {
+  sockets.add(socket);
+  socket.once('close', () => sockets.delete(socket));
+});
 let listening = false;
 function open(): void {
   if (listening) return;
@@ -125,7 +136,11 @@ process.on('SIGUSR1', () => {
   if (!listening) return;
   listening = false;
   http.close();
+  // Refuse mode: the kept-alive connections go with the listener (closed, as when the process's
+  // port closes), and new ones are refused. Requests waiting in the FIFO are dropped with them.
   http.closeAllConnections();
+  for (const socket of sockets) socket.destroy();
+  sockets.clear();
 });
 process.on('SIGUSR2', open);
 process.on('SIGTERM', () => process.exit(0));

@@ -155,7 +155,9 @@ export async function loadCommand(args: LoadArgs): Promise<number> {
 const s = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${x.toFixed(2)} s`);
 
 export function formatLive(r: LiveResult, file: string): string {
-  const lines = [`live ${r.target}: ${r.clients} clients, time scale ${r.timeScale}; warm-up ${r.measured.warmupConnectsPerSec.toFixed(0)} connects/s, peak ${r.measured.peakConnectedSessions} sessions`];
+  const run = r.measured.runConnectsPerSec;
+  const lines = [`live ${r.target}: ${r.clients} clients, time scale ${r.timeScale}; warm-up ${r.measured.warmupConnectsPerSec.toFixed(0)} connects/s, ` +
+    `during the run ${run.mean.toFixed(0)} connects/s (busiest second ${run.peak.toFixed(0)}), peak ${r.measured.peakConnectedSessions} sessions`];
   for (const f of r.faultLog) lines.push(`  ${f.time.toFixed(2)} s  ${f.action}`);
   for (const f of r.skippedFaults) lines.push(`  not executed: ${f}`);
   lines.push(`disconnected by the incident: live ${r.summary.disconnectedClients}, simulated ${r.simulated?.summary.disconnectedClients ?? 'n/a'}`);

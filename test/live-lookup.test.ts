@@ -1,0 +1,94 @@
+// The lookup server of live mode (live/lookup-server.ts) with kept-alive connections, as the
+// clients use them (live/client-worker.ts): connections are reused, and a lookup outage in refuse
+// mode (SIGUSR1) closes the open ones too, idle or waiting in the FIFO, and refuses new ones;
+// SIGUSR2 opens the listener again. A stopped lookup (blackhole, SIGSTOP) answers nothing on a
+// kept-alive connection: the request waits until its client's timeout.
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, get } from 'node:http';
+import { freePort, sleep } from '../live/processes.ts';
+
+const children: ChildProcess[] = [];
+afterAll(async () => {
+  for (const c of children) {
+    if (c.exitCode !== null || c.signalCode !== null) continue;
+    c.kill('SIGCONT');
+    c.kill('SIGKILL');
+    await new Promise((r) => c.once('exit', r));
+  }
+});
+
+async function startLookup(capacity: number): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'live/lookup-server.ts', '--index', '0', '--port', String(port), '--capacity', String(capacity),
+    '--info-refresh', '1', '--algorithm', 'round-robin', '--managers', ''], { stdio: 'ignore', env: { ...process.env, STAMPEDE_PARENT: String(process.pid) } });
+  children.push(child);
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if ((await ask(new Agent(), port, 500)).status !== 'error') return { port, child };
+    await sleep(100);
+  }
+  throw new Error('the lookup server did not start');
+}
+
+interface Outcome { status: number | 'error' | 'timeout'; code?: string; reused: boolean }
+
+function ask(agent: Agent, port: number, timeoutMs: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const req = get({ host: '127.0.0.1', port, path: '/v1/lookup?service=default&mcc=450', agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      resolve({ status: 'timeout', reused: req.reusedSocket });
+    }, timeoutMs);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve({ status: 'error', code: error.code, reused: req.reusedSocket });
+    });
+    req.on('close', () => clearTimeout(timer));
+  });
+}
+
+describe('live lookup server, kept-alive connections', () => {
+  it('reuses connections; refuse mode closes the open ones (idle and queued) and refuses new ones; it reopens', async () => {
+    const { port, child } = await startLookup(20);
+    const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+    // No manager: "no server" (503), over one connection reused.
+    const first = await ask(agent, port, 2000);
+    const second = await ask(agent, port, 2000);
+    expect([first.status, second.status]).toEqual([503, 503]);
+    expect(second.reused).toBe(true);
+    // A request waiting in the FIFO (20/s: the 10th waits ~0.5 s) when the listener closes is cut off, not answered.
+    const queued = Promise.all(Array.from({ length: 10 }, () => ask(agent, port, 5000)));
+    await sleep(150);
+    child.kill('SIGUSR1');
+    const outcomes = await queued;
+    expect(outcomes.filter((o) => o.status === 'error').length).toBeGreaterThan(0);
+    expect(outcomes.every((o) => o.status === 503 || (o.status === 'error' && o.code === 'ECONNRESET'))).toBe(true);
+    await sleep(100);
+    // Idle kept-alive connections are gone too: a new request is refused, not answered.
+    const refused = await ask(agent, port, 2000);
+    expect(refused).toMatchObject({ status: 'error', code: 'ECONNREFUSED' });
+    child.kill('SIGUSR2');
+    await sleep(300);
+    expect((await ask(agent, port, 2000)).status).toBe(503);
+  }, 30_000);
+
+  it('blackhole: a stopped lookup leaves kept-alive connections silent until the request times out', async () => {
+    const { port, child } = await startLookup(20_000);
+    const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+    expect((await ask(agent, port, 2000)).status).toBe(503);
+    child.kill('SIGSTOP');
+    try {
+      const begun = performance.now();
+      const stalled = await ask(agent, port, 400);
+      expect(stalled).toMatchObject({ status: 'timeout', reused: true });
+      expect(performance.now() - begun).toBeGreaterThanOrEqual(390);
+    } finally {
+      child.kill('SIGCONT');
+    }
+    expect((await ask(agent, port, 2000)).status).toBe(503);
+  }, 30_000);
+});
