@@ -37,8 +37,8 @@ const COARSE_MASK = COARSE - 1;
 const CHUNK_EVENTS = 32; // events per chunk: small, since a bucket's last chunk is partly empty
 const STRIDE = 3; // time, sequence, payload
 const CHUNK_DOUBLES = CHUNK_EVENTS * STRIDE;
-/** The largest chunk pool: a typed array's buffer holds at most 4 GiB (≈ 179 million events). */
-const MAX_CHUNKS = Math.floor(2 ** 32 / (CHUNK_DOUBLES * 8));
+/** The largest chunk pool: V8 in Node 20 allows a typed array at most 2^32 elements (≈ 1.4 billion events, 32 GiB). */
+const MAX_CHUNKS = Math.floor(2 ** 32 / CHUNK_DOUBLES);
 /** payload = kind · 2^32 + target: exact in a double for kind < 2^21. */
 const KIND_FACTOR = 2 ** 32;
 

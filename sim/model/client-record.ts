@@ -65,13 +65,29 @@ export const LOOKUP_TRY = 63;
 export const EPOCH_MASK = 0xffff;
 export const MAX_COUNTED_ATTEMPTS = 0xffff;
 
-/** The views a record is read through, one per field width. */
+/**
+ * V8 in Node 20 allows a typed array at most 2^32 elements, so one byte view
+ * reaches 2^26 records (4 GiB). The byte fields are read through one view
+ * per 2^26 records ("byte chunks"): client c's bytes are in chunk
+ * c >>> BYTE_CHUNK_BITS, its record at (c & BYTE_CHUNK_MASK) · 64 there. At
+ * most 2^26 clients (every run but the largest) that is one chunk.
+ */
+export const BYTE_CHUNK_BITS = 26;
+export const BYTE_CHUNK_MASK = 2 ** BYTE_CHUNK_BITS - 1;
+/**
+ * The most records the views can address: the halves view (32 per record)
+ * is then 2^32 elements long. 2^27 = 134,217,728 clients, ~16 GiB of run
+ * (docs/ARCHITECTURE.md, "10^8 clients").
+ */
+export const MAX_RECORDS = 2 ** 27;
+
+/** The views a record is read through, one per field width (bytes: one view per 2^26 records). */
 export interface RecordViews {
   readonly doubles: Float64Array;
   readonly words: Int32Array;
   readonly unsigned: Uint32Array;
   readonly halves: Uint16Array;
-  readonly bytes: Uint8Array;
+  readonly byteChunks: readonly Uint8Array[];
 }
 
 /**
@@ -86,6 +102,7 @@ const RECORD_OFFSET = 48;
 
 /** A buffer for `count` records (and the offset that aligns them). */
 export function recordBuffer(count: number, shared: boolean): ArrayBuffer | SharedArrayBuffer {
+  if (count > MAX_RECORDS) throw new RangeError(`${count} client records: at most ${MAX_RECORDS} fit the record views`);
   const bytes = count * RECORD_BYTES + RECORD_OFFSET;
   return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
 }
@@ -98,6 +115,9 @@ export function recordViews(buffer: ArrayBufferLike): RecordViews {
     words: new Int32Array(buffer, RECORD_OFFSET, count * RECORD_WORDS),
     unsigned: new Uint32Array(buffer, RECORD_OFFSET, count * RECORD_WORDS),
     halves: new Uint16Array(buffer, RECORD_OFFSET, count * RECORD_HALVES),
-    bytes: new Uint8Array(buffer, RECORD_OFFSET, count * RECORD_BYTES),
+    byteChunks: Array.from({ length: Math.max(1, Math.ceil(count / 2 ** BYTE_CHUNK_BITS)) }, (_, k) => {
+      const first = k * 2 ** BYTE_CHUNK_BITS;
+      return new Uint8Array(buffer, RECORD_OFFSET + first * RECORD_BYTES, Math.min(count - first, 2 ** BYTE_CHUNK_BITS) * RECORD_BYTES);
+    }),
   };
 }

@@ -31,7 +31,7 @@ import type { DnsCaches, L4Switch } from './baselines.ts';
 import * as Layout from './client-record.ts';
 import { recordBuffer, recordViews, type PendingCode } from './client-record.ts';
 // Local copies: V8 folds a module's own constants into the code, not imported ones (the hot paths ran several times slower).
-const { Pending, Plan, AFFECTED, ALTERNATIVE, ATTEMPT, ATTEMPTS_SINCE_LOSS, ATTEMPTS_TOTAL, BACKOFF_DRAWS, DEADLINE, DEFERRED, EPOCH, EPOCH_MASK, INSTANCE, LOOKUP_TRY, LOST_AT, MAX_COUNTED_ATTEMPTS, MCC, NET_DOWN, NONE, PENDING, PLAN, PRIMARY, RECORD_BYTES, RECORD_DOUBLES, RECORD_HALVES, RECORD_WORDS, REGION, SERVER, SERVICE, STATE, STEP, TIMER } = Layout;
+const { Pending, Plan, AFFECTED, ALTERNATIVE, ATTEMPT, ATTEMPTS_SINCE_LOSS, ATTEMPTS_TOTAL, BACKOFF_DRAWS, BYTE_CHUNK_BITS, BYTE_CHUNK_MASK, DEADLINE, DEFERRED, EPOCH, EPOCH_MASK, INSTANCE, LOOKUP_TRY, LOST_AT, MAX_COUNTED_ATTEMPTS, MCC, NET_DOWN, NONE, PENDING, PLAN, PRIMARY, RECORD_BYTES, RECORD_DOUBLES, RECORD_HALVES, RECORD_WORDS, REGION, SERVER, SERVICE, STATE, STEP, TIMER } = Layout;
 
 export interface ClientStreams {
   backoff: CounterStream;
@@ -62,7 +62,8 @@ export class ClientPopulation {
   private readonly words: Int32Array;
   private readonly unsigned: Uint32Array;
   private readonly halves: Uint16Array;
-  private readonly bytes: Uint8Array;
+  /** The byte fields: one view per 2^26 records (a typed array holds at most 2^32 elements; client-record.ts). */
+  private readonly byteChunks: readonly Uint8Array[];
   private readonly firstInstanceOf: Int32Array;
   private readonly instancesOf: Int32Array;
   /** Per service: failover lookups after a failed one (lookupFailover, at most the service's other instances). */
@@ -133,7 +134,7 @@ export class ClientPopulation {
     this.words = views.words;
     this.unsigned = views.unsigned;
     this.halves = views.halves;
-    this.bytes = views.bytes;
+    this.byteChunks = views.byteChunks;
     // At most 255: the record counts them in a byte.
     const failovers = scenario.services.map((service) => Math.min(client.lookupFailover, service.instances - 1, 255));
     const settings: RetryLoopSettings = {
@@ -177,8 +178,17 @@ export class ClientPopulation {
 
   // ---- Reading and placing clients ----------------------------------------
 
+  /** Byte field `field` of client c's record. */
+  private byteOf(c: number, field: number): number {
+    return this.byteChunks[c >>> BYTE_CHUNK_BITS][(c & BYTE_CHUNK_MASK) * RECORD_BYTES + field];
+  }
+
+  private setByte(c: number, field: number, value: number): void {
+    this.byteChunks[c >>> BYTE_CHUNK_BITS][(c & BYTE_CHUNK_MASK) * RECORD_BYTES + field] = value;
+  }
+
   stateOf(c: number): ClientStateCode {
-    return this.bytes[c * RECORD_BYTES + STATE] as ClientStateCode;
+    return this.byteOf(c, STATE) as ClientStateCode;
   }
 
   /** Index of the client's MCC in the scenario's MCC list. */
@@ -229,7 +239,7 @@ export class ClientPopulation {
 
   /** Clients [start, stop) use `service`. */
   assignService(start: number, stop: number, service: number): void {
-    for (let c = start; c < stop; c++) this.bytes[c * RECORD_BYTES + SERVICE] = service;
+    for (let c = start; c < stop; c++) this.setByte(c, SERVICE, service);
   }
 
   /** Clients [start, stop) have MCC `mccIndex`, which maps to `region`. */
@@ -267,11 +277,10 @@ export class ClientPopulation {
    * main cost at millions of clients).
    */
   warm(payloads: Float64Array, from: number, to: number): void {
-    const bytes = this.bytes;
     let sum = 0;
     for (let i = from; i < to; i++) {
       const c = targetIfKind(payloads[i], EventKind.client);
-      if (c >= 0) sum += bytes[c * RECORD_BYTES + PENDING];
+      if (c >= 0) sum += this.byteOf(c, PENDING);
     }
     this.warmed = sum;
   }
@@ -285,7 +294,7 @@ export class ClientPopulation {
   }
 
   private dispatch(c: number, now: number): void {
-    switch (this.bytes[c * RECORD_BYTES + PENDING] as PendingCode) {
+    switch (this.byteOf(c, PENDING) as PendingCode) {
       case Pending.backoffDone: this.startLookup(c, now); break;
       case Pending.lookupAnswer: this.onLookupAnswer(c, now); break;
       case Pending.lookupTimeout:
@@ -315,8 +324,8 @@ export class ClientPopulation {
 
   /** Sets the timer of `c`; true when it will run ahead, inline (the retry loop then does the timer's counting). */
   private arm(c: number, time: number, pending: PendingCode): boolean {
-    this.bytes[c * RECORD_BYTES + PENDING] = pending;
-    if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0 && this.runsInline(c, time, pending)) {
+    this.setByte(c, PENDING, pending);
+    if (this.byteOf(c, NET_DOWN) > 0 && this.runsInline(c, time, pending)) {
       this.inlineAt = time;
       this.doubles[c * RECORD_DOUBLES + TIMER] = NONE;
       return true;
@@ -391,9 +400,9 @@ export class ClientPopulation {
 
   private setState(c: number, state: ClientStateCode): void {
     const counts = this.metrics.clientsInState;
-    counts[this.bytes[c * RECORD_BYTES + STATE]]--;
+    counts[this.byteOf(c, STATE)]--;
     counts[state]++;
-    this.bytes[c * RECORD_BYTES + STATE] = state;
+    this.setByte(c, STATE, state);
   }
 
   private countAttempt(c: number, lookup: boolean): void {
@@ -404,7 +413,7 @@ export class ClientPopulation {
   }
 
   private onAttemptFailed(c: number): void {
-    if (this.metrics.incidentStart >= 0) this.bytes[c * RECORD_BYTES + AFFECTED] = 1;
+    if (this.metrics.incidentStart >= 0) this.setByte(c, AFFECTED, 1);
   }
 
   // ---- Lookup (docs/model.md §3.1) ---------------------------------------------
@@ -418,7 +427,7 @@ export class ClientPopulation {
 
   /** Whether a failed lookup of `c` is followed by one to the next lookup address (docs/model.md §3.1). */
   private failsOver(c: number): boolean {
-    return this.bytes[c * RECORD_BYTES + LOOKUP_TRY] < this.failoversOf[this.bytes[c * RECORD_BYTES + SERVICE]];
+    return this.byteOf(c, LOOKUP_TRY) < this.failoversOf[this.byteOf(c, SERVICE)];
   }
 
   /**
@@ -427,8 +436,8 @@ export class ClientPopulation {
    */
   private startLookup(c: number, now: number, failover = false): void {
     if (!failover && (this.l4 !== null || this.dns !== null) && this.skipsLookup(c, now)) return;
-    if (failover) this.bytes[c * RECORD_BYTES + LOOKUP_TRY]++;
-    else this.bytes[c * RECORD_BYTES + LOOKUP_TRY] = 0;
+    if (failover) this.setByte(c, LOOKUP_TRY, this.byteOf(c, LOOKUP_TRY) + 1);
+    else this.setByte(c, LOOKUP_TRY, 0);
     if (this.throttle !== null && this.throttle.rejects(c, now, this.streams.throttle)) {
       // Rejected on the device itself: nothing is sent, the client backs off.
       this.metrics.lookupsThrottled++;
@@ -441,13 +450,13 @@ export class ClientPopulation {
     this.setState(c, ClientState.lookingUp);
     const deadline = now + this.requestTimeout;
     this.doubles[c * RECORD_DOUBLES + DEADLINE] = deadline;
-    if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0) {
+    if (this.byteOf(c, NET_DOWN) > 0) {
       // Nothing reaches a lookup, so no instance is chosen (and no shared draw is spent).
       this.arm(c, deadline, Pending.lookupTimeout);
       return;
     }
     const lookups = this.lookups;
-    const service = this.bytes[c * RECORD_BYTES + SERVICE];
+    const service = this.byteOf(c, SERVICE);
     const first = this.firstInstanceOf[service];
     const instances = this.instancesOf[service];
     const instance = failover
@@ -481,8 +490,8 @@ export class ClientPopulation {
    */
   private skipsLookup(c: number, now: number): boolean {
     if (this.l4 === null && (this.words[c * RECORD_WORDS + PRIMARY] === NONE || !this.dns!.hit(c, now))) return false;
-    this.bytes[c * RECORD_BYTES + PLAN] = Plan.afterLookup;
-    this.bytes[c * RECORD_BYTES + ATTEMPT] = 0;
+    this.setByte(c, PLAN, Plan.afterLookup);
+    this.setByte(c, ATTEMPT, 0);
     this.words[c * RECORD_WORDS + SERVER] = this.words[c * RECORD_WORDS + PRIMARY];
     this.startConnect(c, now);
     return true;
@@ -490,7 +499,7 @@ export class ClientPopulation {
 
   private onLookupAnswer(c: number, now: number): void {
     const instance = this.halves[c * RECORD_HALVES + INSTANCE];
-    if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0 || (this.lookups.epoch[instance] & EPOCH_MASK) !== this.halves[c * RECORD_HALVES + EPOCH]) {
+    if (this.byteOf(c, NET_DOWN) > 0 || (this.lookups.epoch[instance] & EPOCH_MASK) !== this.halves[c * RECORD_HALVES + EPOCH]) {
       // The network or the instance went away while the answer was on its way.
       this.arm(c, this.doubles[c * RECORD_DOUBLES + DEADLINE], Pending.lookupTimeout);
       return;
@@ -517,17 +526,17 @@ export class ClientPopulation {
     }
     this.words[c * RECORD_WORDS + PRIMARY] = pair[0];
     this.words[c * RECORD_WORDS + ALTERNATIVE] = pair[1];
-    this.bytes[c * RECORD_BYTES + PLAN] = Plan.afterLookup;
-    this.bytes[c * RECORD_BYTES + ATTEMPT] = 0;
+    this.setByte(c, PLAN, Plan.afterLookup);
+    this.setByte(c, ATTEMPT, 0);
     this.words[c * RECORD_WORDS + SERVER] = pair[0];
     this.startConnect(c, now);
   }
 
   private armBackoff(c: number, now: number): void {
     this.setState(c, ClientState.idleBackoff);
-    const step = this.bytes[c * RECORD_BYTES + STEP];
+    const step = this.byteOf(c, STEP);
     const wait = this.policy.wait(c, step, uniformAt(this.streams.backoff, c, this.unsigned[c * RECORD_WORDS + BACKOFF_DRAWS]++));
-    if (step < MAX_BACKOFF_STEP) this.bytes[c * RECORD_BYTES + STEP] = step + 1;
+    if (step < MAX_BACKOFF_STEP) this.setByte(c, STEP, step + 1);
     this.arm(c, now + wait, Pending.backoffDone);
   }
 
@@ -539,7 +548,7 @@ export class ClientPopulation {
     const deadline = now + this.connectTimeout;
     this.doubles[c * RECORD_DOUBLES + DEADLINE] = deadline;
     const reply = now + this.rtt;
-    if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0) {
+    if (this.byteOf(c, NET_DOWN) > 0) {
       this.connectWillTimeOut(c, deadline, ConnectFailure.networkDown);
     } else if ((this.l4 === null && !this.servers.answers(this.words[c * RECORD_WORDS + SERVER])) || reply > deadline) {
       this.connectWillTimeOut(c, deadline, ConnectFailure.noAnswer);
@@ -549,7 +558,7 @@ export class ClientPopulation {
   }
 
   private onConnectReply(c: number, now: number): void {
-    if (this.l4 !== null && this.bytes[c * RECORD_BYTES + NET_DOWN] === 0) {
+    if (this.l4 !== null && this.byteOf(c, NET_DOWN) === 0) {
       // The SYN reaches the switch: it picks a server of the client's VIP, or drops it (the connect times out).
       const routed = this.l4.route(this.l4.vipOf(c, this.halves[c * RECORD_HALVES + REGION]), now);
       if (routed < 0) {
@@ -559,8 +568,8 @@ export class ClientPopulation {
       this.words[c * RECORD_WORDS + SERVER] = routed;
     }
     const server = this.words[c * RECORD_WORDS + SERVER];
-    if (this.bytes[c * RECORD_BYTES + NET_DOWN] > 0 || !this.servers.answers(server)) {
-      const why = this.bytes[c * RECORD_BYTES + NET_DOWN] > 0 ? ConnectFailure.networkDown : ConnectFailure.noAnswer;
+    if (this.byteOf(c, NET_DOWN) > 0 || !this.servers.answers(server)) {
+      const why = this.byteOf(c, NET_DOWN) > 0 ? ConnectFailure.networkDown : ConnectFailure.noAnswer;
       this.connectWillTimeOut(c, this.doubles[c * RECORD_DOUBLES + DEADLINE], why);
       return;
     }
@@ -592,9 +601,10 @@ export class ClientPopulation {
 
   private onConnectFailed(c: number, now: number): void {
     this.onAttemptFailed(c);
-    const attempt = ++this.bytes[c * RECORD_BYTES + ATTEMPT];
+    const attempt = this.byteOf(c, ATTEMPT) + 1;
+    this.setByte(c, ATTEMPT, attempt);
     const perAddress = this.connectRetries + 1;
-    if (this.bytes[c * RECORD_BYTES + PLAN] === Plan.afterLoss) {
+    if (this.byteOf(c, PLAN) === Plan.afterLoss) {
       if (attempt < perAddress) this.startConnect(c, now);
       else this.startLookup(c, now);
     } else if (attempt < 2 * perAddress) {
@@ -608,17 +618,17 @@ export class ClientPopulation {
   private becomeConnected(c: number, server: number, now: number): void {
     this.setState(c, ClientState.connected);
     this.words[c * RECORD_WORDS + SERVER] = server;
-    this.bytes[c * RECORD_BYTES + STEP] = 0;
+    this.setByte(c, STEP, 0);
     this.policy.reset(c);
     this.metrics.sessionUp(this.halves[c * RECORD_HALVES + REGION], now);
-    if (this.bytes[c * RECORD_BYTES + AFFECTED] === 1) {
+    if (this.byteOf(c, AFFECTED) === 1) {
       this.metrics.recordReconnect(now, this.doubles[c * RECORD_DOUBLES + LOST_AT], this.halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS]);
-      this.bytes[c * RECORD_BYTES + AFFECTED] = 0;
+      this.setByte(c, AFFECTED, 0);
     }
     if (this.lifetimeMean !== null) {
       this.arm(c, now + exponential(this.streams.churn, this.lifetimeMean), Pending.sessionEnd);
     } else {
-      this.bytes[c * RECORD_BYTES + PENDING] = Pending.none;
+      this.setByte(c, PENDING, Pending.none);
     }
   }
 
@@ -634,7 +644,7 @@ export class ClientPopulation {
     }
     this.metrics.sessionDown(this.halves[c * RECORD_HALVES + REGION]);
     this.doubles[c * RECORD_DOUBLES + LOST_AT] = now;
-    this.bytes[c * RECORD_BYTES + AFFECTED] = 0;
+    this.setByte(c, AFFECTED, 0);
     this.halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS] = 0;
   }
 
@@ -646,14 +656,14 @@ export class ClientPopulation {
       this.startLookup(c, now);
       return;
     }
-    this.bytes[c * RECORD_BYTES + PLAN] = Plan.afterLoss;
-    this.bytes[c * RECORD_BYTES + ATTEMPT] = 0;
+    this.setByte(c, PLAN, Plan.afterLoss);
+    this.setByte(c, ATTEMPT, 0);
     this.words[c * RECORD_WORDS + SERVER] = other;
     this.startConnect(c, now);
   }
 
   isConnectedTo(c: number, server: number): boolean {
-    return this.bytes[c * RECORD_BYTES + STATE] === ClientState.connected && this.words[c * RECORD_WORDS + SERVER] === server && this.bytes[c * RECORD_BYTES + PENDING] !== Pending.hostLost;
+    return this.byteOf(c, STATE) === ClientState.connected && this.words[c * RECORD_WORDS + SERVER] === server && this.byteOf(c, PENDING) !== Pending.hostLost;
   }
 
   /** The process of `server` died: its clients see a reset at once. */
@@ -690,7 +700,7 @@ export class ClientPopulation {
       for (let k = 0; k < ids.length; k++) this.networkDown(ids[k], now);
       return;
     }
-    const { bytes, doubles } = this;
+    const doubles = this.doubles;
     let batchBackAt = Number.NaN;
     let deferred = 0;
     for (let k = 0; k < ids.length; k++) {
@@ -703,7 +713,7 @@ export class ClientPopulation {
         if (this.backAt === batchBackAt) {
           doubles[c * RECORD_DOUBLES + DEADLINE] = this.inlineAt;
           doubles[c * RECORD_DOUBLES + TIMER] = this.queue.reserve();
-          bytes[c * RECORD_BYTES + DEFERRED] = 1;
+          this.setByte(c, DEFERRED, 1);
           this.inlineAt = -1;
           deferred++;
         }
@@ -717,8 +727,8 @@ export class ClientPopulation {
     loop.timeouts = 0;
     for (let k = 0; k < ids.length; k++) {
       const c = ids[k];
-      if (bytes[c * RECORD_BYTES + DEFERRED] === 0) continue;
-      bytes[c * RECORD_BYTES + DEFERRED] = 0;
+      if (this.byteOf(c, DEFERRED) === 0) continue;
+      this.setByte(c, DEFERRED, 0);
       this.queueTimer(c, doubles[c * RECORD_DOUBLES + DEADLINE], doubles[c * RECORD_DOUBLES + TIMER]);
     }
   }
@@ -730,22 +740,22 @@ export class ClientPopulation {
 
   /** `networkDown` but its retry loop: whether an open session dropped (and the first attempt started). */
   private loseNetwork(c: number, now: number): boolean {
-    this.bytes[c * RECORD_BYTES + NET_DOWN]++;
-    if (this.bytes[c * RECORD_BYTES + STATE] !== ClientState.connected || this.bytes[c * RECORD_BYTES + PENDING] === Pending.hostLost) return false;
+    this.setByte(c, NET_DOWN, this.byteOf(c, NET_DOWN) + 1);
+    if (this.byteOf(c, STATE) !== ClientState.connected || this.byteOf(c, PENDING) === Pending.hostLost) return false;
     this.endSession(c, now, true, true);
     this.tryOtherAddress(c, now);
     return true;
   }
 
   networkUp(c: number): void {
-    this.bytes[c * RECORD_BYTES + NET_DOWN]--;
+    this.setByte(c, NET_DOWN, this.byteOf(c, NET_DOWN) - 1);
   }
 
   /** The lookup's MCC table of `service` now maps MCC `mccIndex` to `region` (docs/model.md §2: changeable at run time). */
   remapMcc(mccIndex: number, region: number, service: number): void {
     for (let c = 0; c < this.count; c++) {
-      if (this.halves[c * RECORD_HALVES + MCC] !== mccIndex || this.bytes[c * RECORD_BYTES + SERVICE] !== service || this.halves[c * RECORD_HALVES + REGION] === region) continue;
-      if (this.bytes[c * RECORD_BYTES + STATE] === ClientState.connected && this.bytes[c * RECORD_BYTES + PENDING] !== Pending.hostLost) {
+      if (this.halves[c * RECORD_HALVES + MCC] !== mccIndex || this.byteOf(c, SERVICE) !== service || this.halves[c * RECORD_HALVES + REGION] === region) continue;
+      if (this.byteOf(c, STATE) === ClientState.connected && this.byteOf(c, PENDING) !== Pending.hostLost) {
         this.metrics.connectedByRegion[this.halves[c * RECORD_HALVES + REGION]]--;
         this.metrics.connectedByRegion[region]++;
       }
@@ -757,7 +767,7 @@ export class ClientPopulation {
   countStillDisconnected(): number {
     let n = 0;
     for (let c = 0; c < this.count; c++) {
-      if (this.bytes[c * RECORD_BYTES + AFFECTED] === 1) n++;
+      if (this.byteOf(c, AFFECTED) === 1) n++;
     }
     return n;
   }

@@ -17,7 +17,7 @@ import * as Layout from './client-record.ts';
 import type { RecordViews } from './client-record.ts';
 // Local copies: V8 folds a module's own constants into the code, not imported ones (the hot paths ran several times slower).
 const { attempts: ATTEMPTS_AT, sent: SENT_AT, timedOut: TIMED_OUT_AT, states: STATES_AT, connectsNetworkDown: CONNECTS_DOWN_AT } = TallyField;
-const { Pending, Plan, AFFECTED, ALTERNATIVE, ATTEMPT, ATTEMPTS_SINCE_LOSS, ATTEMPTS_TOTAL, BACKOFF_DRAWS, DEADLINE, DEFERRED, LOOKUP_TRY, MAX_COUNTED_ATTEMPTS, PENDING, PLAN, RECORD_BYTES, RECORD_DOUBLES, RECORD_HALVES, RECORD_WORDS, SERVER, SERVICE, STATE, STEP } = Layout;
+const { Pending, Plan, AFFECTED, ALTERNATIVE, ATTEMPT, ATTEMPTS_SINCE_LOSS, ATTEMPTS_TOTAL, BACKOFF_DRAWS, BYTE_CHUNK_BITS, BYTE_CHUNK_MASK, DEADLINE, DEFERRED, LOOKUP_TRY, MAX_COUNTED_ATTEMPTS, PENDING, PLAN, RECORD_BYTES, RECORD_DOUBLES, RECORD_HALVES, RECORD_WORDS, SERVER, SERVICE, STATE, STEP } = Layout;
 
 /** What the loop needs from the scenario: plain data, so that a helper thread gets a copy. */
 export interface RetryLoopSettings {
@@ -57,11 +57,12 @@ export class RetryLoop {
    * affected).
    */
   run(c: number, time: number, backAt: number, horizon: number, incident: boolean): number {
-    const { bytes, halves, words, unsigned, doubles } = this.records;
+    const { halves, words, unsigned, doubles } = this.records;
+    const bytes = this.records.byteChunks[c >>> BYTE_CHUNK_BITS];
     const { policy, later } = this;
     const { sampleInterval, lastSample, backoffStream, requestTimeout, connectTimeout } = this.settings;
     const perSecond = this.perSecond;
-    const b = c * RECORD_BYTES;
+    const b = (c & BYTE_CHUNK_MASK) * RECORD_BYTES;
     const plan = bytes[b + PLAN];
     const perAddress = this.settings.connectRetries + 1;
     let pending = bytes[b + PENDING];
@@ -181,10 +182,10 @@ export function runDeferred(
   loop: RetryLoop, records: RecordViews, ids: Int32Array | null, from: number, to: number,
   backAt: number, horizon: number, incident: boolean,
 ): void {
-  const { bytes, doubles } = records;
+  const { byteChunks, doubles } = records;
   for (let k = from; k < to; k++) {
     const c = ids === null ? k : ids[k];
-    if (bytes[c * RECORD_BYTES + DEFERRED] !== 1) continue;
+    if (byteChunks[c >>> BYTE_CHUNK_BITS][(c & BYTE_CHUNK_MASK) * RECORD_BYTES + DEFERRED] !== 1) continue;
     const at = c * RECORD_DOUBLES + DEADLINE;
     doubles[at] = loop.run(c, doubles[at], backAt, horizon, incident);
   }

@@ -28,7 +28,7 @@ import { runDeferred, type RetryLoop, type RetryLoopSettings } from './retry-loo
 /** Clients per chunk: enough to make a claim's cost negligible, small enough to share the tail. */
 export const CHUNK_CLIENTS = 8192;
 // The control words, an Int32Array over a SharedArrayBuffer:
-export const CLAIM = 0; // (batch number mod 2^17) · 2^14 + the next chunk to claim; 0 between batches
+export const CLAIM = 0; // (batch number mod 2^16) · 2^15 + the next chunk to claim; 0 between batches
 export const DONE = 1; // chunks finished in the current batch
 export const CHUNKS = 2; // chunks in the current batch
 export const COUNT = 3; // clients (ids) in the current batch
@@ -36,8 +36,11 @@ export const FAILED = 4; // 1 once a helper threw (its message is in HelperData.
 export const CONTROL_WORDS = 5;
 /** Batch parameters (Float64Array over a SharedArrayBuffer). */
 export const Parameter = { backAt: 0, horizon: 1, incident: 2, size: 3 } as const;
-/** Chunk indices up to 2^14 - 1: a population of at most 2^26 clients makes at most 8,192 chunks. */
-export const CLAIM_BITS = 14;
+/**
+ * Chunk indices up to 2^15 - 1: a population of at most 2^27 clients (MAX_RECORDS) makes at most 16,384
+ * chunks, and the count past the last one, 16,384, still fits without touching the batch number.
+ */
+export const CLAIM_BITS = 15;
 const CLAIM_MASK = (1 << CLAIM_BITS) - 1;
 const BATCH_MASK = (1 << (31 - CLAIM_BITS)) - 1;
 /** Bytes kept of a helper's error message. */

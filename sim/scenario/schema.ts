@@ -969,7 +969,7 @@ export const scenarioSchema = object('a stampede scenario', {
     rtt: duration({ doc: 'round-trip time of every successful network exchange', default: '50ms' }),
   }),
   population: object('the clients', {
-    clients: integer({ doc: 'number of clients (at most 2^26 = 67,108,864: one 64-byte record each in a buffer of at most 4 GiB)', min: 1, max: 67_108_864, default: 1_000_000 }),
+    clients: integer({ doc: 'number of clients (at most 2^27 = 134,217,728: their 64-byte records are read through typed arrays of at most 2^32 elements; that many need about 16 GiB, and `stampede run` refuses a run its machine\'s free memory cannot hold)', min: 1, max: 134_217_728, default: 1_000_000 }),
     mcc: map(integerKeys(0, 999), number({ doc: 'share of clients', min: 0, exclusiveMin: true }), {
       doc: 'MCC -> share of clients (normalized to sum to 1)',
       minEntries: 1,
