@@ -4,7 +4,7 @@
 // until each is gone. The fault operations (SIGSTOP a lookup, kill a server, kill the master...)
 // are what `stampede load` executes for a scenario's faults.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { get } from 'node:http';
+import { get, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Scenario } from '../sim/scenario/types.ts';
@@ -40,6 +40,19 @@ function httpOk(port: number, path: string): Promise<boolean> {
     });
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(false));
+  });
+}
+
+/** A bounded POST (1 s); a failure is not an error (the fault goes on without it). */
+function httpPost(port: number, path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', timeout: 1000, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
   });
 }
 
@@ -158,10 +171,16 @@ export class Deployment {
 
   // ---- Faults --------------------------------------------------------------
 
-  /** Lookup outage, blackhole: the processes stop (SIGSTOP); connections are accepted by the kernel and never answered. */
+  /**
+   * Lookup outage, blackhole: the process is told (so that it answers nothing more and comes back
+   * without what the kernel buffered for it meanwhile, as the model's down lookup: live/lookup-server.ts),
+   * then stopped (SIGSTOP): connections are accepted by the kernel and never answered. SIGCONT at the end.
+   */
   async pauseLookup(k: number, paused: boolean): Promise<void> {
     const p = this.processes.get(`lookup-${k}`) as ManagedProcess;
-    process.kill(await processPid(p), paused ? 'SIGSTOP' : 'SIGCONT');
+    const pid = await processPid(p);
+    if (paused) await httpPost(this.lookupPorts[k], '/blackhole');
+    process.kill(pid, paused ? 'SIGSTOP' : 'SIGCONT');
   }
 
   /** Lookup outage, refuse: the listener closes (connections refused) and opens again. */
@@ -202,6 +221,25 @@ export class Deployment {
     const p = this.processes.get(`manager-${k}`) as ManagedProcess;
     await p.exited;
     await this.spawnManager(k);
+  }
+
+  /** Each lookup's /stats (null when it does not answer within 1 s): served, queue, staleDropped, peakBacklogRate. */
+  async lookupStats(): Promise<(Record<string, number> | null)[]> {
+    return Promise.all(this.lookupPorts.map((port) => new Promise<Record<string, number> | null>((resolve) => {
+      const req = get({ host: '127.0.0.1', port, path: '/stats', timeout: 1000, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(body) as Record<string, number>);
+          } catch {
+            resolve(null);
+          }
+        });
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(null));
+    })));
   }
 
   /** Index of the manager that says it is the master now, or -1. */

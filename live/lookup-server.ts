@@ -102,12 +102,30 @@ const queue = new LookupQueue<ServerResponse>(capacity === Infinity ? 0 : 1000 /
   res.end(`{"primary":"${addresses[pair[0]]}","alternative":"${addresses[pair[1]]}"}`);
 });
 
+/**
+ * A blackhole outage (docs/live.md): the deployment says so (POST /blackhole), then stops the
+ * process (SIGSTOP). The model's down lookup loses its queue and forgets what reached it while
+ * down (docs/model.md §4); a stopped process would instead serve, once resumed, every request the
+ * kernel buffered for it meanwhile, long after their clients gave up. So from the announcement on,
+ * requests are held unanswered, and on SIGCONT every connection (kept-alive ones included) is
+ * closed, the queue is emptied and the listener reopened (dropping what waited in its backlog):
+ * the lookup comes back as a fresh process would, at once.
+ */
+let blackholed = false;
+let staleDropped = 0;
+const held: ServerResponse[] = [];
+
 const http = createServer((req, res) => {
-  if (req.url !== undefined && req.url.startsWith('/v1/lookup')) {
+  if (req.url === '/blackhole' && req.method === 'POST') {
+    blackholed = true;
+    res.writeHead(200, { connection: 'close' }).end();
+  } else if (blackholed) {
+    held.push(res); // no answer: a blackhole
+  } else if (req.url !== undefined && req.url.startsWith('/v1/lookup')) {
     queue.submit(res);
   } else if (req.url === '/stats') {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ served: queue.served, queue: queue.length, meanWaitMs: queue.served > 0 ? queue.totalWait / queue.served : null, fallback, ready: view !== null }));
+    res.end(JSON.stringify({ served: queue.served, queue: queue.length, meanWaitMs: queue.served > 0 ? queue.totalWait / queue.served : null, fallback, ready: view !== null, staleDropped, peakBacklogRate: queue.peakBacklogRate }));
   } else if (req.url === '/health') {
     res.writeHead(view === null ? 503 : 200).end();
   } else {
@@ -141,8 +159,26 @@ process.on('SIGUSR1', () => {
   http.closeAllConnections();
   for (const socket of sockets) socket.destroy();
   sockets.clear();
+  queue.clear();
 });
 process.on('SIGUSR2', open);
+process.on('SIGCONT', () => {
+  if (!blackholed) return;
+  staleDropped += held.length + queue.clear().length;
+  held.length = 0;
+  for (const socket of sockets) socket.destroy();
+  sockets.clear();
+  http.closeAllConnections();
+  if (!listening) {
+    blackholed = false;
+    return;
+  }
+  http.close(() => {
+    listening = false;
+    blackholed = false;
+    open();
+  });
+});
 process.on('SIGTERM', () => process.exit(0));
 
 void refresh().finally(() => {

@@ -2,10 +2,11 @@
 // clients use them (live/client-worker.ts): connections are reused, and a lookup outage in refuse
 // mode (SIGUSR1) closes the open ones too, idle or waiting in the FIFO, and refuses new ones;
 // SIGUSR2 opens the listener again. A stopped lookup (blackhole, SIGSTOP) answers nothing on a
-// kept-alive connection: the request waits until its client's timeout.
+// kept-alive connection: the request waits until its client's timeout; once resumed, it serves
+// nothing of what was sent to it while stopped (docs/model.md §4: the queue is lost).
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Agent, get } from 'node:http';
+import { Agent, get, request } from 'node:http';
 import { freePort, sleep } from '../live/processes.ts';
 
 const children: ChildProcess[] = [];
@@ -32,6 +33,18 @@ async function startLookup(capacity: number): Promise<{ port: number; child: Chi
 }
 
 interface Outcome { status: number | 'error' | 'timeout'; code?: string; reused: boolean }
+
+function post(port: number, path: string, method = 'POST'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 function ask(agent: Agent, port: number, timeoutMs: number): Promise<Outcome> {
   return new Promise((resolve) => {
@@ -76,19 +89,30 @@ describe('live lookup server, kept-alive connections', () => {
     expect((await ask(agent, port, 2000)).status).toBe(503);
   }, 30_000);
 
-  it('blackhole: a stopped lookup leaves kept-alive connections silent until the request times out', async () => {
+  it('blackhole: a stopped lookup leaves kept-alive connections silent until the request times out, and comes back without what was buffered meanwhile', async () => {
     const { port, child } = await startLookup(20_000);
     const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
     expect((await ask(agent, port, 2000)).status).toBe(503);
+    // As the deployment does it (live/deployment.ts pauseLookup): announced, then stopped.
+    expect((await post(port, '/blackhole')).status).toBe(200);
     child.kill('SIGSTOP');
+    let stale: Promise<Outcome> = Promise.resolve({ status: 'timeout', reused: false });
     try {
       const begun = performance.now();
       const stalled = await ask(agent, port, 400);
       expect(stalled).toMatchObject({ status: 'timeout', reused: true });
       expect(performance.now() - begun).toBeGreaterThanOrEqual(390);
+      // A request its client still waits for when the lookup resumes, on a connection made during the stop.
+      stale = ask(new Agent(), port, 3000);
+      await sleep(200);
     } finally {
       child.kill('SIGCONT');
     }
+    // It is not served after the stop (the model's down lookup forgot it): its connection is closed.
+    expect(await stale).toMatchObject({ status: 'error' });
+    await sleep(200);
     expect((await ask(agent, port, 2000)).status).toBe(503);
+    const stats = JSON.parse((await post(port, '/stats', 'GET')).body) as { staleDropped: number; served: number };
+    expect(stats.staleDropped).toBeGreaterThanOrEqual(1);
   }, 30_000);
 });
