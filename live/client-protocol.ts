@@ -20,6 +20,8 @@ export interface ClientConfig extends Omit<ScenarioClientConfig, 'throttle'> {
   duration: number;
   /** Scenario time of the first fault, or null. */
   incidentStart: number | null;
+  /** Whether sessions send keepalive pings (LoadOptions.pings). */
+  pings: boolean;
 }
 
 export type ToClients =
@@ -29,9 +31,13 @@ export type ToClients =
   | { type: 'carrier'; fault: number; down: boolean; fraction: number }
   | { type: 'finish' };
 
-/** Counters kept per sample by each client process (per-interval counts, except `connected`). */
+/**
+ * Counters kept per sample by each client process (per-interval counts, except `connected`):
+ * connects that timed out or were refused (reset, or BUSY/FULL/DRAINING), sessions that broke
+ * (reset, or a keepalive unanswered) and sessions ended by churn.
+ */
 export const COUNTERS = ['connected', 'lookupsSent', 'lookupsAnswered', 'lookupsNoServer', 'lookupsTimedOut', 'lookupsRefused',
-  'connectAttempts', 'accepts', 'carrierAttempts'] as const;
+  'connectAttempts', 'accepts', 'carrierAttempts', 'connectsTimedOut', 'connectsRefused', 'sessionsLost', 'sessionsChurned'] as const;
 export type CounterName = (typeof COUNTERS)[number];
 
 export interface ClientReport {

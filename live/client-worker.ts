@@ -222,6 +222,7 @@ function startConnect(c: Client): void {
   const token = c.token;
   setTimer(c, config.connectTimeout, () => {
     if (token !== c.token) return;
+    if (started) counters.connectsTimedOut++;
     dropSocket(c);
     onConnectFailed(c);
   });
@@ -238,6 +239,7 @@ function startConnect(c: Client): void {
       if (started) sample(connectLatency, (wall() - begun) / 1000);
       becomeConnected(c);
     } else if (c.state === State.connecting && token === c.token) {
+      if (started) counters.connectsRefused++;
       dropSocket(c);
       onConnectFailed(c);
     }
@@ -246,7 +248,10 @@ function startConnect(c: Client): void {
     if (c.socket !== socket) return;
     c.socket = null;
     if (c.state === State.connected) onSessionLost(c);
-    else if (c.state === State.connecting && token === c.token) onConnectFailed(c);
+    else if (c.state === State.connecting && token === c.token) {
+      if (started) counters.connectsRefused++;
+      onConnectFailed(c);
+    }
   };
   socket.on('error', lost);
   socket.on('close', lost);
@@ -300,6 +305,7 @@ function armSessionTimers(c: Client): void {
       if (token !== c.token || c.state !== State.connected) return;
       c.socket?.end('BYE\n');
       c.socket = null;
+      if (started) counters.sessionsChurned++;
       endSession(c);
       startLookup(c);
     }, true);
@@ -317,6 +323,7 @@ function endSession(c: Client): void {
 
 /** The session broke (reset, or a keepalive unanswered): the address it did not use, then a lookup. */
 function onSessionLost(c: Client): void {
+  if (started) counters.sessionsLost++;
   dropSocket(c);
   endSession(c);
   clearAttempt(c);
@@ -327,9 +334,13 @@ function onSessionLost(c: Client): void {
   startConnect(c);
 }
 
+/** Keepalive pings go out in this many slices per interval (each client in its own), not all at once. */
+const KEEPALIVE_SLICES = 20;
+
 /** Keepalive: every `keepalive`, a PING; one still unanswered at the next means the host is gone. */
-function keepaliveTick(): void {
-  for (const c of clients) {
+function keepaliveTick(slice: number): void {
+  for (let i = slice; i < clients.length; i += KEEPALIVE_SLICES) {
+    const c = clients[i];
     if (c.state !== State.connected || c.socket === null) continue;
     if (c.awaitingPong) {
       keepaliveLosses++;
@@ -389,7 +400,11 @@ function start(at: number): void {
       c.warm = true;
       if (c.state === State.connected) armSessionTimers(c);
     }
-    const keepalive = setInterval(keepaliveTick, config.keepalive * 1000);
+    let slice = 0;
+    const keepalive = setInterval(() => {
+      if (config.pings) keepaliveTick(slice);
+      slice = (slice + 1) % KEEPALIVE_SLICES;
+    }, (config.keepalive * 1000) / KEEPALIVE_SLICES);
     let k = 0;
     const samples = Math.floor(config.duration / config.sampleInterval + 1e-9) + 1;
     const tick = () => {

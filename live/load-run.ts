@@ -19,6 +19,7 @@ import { compare, stats, type Comparison, type Measured } from './sim-vs-live.ts
 import { COUNTERS, type ClientReport, type CounterName, type FromClients, type ToClients } from './client-protocol.ts';
 import { LiveError } from './errors.ts';
 import { OVERLOAD_EXIT_CODE } from './exit-codes.ts';
+import { faultEnd, hookFailure, Hooks } from './exec-hooks.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** One client process holds at most this many sockets (RLIMIT_NOFILE is 20,000 here, and cannot be raised). */
@@ -38,6 +39,13 @@ export interface LoadOptions {
   onProgress?: (line: string) => void;
   /** Checked now and then: true stops the run early (its result marked partial). */
   shouldStop?: () => boolean;
+  /**
+   * Keepalive pings: 'auto' (the default) sends them when a fault can make a host vanish without a
+   * reset (a blackhole server crash) or against a user's target, the only cases where an unanswered
+   * ping is how a client learns its session is gone (docs/model.md §3); otherwise they change no
+   * outcome and cost a loopback round trip per session per keepalive. 'on' always, 'off' never.
+   */
+  pings?: 'auto' | 'on' | 'off';
   /** Called with the deployment once it is up (tests check its processes). */
   onDeployment?: (d: Deployment) => void;
 }
@@ -45,6 +53,8 @@ export interface LoadOptions {
 export interface LiveResult {
   stampede: { version: string; format: 1 };
   live: true;
+  /** The scenario file the run loaded (stampede calibrate's default source), when it came from one. */
+  scenarioFile?: string;
   target: string;
   timeScale: number;
   clients: number;
@@ -52,19 +62,35 @@ export interface LiveResult {
   scenario: Record<string, unknown>;
   adjusted: Record<string, [number, number]>;
   endpoints: Endpoints | null;
-  /** Faults as executed: scenario time, what was done. */
-  faultLog: { time: number; action: string }[];
+  /** Faults as executed: scenario time, what was done (and an exec: command's output). */
+  faultLog: { time: number; action: string; output?: string }[];
   /** Faults the target could not execute (a user's target runs only carrier outages). */
   skippedFaults: string[];
   summary: RecoverySummary;
   series: { time: number[] } & Record<CounterName, number[]>;
   distributions: { reconnectTimeCdf: { p: number; seconds: number }[] };
   measured: Measured & {
+    /** Whether the sessions sent keepalive pings (LoadOptions.pings). */
+    keepalivePings: boolean;
     warmupSeconds: number;
     /** Clients over the warm-up's length: each a lookup, a TCP connect and a hello. */
     warmupConnectsPerSec: number;
     /** Sessions opened per second during the measured run (churn and reconnections): the mean, and the busiest second. */
     runConnectsPerSec: { mean: number; peak: number };
+    /**
+     * Lookup service rate per instance (stampede calibrate): the reference lookups' busiest 100 ms
+     * with a backlogged queue, averaged over the instances that had one (null: never backlogged, or
+     * a user's target); `assumed` is lookup.capacity.
+     */
+    lookupServiceRate: { perInstance: number | null; instances: number; assumed: number };
+    /**
+     * Sessions accepted per second per server in the run's busiest second, and whether connects
+     * were refused in it (the servers were at their limit) (stampede calibrate); `assumed` is
+     * sessionServer.maxAcceptsPerSec.
+     */
+    acceptRate: { perServer: number; refusedInThatSecond: number; assumed: number };
+    /** Requests the reference lookups dropped unanswered when a blackhole outage ended (sent to them while stopped). */
+    staleLookupsDropped: number;
     peakConnectedSessions: number;
   };
   simulated: { summary: RecoverySummary; connected: number[]; reconnectTimeCdf: { p: number; seconds: number }[] } | null;
@@ -86,7 +112,33 @@ export function runRate(perSecond: number[], interval: number): { mean: number; 
   return { mean, peak: perSecond.length < window ? mean : peak };
 }
 
-export function checkLiveScenario(s: Scenario, clients: number, timeScale: number): void {
+/** Whether some lookup is down at scenario time t (a lookup timeout then is the outage's, not the load's). */
+function lookupDownAt(s: Scenario, t: number): boolean {
+  // A request sent up to requestTimeout before the outage ends times out after it: counted as the outage's.
+  return s.faults.some((f) => f.kind === 'lookup-outage' && t >= f.at && t <= f.at + f.duration + s.client.requestTimeout + s.sampleInterval);
+}
+
+/** The busiest whole second of accepts (per server), and the connects refused in that second. */
+export function busiestSecond(accepts: number[], refused: number[], interval: number, servers: number, assumed: number): LiveResult['measured']['acceptRate'] {
+  const window = Math.max(1, Math.round(1 / interval));
+  let best = 0;
+  let refusedThen = 0;
+  for (let k = 0; k + window <= accepts.length; k++) {
+    let a = 0;
+    let r = 0;
+    for (let j = k; j < k + window; j++) {
+      a += accepts[j] * interval;
+      r += refused[j] * interval;
+    }
+    if (a > best) {
+      best = a;
+      refusedThen = r;
+    }
+  }
+  return { perServer: best / servers, refusedInThatSecond: Math.round(refusedThen), assumed };
+}
+
+export function checkLiveScenario(s: Scenario, clients: number, timeScale: number, target = 'reference'): void {
   const problems: string[] = [];
   if (!(timeScale > 0 && timeScale <= 10)) problems.push(`--time-scale must be in (0, 10], got ${timeScale}`);
   if (!Number.isInteger(clients) || clients < 1 || clients > MAX_CLIENTS) problems.push(`--clients must be an integer in [1, ${MAX_CLIENTS}], got ${clients}`);
@@ -96,10 +148,15 @@ export function checkLiveScenario(s: Scenario, clients: number, timeScale: numbe
   if (s.client.throttle !== null) problems.push('live mode does not run adaptive throttling (client.throttle)');
   if (s.lookup.admission !== null) problems.push('live mode does not run lookup admission control (lookup.admission)');
   if (s.population.start !== 'connected') problems.push('live mode starts from steady state (population.start: connected)');
-  for (const f of s.faults) {
-    if (!SUPPORTED_FAULTS.has(f.kind)) problems.push(`live mode does not execute fault kind '${f.kind}' yet (it runs ${[...SUPPORTED_FAULTS].join(', ')})`);
+  s.faults.forEach((f, i) => {
+    const hooked = target !== 'reference' && f.exec != null && (f.exec.start !== null || f.exec.end !== null);
+    if (f.exec != null && f.exec.end !== null && faultEnd(f) === null) problems.push(`faults.${i}.exec.end: a ${f.kind} fault${'restartAfter' in f ? ' that never restarts' : ''} has no end to run it at`);
+    // Against a user's target, a fault with exec: commands is theirs to cause, whatever its kind.
+    if (!SUPPORTED_FAULTS.has(f.kind) && !hooked) {
+      problems.push(`live mode does not execute fault kind '${f.kind}' yet (it runs ${[...SUPPORTED_FAULTS].join(', ')}; against --target URL, any kind with exec: commands)`);
+    }
     if (f.kind === 'carrier-outage' && (f.region !== null || f.mcc !== null)) problems.push('live mode runs carrier outages over every client (no region: or mcc:)');
-  }
+  });
   if (s.regions[0].servers * s.sessionServer.maxSessions < clients) problems.push(`${clients} clients do not fit on ${s.regions[0].servers} servers × maxSessions ${s.sessionServer.maxSessions}`);
   if (problems.length > 0) throw new LiveError(problems.join('\n'));
 }
@@ -127,7 +184,7 @@ async function checkTarget(urls: string[]): Promise<void> {
 }
 
 export async function runLoad(source: Scenario, options: LoadOptions): Promise<LiveResult> {
-  checkLiveScenario(source, options.clients, options.timeScale);
+  checkLiveScenario(source, options.clients, options.timeScale, options.target);
   const { scenario, adjusted } = scaleScenario(source, options.timeScale, options.clients);
   const progress = options.onProgress ?? (() => undefined);
   const reference = options.target === 'reference';
@@ -136,6 +193,7 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
   let deployment: Deployment | null = null;
   const children: ChildProcess[] = [];
   const timers: NodeJS.Timeout[] = [];
+  const hooks = new Hooks();
   let abortReason: string | null = null;
   let abort: (reason: string) => void = (reason) => (abortReason ??= reason);
   try {
@@ -147,7 +205,9 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
     } else {
       lookupUrls = options.target.split(',').map((u) => u.trim().replace(/\/v1\/lookup$/, '').replace(/\/$/, ''));
       await checkTarget(lookupUrls);
-      for (const f of scenario.faults) if (f.kind !== 'carrier-outage') skippedFaults.push(`${f.kind} at ${f.at.toFixed(2)} s (no way to cause it on a user's target)`);
+      for (const f of scenario.faults) {
+        if (f.kind !== 'carrier-outage' && (f.exec == null || (f.exec.start === null && f.exec.end === null))) skippedFaults.push(`${f.kind} at ${f.at.toFixed(2)} s (no exec: commands to cause it on a user's target)`);
+      }
     }
 
     // ---- client processes
@@ -159,6 +219,7 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
     let failure: string | null = null;
     const incidentStart = scenario.faults.length === 0 ? null : Math.min(...scenario.faults.map((f) => f.at));
     const failovers = Math.min(scenario.client.lookupFailover, lookupUrls.length - 1);
+    const pings = options.pings === 'on' || (options.pings !== 'off' && (!reference || scenario.faults.some((f) => f.kind === 'server-crash' && f.mode === 'blackhole')));
     for (let w = 0; w < workers; w++) {
       const from = Math.floor((w * options.clients) / workers);
       const to = Math.floor(((w + 1) * options.clients) / workers);
@@ -177,7 +238,7 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
       child.send({ type: 'init', config: { worker: w, from, to, lookups: lookupUrls, service: scenario.services[0].name, mcc: scenario.population.mcc[0].mcc,
         seed: scenario.seed, requestTimeout: scenario.client.requestTimeout, connectTimeout: scenario.client.connectTimeout, connectRetries: scenario.client.connectRetries,
         lookupFailover: failovers, keepalive: scenario.client.keepalive, backoff: scenario.client.backoff, sessionLifetimeMean: scenario.client.sessionLifetimeMean,
-        retryAfter: scenario.lookup.retryAfter, sampleInterval: scenario.sampleInterval, duration: scenario.duration, incidentStart } } satisfies ToClients);
+        retryAfter: scenario.lookup.retryAfter, sampleInterval: scenario.sampleInterval, duration: scenario.duration, incidentStart, pings } } satisfies ToClients);
     }
     const post = (m: ToClients) => children.forEach((c) => c.connected && c.send(m));
     const until = async (check: () => boolean, ms: number) => {
@@ -209,7 +270,7 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
     // ---- the measured run
     const t0 = performance.timeOrigin + performance.now() + 300;
     post({ type: 'start', t0 });
-    const faultLog: { time: number; action: string }[] = [];
+    const faultLog: LiveResult['faultLog'] = [];
     const at = (seconds: number, action: () => Promise<string> | string) => {
       timers.push(setTimeout(() => {
         Promise.resolve().then(action).then(
@@ -219,6 +280,21 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
       }, Math.max(0, t0 + seconds * 1000 - (performance.timeOrigin + performance.now()))));
     };
     scenario.faults.forEach((f, index) => {
+      if (!reference && f.exec != null) {
+        // The user's own commands (exec:), at the fault's start and end; a failure stops the run.
+        const exec = f.exec;
+        for (const [phase, command, when] of [['start', exec.start, f.at], ['end', exec.end, faultEnd(f)]] as const) {
+          if (command === null || when === null) continue;
+          timers.push(setTimeout(() => {
+            const time = (performance.timeOrigin + performance.now() - t0) / 1000;
+            void hooks.run(command, exec.timeout, { STAMPEDE_FAULT_INDEX: String(index), STAMPEDE_FAULT_KIND: f.kind, STAMPEDE_FAULT_PHASE: phase }).then((run) => {
+              const failed = hookFailure(run);
+              faultLog.push({ time, action: `exec ${phase} of fault ${index} (${f.kind}): \`${command}\`: ${failed ?? `exit 0 in ${run.seconds.toFixed(2)} s`}`, output: run.output });
+              if (failed !== null) abort(`the exec ${phase} command of fault ${index} (${f.kind}) failed: ${failed}`);
+            });
+          }, Math.max(0, t0 + when * 1000 - (performance.timeOrigin + performance.now()))));
+        }
+      }
       if (f.kind === 'carrier-outage') {
         at(f.at, () => (post({ type: 'carrier', fault: index, down: true, fraction: f.fraction }), `carrier outage: ${Math.round(f.fraction * 100)} % of clients lose their network`));
         at(f.at + f.duration, () => (post({ type: 'carrier', fault: index, down: false, fraction: f.fraction }), 'carrier outage ends'));
@@ -286,6 +362,9 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
         : `stopped: ${abortReason}; the client processes did not report within ${ABORT_REPORT_GRACE_MS / 1000} s`);
     }
 
+    // An exec: command still running (an end at the run's last moment) finishes, within its timeout, and is logged.
+    await hooks.settle();
+    faultLog.sort((a, b) => a.time - b.time);
     // ---- the live series and summary
     const all = reports as ClientReport[];
     const length = Math.min(...all.map((r) => r.series.connected.length));
@@ -297,15 +376,27 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
     const { reconnectTimeCdf, ...summary } = summarizeRecovery({ time: series.time, connected: series.connected, incidentStart,
       reconnectAt: flat((r) => r.reconnectAt), downtime: flat((r) => r.downtime), disconnectedNow: all.reduce((a, r) => a + r.disconnectedNow, 0) });
     const restarts = deployment?.restartDelays ?? [];
+    const lookupStats = deployment === null ? [] : await deployment.lookupStats();
+    const backlogRates = lookupStats.map((st) => st?.peakBacklogRate ?? 0).filter((r) => r > 0);
     const measured: LiveResult['measured'] = {
       connectLatency: { ...stats(flat((r) => r.connectLatency)), assumed: scenario.rtt },
       lookupLatency: { ...stats(flat((r) => r.lookupLatency)), assumed: scenario.rtt + 1 / scenario.lookup.capacity },
       timerLateness: { ...stats(flat((r) => r.timerLateness)), assumed: 0 },
       serverRestart: { mean: restarts.length === 0 ? null : restarts.reduce((a, b) => a + b, 0) / restarts.length, assumed: scenario.sessionServer.startupTime },
       keepaliveLosses: all.reduce((a, r) => a + r.keepaliveLosses, 0),
+      timeouts: {
+        connects: Math.round(series.connectsTimedOut.reduce((a, b) => a + b, 0) * scenario.sampleInterval),
+        connectTimeout: scenario.client.connectTimeout,
+        lookupsOutsideOutages: Math.round(series.lookupsTimedOut.reduce((a, v, k) => a + (lookupDownAt(scenario, series.time[k]) ? 0 : v), 0) * scenario.sampleInterval),
+        requestTimeout: scenario.client.requestTimeout,
+      },
+      keepalivePings: pings,
       warmupSeconds,
       warmupConnectsPerSec: options.clients / warmupSeconds,
       runConnectsPerSec: runRate(series.accepts, scenario.sampleInterval),
+      lookupServiceRate: { perInstance: backlogRates.length === 0 ? null : backlogRates.reduce((a, b) => a + b, 0) / backlogRates.length, instances: backlogRates.length, assumed: scenario.lookup.capacity },
+      acceptRate: busiestSecond(series.accepts, series.connectsRefused, scenario.sampleInterval, scenario.regions[0].servers, scenario.sessionServer.maxAcceptsPerSec),
+      staleLookupsDropped: lookupStats.reduce((a, st) => a + (st?.staleDropped ?? 0), 0),
       peakConnectedSessions: Math.max(...series.connected),
     };
     const result: LiveResult = {
@@ -330,6 +421,7 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
     return result;
   } finally {
     for (const t of timers) clearTimeout(t);
+    await hooks.stopAll();
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)))));
     if (deployment !== null) await deployment.stop();

@@ -26,6 +26,8 @@ export interface Measured {
   serverRestart: { mean: number | null; assumed: number };
   /** Sessions lost to an unanswered keepalive (a vanished host). */
   keepaliveLosses: number;
+  /** Connects that timed out (scaled connectTimeout), and lookups that timed out while every lookup was up. */
+  timeouts?: { connects: number; connectTimeout: number; lookupsOutsideOutages: number; requestTimeout: number };
 }
 
 export interface Comparison {
@@ -88,6 +90,16 @@ function explain(checks: QuantityCheck[], m: Measured): string {
     [`server restart (${m.serverRestart.mean === null ? 'none' : `${m.serverRestart.mean.toFixed(2)} s`} measured from spawn to accepting, startupTime ${m.serverRestart.assumed.toFixed(2)} s)`,
       m.serverRestart.mean === null ? 0 : m.serverRestart.mean - m.serverRestart.assumed],
   ];
+  const t = m.timeouts;
+  if (t !== undefined && t.connects > 0) {
+    // A connect that times out costs its timeout and, after the last retry, a backoff cycle: counted as the p99 past the timeout.
+    candidates.push([`connect timeouts (${t.connects} connects timed out: connect latency p99 ${ms(m.connectLatency.p99)} against a connectTimeout of ${ms(t.connectTimeout)})`,
+      Math.max(0, (m.connectLatency.p99 ?? 0) - t.connectTimeout) + t.connectTimeout]);
+  }
+  if (t !== undefined && t.lookupsOutsideOutages > 0) {
+    candidates.push([`lookup timeouts with every lookup up (${t.lookupsOutsideOutages} lookups: round trip p99 ${ms(m.lookupLatency.p99)} against a requestTimeout of ${ms(t.requestTimeout)})`,
+      Math.max(0, (m.lookupLatency.p99 ?? 0) - t.requestTimeout) + t.requestTimeout]);
+  }
   candidates.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
   const [what, excess] = candidates[0];
   const failed = checks.filter((c) => !c.pass).map((c) => c.quantity).join(', ');

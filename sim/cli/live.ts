@@ -104,6 +104,7 @@ export interface LoadArgs {
   quiet: boolean;
   out?: string;
   workers?: number;
+  pings: 'auto' | 'on' | 'off';
 }
 
 export function loadBuilder(y: Argv): Argv<LoadArgs> {
@@ -117,6 +118,7 @@ export function loadBuilder(y: Argv): Argv<LoadArgs> {
     .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr' })
     .option('out', { type: 'string', describe: 'Output directory (default reports/<scenario>/live-<clients>-x<time scale>)' })
     .option('workers', { type: 'number', describe: 'Client processes (default: one per core)' })
+    .option('pings', { choices: ['auto', 'on', 'off'] as const, default: 'auto' as const, describe: "Keepalive pings: 'auto' sends them when a fault can make a host vanish (a blackhole server crash) or against --target URL" })
     .strict() as unknown as Argv<LoadArgs>;
 }
 
@@ -134,10 +136,11 @@ export async function loadCommand(args: LoadArgs): Promise<number> {
   const show = !args.quiet && process.stderr.isTTY === true;
   try {
     const result = await runLoad(scenario, {
-      clients, timeScale: k, target: args.target, workers: args.workers,
+      clients, timeScale: k, target: args.target, workers: args.workers, pings: args.pings,
       onProgress: show ? (line) => process.stderr.write(`stampede: ${line}\n`) : undefined,
       shouldStop: () => interrupted,
     });
+    result.scenarioFile = args.file;
     writeFileSync(join(outDir, 'result.json'), `${JSON.stringify(result, null, 1)}\n`);
     if (args.json) process.stdout.write(`${JSON.stringify({ summary: result.summary, simulated: result.simulated?.summary ?? null, comparison: result.comparison, measured: result.measured, partial: result.partial ?? null })}\n`);
     else process.stdout.write(formatLive(result, join(outDir, 'result.json')));

@@ -547,7 +547,9 @@ function resolveScenario(doc: ScenarioDocument, problems: Problems): Scenario | 
   const totalInstances = services.reduce((sum, service) => sum + service.instances, 0);
   const assertions = resolveAssertions(doc, problems);
   const sites = resolveSites(doc, problems, totalInstances);
-  const faults = doc.faults.map((fault, i) => resolveFault(fault, ['faults', i], doc, problems, services, totalInstances, sites));
+  // `exec:` (live mode) stays on a fault only when it has one: the simulation never reads it.
+  const faults = doc.faults.map((fault, i) => resolveFault(fault, ['faults', i], doc, problems, services, totalInstances, sites))
+    .map((fault) => (fault === undefined || fault.exec != null ? fault : (({ exec: _exec, ...rest }) => rest as FaultConfig)(fault)));
   const explore = resolveExplore(doc, problems);
   checkBaselines(doc, problems);
   if (problems.hasErrors) return undefined;
@@ -1062,13 +1064,13 @@ export function canonicalScenario(s: Scenario): Record<string, unknown> {
     leaks: s.leaks.map((leak) => ({ ...leak, server: serverName(leak.server) })),
     grayDetection: { ...s.grayDetection, detectors: s.grayDetection.detectors.map((detector) => ({ ...detector })) },
     sites: s.sites.map((site) => ({ ...site, servers: site.servers.map(serverName) })),
-    faults: s.faults.map((fault) =>
+    faults: s.faults.map((f) => ({ ...f, exec: f.exec ?? null })).map((fault) =>
       fault.kind === 'server-crash' || fault.kind === 'deploy' || fault.kind === 'server-start'
         ? { ...fault, servers: fault.servers.map(serverName) }
         : fault.kind === 'algorithm-change'
           ? { ...fault, service: s.services[fault.service].name }
           : fault.kind === 'site-outage'
-            ? { kind: fault.kind, at: fault.at, duration: fault.duration, site: fault.site }
+            ? { kind: fault.kind, at: fault.at, duration: fault.duration, site: fault.site, exec: fault.exec }
             : { ...fault },
     ),
     assert: s.assert.map((assertion) => assertion.source),
@@ -1084,5 +1086,7 @@ export function canonicalScenario(s: Scenario): Record<string, unknown> {
   // The baselines' sections only when they are used: other scenarios keep the bytes they had before them.
   if (s.lookup.dns === null) delete raw.lookup.dns;
   if (s.l4 === null) delete raw.l4;
+  // A fault's `exec:` (live mode) only when it has one.
+  for (const fault of raw.faults as Record<string, unknown>[]) if (fault.exec === null) delete fault.exec;
   return raw;
 }

@@ -876,6 +876,19 @@ const faultTiming = {
   duration: duration({ doc: 'how long the fault lasts', exclusiveMin: true }),
 };
 
+/** `exec:` of any fault: what `stampede load --target URL` runs on the user's system (docs/live.md). */
+const faultExec = nullable(
+  object('commands run by `stampede load --target URL` at the fault\'s start and end, against your own system; the simulation ignores them', {
+    start: nullable(string({ doc: 'shell command run when the fault starts' }), { doc: 'shell command run when the fault starts, or empty (null)', default: null }),
+    end: nullable(string({ doc: 'shell command run when the fault ends' }), {
+      doc: 'shell command run when the fault ends (at + duration, or at + restartAfter), or empty (null)',
+      default: null,
+    }),
+    timeout: duration({ doc: 'each command is stopped after this long, and the run aborted (wall time: not scaled by --time-scale)', exclusiveMin: true, default: '30s' }),
+  }),
+  { doc: 'commands to cause this fault on your own system under `stampede load --target URL` (live mode); ignored by the simulation', default: null },
+);
+
 const faults = {
   'lookup-outage': object('lookup servers go down', {
     ...faultTiming,
@@ -889,6 +902,7 @@ const faults = {
       doc: '`blackhole`: no answer (clients time out); `refuse`: immediate failure',
       default: 'blackhole',
     }),
+    exec: faultExec,
   }),
   'carrier-outage': object("clients lose their carrier's network", {
     ...faultTiming,
@@ -901,10 +915,12 @@ const faults = {
       default: null,
     }),
     fraction: probability({ doc: 'share of the selected clients that lose their network', allowZero: false, default: 1 }),
+    exec: faultExec,
   }),
   'site-outage': object('a data centre (IDC) is lost: its lookups, managers and session servers fail together, as vanished hosts, and come back after `duration`', {
     ...faultTiming,
     site: string({ doc: 'site name (`sites`)' }),
+    exec: faultExec,
   }),
   'manager-crash': object('server managers crash', {
     at: faultTiming.at,
@@ -916,6 +932,7 @@ const faults = {
       doc: 'time until the managers come back, or `never`',
       default: null,
     }),
+    exec: faultExec,
   }),
   deploy: object('a deploy: drain, stop and restart servers with a new version, one after the other', {
     at: faultTiming.at,
@@ -924,10 +941,12 @@ const faults = {
     drain: duration({ doc: 'how long a server drains (no new sessions) before its remaining sessions are closed', default: '1m' }),
     restartAfter: duration({ doc: 'time from shutdown to the start of the new version', default: '30s' }),
     closeRate: rate({ doc: 'after the drain, sessions still open are closed at this rate (`unlimited`: all at once)', exclusiveMin: true, unlimited: true, default: 'unlimited' }),
+    exec: faultExec,
   }),
   'server-start': object('spare servers start (capacity growth)', {
     at: faultTiming.at,
     servers: list(string({ doc: 'server name' }), { doc: 'servers to start', minItems: 1 }),
+    exec: faultExec,
   }),
   'algorithm-change': object("a service's distribution algorithm is changed through the manager", {
     at: faultTiming.at,
@@ -936,11 +955,13 @@ const faults = {
       doc: 'the new algorithm (not `dns` or `l4`: those replace the lookups for the whole run)',
       aliases: { rr: 'round-robin', wlc: 'weighted-least-connection', p2c: 'power-of-d', 'power-of-two': 'power-of-d', 'slow-start': 'least-connection-slow-start' },
     }),
+    exec: faultExec,
   }),
   'mcc-remap': object('the lookup MCC -> region table is changed', {
     at: faultTiming.at,
     mcc: integer({ doc: 'mobile country code', min: 0, max: 999 }),
     region: string({ doc: 'region the MCC maps to from now on' }),
+    exec: faultExec,
   }),
   'server-crash': object('session servers crash', {
     at: faultTiming.at,
@@ -956,6 +977,7 @@ const faults = {
       doc: 'time until the server is started again, or `never`',
       default: null,
     }),
+    exec: faultExec,
   }),
 };
 

@@ -319,7 +319,20 @@ export interface SiteOutageFault {
   managers: number[];
 }
 
-export type FaultConfig =
+/**
+ * Commands `stampede load --target URL` runs at a fault's start and end against the user's own
+ * system (docs/live.md); the simulation ignores them.
+ */
+export interface FaultExec {
+  /** Shell command run when the fault starts, or null. */
+  start: string | null;
+  /** Shell command run when the fault ends (at + duration, or at + restartAfter), or null. */
+  end: string | null;
+  /** Wall-clock bound on each command (not scaled by --time-scale). */
+  timeout: number;
+}
+
+export type FaultConfig = (
   | CarrierOutageFault
   | SiteOutageFault
   | LookupOutageFault
@@ -328,7 +341,8 @@ export type FaultConfig =
   | DeployFault
   | ServerStartFault
   | AlgorithmChangeFault
-  | MccRemapFault;
+  | MccRemapFault
+) & { exec?: FaultExec | null };
 
 /** A data centre (IDC): the components a site-outage takes down together. */
 export interface SiteConfig {
