@@ -10,6 +10,7 @@ import type { MergeArgs } from './merge.ts';
 import type { ValidateArgs } from './validate.ts';
 import type { ExploreArgs } from './explore.ts';
 import type { LoadArgs, UpArgs } from './live.ts';
+import type { CalibrateArgs } from './calibrate.ts';
 import { releaseEarlySignals } from './early-signals.ts';
 import { OutputError, WriteError } from './output.ts';
 import { LiveError } from '../../live/errors.ts';
@@ -31,6 +32,7 @@ const COMMAND_MODULES = {
   up: () => import('./live.ts'),
   down: () => import('./live.ts'),
   load: () => import('./live.ts'),
+  calibrate: () => import('./calibrate.ts'),
 };
 type Modules = { [K in keyof typeof COMMAND_MODULES]?: Awaited<ReturnType<(typeof COMMAND_MODULES)[K]>> };
 
@@ -126,6 +128,9 @@ export async function main(argv: string[]): Promise<number> {
     })
     .command<LoadArgs>('load <file>', 'Drive a scenario with real clients against the reference deployment (or --target) and compare with its simulation', builder(modules, 'load', (m) => m.loadBuilder), async (args) => {
       exitCode = await (await COMMAND_MODULES.load()).loadCommand(args);
+    })
+    .command<CalibrateArgs>('calibrate <result>', "Write a live run's measured connect latency, lookup service rate and accept rate into a new scenario file", builder(modules, 'calibrate', (m) => m.calibrateBuilder), async (args) => {
+      exitCode = await (await COMMAND_MODULES.calibrate()).calibrateCommand(args);
     })
     .demandCommand(1, 'Name a command; see --help.')
     .strict()
