@@ -8,6 +8,7 @@ import { loadScenarioFile, parseScenarioText } from '../scenario/load.ts';
 import { ExitCode } from './exit-codes.ts';
 import { Deployment } from '../../live/deployment.ts';
 import { runLoad, type LiveResult } from '../../live/load-run.ts';
+import { liveReportHtml } from '../../live/report-page.ts';
 import { LiveError } from '../../live/errors.ts';
 import { alive, signalGroup, sleep } from '../../live/processes.ts';
 
@@ -142,6 +143,8 @@ export async function loadCommand(args: LoadArgs): Promise<number> {
     });
     result.scenarioFile = args.file;
     writeFileSync(join(outDir, 'result.json'), `${JSON.stringify(result, null, 1)}\n`);
+    // The report: the verdict, both connected curves and both reconnect-time CDFs overlaid (live/report-page.ts).
+    writeFileSync(join(outDir, 'index.html'), liveReportHtml(result));
     if (args.json) process.stdout.write(`${JSON.stringify({ summary: result.summary, simulated: result.simulated?.summary ?? null, comparison: result.comparison, measured: result.measured, partial: result.partial ?? null })}\n`);
     else process.stdout.write(formatLive(result, join(outDir, 'result.json')));
     if (result.partial !== undefined) {
@@ -173,6 +176,6 @@ export function formatLive(r: LiveResult, file: string): string {
     lines.push(`verdict: ${r.comparison.pass ? 'live and simulated agree within tolerance' : `FAIL: ${r.comparison.explanation}`}`);
   }
   if (r.partial !== undefined) lines.push(`PARTIAL: ${r.partial.reason}`);
-  lines.push(`result: ${file}`);
+  lines.push(`result: ${file} (report: index.html beside it)`);
   return `${lines.join('\n')}\n`;
 }
