@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { COMPLETE, DIST, ROOT, SOURCE_DIRS, sourceHash } from './compiled.mjs';
 
 /**
@@ -135,13 +135,18 @@ async function bundleYargs(dir) {
 
 /**
  * The command line as a few files: bin/stampede.mjs loads dist/<hash>/bundle/main.js, the compiled
- * CLI with every module it imports (its own, the vendored yargs, yaml) in one file, and each
- * command's modules, which main() imports when that command runs, in a chunk of their own beside
- * it (esbuild, code splitting). Loading ~60 files, and yaml's CommonJS through Node's lexer, was
- * ~40 ms of a start. The other packages (vega, resvg, live mode's clients, seedrandom, tsx) stay
- * where they are, imported as before. Every module keeps its location: `import.meta.url` in it is
- * its compiled file's URL (relative to the bundle, so a moved tree still works), so the workers
- * it starts, the files it reads and the packages it resolves are the unbundled build's. Without
+ * CLI with the modules it imports in one file, and each command's modules, which main() imports
+ * when that command runs, in a chunk of their own beside it (esbuild, code splitting); yaml, which
+ * is CommonJS (its ~50 files went through Node's CommonJS lexer at every start), becomes one ES
+ * module, vendor/yaml.js, that every compiled module imports instead. Loading ~60 files and yaml
+ * was ~40 ms of a start. Not bundled: the simulation (sim/model/, sim/engine/, sim/simulation.js)
+ * and everything it imports, which the bundle imports from the build as they are. esbuild turns a
+ * bundle's top-level `const` into `var`, which V8 cannot fold into the hot loops (a run at 10^6
+ * clients took 7 % more CPU bundled); and a module either bundled or not, never both, has one
+ * instance in the process. The other packages (vega, resvg, live mode's clients, seedrandom, tsx)
+ * stay where they are. Every bundled module keeps its location: `import.meta.url` in it is its
+ * compiled file's URL (relative to the bundle, so a moved tree still works), so the workers it
+ * starts, the files it reads and the packages it resolves are the unbundled build's. Without
  * esbuild there is no bundle and bin/stampede.mjs imports sim/cli/main.js, as before.
  */
 async function bundleCommands(dir) {
@@ -152,8 +157,9 @@ async function bundleCommands(dir) {
   } catch {
     return;
   }
+  await vendorYaml(esbuild, dir);
   const outdir = join(dir, 'bundle');
-  const BUNDLED = new Set(['yaml']);
+  const unbundled = simulationModules(dir);
   await esbuild.build({
     entryPoints: { main: join(dir, 'sim', 'cli', 'main.js') },
     bundle: true,
@@ -163,18 +169,20 @@ async function bundleCommands(dir) {
     target: 'node20',
     outdir,
     chunkNames: '[name]-[hash]',
-    // No keepNames (it wraps every function, hot ones included, in a call): main() tells two error
-    // classes apart by their name, checked below; other names are the sources' unless two modules clash.
+    // No keepNames (it wraps every function in a call): main() tells two error classes apart by
+    // their name, checked below; other names are the sources' unless two modules clash.
     logLevel: 'error',
-    // yaml is CommonJS: its require() of Node's own modules needs a require in every file.
-    banner: { js: "import { createRequire as __stampedeCreateRequire } from 'node:module'; const require = __stampedeCreateRequire(import.meta.url);" },
     plugins: [
       {
         name: 'stampede-bundle',
         setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, (args) => {
-            const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
-            return BUNDLED.has(name) ? undefined : { path: args.path, external: true };
+          // Packages stay where they are (yaml and yargs are the build's vendor/ files).
+          b.onResolve({ filter: /^[^./]/ }, (args) => ({ path: args.path, external: true }));
+          // The simulation's modules and the vendored packages: imported from the build, unbundled.
+          b.onResolve({ filter: /^\./ }, (args) => {
+            const path = resolve(args.resolveDir, args.path);
+            if (!unbundled.has(path) && !path.startsWith(join(dir, 'vendor') + sep)) return undefined;
+            return { path: relative(outdir, path).split(sep).join('/'), external: true };
           });
           b.onLoad({ filter: /\.js$/ }, (args) => {
             if (!args.path.startsWith(dir)) return undefined;
@@ -194,6 +202,67 @@ async function bundleCommands(dir) {
     process.stderr.write(`stampede build: the bundle renamed ${renamed[1]}: not kept (bin/stampede.mjs runs the unbundled build)\n`);
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/** Relative imports of a compiled module (static, and dynamic ones with a literal path). */
+function relativeImports(file) {
+  const source = readFileSync(file, 'utf8');
+  return [...source.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => resolve(dirname(file), m[1]));
+}
+
+/** The simulation's compiled modules (sim/model/, sim/engine/, sim/simulation.js) and every module they import. */
+function simulationModules(dir) {
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file) || !existsSync(file)) return;
+    seen.add(file);
+    for (const next of relativeImports(file)) visit(next);
+  };
+  for (const sub of ['model', 'engine']) {
+    for (const name of readdirSync(join(dir, 'sim', sub))) if (name.endsWith('.js')) visit(join(dir, 'sim', sub, name));
+  }
+  visit(join(dir, 'sim', 'simulation.js'));
+  return seen;
+}
+
+/**
+ * yaml as one ES module (vendor/yaml.js) with the named exports of the installed package, and the
+ * compiled modules' `from 'yaml'` pointed at it.
+ */
+async function vendorYaml(esbuild, dir) {
+  const requireRoot = createRequire(join(ROOT, 'package.json'));
+  const entry = requireRoot.resolve('yaml');
+  const names = Object.keys(requireRoot('yaml')).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default');
+  const vendor = join(dir, 'vendor', 'yaml.js');
+  await esbuild.build({
+    stdin: {
+      contents: `import * as yaml from ${JSON.stringify(entry)};\nexport const { ${names.join(', ')} } = yaml;\nexport default yaml.default ?? yaml;\n`,
+      resolveDir: ROOT,
+      loader: 'js',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: vendor,
+    logLevel: 'error',
+    // yaml's require() of Node's own modules.
+    banner: { js: `import { createRequire as __stampedeRequire } from 'node:module'; const require = __stampedeRequire(${JSON.stringify(pathToFileURL(entry).href)});` },
+  });
+  const walk = (sub) => {
+    for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const path = join(dir, sub, entry.name);
+      if (entry.isDirectory()) {
+        if (sub !== '' || entry.name !== 'vendor') walk(join(sub, entry.name));
+      } else if (entry.name.endsWith('.js')) {
+        const code = readFileSync(path, 'utf8');
+        if (!code.includes("from 'yaml';")) continue;
+        const target = relative(dirname(path), vendor).split(sep).join('/');
+        writeFileSync(path, code.replaceAll("from 'yaml';", `from '${target.startsWith('.') ? target : `./${target}`}';`));
+      }
+    }
+  };
+  walk('');
 }
 
 /** Removes the builds other than this one that no start has used for a day, and abandoned temporary ones. */
