@@ -1,8 +1,9 @@
 // How much memory a run will need, known before it starts (so that a run
 // that cannot fit is refused with a message instead of dying out of memory
 // minutes later). Calibrated on measured peak RSS (docs/ARCHITECTURE.md):
-// the carrier outage at 1, 10 and 50 million clients needs 267 MiB, 1.77 GiB
-// and 6.0 GiB; the estimate errs on the high side.
+// the carrier outage at 4 × 10^5, 10^7 and 10^8 clients (scaled fleet)
+// peaks at 162 MiB, 1.3 GiB and 12.2 GiB, about 129 bytes a client beyond
+// the runtime; the estimate errs on the high side (166 bytes a client).
 import { freemem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import type { Scenario } from './scenario/types.ts';
@@ -11,12 +12,14 @@ import type { Scenario } from './scenario/types.ts';
 const BASE_BYTES = 150 * 2 ** 20;
 /** Per-client record (state, addresses, timer, counters). */
 const CLIENT_STATE_BYTES = 64;
-/** Event nodes: up to two pending per client (a replaced timer waits until it comes up), 32 bytes and a free-list slot each. */
-const CLIENT_EVENT_BYTES = 2 * 36;
-/** End-of-run statistics: sorted copies of per-client and per-episode samples. */
-const CLIENT_RESULT_BYTES = 48;
-/** One number of a per-sample series, in a JavaScript array. */
+/** Queued events: up to two pending per client (a replaced timer waits until it comes up), 24 bytes and their chunk's links each. */
+const CLIENT_EVENT_BYTES = 2 * 25;
+/** Reconnect records (18 bytes an episode, about one per client) and the end-of-run statistics' sorted copies of them. */
+const CLIENT_RESULT_BYTES = 36;
+/** One number of a per-sample series, in a JavaScript array of the result. */
 const SERIES_NUMBER_BYTES = 16;
+/** The same number while the run goes, in the metrics' sample table (a Float64Array). */
+const SAMPLE_TABLE_BYTES = 8;
 
 export function estimateRunBytes(scenario: Scenario): number {
   const clients = scenario.population.clients;
@@ -24,7 +27,7 @@ export function estimateRunBytes(scenario: Scenario): number {
   if (scenario.client.throttle !== null) perClient += 12;
   if (scenario.client.backoff.policy === 'decorrelated') perClient += 4;
   if (scenario.faults.some((f) => f.kind === 'carrier-outage')) perClient += 16; // the outage's victim list
-  return BASE_BYTES + clients * perClient + seriesNumbers(scenario) * SERIES_NUMBER_BYTES;
+  return BASE_BYTES + clients * perClient + seriesNumbers(scenario) * (SERIES_NUMBER_BYTES + SAMPLE_TABLE_BYTES);
 }
 
 /** Numbers in the per-sample series: per server, per lookup instance, per region, and the global ones. */
