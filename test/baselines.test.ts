@@ -252,10 +252,13 @@ regions: [{ name: common, servers: 3 }]
     expect(message).toContain('lookup.dns.ttl');
   });
   it('the sections are left out of result.json when unused, and round-trip when used', () => {
-    const plain = run(`${base}`);
+    // A small population: what is asserted is the scenario written into result.json, not the run.
+    const small = `${base}population: { clients: 1000 }\n`;
+    const plain = run(small);
     expect((plain.scenario.lookup as Record<string, unknown>).dns).toBeUndefined();
     expect(plain.scenario.l4).toBeUndefined();
-    const used = run(`${base}lookup: { algorithm: l4 }\nl4: { vips: 3 }\n`);
+    expect((plain.scenario.population as Record<string, unknown>).clients).toBe(1000);
+    const used = run(`${small}lookup: { algorithm: l4 }\nl4: { vips: 3 }\n`);
     expect((used.scenario.l4 as Record<string, unknown>).vips).toBe(3);
   });
 });
