@@ -74,6 +74,23 @@ const SEGMENTER = 'const segmenter = new Intl.Segmenter();';
 const SEGMENTER_LAZY = 'let segmenterInstance;\nconst segmenter = { segment: (text) => (segmenterInstance ??= new Intl.Segmenter()).segment(text) };';
 
 /**
+ * Likewise its top-level regular expressions (string-width 8's `\p{RGI_Emoji}` with the v flag took
+ * ~20 ms to construct at every start): each `const NAME = /.../flags;` becomes a `let` assigned at
+ * the start of the module's one export, stringWidth(), from which every function using them is
+ * called. Created once, at the first call instead of at load.
+ */
+function lazyRegexes(source) {
+  const entry = /^export default function stringWidth\([^)]*\) \{$/m.exec(source);
+  if (entry === null) return source;
+  const inits = [];
+  const out = source.replace(/^const ([A-Za-z_$][\w$]*) = (\/.+\/[dgimsuvy]*);$/gm, (_, name, literal) => {
+    inits.push(`\t${name} ??= ${literal};`);
+    return `let ${name};`;
+  });
+  return inits.length === 0 ? source : out.replace(entry[0], `${entry[0]}\n${inits.join('\n')}`);
+}
+
+/**
  * yargs as one file: its ~60 ES modules cost a start ~70 ms to load, one file ~35 ms. Bundled with
  * esbuild (tsx's own dependency) from the installed yargs, and the compiled CLI's `from 'yargs'`
  * pointed at it; without esbuild the build keeps importing yargs from node_modules.
@@ -115,7 +132,7 @@ async function bundleYargs(dir) {
             // Only where `segmenter.segment(` is its one use (comments aside), as in string-width 7 and 8.
             const otherUses = () => /\bsegmenter\b/.test(source.replace(SEGMENTER, '').replaceAll('segmenter.segment(', '').split('\n').filter((line) => !line.trim().startsWith('//')).join('\n'));
             if (/[\\/]string-width[\\/]index\.js$/.test(args.path) && source.includes(SEGMENTER) && !otherUses()) {
-              source = source.replace(SEGMENTER, SEGMENTER_LAZY);
+              source = lazyRegexes(source.replace(SEGMENTER, SEGMENTER_LAZY));
               changed = true;
             }
             return changed ? { contents: source, loader: 'js' } : undefined;
