@@ -71,6 +71,26 @@ function faultLayers(windows: Window[]): Spec[] {
 const sideColor = { field: 'side', type: 'nominal', title: null, scale: { domain: ['live', 'simulated'], range: [LIVE, SIMULATED] }, legend: { orient: 'bottom', direction: 'horizontal' } };
 const sideDash = { field: 'side', type: 'nominal', title: null, scale: { domain: ['live', 'simulated'], range: [[1, 0], [7, 3]] } };
 
+/** A chart of per-sample lines over the run's time, the faults shaded behind them. */
+function overTime(r: LiveResult, title: { text: string; subtitle: string }, height: number, rows: Record<string, unknown>[],
+  y: { title: string; zero: boolean }, series: { field: string; color: Spec; dash?: Spec; width: number }): Spec {
+  const encoding: Spec = {
+    x: { field: 't', type: 'quantitative', title: "time since the run's start (s, scaled)" },
+    y: { field: 'v', type: 'quantitative', title: y.title, ...(y.zero ? {} : { scale: { zero: false } }) },
+    color: series.color,
+    ...(series.dash === undefined ? {} : { strokeDash: series.dash }),
+    tooltip: [{ field: series.field, type: 'nominal' }, { field: 't', type: 'quantitative', title: 's' }, { field: 'v', type: 'quantitative', title: y.title }],
+  };
+  return {
+    $schema: SCHEMA,
+    title,
+    width: 860,
+    height,
+    config: BATCH_CONFIG,
+    layer: [...faultLayers(faultWindows(r)), { data: { values: rows }, mark: { type: 'line', interpolate: 'step-after', strokeWidth: series.width }, encoding }],
+  };
+}
+
 export function connectedSpec(r: LiveResult): Spec {
   const time = r.series.time;
   const rows = [
@@ -78,27 +98,9 @@ export function connectedSpec(r: LiveResult): Spec {
     ...(r.simulated === null ? [] : binned(time, r.simulated.connected).map((p) => ({ ...p, side: 'simulated' }))),
   ];
   const gap = r.comparison?.curveGap;
-  return {
-    $schema: SCHEMA,
-    title: { text: 'Connected sessions, live and simulated', subtitle: gap === undefined ? 'faults shaded' : `faults shaded; largest gap ${(gap.max * 100).toFixed(1)} % of clients, mean ${(gap.mean * 100).toFixed(2)} %` },
-    width: 860,
-    height: 300,
-    config: BATCH_CONFIG,
-    layer: [
-      ...faultLayers(faultWindows(r)),
-      {
-        data: { values: rows },
-        mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
-        encoding: {
-          x: { field: 't', type: 'quantitative', title: "time since the run's start (s, scaled)" },
-          y: { field: 'v', type: 'quantitative', title: 'connected sessions', scale: { zero: false } },
-          color: sideColor,
-          strokeDash: sideDash,
-          tooltip: [{ field: 'side', type: 'nominal' }, { field: 't', type: 'quantitative', title: 's' }, { field: 'v', type: 'quantitative', title: 'sessions' }],
-        },
-      },
-    ],
-  };
+  const subtitle = gap === undefined ? 'faults shaded' : `faults shaded; largest gap ${(gap.max * 100).toFixed(1)} % of clients, mean ${(gap.mean * 100).toFixed(2)} %`;
+  return overTime(r, { text: 'Connected sessions, live and simulated', subtitle }, 300, rows, { title: 'connected sessions', zero: false },
+    { field: 'side', color: sideColor, dash: sideDash, width: 2 });
 }
 
 export function cdfSpec(r: LiveResult): Spec {
@@ -128,26 +130,8 @@ export function trafficSpec(r: LiveResult): Spec {
   const names: [keyof LiveResult['series'], string][] = [['lookupsSent', 'lookups sent'], ['lookupsAnswered', 'lookups answered'], ['lookupsTimedOut', 'lookups timed out'],
     ['lookupsRefused', 'lookups refused'], ['connectAttempts', 'connect attempts'], ['accepts', 'sessions accepted'], ['connectsTimedOut', 'connects timed out']];
   const rows = names.flatMap(([name, label]) => (Array.isArray(r.series[name]) ? binned(r.series.time, r.series[name] as number[]).map((p) => ({ ...p, what: label })) : []));
-  return {
-    $schema: SCHEMA,
-    title: { text: 'What the live clients sent and got, per second', subtitle: 'faults shaded' },
-    width: 860,
-    height: 260,
-    config: BATCH_CONFIG,
-    layer: [
-      ...faultLayers(faultWindows(r)),
-      {
-        data: { values: rows },
-        mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.6 },
-        encoding: {
-          x: { field: 't', type: 'quantitative', title: "time since the run's start (s, scaled)" },
-          y: { field: 'v', type: 'quantitative', title: 'per second' },
-          color: { field: 'what', type: 'nominal', title: null, sort: names.map((n) => n[1]), legend: { orient: 'bottom', columns: 4 } },
-          tooltip: [{ field: 'what', type: 'nominal' }, { field: 't', type: 'quantitative', title: 's' }, { field: 'v', type: 'quantitative', title: 'per second' }],
-        },
-      },
-    ],
-  };
+  return overTime(r, { text: 'What the live clients sent and got, per second', subtitle: 'faults shaded' }, 260, rows, { title: 'per second', zero: true },
+    { field: 'what', color: { field: 'what', type: 'nominal', title: null, sort: names.map((n) => n[1]), legend: { orient: 'bottom', columns: 4 } }, width: 1.6 });
 }
 
 const LIVE_CSS = `
