@@ -16,10 +16,8 @@ const CLIENT_STATE_BYTES = 64;
 const CLIENT_EVENT_BYTES = 2 * 25;
 /** Reconnect records (18 bytes an episode, about one per client) and the end-of-run statistics' sorted copies of them. */
 const CLIENT_RESULT_BYTES = 36;
-/** One number of a per-sample series, in a JavaScript array of the result. */
+/** One number of a per-sample series, in a JavaScript array. */
 const SERIES_NUMBER_BYTES = 16;
-/** The same number while the run goes, in the metrics' sample table (a Float64Array). */
-const SAMPLE_TABLE_BYTES = 8;
 
 export function estimateRunBytes(scenario: Scenario): number {
   const clients = scenario.population.clients;
@@ -27,7 +25,7 @@ export function estimateRunBytes(scenario: Scenario): number {
   if (scenario.client.throttle !== null) perClient += 12;
   if (scenario.client.backoff.policy === 'decorrelated') perClient += 4;
   if (scenario.faults.some((f) => f.kind === 'carrier-outage')) perClient += 16; // the outage's victim list
-  return BASE_BYTES + clients * perClient + seriesNumbers(scenario) * (SERIES_NUMBER_BYTES + SAMPLE_TABLE_BYTES);
+  return BASE_BYTES + clients * perClient + seriesNumbers(scenario) * SERIES_NUMBER_BYTES;
 }
 
 /** Numbers in the per-sample series: per server, per lookup instance, per region, and the global ones. */

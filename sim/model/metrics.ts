@@ -30,89 +30,23 @@ export const TallyField = {
 } as const;
 
 /**
- * The fixed columns of a SampleTable row; blocks per region, lookup
- * instance, server and connect-failure reason follow (SampleTable).
+ * The arrays of the per-sample series, held by index (server, lookup
+ * instance, region, failure reason) so that a sample pushes into them
+ * directly: looked up by server name through the result's objects, with a
+ * closure per rate, a sample cost 15–40 µs at 1,000 clients before V8
+ * optimized it (1,500 samples: a third of the run). The result's objects
+ * hold these same arrays.
  */
-const Column = {
-  time: 0,
-  connected: 1,
-  /** Clients per ClientState (4). */
-  states: 2,
-  /** Counts over the interval, divided by it only in the result: */
-  carrier: 6,
-  /** lookups sent, answered, no server, timed out, refused, rejected, throttled. */
-  lookups: 7,
-  /** connectedByRegion, one per region. */
-  regions: 14,
-} as const;
-
-/**
- * The per-sample series, one row of doubles per sample, written in place
- * while the run goes. A row holds what the sample read (counts over the
- * interval, not yet rates), mostly as whole typed arrays copied in one
- * `set`: a sample then costs a few stores and copies even before V8 has
- * optimized it, where pushing rates into ~50 JavaScript arrays (grown by
- * copying, keyed by server name) cost 15–40 µs a sample at 1,000 clients
- * (1,500 samples: a third of the run) and filled the young generation.
- * The result's arrays are built from it once (`column`, `rates`), with the
- * same divisions the sample made before, so the same numbers.
- */
-class SampleTable {
-  readonly width: number;
-  /** Per lookup instance, a block each: requests offered, their summed waits, services completed, queue length. */
-  readonly offeredAt: number;
-  readonly waitAt: number;
-  readonly servedAt: number;
-  readonly queueAt: number;
-  /** Per server, a block each: sessions, connect attempts, accepts. */
-  readonly sessionsAt: number;
-  readonly attemptsAt: number;
-  readonly acceptsAt: number;
-  /** Per ConnectFailure code: failures. */
-  readonly failuresAt: number;
-  values: Float64Array;
-
-  constructor(samples: number, regions: number, instances: number, servers: number) {
-    this.offeredAt = Column.regions + regions;
-    this.waitAt = this.offeredAt + instances;
-    this.servedAt = this.waitAt + instances;
-    this.queueAt = this.servedAt + instances;
-    this.sessionsAt = this.queueAt + instances;
-    this.attemptsAt = this.sessionsAt + servers;
-    this.acceptsAt = this.attemptsAt + servers;
-    this.failuresAt = this.acceptsAt + servers;
-    this.width = this.failuresAt + CONNECT_FAILURE_NAMES.length;
-    this.values = new Float64Array(samples * this.width);
-  }
-
-  /** Where row k starts (grown if a run samples more than expected). */
-  row(k: number): number {
-    const at = k * this.width;
-    if (at + this.width > this.values.length) {
-      const grown = new Float64Array(Math.max(2 * this.values.length, at + this.width));
-      grown.set(this.values);
-      this.values = grown;
-    }
-    return at;
-  }
-
-  /** Column c of the first n rows. */
-  column(c: number, n: number): number[] {
-    const out: number[] = [];
-    for (let k = 0, at = c; k < n; k++, at += this.width) out.push(this.values[at]);
-    return out;
-  }
-
-  /** Column c of the first n rows per second of each row's interval (the first row's: 1 s). */
-  rates(c: number, n: number): number[] {
-    const v = this.values;
-    const out: number[] = [];
-    for (let k = 0, at = c; k < n; k++, at += this.width) {
-      const interval = k === 0 ? 1 : v[at - c + Column.time] - v[at - c - this.width + Column.time];
-      out.push(v[at] / interval);
-    }
-    return out;
-  }
+interface SeriesArrays {
+  regions: number[][];
+  sessions: number[][];
+  attempts: number[][];
+  accepts: number[][];
+  failures: number[][];
+  offered: number[][];
+  served: number[][];
+  queue: number[][];
+  wait: (number | null)[][];
 }
 
 export class Metrics {
@@ -167,14 +101,12 @@ export class Metrics {
   private reconnectAttempts = new Uint16Array(1024);
   private episodes = 0;
 
-  /** The per-sample series while the run goes (SampleTable); JavaScript arrays only in the result. */
-  private readonly table: SampleTable;
+  private readonly series: Series;
+  private readonly arrays: SeriesArrays;
   /** Control-plane events, capped so a flapping server cannot blow up the result. */
   readonly events: ControlEvent[] = [];
   eventsDropped = 0;
   fallbackSeconds = 0;
-  private readonly serverNames: string[];
-  private readonly regionNames: string[];
   private lastSampleTime = 0;
   private sampleIndex = 0;
   /** The fleet's heaps, sampled with the rest (scenarios with leaks). */
@@ -202,12 +134,48 @@ export class Metrics {
   ) {
     this.later = aheadTally(lastSample);
     this.noAnswerLater = new Float64Array(lastSample + 1);
-    this.serverNames = servers.names;
-    this.regionNames = regionNames;
     this.connectAttempts = new Float64Array(servers.count);
     this.accepts = new Float64Array(servers.count);
     this.connectedByRegion = new Float64Array(regionNames.length);
-    this.table = new SampleTable(lastSample + 1, regionNames.length, lookups.count, servers.count);
+    const perServer = () => servers.names.map(() => [] as number[]);
+    const perInstance = <T>() => Array.from({ length: lookups.count }, () => [] as T[]);
+    const arrays: SeriesArrays = {
+      regions: regionNames.map(() => []),
+      sessions: perServer(),
+      attempts: perServer(),
+      accepts: perServer(),
+      failures: CONNECT_FAILURE_NAMES.map(() => []),
+      offered: perInstance<number>(),
+      served: perInstance<number>(),
+      queue: perInstance<number>(),
+      wait: perInstance<number | null>(),
+    };
+    this.arrays = arrays;
+    const byServer = (of: number[][]) => Object.fromEntries(servers.names.map((name, k) => [name, of[k]]));
+    this.series = {
+      time: [],
+      connected: [],
+      connectedByRegion: Object.fromEntries(regionNames.map((name, r) => [name, arrays.regions[r]])),
+      sessionsByServer: byServer(arrays.sessions),
+      clientsByState: { idleBackoff: [], lookingUp: [], connecting: [], connected: [] },
+      carrierAttemptsPerSec: [],
+      lookups: {
+        sentPerSec: [],
+        answeredPerSec: [],
+        noServerPerSec: [],
+        timedOutPerSec: [],
+        refusedPerSec: [],
+        rejectedPerSec: [],
+        throttledPerSec: [],
+        offeredPerSec: arrays.offered,
+        servedPerSec: arrays.served,
+        queueLength: arrays.queue,
+        meanWait: arrays.wait,
+      },
+      connectAttemptsPerSec: byServer(arrays.attempts),
+      acceptsPerSec: byServer(arrays.accepts),
+      connectFailuresPerSec: Object.fromEntries(CONNECT_FAILURE_NAMES.map((name, r) => [name, arrays.failures[r]])) as Record<ConnectFailureReason, number[]>,
+    };
   }
 
   logEvent(time: number, kind: string, subject: string, detail: string): void {
@@ -265,40 +233,48 @@ export class Metrics {
   sample(now: number): void {
     const k = this.sampleIndex;
     this.applyLater(k);
-    const t = this.table;
-    const row = t.row(k);
-    const v = t.values;
-    v[row + Column.time] = now;
-    v[row + Column.connected] = this.connected;
-    v.set(this.clientsInState, row + Column.states);
-    v[row + Column.carrier] = this.carrierAttempts;
-    const carrier = this.carrierAttempts / (k === 0 ? 1 : now - this.lastSampleTime);
+    const s = this.series;
+    const a = this.arrays;
+    const interval = k === 0 ? 1 : now - this.lastSampleTime;
+    s.time.push(now);
+    s.connected.push(this.connected);
+    for (let r = 0; r < a.regions.length; r++) a.regions[r].push(this.connectedByRegion[r]);
+    const states = s.clientsByState;
+    states.idleBackoff.push(this.clientsInState[ClientState.idleBackoff]);
+    states.lookingUp.push(this.clientsInState[ClientState.lookingUp]);
+    states.connecting.push(this.clientsInState[ClientState.connecting]);
+    states.connected.push(this.clientsInState[ClientState.connected]);
+    const carrier = this.carrierAttempts / interval;
+    s.carrierAttemptsPerSec.push(carrier);
     this.peakCarrier = Math.max(this.peakCarrier, carrier);
     if (this.incidentStart < 0 && k > 0) {
       this.preFaultCarrierSum += carrier;
       this.preFaultCarrierSamples++;
     }
-    v[row + Column.lookups] = this.lookupsSent;
-    v[row + Column.lookups + 1] = this.lookupsAnswered;
-    v[row + Column.lookups + 2] = this.lookupsNoServer;
-    v[row + Column.lookups + 3] = this.lookupsTimedOut;
-    v[row + Column.lookups + 4] = this.lookupsRefused;
-    v[row + Column.lookups + 5] = this.lookupsRejected;
-    v[row + Column.lookups + 6] = this.lookupsThrottled;
-    v.set(this.connectedByRegion, row + Column.regions);
+    const l = s.lookups;
+    l.sentPerSec.push(this.lookupsSent / interval);
+    l.answeredPerSec.push(this.lookupsAnswered / interval);
+    l.noServerPerSec.push(this.lookupsNoServer / interval);
+    l.timedOutPerSec.push(this.lookupsTimedOut / interval);
+    l.refusedPerSec.push(this.lookupsRefused / interval);
+    l.rejectedPerSec.push(this.lookupsRejected / interval);
+    l.throttledPerSec.push(this.lookupsThrottled / interval);
     const lookups = this.lookups;
-    v.set(lookups.offered, row + t.offeredAt);
-    v.set(lookups.waitSum, row + t.waitAt);
     for (let i = 0; i < lookups.count; i++) {
-      v[row + t.servedAt + i] = lookups.processedInBin(i, k);
-      v[row + t.queueAt + i] = lookups.queueLength(i, now);
+      const offered = lookups.offered[i];
+      a.offered[i].push(offered / interval);
+      a.served[i].push(lookups.processedInBin(i, k) / interval);
+      a.queue[i].push(lookups.queueLength(i, now));
+      a.wait[i].push(offered > 0 ? lookups.waitSum[i] / offered : null);
     }
     lookups.offered.fill(0);
     lookups.waitSum.fill(0);
-    v.set(this.servers.sessions, row + t.sessionsAt);
-    v.set(this.connectAttempts, row + t.attemptsAt);
-    v.set(this.accepts, row + t.acceptsAt);
-    v.set(this.connectFailures, row + t.failuresAt);
+    for (let server = 0; server < a.sessions.length; server++) {
+      a.sessions[server].push(this.servers.sessions[server]);
+      a.attempts[server].push(this.connectAttempts[server] / interval);
+      a.accepts[server].push(this.accepts[server] / interval);
+    }
+    for (let r = 0; r < a.failures.length; r++) a.failures[r].push(this.connectFailures[r] / interval);
     this.connectFailures.fill(0);
     this.connectAttempts.fill(0);
     this.accepts.fill(0);
@@ -310,55 +286,13 @@ export class Metrics {
     this.lookupsRefused = 0;
     this.lookupsRejected = 0;
     this.lookupsThrottled = 0;
-    this.heaps?.sample(now);
+    if (this.heaps !== null) {
+      this.heaps.sample(now);
+      s.heap = this.heaps.seriesSoFar();
+    }
     this.baselines?.sample(now);
     this.lastSampleTime = now;
     this.sampleIndex++;
-  }
-
-  /** The series sampled so far, as the result carries them (a new object at each call). */
-  private seriesSoFar(): Series {
-    const t = this.table;
-    const n = this.sampleIndex;
-    const column = (c: number) => t.column(c, n);
-    const rates = (c: number) => t.rates(c, n);
-    const perInstance = <T>(of: (i: number) => T) => Array.from({ length: this.lookups.count }, (_, i) => of(i));
-    const perServer = (of: (server: number) => number[]) => Object.fromEntries(this.serverNames.map((name, server) => [name, of(server)]));
-    const series: Series = {
-      time: column(Column.time),
-      connected: column(Column.connected),
-      connectedByRegion: Object.fromEntries(this.regionNames.map((name, r) => [name, column(Column.regions + r)])),
-      sessionsByServer: perServer((server) => column(t.sessionsAt + server)),
-      clientsByState: {
-        idleBackoff: column(Column.states + ClientState.idleBackoff),
-        lookingUp: column(Column.states + ClientState.lookingUp),
-        connecting: column(Column.states + ClientState.connecting),
-        connected: column(Column.states + ClientState.connected),
-      },
-      carrierAttemptsPerSec: rates(Column.carrier),
-      lookups: {
-        sentPerSec: rates(Column.lookups),
-        answeredPerSec: rates(Column.lookups + 1),
-        noServerPerSec: rates(Column.lookups + 2),
-        timedOutPerSec: rates(Column.lookups + 3),
-        refusedPerSec: rates(Column.lookups + 4),
-        rejectedPerSec: rates(Column.lookups + 5),
-        throttledPerSec: rates(Column.lookups + 6),
-        offeredPerSec: perInstance((i) => rates(t.offeredAt + i)),
-        servedPerSec: perInstance((i) => rates(t.servedAt + i)),
-        queueLength: perInstance((i) => column(t.queueAt + i)),
-        meanWait: perInstance((i) => {
-          const offered = column(t.offeredAt + i);
-          const waits = column(t.waitAt + i);
-          return offered.map((o, k) => (o > 0 ? waits[k] / o : null));
-        }),
-      },
-      connectAttemptsPerSec: perServer((server) => rates(t.attemptsAt + server)),
-      acceptsPerSec: perServer((server) => rates(t.acceptsAt + server)),
-      connectFailuresPerSec: Object.fromEntries(CONNECT_FAILURE_NAMES.map((name, r) => [name, rates(t.failuresAt + r)])) as Record<ConnectFailureReason, number[]>,
-    };
-    if (this.heaps !== null && n > 0) series.heap = this.heaps.seriesSoFar();
-    return series;
   }
 
   result(args: {
@@ -373,7 +307,7 @@ export class Metrics {
     /** Where the fault's sustained attempt rate is measured: [from, to) windows (the carrier outages, else every fault with a duration). */
     faultWindows: [number, number][];
   }): { summary: Summary; series: Series; distributions: Distributions } {
-    const s = this.seriesSoFar();
+    const s = this.series;
     const hadIncident = this.incidentStart >= 0;
     const recoveredAt = (below: boolean, lastUp: number, threshold: number): number | null => {
       if (!hadIncident) return null;
