@@ -90,19 +90,24 @@ function lazyRegexes(source) {
   return inits.length === 0 ? source : out.replace(entry[0], `${entry[0]}\n${inits.join('\n')}`);
 }
 
+/** esbuild, tsx's own dependency; null without it. */
+async function loadEsbuild() {
+  try {
+    const tsx = createRequire(join(ROOT, 'package.json')).resolve('tsx/package.json');
+    return await import(pathToFileURL(createRequire(tsx).resolve('esbuild')).href);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * yargs as one file: its ~60 ES modules cost a start ~70 ms to load, one file ~35 ms. Bundled with
  * esbuild (tsx's own dependency) from the installed yargs, and the compiled CLI's `from 'yargs'`
  * pointed at it; without esbuild the build keeps importing yargs from node_modules.
  */
 async function bundleYargs(dir) {
-  let esbuild;
-  try {
-    const tsx = createRequire(join(ROOT, 'package.json')).resolve('tsx/package.json');
-    esbuild = await import(pathToFileURL(createRequire(tsx).resolve('esbuild')).href);
-  } catch {
-    return;
-  }
+  const esbuild = await loadEsbuild();
+  if (esbuild === null) return;
   const vendor = join(dir, 'vendor', 'yargs.js');
   await esbuild.build({
     entryPoints: [createRequire(join(ROOT, 'package.json')).resolve('yargs')],
@@ -167,13 +172,8 @@ async function bundleYargs(dir) {
  * esbuild there is no bundle and bin/stampede.mjs imports sim/cli/main.js, as before.
  */
 async function bundleCommands(dir) {
-  let esbuild;
-  try {
-    const tsx = createRequire(join(ROOT, 'package.json')).resolve('tsx/package.json');
-    esbuild = await import(pathToFileURL(createRequire(tsx).resolve('esbuild')).href);
-  } catch {
-    return;
-  }
+  const esbuild = await loadEsbuild();
+  if (esbuild === null) return;
   await vendorYaml(esbuild, dir);
   const outdir = join(dir, 'bundle');
   const unbundled = simulationModules(dir);
