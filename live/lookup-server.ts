@@ -169,15 +169,13 @@ process.on('SIGCONT', () => {
   for (const socket of sockets) socket.destroy();
   sockets.clear();
   http.closeAllConnections();
-  if (!listening) {
-    blackholed = false;
-    return;
-  }
-  http.close(() => {
-    listening = false;
-    blackholed = false;
-    open();
-  });
+  blackholed = false;
+  if (!listening) return;
+  // The listening socket goes (and with it what waited in its backlog), a new one opens at once
+  // (not when the old one's last connection is gone: one that escaped the loop above could hold it).
+  listening = false;
+  http.close();
+  setImmediate(open);
 });
 process.on('SIGTERM', () => process.exit(0));
 
