@@ -73,7 +73,8 @@ export const MAX_COUNTED_ATTEMPTS = 0xffff;
  * most 2^26 clients (every run but the largest) that is one chunk.
  */
 export const BYTE_CHUNK_BITS = 26;
-export const BYTE_CHUNK_MASK = 2 ** BYTE_CHUNK_BITS - 1;
+export const BYTE_CHUNK = 2 ** BYTE_CHUNK_BITS;
+export const BYTE_CHUNK_MASK = BYTE_CHUNK - 1;
 /**
  * The most records the views can address: the halves view (32 per record)
  * is then 2^32 elements long. 2^27 = 134,217,728 clients, ~16 GiB of run
