@@ -72,9 +72,9 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 describe('scenario errors', () => {
   describe('out-of-range values', () => {
     it.each([
-      ['population: {clients: -5}', 'population.clients', `${FILE}:3:23: population.clients: expected an integer between 1 and 67108864, found -5`],
-      ['population: {clients: 0}', 'population.clients', `${FILE}:3:23: population.clients: expected an integer between 1 and 67108864, found 0`],
-      ['population: {clients: 100000000}', 'population.clients', `${FILE}:3:23: population.clients: expected an integer between 1 and 67108864, found 100000000`],
+      ['population: {clients: -5}', 'population.clients', `${FILE}:3:23: population.clients: expected an integer between 1 and 134217728, found -5`],
+      ['population: {clients: 0}', 'population.clients', `${FILE}:3:23: population.clients: expected an integer between 1 and 134217728, found 0`],
+      ['population: {clients: 200000000}', 'population.clients', `${FILE}:3:23: population.clients: expected an integer between 1 and 134217728, found 200000000`],
       ['regions: [{name: common, servers: 0}]', 'regions[0].servers', `${FILE}:3:35: regions[0].servers: expected an integer between 1 and 10000, found 0`],
       ['lookup: {capacity: 0/s}', 'lookup.capacity', `${FILE}:3:20: lookup.capacity: expected a rate > 0/s, found "0/s"`],
       ['managers: {count: 0}', 'managers.count', `${FILE}:3:19: managers.count: expected an integer between 1 and 16, found 0`],
