@@ -23,8 +23,11 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The directories compiled (tsconfig.build.json's `include`), copied whole into a build. */
 export const SOURCE_DIRS = ['sim', 'reports/lib', 'live'];
-/** Files whose bytes also decide what a build holds. */
-const SETTINGS = ['tsconfig.json', 'tsconfig.build.json', 'bin/build.mjs', 'bin/compiled.mjs'];
+/**
+ * Files whose bytes also decide what a build holds: package-lock.json for the packages the build
+ * copies into vendor/ (yargs, yaml), so that another installed version gets its own build.
+ */
+const SETTINGS = ['tsconfig.json', 'tsconfig.build.json', 'bin/build.mjs', 'bin/compiled.mjs', 'package-lock.json'];
 export const DIST = join(ROOT, 'dist');
 /** Written last into a build: it is complete. */
 export const COMPLETE = '.complete';
