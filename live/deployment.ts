@@ -223,7 +223,7 @@ export class Deployment {
     await this.spawnManager(k);
   }
 
-  /** Each lookup's /stats (null when it does not answer within 1 s): served, queue, staleDropped, peakBacklogRate. */
+  /** Each lookup's /stats (null when it does not answer within 1 s): served, queue, staleDropped, backlogRate. */
   async lookupStats(): Promise<(Record<string, number> | null)[]> {
     return Promise.all(this.lookupPorts.map((port) => new Promise<Record<string, number> | null>((resolve) => {
       const req = get({ host: '127.0.0.1', port, path: '/stats', timeout: 1000, agent: false }, (res) => {

@@ -78,8 +78,8 @@ export interface LiveResult {
     /** Sessions opened per second during the measured run (churn and reconnections): the mean, and the busiest second. */
     runConnectsPerSec: { mean: number; peak: number };
     /**
-     * Lookup service rate per instance (stampede calibrate): the reference lookups' busiest 100 ms
-     * with a backlogged queue, averaged over the instances that had one (null: never backlogged, or
+     * Lookup service rate per instance (stampede calibrate): the reference lookups' answers per second
+     * while their queue was saturated, averaged over the instances that had one (null: never saturated, or
      * a user's target); `assumed` is lookup.capacity.
      */
     lookupServiceRate: { perInstance: number | null; instances: number; assumed: number };
@@ -377,7 +377,7 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
       reconnectAt: flat((r) => r.reconnectAt), downtime: flat((r) => r.downtime), disconnectedNow: all.reduce((a, r) => a + r.disconnectedNow, 0) });
     const restarts = deployment?.restartDelays ?? [];
     const lookupStats = deployment === null ? [] : await deployment.lookupStats();
-    const backlogRates = lookupStats.map((st) => st?.peakBacklogRate ?? 0).filter((r) => r > 0);
+    const backlogRates = lookupStats.map((st) => st?.backlogRate ?? 0).filter((r) => r > 0);
     const measured: LiveResult['measured'] = {
       connectLatency: { ...stats(flat((r) => r.connectLatency)), assumed: scenario.rtt },
       lookupLatency: { ...stats(flat((r) => r.lookupLatency)), assumed: scenario.rtt + 1 / scenario.lookup.capacity },

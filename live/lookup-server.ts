@@ -125,7 +125,7 @@ const http = createServer((req, res) => {
     queue.submit(res);
   } else if (req.url === '/stats') {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ served: queue.served, queue: queue.length, meanWaitMs: queue.served > 0 ? queue.totalWait / queue.served : null, fallback, ready: view !== null, staleDropped, peakBacklogRate: queue.peakBacklogRate }));
+    res.end(JSON.stringify({ served: queue.served, queue: queue.length, meanWaitMs: queue.served > 0 ? queue.totalWait / queue.served : null, fallback, ready: view !== null, staleDropped, backlogRate: queue.backlogRate }));
   } else if (req.url === '/health') {
     res.writeHead(view === null ? 503 : 200).end();
   } else {

@@ -87,7 +87,7 @@ describe('stampede calibrate', () => {
   it('keeps what the run did not measure, and says why', () => {
     const kept = calibrations(result({ lookupServiceRate: { perInstance: null, instances: 0, assumed: 2000 }, acceptRate: { perServer: 300, refusedInThatSecond: 0, assumed: 2000 } }) as unknown as LiveResult);
     expect(kept.map((c) => [c.path.join('.'), c.value])).toEqual([['network.rtt', '320.0ms'], ['lookup.capacity', null], ['sessionServer.maxAcceptsPerSec', null]]);
-    expect(kept[1].comment).toMatch(/kept: no lookup queue backlogged/);
+    expect(kept[1].comment).toMatch(/kept: no lookup queue was saturated/);
     expect(kept[2].comment).toMatch(/kept: the servers were not at their limit \(busiest second 300\/s per server/);
     const out = join(dir, 'kept.yaml');
     writeFileSync(join(dir, 'kept.json'), JSON.stringify(result({ lookupServiceRate: { perInstance: null, instances: 0, assumed: 2000 } })));

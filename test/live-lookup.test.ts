@@ -89,6 +89,21 @@ describe('live lookup server, kept-alive connections', () => {
     expect((await ask(agent, port, 2000)).status).toBe(503);
   }, 30_000);
 
+  it('measures its service rate only while its queue is saturated (stampede calibrate)', async () => {
+    const { port } = await startLookup(2000);
+    const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+    const stats = async () => JSON.parse((await post(port, '/stats', 'GET')).body) as { backlogRate: number; served: number };
+    // A few requests one after the other: the queue is never busy for most of a window.
+    for (let k = 0; k < 20; k++) await ask(agent, port, 2000);
+    expect((await stats()).backlogRate).toBe(0);
+    // 1,200 at once: 0.6 s of service at 2,000/s, answered at that rate.
+    const outcomes = await Promise.all(Array.from({ length: 1200 }, () => ask(agent, port, 5000)));
+    expect(outcomes.every((o) => o.status === 503)).toBe(true);
+    const rate = (await stats()).backlogRate;
+    expect(rate).toBeGreaterThanOrEqual(1500);
+    expect(rate).toBeLessThanOrEqual(2300);
+  }, 30_000);
+
   it('blackhole: a stopped lookup leaves kept-alive connections silent until the request times out, and comes back without what was buffered meanwhile', async () => {
     const { port, child } = await startLookup(20_000);
     const agent = new Agent({ keepAlive: true, maxSockets: Infinity });

@@ -3,7 +3,7 @@
 // scenario file: the run's scenario (its own text, comments kept) with the measured connect
 // latency as network.rtt, the measured lookup service rate as lookup.capacity and the measured
 // accept rate as sessionServer.maxAcceptsPerSec, each with a comment saying where it came from;
-// a quantity the run did not measure (a queue that never backlogged, servers never at their
+// a quantity the run did not measure (a queue never saturated, servers never at their
 // limit) is kept, and the comment says why. Durations are measured at the run's time scale k and
 // written divided by k (the file is at full scale, as its source); rates are not scaled.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -55,9 +55,9 @@ export function calibrations(r: LiveResult): Calibration[] {
       comment: `calibrated: connect latency (TCP + hello) mean ${ms(connect.mean)} measured ${at}, / ${k} (p99 ${connect.p99 === null ? 'n/a' : ms(connect.p99)}; the run assumed ${ms(connect.assumed)})` });
   const lookup = m.lookupServiceRate;
   out.push(lookup === undefined || lookup.perInstance === null
-    ? { path: ['lookup', 'capacity'], value: null, comment: `kept: no lookup queue backlogged in the live run, so its service rate was not measured${r.target === 'reference' ? '' : ' (a user target reports none)'}` }
+    ? { path: ['lookup', 'capacity'], value: null, comment: `kept: no lookup queue was saturated in the live run, so its service rate was not measured${r.target === 'reference' ? '' : ' (a user target reports none)'}` }
     : { path: ['lookup', 'capacity'], value: perSecond(lookup.perInstance),
-      comment: `calibrated: lookup service rate, busiest 100 ms of a backlogged queue, mean over ${lookup.instances} instance(s) (configured ${perSecond(lookup.assumed)})` });
+      comment: `calibrated: lookup service rate while its queue was saturated (busy ≥ 90 % of each 100 ms counted), mean over ${lookup.instances} instance(s) (configured ${perSecond(lookup.assumed)})` });
   const accept = m.acceptRate;
   out.push(accept === undefined || accept.refusedInThatSecond === 0
     ? { path: ['sessionServer', 'maxAcceptsPerSec'], value: null,
