@@ -17,6 +17,7 @@
 // share its timestamps (the clock's grain is milliseconds) is never recorded, as git treats a
 // "racily clean" index entry: the next start hashes again.
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,7 +49,8 @@ export function sourceFiles(root = ROOT) {
 
 /** The hash naming the build of the sources as they are now. */
 export function sourceHash(root = ROOT) {
-  const hash = process.getBuiltinModule('node:crypto').createHash('sha256');
+  // Loaded here, not at the top: most starts never hash.
+  const hash = createRequire(import.meta.url)('node:crypto').createHash('sha256');
   for (const path of [...SETTINGS, ...sourceFiles(root)]) {
     hash.update(path).update('\0');
     hash.update(existsSync(join(root, path)) ? readFileSync(join(root, path)) : '').update('\0');
