@@ -69,8 +69,9 @@ export const MAX_COUNTED_ATTEMPTS = 0xffff;
  * V8 in Node 20 allows a typed array at most 2^32 elements, so one byte view
  * reaches 2^26 records (4 GiB). The byte fields are read through one view
  * per 2^26 records ("byte chunks"): client c's bytes are in chunk
- * c >>> BYTE_CHUNK_BITS, its record at (c & BYTE_CHUNK_MASK) · 64 there. At
- * most 2^26 clients (every run but the largest) that is one chunk.
+ * c >>> BYTE_CHUNK_BITS, its record at (c & BYTE_CHUNK_MASK) · 64 there. Up
+ * to 2^26 clients (every run but the largest) that is one chunk, and never
+ * more than two (MAX_RECORDS): the client model holds them as two fields.
  */
 export const BYTE_CHUNK_BITS = 26;
 export const BYTE_CHUNK = 2 ** BYTE_CHUNK_BITS;
@@ -116,9 +117,9 @@ export function recordViews(buffer: ArrayBufferLike): RecordViews {
     words: new Int32Array(buffer, RECORD_OFFSET, count * RECORD_WORDS),
     unsigned: new Uint32Array(buffer, RECORD_OFFSET, count * RECORD_WORDS),
     halves: new Uint16Array(buffer, RECORD_OFFSET, count * RECORD_HALVES),
-    byteChunks: Array.from({ length: Math.max(1, Math.ceil(count / 2 ** BYTE_CHUNK_BITS)) }, (_, k) => {
-      const first = k * 2 ** BYTE_CHUNK_BITS;
-      return new Uint8Array(buffer, RECORD_OFFSET + first * RECORD_BYTES, Math.min(count - first, 2 ** BYTE_CHUNK_BITS) * RECORD_BYTES);
+    byteChunks: Array.from({ length: Math.max(1, Math.ceil(count / BYTE_CHUNK)) }, (_, k) => {
+      const first = k * BYTE_CHUNK;
+      return new Uint8Array(buffer, RECORD_OFFSET + first * RECORD_BYTES, Math.min(count - first, BYTE_CHUNK) * RECORD_BYTES);
     }),
   };
 }
