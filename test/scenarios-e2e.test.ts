@@ -59,17 +59,9 @@ describe('every shipped scenario, end to end', () => {
   describe.each(FILES)('%s', (file) => {
     const set = populationOverride(file);
 
-    it('writes result.json, index.html and summary.md', async () => {
-      const out = join(tempDir('stampede-e2e-'), 'report');
-      const run = await cli('run', file, '--set', set, '--out', out, '--quiet', '--workers', '1');
-      expect(run.stderr).not.toMatch(STACK);
-      // 1: an assertion failed at this small size; the run and its report worked.
-      expect([0, 1], run.stderr).toContain(run.code);
-      expectReport(out);
-      expect(existsSync(join(out, 'charts'))).toBe(false);
-    });
-
-    it('with --svg --png, writes every chart of the page as SVG and PNG', async () => {
+    // One run per file: its report is checked whole, and every chart of the page written as SVG and
+    // PNG (that without --svg / --png no chart file is written does not depend on the scenario: below).
+    it('writes result.json, index.html and summary.md, and with --svg --png every chart of the page as SVG and PNG', async () => {
       const out = join(tempDir('stampede-e2e-'), 'report');
       const run = await cli('run', file, '--set', set, '--out', out, '--quiet', '--workers', '1', '--svg', '--png');
       expect(run.stderr).not.toMatch(STACK);
@@ -84,6 +76,15 @@ describe('every shipped scenario, end to end', () => {
         expect(statSync(join(out, 'charts', `${id}.png`)).size).toBeGreaterThan(2000);
       }
     });
+  });
+
+  it('writes no chart file without --svg or --png', async () => {
+    const out = join(tempDir('stampede-e2e-'), 'report');
+    const run = await cli('run', 'scenarios/server-crash.yaml', '--set', populationOverride('scenarios/server-crash.yaml'), '--out', out, '--quiet', '--workers', '1');
+    expect(run.stderr).not.toMatch(STACK);
+    expect([0, 1], run.stderr).toContain(run.code);
+    expectReport(out);
+    expect(existsSync(join(out, 'charts'))).toBe(false);
   });
 
   it('bin/stampede.mjs runs a scenario with unlimited capacities and writes its charts (exit 0, no crash)', () => {
