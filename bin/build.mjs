@@ -100,6 +100,9 @@ async function loadEsbuild() {
   }
 }
 
+/** What every bundle of the build is: one ES module for Node 20, quiet unless esbuild fails. */
+const ESM_FOR_NODE = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error' };
+
 /**
  * yargs as one file: its ~60 ES modules cost a start ~70 ms to load, one file ~35 ms. Bundled with
  * esbuild (tsx's own dependency) from the installed yargs, and the compiled CLI's `from 'yargs'`
@@ -110,13 +113,9 @@ async function bundleYargs(dir) {
   if (esbuild === null) return;
   const vendor = join(dir, 'vendor', 'yargs.js');
   await esbuild.build({
+    ...ESM_FOR_NODE,
     entryPoints: [createRequire(join(ROOT, 'package.json')).resolve('yargs')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
     outfile: vendor,
-    logLevel: 'error',
     // Each bundled module keeps its own location (import.meta.url, require): yargs finds its
     // locale files (messages in the user's language) and the rest as from node_modules.
     plugins: [
@@ -178,17 +177,13 @@ async function bundleCommands(dir) {
   const outdir = join(dir, 'bundle');
   const unbundled = simulationModules(dir);
   await esbuild.build({
+    ...ESM_FOR_NODE,
     entryPoints: { main: join(dir, 'sim', 'cli', 'main.js') },
-    bundle: true,
     splitting: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
     outdir,
     chunkNames: '[name]-[hash]',
     // No keepNames (it wraps every function in a call): main() tells two error classes apart by
     // their name, checked below; other names are the sources' unless two modules clash.
-    logLevel: 'error',
     plugins: [
       {
         name: 'stampede-bundle',
@@ -252,17 +247,13 @@ async function vendorYaml(esbuild, dir) {
   const names = Object.keys(requireRoot('yaml')).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default');
   const vendor = join(dir, 'vendor', 'yaml.js');
   await esbuild.build({
+    ...ESM_FOR_NODE,
     stdin: {
       contents: `import * as yaml from ${JSON.stringify(entry)};\nexport const { ${names.join(', ')} } = yaml;\nexport default yaml.default ?? yaml;\n`,
       resolveDir: ROOT,
       loader: 'js',
     },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
     outfile: vendor,
-    logLevel: 'error',
     // yaml's require() of Node's own modules.
     banner: { js: `import { createRequire as __stampedeRequire } from 'node:module'; const require = __stampedeRequire(${JSON.stringify(pathToFileURL(entry).href)});` },
   });
