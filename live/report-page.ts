@@ -5,7 +5,7 @@
 // head, styles and vega-lite rendering); a pure function of result.json.
 import type { LiveResult } from './load-run.ts';
 import { chartScripts, chartSection, escapeHtml, PAGE_CSS, pageHead, chartLibraries } from '../reports/lib/html.ts';
-import { BATCH_CONFIG } from '../sim/batch/charts.ts';
+import { BATCH_CONFIG, faultLayers, type FaultMark } from '../sim/batch/charts.ts';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /** Longer curves are averaged in equal bins (a page stays light). */
@@ -33,14 +33,8 @@ function binned(time: readonly number[], values: readonly number[]): { t: number
   return rows;
 }
 
-interface Window {
-  start: number;
-  end: number;
-  label: string;
-}
-
 /** Fault windows from the scaled scenario (a fault without a length: a 0-width mark at its start). */
-function faultWindows(r: LiveResult): Window[] {
+function faultWindows(r: LiveResult): FaultMark[] {
   const faults = (r.scenario.faults ?? []) as Record<string, unknown>[];
   const seconds = (v: unknown): number | null => {
     if (typeof v === 'number') return v;
@@ -57,15 +51,6 @@ function faultWindows(r: LiveResult): Window[] {
     const sliver = (r.series.time[r.series.time.length - 1] ?? 1) / 300;
     return [{ start: at, end: at + Math.max(length, sliver), label: `${String(f.kind)}${f.mode === undefined ? '' : ` (${String(f.mode)})`}` }];
   });
-}
-
-function faultLayers(windows: Window[]): Spec[] {
-  if (windows.length === 0) return [];
-  const values = windows.map((w) => ({ start: round(w.start), end: round(w.end), label: w.label }));
-  return [
-    { data: { values }, mark: { type: 'rect', color: '#9aa0a6', opacity: 0.16 }, encoding: { x: { field: 'start', type: 'quantitative' }, x2: { field: 'end' }, tooltip: [{ field: 'label', type: 'nominal', title: 'fault' }] } },
-    { data: { values }, mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, fontSize: 12, color: '#4a4f57' }, encoding: { x: { field: 'start', type: 'quantitative' }, y: { value: 0 }, text: { field: 'label', type: 'nominal' } } },
-  ];
 }
 
 const sideColor = { field: 'side', type: 'nominal', title: null, scale: { domain: ['live', 'simulated'], range: [LIVE, SIMULATED] }, legend: { orient: 'bottom', direction: 'horizontal' } };
@@ -87,7 +72,7 @@ function overTime(r: LiveResult, title: { text: string; subtitle: string }, heig
     width: 860,
     height,
     config: BATCH_CONFIG,
-    layer: [...faultLayers(faultWindows(r)), { data: { values: rows }, mark: { type: 'line', interpolate: 'step-after', strokeWidth: series.width }, encoding }],
+    layer: [...faultLayers(faultWindows(r), 1), { data: { values: rows }, mark: { type: 'line', interpolate: 'step-after', strokeWidth: series.width }, encoding }],
   };
 }
 

@@ -8,7 +8,7 @@ import { compile } from 'vega-lite';
 import { parse, View } from 'vega';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { aggregate, flattenSummary, metricDirection, reproduceCommand } from '../sim/batch/aggregate.ts';
-import { acceptsSpec, metricByParameterSpec, metricByVariantSpec, missingNote, overlaySpec } from '../sim/batch/charts.ts';
+import { acceptsSpec, faultLayers, metricByParameterSpec, metricByVariantSpec, missingNote, overlaySpec } from '../sim/batch/charts.ts';
 import { executePlan } from '../sim/batch/execute.ts';
 import { csv } from '../sim/batch/format.ts';
 import { gridVariants, jobsOf, preparePlan, replicationSeeds, type BatchPlan, type PlanInput } from '../sim/batch/jobs.ts';
@@ -176,6 +176,18 @@ describe('outputs', () => {
     expect(complete).not.toContain('∞');
   });
 
+  it('puts the labels of faults that overlap in time on rows one under the other', () => {
+    const layers = faultLayers(
+      [{ start: 180, end: 720, label: 'lookup-outage' }, { start: 360, end: 640, label: 'server-crash' }, { start: 720, end: 800, label: 'after' }, { start: 500, end: 900, label: 'third' }],
+      60,
+    ) as { data: { values: { label: string; row: number }[] }; mark: { type: string; dy?: number; stroke?: string } }[];
+    const rowOf = Object.fromEntries(layers[0].data.values.map((v) => [v.label, v.row]));
+    // The outage's row is free again when it ends: the fault after it goes back to the first row.
+    expect(rowOf).toEqual({ 'lookup-outage': 0, 'server-crash': 1, third: 2, after: 0 });
+    const texts = layers.filter((l) => l.mark.type === 'text' && l.mark.stroke === undefined);
+    expect(texts.map((l) => [l.mark.dy, l.data.values.map((v) => v.label)])).toEqual([[4, ['lookup-outage', 'after']], [20, ['server-crash']], [36, ['third']]]);
+  });
+
   it('builds vega-lite specs that compile', () => {
     const points = [{ label: 'a', mean: 1, ci95: [0.5, 1.5] as [number, number], missing: 0, n: 3 }, { label: 'b', mean: null, ci95: null, missing: 3, n: 0 }];
     compile(metricByVariantSpec('m', 'lower', points) as never);
@@ -192,7 +204,7 @@ describe('outputs', () => {
     const layers = overlay.layer as { mark: { type: string }; data: { values: Record<string, unknown>[] }; encoding: Record<string, { scale?: { range?: unknown[] } }> }[];
     expect(layers.map((l) => l.mark.type)).toEqual(['rect', 'text', 'text', 'line', 'point']);
     // 4 min: the axis is in minutes, like the run report's.
-    expect(layers[0].data.values).toEqual([{ start: 1, end: 2, label: 'crash' }]);
+    expect(layers[0].data.values).toEqual([{ start: 1, end: 2, label: 'crash', row: 0 }]);
     expect(layers[3].data.values).toHaveLength(15);
     // Every line its own dash, and identical lines named, so neither hides the other unexplained.
     const dashes = layers[3].encoding.strokeDash.scale!.range!.map((d) => JSON.stringify(d));

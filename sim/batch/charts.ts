@@ -98,10 +98,24 @@ function binnedRows(time: readonly number[], lines: readonly OverlayLine[], unit
   return rows;
 }
 
-/** The fault windows shaded grey with their label at the top, in axis units. */
-function faultLayers(faults: readonly FaultMark[], unitSeconds: number): Record<string, unknown>[] {
+/**
+ * The fault windows shaded grey with their label at the top, in axis units.
+ * Windows that overlap in time put their labels on rows one under the
+ * other (the first free row, in start order): on one row, a crash inside an
+ * outage would write its label over the outage's.
+ */
+export function faultLayers(faults: readonly FaultMark[], unitSeconds: number): Record<string, unknown>[] {
   if (faults.length === 0) return [];
-  const values = faults.map((f) => ({ start: round(f.start / unitSeconds), end: round(f.end / unitSeconds), label: f.label }));
+  const rowEnds: number[] = [];
+  const values = [...faults]
+    .sort((a, b) => a.start - b.start)
+    .map((f) => {
+      let row = rowEnds.findIndex((end) => end <= f.start);
+      if (row === -1) row = rowEnds.length;
+      rowEnds[row] = f.end;
+      return { start: round(f.start / unitSeconds), end: round(f.end / unitSeconds), label: f.label, row };
+    });
+  const rows = Math.max(...values.map((v) => v.row)) + 1;
   return [
     {
       data: { values },
@@ -109,11 +123,11 @@ function faultLayers(faults: readonly FaultMark[], unitSeconds: number): Record<
       encoding: { x: { field: 'start', type: 'quantitative' }, x2: { field: 'end' }, tooltip: [{ field: 'label', type: 'nominal', title: 'fault' }] },
     },
     // The label twice: a white outline under the text, so a line passing behind it does not make it unreadable.
-    ...[{ stroke: '#ffffff', strokeWidth: 4 }, {}].map((halo) => ({
-      data: { values },
-      mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, fontSize: 12, color: '#4a4f57', limit: 360, ...halo },
+    ...Array.from({ length: rows }, (_, row) => [{ stroke: '#ffffff', strokeWidth: 4 }, {}].map((halo) => ({
+      data: { values: values.filter((v) => v.row === row) },
+      mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4 + 16 * row, fontSize: 12, color: '#4a4f57', limit: 360, ...halo },
       encoding: { x: { field: 'start', type: 'quantitative' }, y: { value: 0 }, text: { field: 'label', type: 'nominal' } },
-    })),
+    }))).flat(),
   ];
 }
 
