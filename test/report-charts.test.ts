@@ -14,7 +14,8 @@ import { CONFIG, reportCharts, type ChartDef } from '../reports/lib/charts.ts';
 import { chartContext, timeScaleFor } from '../reports/lib/context.ts';
 import { bucket, bucketFactor, MAX_CELLS, MAX_POINTS, serverGrid } from '../reports/lib/downsample.ts';
 import { buildReport, writeReport } from '../reports/lib/index.ts';
-import { renderSvg, svgToPng } from '../reports/lib/render.ts';
+import { PNG_FONT, PNG_SCALE, renderSvg, svgToPng } from '../reports/lib/render.ts';
+import { Resvg } from '@resvg/resvg-js';
 
 // ---------------------------------------------------------------------------
 // A synthetic result: shaped like a real run (outage, drain, waves of
@@ -418,6 +419,9 @@ describe('the report files', () => {
     const png = svgToPng(svg);
     expect(Buffer.from(png.subarray(0, 8)).toString('hex')).toBe('89504e470d0a1a0a');
     expect(Buffer.from(svgToPng(svg)).equals(Buffer.from(png))).toBe(true);
+    // The PNG reads DejaVu Sans's four faces only (where Debian has them): the pixels of every system font loaded.
+    const withSystemFonts = new Resvg(svg, { fitTo: { mode: 'zoom', value: PNG_SCALE }, background: '#ffffff', font: { loadSystemFonts: true, defaultFontFamily: PNG_FONT, sansSerifFamily: PNG_FONT } });
+    expect(Buffer.from(withSystemFonts.render().asPng()).equals(Buffer.from(png))).toBe(true);
   });
 
   it('come from `stampede run` on a real (small) run, with --svg', async () => {

@@ -4,6 +4,8 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { HOVER_LAYER } from './charts.ts';
 
 /** Width of exported charts in CSS pixels (specs say `container`, which a file does not have). */
@@ -43,11 +45,26 @@ export async function renderSvg(spec: TopLevelSpec, width: number = EXPORT_WIDTH
   }
 }
 
+/**
+ * DejaVu Sans's faces where Debian puts them: the face every chart's font
+ * list resolves to there. Given alone, resvg reads four files per chart
+ * instead of every system font (~5 ms a chart), and draws the same pixels.
+ * Elsewhere (or with a face missing), the system's fonts.
+ */
+const DEJAVU_DIR = '/usr/share/fonts/truetype/dejavu';
+const DEJAVU_FACES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf', 'DejaVuSans-BoldOblique.ttf'].map((f) => join(DEJAVU_DIR, f));
+let fontSource: { loadSystemFonts: boolean; fontFiles?: string[] } | undefined;
+
+function fonts() {
+  fontSource ??= DEJAVU_FACES.every((f) => existsSync(f)) ? { loadSystemFonts: false, fontFiles: DEJAVU_FACES } : { loadSystemFonts: true };
+  return fontSource;
+}
+
 export function svgToPng(svg: string, scale: number = PNG_SCALE): Uint8Array {
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: '#ffffff',
-    font: { loadSystemFonts: true, defaultFontFamily: PNG_FONT, sansSerifFamily: PNG_FONT },
+    font: { ...fonts(), defaultFontFamily: PNG_FONT, sansSerifFamily: PNG_FONT },
   });
   return resvg.render().asPng();
 }
