@@ -345,6 +345,9 @@ function keepaliveTick(slice: number): void {
     if (c.awaitingPong) {
       keepaliveLosses++;
       onSessionLost(c);
+      // As the model's stranded client (strandOnVanishedHost): a session lost to silence is a failure,
+      // so its client counts as disconnected by the incident even if its next connect succeeds.
+      onAttemptFailed(c);
     } else {
       c.awaitingPong = true;
       c.socket.write('PING\n');

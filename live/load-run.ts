@@ -384,6 +384,7 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
       timerLateness: { ...stats(flat((r) => r.timerLateness)), assumed: 0 },
       serverRestart: { mean: restarts.length === 0 ? null : restarts.reduce((a, b) => a + b, 0) / restarts.length, assumed: scenario.sessionServer.startupTime },
       keepaliveLosses: all.reduce((a, r) => a + r.keepaliveLosses, 0),
+      keepaliveInterval: scenario.client.keepalive,
       timeouts: {
         connects: Math.round(series.connectsTimedOut.reduce((a, b) => a + b, 0) * scenario.sampleInterval),
         connectTimeout: scenario.client.connectTimeout,
@@ -411,6 +412,8 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
     // ---- the simulation of the same scaled scenario
     progress('simulating the same scaled scenario');
     const sim: RunResult = runScenario(scenario);
+    const simulatedTimeouts = sim.series.connectFailuresPerSec?.noAnswer ?? [];
+    if (measured.timeouts !== undefined) measured.timeouts.simulatedConnects = Math.round(simulatedTimeouts.reduce((a, b) => a + b, 0) * scenario.sampleInterval);
     const simSummary: RecoverySummary = {
       incidentStart: sim.summary.incidentStart, preFaultSessions: sim.summary.preFaultSessions, sessionsAtEnd: sim.summary.sessionsAtEnd,
       recovery: sim.summary.recovery, disconnectedClients: sim.summary.disconnectedClients, notReconnected: sim.summary.notReconnected,

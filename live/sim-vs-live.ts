@@ -26,8 +26,17 @@ export interface Measured {
   serverRestart: { mean: number | null; assumed: number };
   /** Sessions lost to an unanswered keepalive (a vanished host). */
   keepaliveLosses: number;
+  /** The scaled client.keepalive, the pings' interval (seconds); absent in results written before it was recorded. */
+  keepaliveInterval?: number;
   /** Connects that timed out (scaled connectTimeout), and lookups that timed out while every lookup was up. */
-  timeouts?: { connects: number; connectTimeout: number; lookupsOutsideOutages: number; requestTimeout: number };
+  timeouts?: {
+    connects: number;
+    connectTimeout: number;
+    lookupsOutsideOutages: number;
+    requestTimeout: number;
+    /** Connects the simulation of the same run timed out (a blackholed host times them out there too). */
+    simulatedConnects?: number;
+  };
 }
 
 export interface Comparison {
@@ -91,9 +100,11 @@ function explain(checks: QuantityCheck[], m: Measured): string {
       m.serverRestart.mean === null ? 0 : m.serverRestart.mean - m.serverRestart.assumed],
   ];
   const t = m.timeouts;
-  if (t !== undefined && t.connects > 0) {
+  const simulatedConnects = t?.simulatedConnects ?? 0;
+  if (t !== undefined && t.connects > simulatedConnects) {
     // A connect that times out costs its timeout and, after the last retry, a backoff cycle: counted as the p99 past the timeout.
-    candidates.push([`connect timeouts (${t.connects} connects timed out: connect latency p99 ${ms(m.connectLatency.p99)} against a connectTimeout of ${ms(t.connectTimeout)})`,
+    const simulated = simulatedConnects > 0 ? `, ${simulatedConnects} in the simulation` : '';
+    candidates.push([`connect timeouts (${t.connects} connects timed out${simulated}: connect latency p99 ${ms(m.connectLatency.p99)} against a connectTimeout of ${ms(t.connectTimeout)})`,
       Math.max(0, (m.connectLatency.p99 ?? 0) - t.connectTimeout) + t.connectTimeout]);
   }
   if (t !== undefined && t.lookupsOutsideOutages > 0) {
@@ -104,7 +115,16 @@ function explain(checks: QuantityCheck[], m: Measured): string {
   const [what, excess] = candidates[0];
   const failed = checks.filter((c) => !c.pass).map((c) => c.quantity).join(', ');
   return `live recovery ${sign} than simulated (${failed} out of tolerance); the largest measured departure from the model's assumptions is the ${what}: ${excess >= 0 ? '+' : ''}${(excess * 1000).toFixed(1)} ms per attempt` +
-    (m.keepaliveLosses > 0 ? `; ${m.keepaliveLosses} sessions were lost to an unanswered keepalive` : '');
+    (m.keepaliveLosses === 0 ? '' : `; ${m.keepaliveLosses} sessions were lost to an unanswered keepalive ping${keepaliveNote(m.keepaliveInterval)}`);
+}
+
+/**
+ * A ping unanswered at the next one notices a vanished host 1 to 2 intervals after it vanished
+ * (half an interval late on average, a whole one at worst); the model's client after exactly one.
+ */
+function keepaliveNote(interval: number | undefined): string {
+  if (interval === undefined) return '';
+  return `, each noticed 1–2 intervals of ${ms(interval)} after its host vanished where the model notices after exactly one (+${ms(interval / 2)} on average)`;
 }
 
 function ms(seconds: number | null): string {
