@@ -6,6 +6,7 @@
 import type { LiveResult } from './load-run.ts';
 import { chartScripts, chartSection, escapeHtml, PAGE_CSS, pageHead, chartLibraries } from '../reports/lib/html.ts';
 import { BATCH_CONFIG, faultLayers, type FaultMark } from '../sim/batch/charts.ts';
+import { tryParseDuration } from '../sim/scenario/units.ts';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /** Longer curves are averaged in equal bins (a page stays light). */
@@ -36,12 +37,12 @@ function binned(time: readonly number[], values: readonly number[]): { t: number
 /** Fault windows from the scaled scenario (a fault without a length: a 0-width mark at its start). */
 function faultWindows(r: LiveResult): FaultMark[] {
   const faults = (r.scenario.faults ?? []) as Record<string, unknown>[];
+  // The canonical scenario writes durations as text ('1m30s'): read back with the scenario loader's own parser.
   const seconds = (v: unknown): number | null => {
     if (typeof v === 'number') return v;
     if (typeof v !== 'string') return null;
-    const m = /^([\d.]+)(ms|s|m|h)$/.exec(v);
-    if (m === null) return null;
-    return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+    const parsed = tryParseDuration(v);
+    return typeof parsed === 'number' ? parsed : null;
   };
   return faults.flatMap((f) => {
     const at = seconds(f.at);
