@@ -44,8 +44,8 @@ export function timeScaleFor(durationSeconds: number): TimeScale {
   return { seconds: 1, unit: 's' };
 }
 
-export function chartContext(result: RunResult, events: readonly ControlPlaneEvent[] = [], verdicts?: readonly GateVerdict[]): ChartContext {
-  const scenario = scenarioOf(result);
+export function chartContext(result: RunResult, events: readonly ControlPlaneEvent[] = [], verdicts?: readonly GateVerdict[], loaded?: Scenario): ChartContext {
+  const scenario = loaded ?? scenarioOf(result);
   return { scenario, time: timeScaleFor(scenario.duration), faults: faultWindows(scenario), events, targets: recoveryTargets(scenario, verdicts) };
 }
 

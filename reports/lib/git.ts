@@ -6,40 +6,42 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OPTIONS = { cwd: ROOT, encoding: 'utf8', timeout: 5000 } as const;
 
-const REVISION = ['rev-parse', '--short=12', 'HEAD'];
-const STATUS = ['status', '--porcelain', '--untracked-files=no'];
+// One git process says both the commit (`# branch.oid`) and whether tracked files differ from it
+// (any other line): a process start is most of what this costs.
+const STATUS = ['status', '--porcelain=v2', '--branch', '--untracked-files=no'];
+const SHORT = 12;
 
-function git(args: string[]): string {
-  return execFileSync('git', args, { ...OPTIONS, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-}
-
-function gitAsync(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('git', args, OPTIONS, (error, stdout) => (error === null ? resolve(stdout.trim()) : reject(error)));
-    child.stdin?.end();
-  });
+/** `abc123def456` or `abc123def456+modified` from `git status --porcelain=v2 --branch`; null before the first commit. */
+export function commitOfStatus(status: string): string | null {
+  let commit: string | null = null;
+  let modified = false;
+  for (const line of status.split('\n')) {
+    if (line.startsWith('# branch.oid ')) {
+      const oid = line.slice('# branch.oid '.length).trim();
+      commit = /^[0-9a-f]{40,64}$/.test(oid) ? oid.slice(0, SHORT) : null;
+    } else if (line !== '' && !line.startsWith('# ')) {
+      modified = true;
+    }
+  }
+  return commit === null ? null : modified ? `${commit}+modified` : commit;
 }
 
 /** Short commit hash, with `+modified` when tracked files differ from it; null when unknown. */
 export function currentGitCommit(): string | null {
   try {
-    const commit = git(REVISION);
-    const modified = git(STATUS) !== '';
-    return modified ? `${commit}+modified` : commit;
+    return commitOfStatus(execFileSync('git', STATUS, { ...OPTIONS, stdio: ['ignore', 'pipe', 'ignore'] }));
   } catch {
     return null;
   }
 }
 
 /**
- * currentGitCommit() without waiting: its two git processes (~20 ms) run while the caller
- * simulates (stampede run starts it before the run and awaits it for the report).
+ * currentGitCommit() without waiting: its git process runs while the caller simulates
+ * (stampede run starts it before the run and awaits it for the report).
  */
-export async function currentGitCommitAsync(): Promise<string | null> {
-  try {
-    const [commit, status] = await Promise.all([gitAsync(REVISION), gitAsync(STATUS)]);
-    return status !== '' ? `${commit}+modified` : commit;
-  } catch {
-    return null;
-  }
+export function currentGitCommitAsync(): Promise<string | null> {
+  return new Promise((resolve) => {
+    const child = execFile('git', STATUS, OPTIONS, (error, stdout) => resolve(error === null ? commitOfStatus(stdout) : null));
+    child.stdin?.end();
+  });
 }

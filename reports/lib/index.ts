@@ -24,7 +24,7 @@ export interface ReportContent {
 
 /** Everything a report holds, as strings: a pure function of the result and the options. */
 export function buildReport(result: RunResult, options: ReportOptions = {}): ReportContent {
-  const ctx = chartContext(result, options.events ?? eventsOf(result), options.verdicts);
+  const ctx = chartContext(result, options.events ?? eventsOf(result), options.verdicts, options.scenario);
   const charts = reportCharts(result, ctx);
   const figures = keyFigures(result, ctx, options.verdicts);
   const common = { result, ctx, figures, verdicts: options.verdicts, gitCommit: options.gitCommit ?? null };

@@ -1,6 +1,8 @@
 // Public types of the report writer. A report is a pure function of a run's
 // result plus these optional inputs (gates, control-plane events, the commit).
 
+import type { Scenario } from '../../sim/scenario/types.ts';
+
 /** One gate of a scenario (`assert:`, issue 7) as judged on a run. */
 export interface GateVerdict {
   /** The assertion as written, e.g. `recovery.full <= 20m`. */
@@ -33,4 +35,9 @@ export interface ReportOptions {
   events?: readonly ControlPlaneEvent[];
   /** Commit of the stampede tree that produced the run, when known. */
   gitCommit?: string | null;
+  /**
+   * The scenario the result was run from, when the caller has it loaded (`stampede run`): saves
+   * reading it again from `result.scenario` (a YAML parse and validation, a tenth of a small run).
+   */
+  scenario?: Scenario;
 }

@@ -113,6 +113,7 @@ async function runClaimed(scenario: Scenario, args: RunArgs, outDir: string, thr
       svg: args.svg,
       png: args.png,
       gitCommit: await gitCommit,
+      scenario,
       verdicts: verdicts
         .filter((v) => v.passed !== null)
         .map((v) => ({ assertion: v.source, measured: v.measured, limit: v.limit, passed: v.passed === true })),
