@@ -46,8 +46,8 @@ export interface LoadOptions {
    * outcome and cost a loopback round trip per session per keepalive. 'on' always, 'off' never.
    */
   pings?: 'auto' | 'on' | 'off';
-  /** Called with the deployment once it is up (tests check its processes). */
-  onDeployment?: (d: Deployment) => void;
+  /** Called with the deployment once it is up, and awaited (tests check its processes, or kill one). */
+  onDeployment?: (d: Deployment) => void | Promise<void>;
 }
 
 export interface LiveResult {
@@ -200,7 +200,10 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
     if (reference) {
       progress(`starting the reference deployment: ZooKeeper, Redis, ${scenario.regions[0].servers} session servers, ${scenario.managers?.count ?? 0} managers, ${scenario.lookup.instances} lookups`);
       deployment = await Deployment.start(scenario, { servers: scenario.regions[0].servers, lookups: scenario.lookup.instances, managers: scenario.managers?.count ?? 0 });
-      options.onDeployment?.(deployment);
+      // From now on a death stops the run; one since the deployment came up is caught here.
+      deployment.onUnexpectedExit = (name, code) => abort(`${name} died (exit code ${code})`);
+      for (const p of deployment.processes.values()) if (p.exitCode !== null) abort(`${p.name} died (exit code ${p.exitCode})`);
+      await options.onDeployment?.(deployment);
       lookupUrls = deployment.lookupUrls;
     } else {
       lookupUrls = options.target.split(',').map((u) => u.trim().replace(/\/v1\/lookup$/, '').replace(/\/$/, ''));
@@ -247,7 +250,6 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
       if (failure !== null) throw new LiveError(failure);
       return check();
     };
-    if (deployment !== null) deployment.onUnexpectedExit = (name, code) => abort(`${name} died (exit code ${code}) during the run`);
 
     // The client processes loaded (a second or so of module loading that the warm-up's rate should not count).
     if (!(await until(() => ready.every(Boolean), 60_000)) && abortReason === null) throw new LiveError('the client processes did not start within 60 s');
