@@ -303,7 +303,10 @@ function armSessionTimers(c: Client): void {
     const token = c.token;
     setTimer(c, exponential(churn, config.sessionLifetimeMean), () => {
       if (token !== c.token || c.state !== State.connected) return;
-      c.socket?.end('BYE\n');
+      // The session ends by closing the connection (the server ends a session on its close), not
+      // by BYE and a half-close: two fewer syscalls per churned session, each of which runs the
+      // loopback's TCP work in this process (a tenth of its CPU at 5,000 churns a second).
+      c.socket?.destroy();
       c.socket = null;
       if (started) counters.sessionsChurned++;
       endSession(c);
