@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
 import { estimateRunBytes, formatBytes } from '../sim/memory-estimate.ts';
+import { liveBench } from './live.ts';
 
 interface Case {
   name: string;
@@ -45,6 +46,8 @@ const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) 
 const huge = process.argv.includes('--huge');
 /** Only the start-up table. */
 const startupOnly = process.argv.includes('--startup');
+/** Only live mode's bench (bench/live.ts): real sockets, ZooKeeper and Redis, ~5 minutes. */
+const liveOnly = process.argv.includes('--live');
 
 /** The carrier outage at `millions` × 10^6 clients, on a fleet scaled with them (at least the file's). */
 function carrierOutage(millions: number): Case {
@@ -154,6 +157,13 @@ function startupTable(): Record<string, { seconds: number; ratio: number; sample
     process.stdout.write(`${name.padEnd(against === undefined ? 34 : 50)} ${seconds.toFixed(3).padStart(7)} s  ×${(seconds / base).toFixed(1).padStart(5)} node -e 0  (${s.map((x) => x.toFixed(2)).join(' ')})\n`);
   }
   return table;
+}
+
+if (liveOnly) {
+  process.stdout.write('live mode on loopback, the reference deployment (docs/live.md, Bench), one run per size:\n');
+  const live = liveBench((line) => process.stdout.write(line));
+  writeFileSync('bench/results.json', `${JSON.stringify({ machine, live }, null, 2)}\n`);
+  process.exit(0);
 }
 
 process.stdout.write(`start-up and small runs, whole process, median of ${startupRuns} (${compiledNote()}):\n`);
