@@ -160,11 +160,14 @@ async function bundleYargs(dir) {
  * when that command runs, in a chunk of their own beside it (esbuild, code splitting); yaml, which
  * is CommonJS (its ~50 files went through Node's CommonJS lexer at every start), becomes one ES
  * module, vendor/yaml.js, that every compiled module imports instead. Loading ~60 files and yaml
- * was ~40 ms of a start. Not bundled: the simulation (sim/model/, sim/engine/, sim/simulation.js)
- * and everything it imports, which the bundle imports from the build as they are. esbuild turns a
- * bundle's top-level `const` into `var`, which V8 cannot fold into the hot loops (a run at 10^6
- * clients took 7 % more CPU bundled); and a module either bundled or not, never both, has one
- * instance in the process. The other packages (vega, resvg, live mode's clients, seedrandom, tsx)
+ * was ~40 ms of a start. The simulation is in the bundle too (its ~30 modules were ~11 ms of a
+ * start, and of a 1,000-client run ~8 ms in all, ~20 ms at 100,000): esbuild declares a bundle's
+ * top-level bindings with `var`, which V8 does not fold into the hot loops as it does a module's
+ * `const` (a run at 10^6 clients took 7 % more CPU), so each one nothing assigns again is made
+ * `const` once more (constsRestored); the 10^6-client carrier outage then runs as fast as
+ * unbundled or faster (1.9 s against 2.0-2.3 s). Worker threads load the unbundled build: each
+ * thread has its own copy of every module anyway. The other packages (vega, resvg, live mode's
+ * clients, seedrandom, tsx)
  * stay where they are. Every bundled module keeps its location: `import.meta.url` in it is its
  * compiled file's URL (relative to the bundle, so a moved tree still works), so the workers it
  * starts, the files it reads and the packages it resolves are the unbundled build's. Without
@@ -175,7 +178,6 @@ async function bundleCommands(dir) {
   if (esbuild === null) return;
   await vendorYaml(esbuild, dir);
   const outdir = join(dir, 'bundle');
-  const unbundled = simulationModules(dir);
   await esbuild.build({
     ...ESM_FOR_NODE,
     entryPoints: { main: join(dir, 'sim', 'cli', 'main.js') },
@@ -190,10 +192,10 @@ async function bundleCommands(dir) {
         setup(b) {
           // Packages stay where they are (yaml and yargs are the build's vendor/ files).
           b.onResolve({ filter: /^[^./]/ }, (args) => ({ path: args.path, external: true }));
-          // The simulation's modules and the vendored packages: imported from the build, unbundled.
+          // The vendored packages: imported from the build, unbundled.
           b.onResolve({ filter: /^\./ }, (args) => {
             const path = resolve(args.resolveDir, args.path);
-            if (!unbundled.has(path) && !path.startsWith(join(dir, 'vendor') + sep)) return undefined;
+            if (!path.startsWith(join(dir, 'vendor') + sep)) return undefined;
             return { path: relative(outdir, path).split(sep).join('/'), external: true };
           });
           b.onLoad({ filter: /\.js$/ }, (args) => {
@@ -207,6 +209,7 @@ async function bundleCommands(dir) {
       },
     ],
   });
+  for (const name of readdirSync(outdir)) writeFileSync(join(outdir, name), constsRestored(readFileSync(join(outdir, name), 'utf8')));
   // Renamed (two modules declaring one name), main() would not recognise them (inputErrorClasses): no bundle then.
   const code = readdirSync(outdir).map((name) => readFileSync(join(outdir, name), 'utf8')).join('\n');
   const renamed = /\b(ScenarioError|BatchInputError)\d+\b/.exec(code);
@@ -216,25 +219,25 @@ async function bundleCommands(dir) {
   }
 }
 
-/** Relative imports of a compiled module (static, and dynamic ones with a literal path). */
-function relativeImports(file) {
-  const source = readFileSync(file, 'utf8');
-  return [...source.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => resolve(dirname(file), m[1]));
-}
-
-/** The simulation's compiled modules (sim/model/, sim/engine/, sim/simulation.js) and every module they import. */
-function simulationModules(dir) {
-  const seen = new Set();
-  const visit = (file) => {
-    if (seen.has(file) || !existsSync(file)) return;
-    seen.add(file);
-    for (const next of relativeImports(file)) visit(next);
+/**
+ * esbuild declares a bundle's top-level bindings with `var`, the sources' `const` included: a `var`
+ * can change, so V8 does not fold it into the code that reads it, where a module's `const` (a
+ * bucket width, a field offset, an event kind) is folded into the simulation's hot loops. Each
+ * top-level `var NAME = ...` that nothing in the file assigns again becomes `const` once more.
+ */
+function constsRestored(code) {
+  /** Whether `name` is written anywhere other than its `declared` (0 or 1) plain declarations. */
+  const assigned = (name, declared) => {
+    const id = name.replace(/\$/g, '\\$');
+    const writes = new RegExp(`(?<![\\w$.])${id}\\s*(?:[-+*/%&|^]|\\*\\*|<<|>>>?|\\?\\?|\\|\\||&&)?=(?!=)|(?:\\+\\+|--)\\s*${id}(?![\\w$])|(?<![\\w$.])${id}\\s*(?:\\+\\+|--)`, 'g');
+    return [...code.matchAll(writes)].length > declared;
   };
-  for (const sub of ['model', 'engine']) {
-    for (const name of readdirSync(join(dir, 'sim', sub))) if (name.endsWith('.js')) visit(join(dir, 'sim', sub, name));
-  }
-  visit(join(dir, 'sim', 'simulation.js'));
-  return seen;
+  const single = code.replace(/^var ([A-Za-z_$][\w$]*) = /gm, (whole, name) => (assigned(name, 1) ? whole : `const ${name} = `));
+  // `var { A: A2, B } = namespace;`: the names it binds are the local ones, after a colon or alone.
+  return single.replace(/^var \{ ([^{}]*) \} = /gm, (whole, list) => {
+    const names = list.split(',').map((part) => part.split(':').at(-1).trim());
+    return names.every((name) => /^[A-Za-z_$][\w$]*$/.test(name) && !assigned(name, 0)) ? `const { ${list} } = ` : whole;
+  });
 }
 
 /**
