@@ -73,7 +73,9 @@ describe('stampede load against the reference deployment', () => {
     expect(result.faultLog.map((f) => f.action).join('\n')).toMatch(/server 1 crashed \(SIGSTOP\)/);
     // About a quarter of the sessions sat on the stopped server (4 servers): no reset told them, their pings did.
     expect(result.summary.disconnectedClients).toBeGreaterThan(50);
-    expect(result.measured.keepaliveLosses).toBeGreaterThanOrEqual(result.summary.disconnectedClients * 0.9);
+    // The others disconnected: clients sent to the silent server by a lookup before the managers
+    // suspended it, whose connects timed out (a tenth of them on a quiet machine, more under load).
+    expect(result.measured.keepaliveLosses).toBeGreaterThanOrEqual(result.summary.disconnectedClients * 0.8);
     expect(result.summary.notReconnected).toBe(0);
     // Both sides count the same clients disconnected: a session lost to silence is a failure, as in the model.
     expect(Math.abs(result.summary.disconnectedClients - (result.simulated?.summary.disconnectedClients ?? 0))).toBeLessThanOrEqual(10);
