@@ -209,9 +209,13 @@ async function bundleCommands(dir) {
       },
     ],
   });
-  for (const name of readdirSync(outdir)) writeFileSync(join(outdir, name), constsRestored(readFileSync(join(outdir, name), 'utf8')));
+  const chunks = readdirSync(outdir).map((name) => {
+    const restored = constsRestored(readFileSync(join(outdir, name), 'utf8'));
+    writeFileSync(join(outdir, name), restored);
+    return restored;
+  });
   // Renamed (two modules declaring one name), main() would not recognise them (inputErrorClasses): no bundle then.
-  const code = readdirSync(outdir).map((name) => readFileSync(join(outdir, name), 'utf8')).join('\n');
+  const code = chunks.join('\n');
   const renamed = /\b(ScenarioError|BatchInputError)\d+\b/.exec(code);
   if (renamed !== null) {
     process.stderr.write(`stampede build: the bundle renamed ${renamed[1]}: not kept (bin/stampede.mjs runs the unbundled build)\n`);
