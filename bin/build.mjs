@@ -102,20 +102,38 @@ async function loadEsbuild() {
 
 /** What every bundle of the build is: one ES module for Node 20, quiet unless esbuild fails. */
 const ESM_FOR_NODE = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error' };
+/** A vendored package: one CommonJS script, for V8's code cache (bin/script-cache.mjs). */
+const SCRIPT_FOR_NODE = { ...ESM_FOR_NODE, format: 'cjs' };
+
+/**
+ * The ES module `vendor/NAME.js` that the compiled modules import: it runs `vendor/NAME.cjs` with its
+ * code cache (bin/script-cache.mjs, copied beside it) as `NAME` and exports what `exports` says. An
+ * ES module has no code cache in Node 20: ~30 ms of every start went to compiling yargs and yaml,
+ * the same functions each time.
+ */
+function cachedScriptModule(dir, name, exports) {
+  const vendor = join(dir, 'vendor');
+  cpSync(join(ROOT, 'bin', 'script-cache.mjs'), join(vendor, 'script-cache.js'));
+  writeFileSync(
+    join(vendor, `${name}.js`),
+    `import { fileURLToPath } from 'node:url';\nimport { loadCachedScript } from './script-cache.js';\n\nconst ${name} = loadCachedScript(fileURLToPath(new URL('./${name}.cjs', import.meta.url)));\n${exports}`,
+  );
+}
 
 /**
  * yargs as one file: its ~60 ES modules cost a start ~70 ms to load, one file ~35 ms. Bundled with
- * esbuild (tsx's own dependency) from the installed yargs, and the compiled CLI's `from 'yargs'`
- * pointed at it; without esbuild the build keeps importing yargs from node_modules.
+ * esbuild (tsx's own dependency) from the installed yargs as a CommonJS script, vendor/yargs.cjs,
+ * which vendor/yargs.js loads through V8's code cache (cachedScriptModule), and the compiled CLI's
+ * `from 'yargs'` pointed at it; without esbuild the build keeps importing yargs from node_modules.
  */
 async function bundleYargs(dir) {
   const esbuild = await loadEsbuild();
   if (esbuild === null) return;
-  const vendor = join(dir, 'vendor', 'yargs.js');
+  const entry = createRequire(join(ROOT, 'package.json')).resolve('yargs');
   await esbuild.build({
-    ...ESM_FOR_NODE,
-    entryPoints: [createRequire(join(ROOT, 'package.json')).resolve('yargs')],
-    outfile: vendor,
+    ...SCRIPT_FOR_NODE,
+    entryPoints: [entry],
+    outfile: join(dir, 'vendor', 'yargs.cjs'),
     // Each bundled module keeps its own location (import.meta.url, require): yargs finds its
     // locale files (messages in the user's language) and the rest as from node_modules.
     plugins: [
@@ -144,8 +162,8 @@ async function bundleYargs(dir) {
         },
       },
     ],
-    banner: { js: `import { createRequire as __stampedeRequire } from 'node:module'; const require = __stampedeRequire(${JSON.stringify(pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('yargs')).href)});` },
   });
+  cachedScriptModule(dir, 'yargs', 'export default yargs.default;\n');
   // A yargs whose usage.js reads otherwise still works; it only renders the unused help again.
   if (!helpCacheOff) process.stderr.write("stampede build: yargs's help cache is no longer where it was (bin/build.mjs, HELP_CACHE): left as it is\n");
   const main = join(dir, 'sim', 'cli', 'main.js');
@@ -245,25 +263,16 @@ function constsRestored(code) {
 }
 
 /**
- * yaml as one ES module (vendor/yaml.js) with the named exports of the installed package, and the
- * compiled modules' `from 'yaml'` pointed at it.
+ * yaml as one CommonJS script (vendor/yaml.cjs) and an ES module (vendor/yaml.js) with the named
+ * exports of the installed package that runs it with its code cache, and the compiled modules'
+ * `from 'yaml'` pointed at that.
  */
 async function vendorYaml(esbuild, dir) {
   const requireRoot = createRequire(join(ROOT, 'package.json'));
-  const entry = requireRoot.resolve('yaml');
   const names = Object.keys(requireRoot('yaml')).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default');
   const vendor = join(dir, 'vendor', 'yaml.js');
-  await esbuild.build({
-    ...ESM_FOR_NODE,
-    stdin: {
-      contents: `import * as yaml from ${JSON.stringify(entry)};\nexport const { ${names.join(', ')} } = yaml;\nexport default yaml.default ?? yaml;\n`,
-      resolveDir: ROOT,
-      loader: 'js',
-    },
-    outfile: vendor,
-    // yaml's require() of Node's own modules.
-    banner: { js: `import { createRequire as __stampedeRequire } from 'node:module'; const require = __stampedeRequire(${JSON.stringify(pathToFileURL(entry).href)});` },
-  });
+  await esbuild.build({ ...SCRIPT_FOR_NODE, entryPoints: [requireRoot.resolve('yaml')], outfile: join(dir, 'vendor', 'yaml.cjs') });
+  cachedScriptModule(dir, 'yaml', `export const { ${names.join(', ')} } = yaml;\nexport default yaml.default ?? yaml;\n`);
   const walk = (sub) => {
     for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
       const path = join(dir, sub, entry.name);

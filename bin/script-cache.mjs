@@ -1,0 +1,51 @@
+// Loads one of the build's vendored packages (dist/<hash>/vendor/NAME.cjs: yargs, yaml) as a
+// CommonJS script through V8's code cache (bin/build.mjs copies this file beside them as
+// vendor/script-cache.js). Node 20 caches no compiled code between starts; parsing and compiling
+// these two packages was ~30 ms of every command. A start reads NAME.cjs.cache and V8 takes the
+// functions compiled in an earlier start from it instead of compiling them again; V8 itself refuses
+// a cache of another V8 version, other V8 flags or a source of another length, and then the script
+// compiles as usual. A start that had no cache (the first after a build) or had it refused writes
+// one when the process exits, with every function of the script compiled by then: a temporary file
+// renamed into place, so that concurrent starts never read half of one. The build's directory is
+// never changed otherwise (its name is the hash of its sources): a cache always belongs to the
+// script beside it.
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { Script } from 'node:vm';
+
+/** Scripts loaded without a usable cache, whose cache is written at exit. */
+const uncached = [];
+
+/** `module.exports` of the CommonJS script `file`, run with its code cache when there is one. */
+export function loadCachedScript(file) {
+  const source = readFileSync(file, 'utf8');
+  let cachedData;
+  try {
+    cachedData = readFileSync(`${file}.cache`);
+  } catch {
+    cachedData = undefined;
+  }
+  // The wrapper Node gives a CommonJS module, so that the script's require() resolves from its own location.
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  if (cachedData === undefined || script.cachedDataRejected === true) {
+    if (uncached.length === 0) process.once('exit', writeCaches);
+    uncached.push({ file, script });
+  }
+  return module.exports;
+}
+
+function writeCaches() {
+  for (const { file, script } of uncached) {
+    const temporary = `${file}.cache.tmp-${process.pid}`;
+    try {
+      writeFileSync(temporary, script.createCachedData());
+      renameSync(temporary, `${file}.cache`);
+    } catch {
+      // A read-only install: every start compiles, as without a cache.
+      rmSync(temporary, { force: true });
+    }
+  }
+}
