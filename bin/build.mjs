@@ -5,7 +5,8 @@
 // so and exits 0: bin/stampede.mjs then runs the sources with tsx, as it does in a dev tree
 // after an edit. Type errors are `npm run typecheck`'s to report, not this script's.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -39,6 +40,7 @@ async function build() {
     }
     await bundleYargs(temporary);
     await bundleCommands(temporary);
+    writeCodeCaches(temporary);
     // A source edited while this ran: this build is of neither version.
     if (sourceHash() !== hash) return 'the sources changed during the build: not kept (run `npm run build` again)';
     writeFileSync(join(temporary, COMPLETE), `${new Date().toISOString()}\n`);
@@ -52,6 +54,27 @@ async function build() {
     return `built dist/${hash}`;
   } finally {
     rmSync(temporary, { recursive: true, force: true });
+  }
+}
+
+/**
+ * V8's code caches of the build's scripts (bin/script-cache.mjs), written by one small run of the
+ * command line in the build, as a start would write them: else the first command a user runs
+ * decides which functions they hold for good (a first --help would leave the simulation's out).
+ * Without the scenario, or if that run fails, the first start writes them.
+ */
+function writeCodeCaches(dir) {
+  const scenario = join(ROOT, 'scenarios', 'validation', 'v2-lookup-outage-churn.yaml');
+  if (!existsSync(join(dir, 'bundle', 'cli.cjs')) || !existsSync(scenario)) return;
+  const out = mkdtempSync(join(tmpdir(), 'stampede-build-'));
+  try {
+    const args = ['run', scenario, '--set', 'population.clients=1000', '--quiet', '--out', join(out, 'report')];
+    const program = `const { loadCommandLine } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'bin', 'command-line.mjs')).href)});
+process.exitCode = await loadCommandLine(${JSON.stringify(dir)}).main(${JSON.stringify(args)});`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', program], { cwd: ROOT, encoding: 'utf8' });
+    if (run.status !== 0) process.stderr.write(`stampede build: the run that writes the code caches failed (the first start writes them):\n${run.stderr}`);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
 }
 
@@ -173,73 +196,130 @@ async function bundleYargs(dir) {
 }
 
 /**
- * The command line as a few files: bin/stampede.mjs loads dist/<hash>/bundle/main.js, the compiled
- * CLI with the modules it imports in one file, and each command's modules, which main() imports
- * when that command runs, in a chunk of their own beside it (esbuild, code splitting); yaml, which
- * is CommonJS (its ~50 files went through Node's CommonJS lexer at every start), becomes one ES
- * module, vendor/yaml.js, that every compiled module imports instead. Loading ~60 files and yaml
- * was ~40 ms of a start. The simulation is in the bundle too (its ~30 modules were ~11 ms of a
- * start, and of a 1,000-client run ~8 ms in all, ~20 ms at 100,000): esbuild declares a bundle's
- * top-level bindings with `var`, which V8 does not fold into the hot loops as it does a module's
- * `const` (a run at 10^6 clients took 7 % more CPU), so each one nothing assigns again is made
- * `const` once more (constsRestored); the 10^6-client carrier outage then runs as fast as
- * unbundled or faster (1.9 s against 2.0-2.3 s). Worker threads load the unbundled build: each
- * thread has its own copy of every module anyway. The other packages (vega, resvg, live mode's
- * clients, seedrandom, tsx)
- * stay where they are. Every bundled module keeps its location: `import.meta.url` in it is its
- * compiled file's URL (relative to the bundle, so a moved tree still works), so the workers it
- * starts, the files it reads and the packages it resolves are the unbundled build's. Without
- * esbuild there is no bundle and bin/stampede.mjs imports sim/cli/main.js, as before.
+ * The command line as two CommonJS scripts, which bin/stampede.mjs runs through V8's code cache
+ * (bin/command-line.mjs, bin/script-cache.mjs): Node 20 keeps no compiled code of an ES module
+ * between starts, and compiling the command line's modules was, with yargs and yaml, a fifth of a
+ * small run. `bundle/simulation.cjs` holds the simulation (sim/simulation.js and every module it
+ * imports: the model, the engine, the scenario loader), `bundle/cli.cjs` the rest, from
+ * sim/cli/main.js; each module the simulation holds is, in cli.cjs, a require() of it from
+ * simulation.cjs (`stampede:simulation:PATH`), so that no module is there twice. Two scripts
+ * because esbuild wraps each module that a script loads on demand (a command's modules: main()
+ * imports them when that command runs) in a function run at its first use, its top-level
+ * constants then assigned variables, and the simulation's hot loops would read a bucket width or
+ * a field offset as a variable, not as a constant V8 folds into them (a 10^6-client V2 run took
+ * 10-15 % longer). simulation.cjs loads nothing on demand, so nothing in it is wrapped, and each
+ * top-level `var` nothing assigns again is made `const` once more (constsRestored). A module
+ * importing a package that is an ES module only (vega and vega-lite: reports/lib/render.js, for
+ * --svg and --png) is imported, when it is, from the unbundled build (`__stampedeImport(PATH)`).
+ * Every bundled module keeps its location: `import.meta.url` in it is its compiled file's URL
+ * (relative to the bundle, so a moved tree still works), so the workers it starts, the files it
+ * reads and the packages it resolves are the unbundled build's; worker threads load the unbundled
+ * build (each thread has its own copy of every module anyway). Without esbuild, or if a check
+ * below fails, there is no bundle and bin/stampede.mjs imports sim/cli/main.js.
  */
 async function bundleCommands(dir) {
   const esbuild = await loadEsbuild();
   if (esbuild === null) return;
   await vendorYaml(esbuild, dir);
   const outdir = join(dir, 'bundle');
+  const relativeToDir = (path) => relative(dir, path).split(sep).join('/');
+  /** import.meta.url as the compiled file's URL, from the bundle's own (a binding of both scripts). */
+  const keepLocation = {
+    name: 'module-location',
+    setup(b) {
+      b.onLoad({ filter: /\.js$/ }, (args) => {
+        if (!args.path.startsWith(dir + sep)) return undefined;
+        const source = readFileSync(args.path, 'utf8');
+        if (!source.includes('import.meta')) return undefined;
+        const location = relative(outdir, args.path).split(sep).join('/');
+        const rewritten = source.replaceAll('import.meta.url', `new URL(${JSON.stringify(location)}, __stampedeBundle).href`);
+        if (rewritten.includes('import.meta')) throw new Error(`${args.path}: import.meta other than import.meta.url cannot be bundled as a script`);
+        return { contents: rewritten, loader: 'js' };
+      });
+    },
+  };
+  const packagesExternal = (b) => b.onResolve({ filter: /^[^./]/ }, (args) => ({ path: args.path, external: true }));
+
+  // The simulation's modules: sim/simulation.js and what it imports (not the worker threads' entry modules, which run when loaded).
+  const closure = await esbuild.build({ ...SCRIPT_FOR_NODE, entryPoints: [join(dir, 'sim', 'simulation.js')], outdir: join(dir, '.closure'), write: false, metafile: true, plugins: [{ name: 'packages', setup: packagesExternal }] });
+  // The code-cache loader is cli.cjs's own too: --help loads yargs through it and never the simulation.
+  const simulation = Object.keys(closure.metafile.inputs).map((input) => relativeToDir(resolve(input))).filter((path) => path !== 'vendor/script-cache.js').sort();
+  const held = new Set(simulation);
   await esbuild.build({
-    ...ESM_FOR_NODE,
-    entryPoints: { main: join(dir, 'sim', 'cli', 'main.js') },
-    splitting: true,
+    ...SCRIPT_FOR_NODE,
+    stdin: {
+      contents: `${simulation.map((path, k) => `import * as m${k} from './${path}';`).join('\n')}\nexport default { ${simulation.map((path, k) => `${JSON.stringify(path)}: m${k}`).join(', ')} };\n`,
+      resolveDir: dir,
+      loader: 'js',
+    },
+    outfile: join(outdir, 'simulation.cjs'),
+    plugins: [{ name: 'packages', setup: packagesExternal }, keepLocation],
+  });
+
+  const esmOnly = (name) => {
+    const requireRoot = createRequire(join(ROOT, 'package.json'));
+    let path;
+    try {
+      path = requireRoot.resolve(name);
+    } catch {
+      return false;
+    }
+    if (path.endsWith('.mjs')) return true;
+    for (let d = dirname(path); d !== dirname(d); d = dirname(d)) {
+      if (existsSync(join(d, 'package.json'))) return JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')).type === 'module';
+    }
+    return false;
+  };
+  await esbuild.build({
+    ...SCRIPT_FOR_NODE,
+    entryPoints: { cli: join(dir, 'sim', 'cli', 'main.js') },
     outdir,
-    chunkNames: '[name]-[hash]',
+    outExtension: { '.js': '.cjs' },
     // No keepNames (it wraps every function in a call): main() tells two error classes apart by
     // their name, checked below; other names are the sources' unless two modules clash.
     plugins: [
       {
-        name: 'stampede-bundle',
+        name: 'stampede-cli',
         setup(b) {
-          // Packages stay where they are (yaml and yargs are the build's vendor/ files).
-          b.onResolve({ filter: /^[^./]/ }, (args) => ({ path: args.path, external: true }));
-          // The vendored packages: imported from the build, unbundled.
           b.onResolve({ filter: /^\./ }, (args) => {
-            const path = resolve(args.resolveDir, args.path);
-            if (!path.startsWith(join(dir, 'vendor') + sep)) return undefined;
-            return { path: relative(outdir, path).split(sep).join('/'), external: true };
+            const path = relativeToDir(resolve(args.resolveDir, args.path));
+            if (held.has(path)) return { path: `${SIMULATION_PREFIX}${path}`, external: true };
+            if (args.kind !== 'dynamic-import') return undefined;
+            const source = readFileSync(join(dir, path), 'utf8');
+            const packages = [...source.matchAll(/^import [^;]*? from '([^.'][^']*)';/gm)].map((m) => m[1]).filter((name) => !name.startsWith('node:'));
+            return packages.some((name) => esmOnly(name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0])) ? { path: `${ESM_PREFIX}${relative(outdir, join(dir, path)).split(sep).join('/')}`, external: true } : undefined;
           });
-          b.onLoad({ filter: /\.js$/ }, (args) => {
-            if (!args.path.startsWith(dir)) return undefined;
-            const source = readFileSync(args.path, 'utf8');
-            if (!source.includes('import.meta.url')) return undefined;
-            const location = relative(outdir, args.path).split(sep).join('/');
-            return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(location)}, import.meta.url).href`), loader: 'js' };
-          });
+          packagesExternal(b);
         },
       },
+      keepLocation,
     ],
   });
-  const chunks = readdirSync(outdir).map((name) => {
-    const restored = constsRestored(readFileSync(join(outdir, name), 'utf8'));
-    writeFileSync(join(outdir, name), restored);
-    return restored;
-  });
-  // Renamed (two modules declaring one name), main() would not recognise them (inputErrorClasses): no bundle then.
-  const code = chunks.join('\n');
-  const renamed = /\b(ScenarioError|BatchInputError)\d+\b/.exec(code);
-  if (renamed !== null) {
-    process.stderr.write(`stampede build: the bundle renamed ${renamed[1]}: not kept (bin/stampede.mjs runs the unbundled build)\n`);
+  // esbuild writes a dynamic import of an external module as import(), which a script does not have:
+  // an ES module through the launcher's __stampedeImport, one of the simulation's as its require().
+  const cliPath = join(outdir, 'cli.cjs');
+  const cli = readFileSync(cliPath, 'utf8')
+    .replace(new RegExp(`\\bimport\\("${ESM_PREFIX}([^"]*)"\\)`, 'g'), '__stampedeImport("$1")')
+    .replace(new RegExp(`\\bimport\\(("${SIMULATION_PREFIX}[^"]*")\\)`, 'g'), 'Promise.resolve().then(() => require($1))');
+  writeFileSync(cliPath, cli);
+  const simulationCode = constsRestored(readFileSync(join(outdir, 'simulation.cjs'), 'utf8'));
+  writeFileSync(join(outdir, 'simulation.cjs'), simulationCode);
+  const refused = (why) => {
+    process.stderr.write(`stampede build: ${why}: no bundle (bin/stampede.mjs runs the unbundled build)\n`);
     rmSync(outdir, { recursive: true, force: true });
-  }
+  };
+  const code = `${cli}\n${simulationCode}`;
+  // Renamed (two modules declaring one name), main() would not recognise them (inputErrorClasses).
+  const renamed = /\bclass (ScenarioError|BatchInputError)\d+\b/.exec(code);
+  if (renamed !== null) return refused(`the bundle renamed ${renamed[1]}`);
+  if (/\bimport\(/.test(code)) return refused('a dynamic import() is left in the scripts');
+  if (/__esm\(/.test(simulationCode)) return refused('a module of the simulation is loaded on demand (its constants would be variables)');
+  if (cli.includes(ESM_PREFIX)) return refused('an ES-module-only import could not be rewritten');
 }
+
+/** What cli.cjs requires of simulation.cjs, and what it imports from the unbundled build (bin/script-cache.mjs). */
+const SIMULATION_PREFIX = 'stampede:simulation:';
+const ESM_PREFIX = 'stampede:module:';
 
 /**
  * esbuild declares a bundle's top-level bindings with `var`, the sources' `const` included: a `var`

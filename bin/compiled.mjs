@@ -28,7 +28,7 @@ export const SOURCE_DIRS = ['sim', 'reports/lib', 'live'];
  * Files whose bytes also decide what a build holds: package-lock.json for the packages the build
  * copies into vendor/ (yargs, yaml), so that another installed version gets its own build.
  */
-const SETTINGS = ['tsconfig.json', 'tsconfig.build.json', 'bin/build.mjs', 'bin/compiled.mjs', 'bin/script-cache.mjs', 'package-lock.json'];
+const SETTINGS = ['tsconfig.json', 'tsconfig.build.json', 'bin/build.mjs', 'bin/compiled.mjs', 'bin/script-cache.mjs', 'bin/command-line.mjs', 'package-lock.json'];
 export const DIST = join(ROOT, 'dist');
 /** Written last into a build: it is complete. */
 export const COMPLETE = '.complete';

@@ -1,14 +1,15 @@
-// Loads one of the build's vendored packages (dist/<hash>/vendor/NAME.cjs: yargs, yaml) as a
-// CommonJS script through V8's code cache (bin/build.mjs copies this file beside them as
-// vendor/script-cache.js). Node 20 caches no compiled code between starts; parsing and compiling
-// these two packages was ~30 ms of every command. A start reads NAME.cjs.cache and V8 takes the
-// functions compiled in an earlier start from it instead of compiling them again; V8 itself refuses
-// a cache of another V8 version, other V8 flags or a source of another length, and then the script
-// compiles as usual. A start that had no cache (the first after a build) or had it refused writes
-// one when the process exits, with every function of the script compiled by then: a temporary file
-// renamed into place, so that concurrent starts never read half of one. The build's directory is
-// never changed otherwise (its name is the hash of its sources): a cache always belongs to the
-// script beside it.
+// Runs the build's CommonJS scripts (bin/build.mjs) through V8's code cache: the command line
+// (dist/<hash>/bundle/cli.cjs and simulation.cjs: bin/command-line.mjs) and the vendored packages
+// (vendor/yargs.cjs, vendor/yaml.cjs; the build copies this file beside them as
+// vendor/script-cache.js). Node 20 caches no compiled code between starts, and an ES module cannot
+// be given a cache: compiling the same functions at every start was a fifth of a small run. A start
+// reads SCRIPT.cache and V8 takes the functions compiled in an earlier start from it instead of
+// compiling them again; V8 itself refuses a cache of another V8 version, other V8 flags or a source
+// of another length, and then the script compiles as usual. A start that had no cache (the first
+// after a build) or had it refused writes one when the process exits, with every function of the
+// script compiled by then: a temporary file renamed into place, so that concurrent starts never
+// read half of one. The build's directory is never changed otherwise (its name is the hash of its
+// sources): a cache always belongs to the script beside it.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -17,8 +18,12 @@ import { Script } from 'node:vm';
 /** Scripts loaded without a usable cache, whose cache is written at exit. */
 const uncached = [];
 
-/** `module.exports` of the CommonJS script `file`, run with its code cache when there is one. */
-export function loadCachedScript(file) {
+/**
+ * `module.exports` of the CommonJS script `file`, run with its code cache when there is one, with
+ * Node's module bindings (`require` resolving from the script's location unless `bindings` gives
+ * one) and `bindings`' other names.
+ */
+export function loadCachedScript(file, bindings = {}) {
   const source = readFileSync(file, 'utf8');
   let cachedData;
   try {
@@ -26,10 +31,11 @@ export function loadCachedScript(file) {
   } catch {
     cachedData = undefined;
   }
-  // The wrapper Node gives a CommonJS module, so that the script's require() resolves from its own location.
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
+  const extra = Object.keys(bindings).filter((name) => name !== 'require');
+  // The wrapper Node gives a CommonJS module, on the script's first line so that its line numbers stay its own.
+  const script = new Script(`(function (exports, require, module, __filename, __dirname${extra.map((name) => `, ${name}`).join('')}) {${source}\n})`, { filename: file, cachedData });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  script.runInThisContext()(module.exports, bindings.require ?? createRequire(file), module, file, dirname(file), ...extra.map((name) => bindings[name]));
   if (cachedData === undefined || script.cachedDataRejected === true) {
     if (uncached.length === 0) process.once('exit', writeCaches);
     uncached.push({ file, script });

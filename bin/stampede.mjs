@@ -44,9 +44,12 @@ if (modelFree || deferred || !relaunchWithHugePages()) {
       throw error;
     });
   }
-  // The build's bundle of the command line (bin/build.mjs, bundleCommands) when it has one.
-  const entry = compiled === null ? null : existsSync(join(compiled, 'bundle', 'main.js')) ? join(compiled, 'bundle', 'main.js') : join(compiled, 'sim', 'cli', 'main.js');
-  const { main } = await import(entry === null ? '../sim/cli/main.ts' : pathToFileURL(entry).href);
+  // The build's bundle of the command line, through V8's code cache (bin/build.mjs, bundleCommands;
+  // bin/script-cache.mjs) when it has one; else its modules, or the sources through tsx.
+  const { main } =
+    compiled !== null && existsSync(join(compiled, 'bundle', 'cli.cjs'))
+      ? (await import('./command-line.mjs')).loadCommandLine(compiled)
+      : await import(compiled === null ? '../sim/cli/main.ts' : pathToFileURL(join(compiled, 'sim', 'cli', 'main.js')).href);
   const code = await main(argv);
   // Interrupted (130, 129 for SIGHUP): exit as soon as what was written is flushed. While a process
   // winds down its signal handlers are gone, so a second Ctrl-C then would end it by the signal, not with 130.

@@ -47,11 +47,15 @@ describe('the compiled copy', () => {
     const build = compiledDir(dir);
     expect(build).toMatch(/\/dist\/[0-9a-f]{20}$/);
     expect(existsSync(join(build, 'sim', 'cli', 'main.js'))).toBe(true);
-    // bin/stampede.mjs starts the bundle of the command line (bin/build.mjs, bundleCommands).
-    expect(existsSync(join(build, 'bundle', 'main.js'))).toBe(true);
+    // bin/stampede.mjs starts the bundle of the command line (bin/build.mjs, bundleCommands), whose
+    // first start leaves V8's code cache of each of its scripts beside it (bin/script-cache.mjs).
+    const scripts = ['bundle/cli.cjs', 'bundle/simulation.cjs', 'vendor/yargs.cjs', 'vendor/yaml.cjs'];
+    for (const script of scripts) expect(existsSync(join(build, script)), script).toBe(true);
     // The same bytes compiled and through tsx (STAMPEDE_TSX=1), worker threads included.
     const compiled = run(dir, 'compiled');
     expect(compiled).toContain('"replications"');
+    for (const script of scripts) expect(existsSync(join(build, `${script}.cache`)), `${script}.cache`).toBe(true);
+    expect(run(dir, 'cached')).toBe(compiled);
     expect(run(dir, 'tsx', { STAMPEDE_TSX: '1' })).toBe(compiled);
 
     // An edited source has no build: it runs as edited, through tsx.

@@ -1,0 +1,31 @@
+// The build's command line (bin/build.mjs, bundleCommands): dist/<hash>/bundle/cli.cjs and
+// bundle/simulation.cjs, run through V8's code cache (bin/script-cache.mjs).
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadCachedScript } from './script-cache.mjs';
+
+/** How bundle/cli.cjs asks for a module of bundle/simulation.cjs (bin/build.mjs, SIMULATION_PREFIX). */
+const SIMULATION_PREFIX = 'stampede:simulation:';
+
+/**
+ * `main()` and the rest of sim/cli/main.js from the build `dir`'s bundle/cli.cjs. Its require() of
+ * `stampede:simulation:PATH` is the module PATH of bundle/simulation.cjs, loaded at the first one
+ * (--help never does); `__stampedeImport(PATH)` imports PATH, relative to the
+ * bundle, as an ES module; `__stampedeBundle` is the bundle's URL, from which each bundled module
+ * finds its own (import.meta.url).
+ */
+export function loadCommandLine(dir) {
+  const cli = join(dir, 'bundle', 'cli.cjs');
+  const bundleUrl = pathToFileURL(cli).href;
+  const nodeRequire = createRequire(cli);
+  let simulation;
+  const require = (id) => {
+    if (!id.startsWith(SIMULATION_PREFIX)) return nodeRequire(id);
+    simulation ??= loadCachedScript(join(dir, 'bundle', 'simulation.cjs'), { __stampedeBundle: bundleUrl }).default;
+    return simulation[id.slice(SIMULATION_PREFIX.length)];
+  };
+  require.resolve = nodeRequire.resolve;
+  require.cache = nodeRequire.cache;
+  return loadCachedScript(cli, { require, __stampedeBundle: bundleUrl, __stampedeImport: (path) => import(new URL(path, bundleUrl).href) });
+}
