@@ -223,6 +223,11 @@ async function bundleCommands(dir) {
   await vendorYaml(esbuild, dir);
   const outdir = join(dir, 'bundle');
   const relativeToDir = (path) => relative(dir, path).split(sep).join('/');
+  const refused = (why) => {
+    process.stderr.write(`stampede build: ${why}: no bundle (bin/stampede.mjs runs the unbundled build)\n`);
+    rmSync(outdir, { recursive: true, force: true });
+  };
+  const otherImportMeta = [];
   /** import.meta.url as the compiled file's URL, from the bundle's own (a binding of both scripts). */
   const keepLocation = {
     name: 'module-location',
@@ -233,91 +238,101 @@ async function bundleCommands(dir) {
         if (!source.includes('import.meta')) return undefined;
         const location = relative(outdir, args.path).split(sep).join('/');
         const rewritten = source.replaceAll('import.meta.url', `new URL(${JSON.stringify(location)}, __stampedeBundle).href`);
-        if (rewritten.includes('import.meta')) throw new Error(`${args.path}: import.meta other than import.meta.url cannot be bundled as a script`);
+        // A script has no import.meta: esbuild would make any other use of it an empty object.
+        if (/\bimport\.meta\b/.test(rewritten)) otherImportMeta.push(relativeToDir(args.path));
         return { contents: rewritten, loader: 'js' };
       });
     },
   };
   const packagesExternal = (b) => b.onResolve({ filter: /^[^./]/ }, (args) => ({ path: args.path, external: true }));
 
-  // The simulation's modules: sim/simulation.js and what it imports (not the worker threads' entry modules, which run when loaded).
-  const closure = await esbuild.build({ ...SCRIPT_FOR_NODE, entryPoints: [join(dir, 'sim', 'simulation.js')], outdir: join(dir, '.closure'), write: false, metafile: true, plugins: [{ name: 'packages', setup: packagesExternal }] });
-  // The code-cache loader is cli.cjs's own too: --help loads yargs through it and never the simulation.
-  const simulation = Object.keys(closure.metafile.inputs).map((input) => relativeToDir(resolve(input))).filter((path) => path !== 'vendor/script-cache.js').sort();
-  const held = new Set(simulation);
-  await esbuild.build({
-    ...SCRIPT_FOR_NODE,
-    stdin: {
-      contents: `${simulation.map((path, k) => `import * as m${k} from './${path}';`).join('\n')}\nexport default { ${simulation.map((path, k) => `${JSON.stringify(path)}: m${k}`).join(', ')} };\n`,
-      resolveDir: dir,
-      loader: 'js',
-    },
-    outfile: join(outdir, 'simulation.cjs'),
-    plugins: [{ name: 'packages', setup: packagesExternal }, keepLocation],
-  });
-
-  const esmOnly = (name) => {
-    const requireRoot = createRequire(join(ROOT, 'package.json'));
-    let path;
-    try {
-      path = requireRoot.resolve(name);
-    } catch {
-      return false;
-    }
-    if (path.endsWith('.mjs')) return true;
-    for (let d = dirname(path); d !== dirname(d); d = dirname(d)) {
-      if (existsSync(join(d, 'package.json'))) return JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')).type === 'module';
-    }
-    return false;
-  };
-  await esbuild.build({
-    ...SCRIPT_FOR_NODE,
-    entryPoints: { cli: join(dir, 'sim', 'cli', 'main.js') },
-    outdir,
-    outExtension: { '.js': '.cjs' },
-    // No keepNames (it wraps every function in a call): main() tells two error classes apart by
-    // their name, checked below; other names are the sources' unless two modules clash.
-    plugins: [
-      {
-        name: 'stampede-cli',
-        setup(b) {
-          b.onResolve({ filter: /^\./ }, (args) => {
-            const path = relativeToDir(resolve(args.resolveDir, args.path));
-            if (held.has(path)) return { path: `${SIMULATION_PREFIX}${path}`, external: true };
-            if (args.kind !== 'dynamic-import') return undefined;
-            const source = readFileSync(join(dir, path), 'utf8');
-            const packages = [...source.matchAll(/^import [^;]*? from '([^.'][^']*)';/gm)].map((m) => m[1]).filter((name) => !name.startsWith('node:'));
-            return packages.some((name) => esmOnly(name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0])) ? { path: `${ESM_PREFIX}${relative(outdir, join(dir, path)).split(sep).join('/')}`, external: true } : undefined;
-          });
-          packagesExternal(b);
-        },
+  let cli;
+  let simulationCode;
+  try {
+    // The simulation's modules: sim/simulation.js and what it imports (not the worker threads' entry modules, which run when loaded).
+    const closure = await esbuild.build({ ...SCRIPT_FOR_NODE, entryPoints: [join(dir, 'sim', 'simulation.js')], outdir: join(dir, '.closure'), write: false, metafile: true, plugins: [{ name: 'packages', setup: packagesExternal }] });
+    // The code-cache loader is cli.cjs's own too: --help loads yargs through it and never the simulation.
+    const simulation = Object.keys(closure.metafile.inputs).map((input) => relativeToDir(resolve(input))).filter((path) => path !== 'vendor/script-cache.js').sort();
+    const held = new Set(simulation);
+    await esbuild.build({
+      ...SCRIPT_FOR_NODE,
+      stdin: {
+        contents: `${simulation.map((path, k) => `import * as m${k} from './${path}';`).join('\n')}\nexport default { ${simulation.map((path, k) => `${JSON.stringify(path)}: m${k}`).join(', ')} };\n`,
+        resolveDir: dir,
+        loader: 'js',
       },
-      keepLocation,
-    ],
-  });
-  // esbuild writes a dynamic import of an external module as import(), which a script does not have:
-  // an ES module through the launcher's __stampedeImport, one of the simulation's as its require().
-  const cliPath = join(outdir, 'cli.cjs');
-  const cli = readFileSync(cliPath, 'utf8')
-    .replace(new RegExp(`\\bimport\\("${ESM_PREFIX}([^"]*)"\\)`, 'g'), '__stampedeImport("$1")')
-    .replace(new RegExp(`\\bimport\\(("${SIMULATION_PREFIX}[^"]*")\\)`, 'g'), 'Promise.resolve().then(() => require($1))');
-  writeFileSync(cliPath, cli);
-  const simulationCode = constsRestored(readFileSync(join(outdir, 'simulation.cjs'), 'utf8'));
-  writeFileSync(join(outdir, 'simulation.cjs'), simulationCode);
-  const refused = (why) => {
-    process.stderr.write(`stampede build: ${why}: no bundle (bin/stampede.mjs runs the unbundled build)\n`);
-    rmSync(outdir, { recursive: true, force: true });
-  };
+      outfile: join(outdir, 'simulation.cjs'),
+      plugins: [{ name: 'packages', setup: packagesExternal }, keepLocation],
+    });
+
+    await esbuild.build({
+      ...SCRIPT_FOR_NODE,
+      entryPoints: { cli: join(dir, 'sim', 'cli', 'main.js') },
+      outdir,
+      outExtension: { '.js': '.cjs' },
+      // No keepNames (it wraps every function in a call): main() tells two error classes apart by
+      // their name, checked below; other names are the sources' unless two modules clash.
+      plugins: [
+        {
+          name: 'stampede-cli',
+          setup(b) {
+            b.onResolve({ filter: /^\./ }, (args) => {
+              const path = relativeToDir(resolve(args.resolveDir, args.path));
+              if (held.has(path)) return { path: `${SIMULATION_PREFIX}${path}`, external: true };
+              if (args.kind !== 'dynamic-import') return undefined;
+              const source = readFileSync(join(dir, path), 'utf8');
+              const packages = [...source.matchAll(/^import [^;]*? from '([^.'][^']*)';/gm)].map((m) => m[1]).filter((name) => !name.startsWith('node:'));
+              return packages.some((name) => esModuleOnly(name)) ? { path: `${ESM_PREFIX}${relative(outdir, join(dir, path)).split(sep).join('/')}`, external: true } : undefined;
+            });
+            packagesExternal(b);
+          },
+        },
+        keepLocation,
+      ],
+    });
+    // esbuild writes a dynamic import of an external module as import(), which a script does not have:
+    // an ES module through the launcher's __stampedeImport, one of the simulation's as its require().
+    const cliPath = join(outdir, 'cli.cjs');
+    cli = readFileSync(cliPath, 'utf8')
+      .replace(new RegExp(`\\bimport\\("${ESM_PREFIX}([^"]*)"\\)`, 'g'), '__stampedeImport("$1")')
+      .replace(new RegExp(`\\bimport\\(("${SIMULATION_PREFIX}[^"]*")\\)`, 'g'), 'Promise.resolve().then(() => require($1))');
+    writeFileSync(cliPath, cli);
+    simulationCode = constsRestored(readFileSync(join(outdir, 'simulation.cjs'), 'utf8'));
+    writeFileSync(join(outdir, 'simulation.cjs'), simulationCode);
+  } catch (error) {
+    // esbuild refused (a top-level await, which a script cannot have, say): the unbundled build runs.
+    return refused(`esbuild: ${error.errors?.[0]?.text ?? String(error.message ?? error).split('\n')[0]}`);
+  }
   const code = `${cli}\n${simulationCode}`;
+  if (otherImportMeta.length > 0) return refused(`import.meta other than import.meta.url in ${otherImportMeta.join(', ')}`);
   // Renamed (two modules declaring one name), main() would not recognise them (inputErrorClasses).
   const renamed = /\bclass (ScenarioError|BatchInputError)\d+\b/.exec(code);
   if (renamed !== null) return refused(`the bundle renamed ${renamed[1]}`);
   if (/\bimport\(/.test(code)) return refused('a dynamic import() is left in the scripts');
   if (/__esm\(/.test(simulationCode)) return refused('a module of the simulation is loaded on demand (its constants would be variables)');
   if (cli.includes(ESM_PREFIX)) return refused('an ES-module-only import could not be rewritten');
+  const required = [...new Set([...code.matchAll(/\brequire\("([^".][^"]*)"\)/g)].map((m) => m[1]))].filter((name) => !name.startsWith('node:') && !name.startsWith(SIMULATION_PREFIX));
+  const esModules = required.filter((name) => esModuleOnly(name));
+  if (esModules.length > 0) return refused(`the scripts would require() ${esModules.join(', ')}, which are ES modules only`);
 }
 
-/** What cli.cjs requires of simulation.cjs, and what it imports from the unbundled build (bin/script-cache.mjs). */
+/** Whether the package a bare specifier names is an ES module only, which a script cannot require(). */
+function esModuleOnly(specifier) {
+  const name = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+  let path;
+  try {
+    path = createRequire(join(ROOT, 'package.json')).resolve(name);
+  } catch {
+    return false;
+  }
+  if (path.endsWith('.mjs')) return true;
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).type === 'module';
+  }
+  return false;
+}
+
+/** What cli.cjs requires of simulation.cjs, and what it imports from the unbundled build (bin/command-line.mjs). */
 const SIMULATION_PREFIX = 'stampede:simulation:';
 const ESM_PREFIX = 'stampede:module:';
 
