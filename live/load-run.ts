@@ -5,8 +5,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { get } from 'node:http';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Scenario } from '../sim/scenario/types.ts';
 import type { RunResult } from '../sim/result.ts';
 import { runScenario } from '../sim/simulation.ts';
@@ -20,8 +18,8 @@ import { COUNTERS, type ClientReport, type CounterName, type FromClients, type T
 import { LiveError } from './errors.ts';
 import { OVERLOAD_EXIT_CODE } from './exit-codes.ts';
 import { faultEnd, hookFailure, Hooks } from './exec-hooks.ts';
+import { nodeEntry } from './processes.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
 /** One client process holds at most this many sockets (RLIMIT_NOFILE is 20,000 here, and cannot be raised). */
 export const CLIENTS_PER_PROCESS = 15_000;
 export const MAX_CLIENTS = 60_000;
@@ -223,10 +221,11 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
     const incidentStart = scenario.faults.length === 0 ? null : Math.min(...scenario.faults.map((f) => f.at));
     const failovers = Math.min(scenario.client.lookupFailover, lookupUrls.length - 1);
     const pings = options.pings === 'on' || (options.pings !== 'off' && (!reference || scenario.faults.some((f) => f.kind === 'server-crash' && f.mode === 'blackhole')));
+    const clientWorker = await nodeEntry('client-worker.ts');
     for (let w = 0; w < workers; w++) {
       const from = Math.floor((w * options.clients) / workers);
       const to = Math.floor(((w + 1) * options.clients) / workers);
-      const child = fork(join(here, 'client-worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(clientWorker.module, [], { execArgv: clientWorker.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       children.push(child);
       child.on('message', (m: FromClients) => {
         if (m.type === 'ready') ready[w] = true;
