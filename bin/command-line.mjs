@@ -11,9 +11,9 @@ const SIMULATION_PREFIX = 'stampede:simulation:';
 /**
  * `main()` and the rest of sim/cli/main.js from the build `dir`'s bundle/cli.cjs. Its require() of
  * `stampede:simulation:PATH` is the module PATH of bundle/simulation.cjs, loaded at the first one
- * (--help never does); `__stampedeImport(PATH)` imports PATH, relative to the
- * bundle, as an ES module; `__stampedeBundle` is the bundle's URL, from which each bundled module
- * finds its own (import.meta.url).
+ * (--help makes none); `__stampedeImport(PATH)` imports PATH, relative to the bundle, as an ES
+ * module; `__stampedeBundle` is the bundle's URL, from which each bundled module finds its own
+ * (import.meta.url).
  */
 export function loadCommandLine(dir) {
   const cli = join(dir, 'bundle', 'cli.cjs');
