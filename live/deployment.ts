@@ -138,7 +138,7 @@ export class Deployment {
   private async spawnServer(k: number, startup: number): Promise<void> {
     const s = this.serverEntries[k];
     const c = this.scenario.sessionServer;
-    const entry = await nodeEntry('session-server.ts');
+    const entry = nodeEntry('session-server.ts');
     const started = performance.now();
     const p = this.track(spawnGuarded(s.name, entry.command, [...entry.args, '--port', s.address.split(':')[1], '--health-port', String(s.healthPort),
       '--max-sessions', String(c.maxSessions), '--max-accepts-per-sec', String(c.maxAcceptsPerSec),
@@ -150,7 +150,7 @@ export class Deployment {
 
   private async spawnManager(k: number): Promise<void> {
     const m = this.scenario.managers as NonNullable<Scenario['managers']>;
-    const entry = await nodeEntry('manager.ts');
+    const entry = nodeEntry('manager.ts');
     const p = this.track(spawnGuarded(`manager-${k}`, entry.command, [...entry.args, '--index', String(k), '--port', String(this.managerPorts[k]),
       '--zookeeper', `127.0.0.1:${this.zkPort}`, '--redis', String(this.redisPort), '--root', this.root,
       '--servers', JSON.stringify(this.serverEntries), '--health-interval', String(m.healthInterval), '--health-timeout', String(m.healthTimeout),
@@ -161,7 +161,7 @@ export class Deployment {
 
   private async spawnLookup(k: number): Promise<void> {
     const l = this.scenario.lookup;
-    const entry = await nodeEntry('lookup-server.ts');
+    const entry = nodeEntry('lookup-server.ts');
     const p = this.track(spawnGuarded(`lookup-${k}`, entry.command, [...entry.args, '--index', String(k), '--port', String(this.lookupPorts[k]),
       '--capacity', String(l.capacity), '--info-refresh', String(l.infoRefresh), '--algorithm', this.scenario.services[0].algorithm,
       '--choices', String(l.choices), '--local-counting', l.localCounting ? '1' : '0', '--managers', this.managerPorts.join(','),

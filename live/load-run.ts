@@ -221,7 +221,7 @@ export async function runLoad(source: Scenario, options: LoadOptions): Promise<L
     const incidentStart = scenario.faults.length === 0 ? null : Math.min(...scenario.faults.map((f) => f.at));
     const failovers = Math.min(scenario.client.lookupFailover, lookupUrls.length - 1);
     const pings = options.pings === 'on' || (options.pings !== 'off' && (!reference || scenario.faults.some((f) => f.kind === 'server-crash' && f.mode === 'blackhole')));
-    const clientWorker = await nodeEntry('client-worker.ts');
+    const clientWorker = nodeEntry('client-worker.ts');
     for (let w = 0; w < workers; w++) {
       const from = Math.floor((w * options.clients) / workers);
       const to = Math.floor(((w + 1) * options.clients) / workers);

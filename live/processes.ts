@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { LiveError } from './errors.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,30 +20,14 @@ export interface NodeEntry {
   args: string[];
 }
 
-let compiledLive: Promise<string | null> | undefined;
-
 /**
- * The directory of the live modules' build: this module's own when it runs compiled (dist/<hash>/live/,
- * as the command line does), else the build of the sources as they are (bin/compiled.mjs: the tests
- * run the sources), else none. A process started through tsx instead spends ~0.2 s of CPU registering
- * it before it does anything (a deployment starts 8 or more).
+ * `node dist/<hash>/live/X.js` when this module runs compiled (dist/<hash>/live/, as the command line
+ * runs it: bin/compiled.mjs found the build of the sources as they are), else `node --import tsx
+ * live/X.ts` (the sources: an edited tree, STAMPEDE_TSX=1, the tests). A process started through tsx
+ * spends ~0.2 s of CPU registering it before it does anything, and a deployment starts 8 or more.
  */
-function compiledLiveDir(): Promise<string | null> {
-  compiledLive ??= (async () => {
-    if (process.env.STAMPEDE_TSX === '1') return null;
-    if (import.meta.url.endsWith('.js')) return here;
-    const { compiledDir } = (await import(pathToFileURL(join(here, '..', 'bin', 'compiled.mjs')).href)) as { compiledDir(): string | null };
-    const build = compiledDir();
-    return build === null ? null : join(build, 'live');
-  })();
-  return compiledLive;
-}
-
-/** `node dist/<hash>/live/X.js` when there is a build of the sources as they are, else `node --import tsx live/X.ts`. */
-export async function nodeEntry(module: `${string}.ts`): Promise<NodeEntry> {
-  const compiled = await compiledLiveDir();
-  const entry =
-    compiled === null ? { module: join(here, module), execArgv: ['--import', 'tsx'] } : { module: join(compiled, module.replace(/\.ts$/, '.js')), execArgv: [] };
+export function nodeEntry(module: `${string}.ts`): NodeEntry {
+  const entry = import.meta.url.endsWith('.js') ? { module: join(here, module.replace(/\.ts$/, '.js')), execArgv: [] } : { module: join(here, module), execArgv: ['--import', 'tsx'] };
   return { ...entry, command: process.execPath, args: [...entry.execArgv, entry.module] };
 }
 
