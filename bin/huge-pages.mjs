@@ -48,9 +48,13 @@ export function relaunchWithHugePages() {
     process.exit(70);
   });
   child.on('exit', (code, signal) => {
+    if (signal === null) {
+      // The handlers stay: a signal while this process exits (its 'exit' listeners run) would
+      // otherwise end it by the signal, not with the relaunched process's code.
+      process.exit(code ?? 70);
+    }
     for (const s of FORWARDED) process.off(s, forward);
-    if (signal !== null) process.kill(process.pid, signal);
-    else process.exit(code ?? 70);
+    process.kill(process.pid, signal);
   });
   return true;
 }
