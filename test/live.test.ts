@@ -80,7 +80,7 @@ describe('stampede load against the reference deployment', () => {
     // Both sides count the same clients disconnected: a session lost to silence is a failure, as in the
     // model. Within a tenth (at least 10 clients): on a loaded machine the managers' health checks run
     // late in real time, and a few more lookups send clients to the silent server than the model's
-    // (12 more of ~110 once, with the suite's other files on both cores).
+    // (12 apart once, with the suite's other files on both cores).
     const simulatedDisconnected = result.simulated?.summary.disconnectedClients ?? 0;
     expect(Math.abs(result.summary.disconnectedClients - simulatedDisconnected)).toBeLessThanOrEqual(Math.max(10, 0.1 * simulatedDisconnected));
     // Where the verdict fails, it names the pings' detection delay, the one departure docs/live.md states.
