@@ -1,11 +1,11 @@
 // Kept apart from interrupt.ts, which loads the simulation: main() calls this before it knows the command.
 /**
  * Removes bin/stampede.mjs's handler for signals that come while the modules
- * load (it prints a line and exits 130). Called when a command starts: from
- * then on a signal either reaches the command's Interruption or, for commands
- * without one (gate, capacity, validate), ends the process at once as it
- * would any process: a JavaScript handler could not run during their
- * synchronous work.
+ * load (it prints a line and exits 130). Called when a command starts, for
+ * commands without an Interruption (gate, capacity, validate): from then on a
+ * signal ends the process at once as it would any process (a JavaScript
+ * handler could not run during their synchronous work); for the others by
+ * their Interruption once it is installed, which then answers the signals.
  */
 export function releaseEarlySignals(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {

@@ -45,9 +45,14 @@ export class Interruption {
     return interruptedExitCode(this.signal);
   }
 
+  /**
+   * Takes over from bin/stampede.mjs's early handler: this one first, then the early one goes, so that
+   * there is no moment without a handler (a signal then would end the process by its default action,
+   * leaving the output directory's lock, or, caught but not yet answered, be dropped with the handler).
+   */
   install(): this {
-    releaseEarlySignals();
     for (const signal of SIGNALS) process.on(signal, this.handler);
+    releaseEarlySignals();
     return this;
   }
 

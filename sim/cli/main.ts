@@ -35,6 +35,8 @@ const COMMAND_MODULES = {
   calibrate: () => import('./calibrate.ts'),
 };
 type Modules = { [K in keyof typeof COMMAND_MODULES]?: Awaited<ReturnType<(typeof COMMAND_MODULES)[K]>> };
+/** The commands that stop on a signal and write what finished (their Interruption, interrupt.ts). */
+const INTERRUPTIBLE = ['run', 'compare', 'sweep', 'explore'] as const;
 
 /** The modules of the commands named on the command line (any word that names one: flags may come first). */
 async function commandModules(argv: string[]): Promise<Modules> {
@@ -59,7 +61,14 @@ export { UsageError };
 export async function main(argv: string[]): Promise<number> {
   // The command's modules first: until they are loaded, a signal gets bin/stampede.mjs's early answer.
   const modules = await commandModules(argv);
-  releaseEarlySignals();
+  // A command that stops on a signal keeps that answer until its Interruption takes over
+  // (interrupt.ts); for the others a signal from now on ends the process at once, as any process.
+  if (!INTERRUPTIBLE.some((name) => modules[name] !== undefined)) {
+    // One that came while the modules loaded may still wait in the event loop (loading them from the
+    // build's script gives it no turn): answered before the handler goes, not dropped with it.
+    await new Promise((resolve) => setImmediate(resolve));
+    releaseEarlySignals();
+  }
   let exitCode: number = ExitCode.ok;
   const parser = yargs(joinNegativeValues(argv))
     .scriptName('stampede')
