@@ -43,6 +43,11 @@ export function relaunchWithHugePages() {
   });
   const forward = (signal) => child.kill(signal);
   for (const signal of FORWARDED) process.on(signal, forward);
+  // From now on the relaunched process answers signals: bin/stampede.mjs's early answer (which
+  // `stampede run` keeps until its own takes over) goes, after the forwarding came, so that none is missed.
+  for (const signal of FORWARDED) {
+    for (const listener of process.listeners(signal)) if (listener.stampedeEarly === true) process.off(signal, listener);
+  }
   child.on('error', (error) => {
     process.stderr.write(`stampede: could not start: ${error.message}\n`);
     process.exit(70);
