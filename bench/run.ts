@@ -129,32 +129,57 @@ if (against !== undefined) {
   startupCases.splice(0, startupCases.length, ...twins);
 }
 
-function startupTable(): Record<string, { seconds: number; ratio: number; samples: number[] }> {
+/**
+ * CPU seconds (user + system) of this process's waited-for children so far, from /proc/self/stat
+ * (Linux; null elsewhere): a command's CPU, its relaunched process and git included, swings less with
+ * a noisy machine than its wall time. In clock ticks (10 ms here).
+ */
+function childrenCpuSeconds(): number | null {
+  try {
+    // The fields after the command name, which is in parentheses and may hold spaces: cutime and cstime are the 16th and 17th fields.
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+/** USER_HZ: 100 on Linux's common architectures (`getconf CLK_TCK`). */
+const CLOCK_TICKS = 100;
+
+function startupTable(): Record<string, { seconds: number; ratio: number; samples: number[]; cpuSeconds: number | null }> {
   const out = mkdtempSync(join(tmpdir(), 'stampede-bench-'));
   // The user's environment: without the huge-pages tunable this process was relaunched with, so stampede relaunches itself as it does for them.
   const env = { ...process.env };
   delete env.GLIBC_TUNABLES;
   const samples = new Map<string, number[]>(startupCases.map((c) => [c.name, []]));
+  const cpu = new Map<string, number[]>(startupCases.map((c) => [c.name, []]));
   try {
     for (let round = 0; round < startupRuns; round++) {
       for (const c of startupCases) {
         const args = c.args.at(-1) === '--out' ? [...c.args, join(out, 'report')] : c.args;
+        const cpuBefore = childrenCpuSeconds();
         const started = process.hrtime.bigint();
         const child = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const cpuAfter = childrenCpuSeconds();
         if (child.status !== 0) throw new Error(`${c.name}: exit ${child.status}\n${child.stderr}`);
         samples.get(c.name)!.push(seconds);
+        if (cpuBefore !== null && cpuAfter !== null) cpu.get(c.name)!.push(cpuAfter - cpuBefore);
       }
     }
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
   const base = median(samples.get('node -e 0')!);
-  const table: Record<string, { seconds: number; ratio: number; samples: number[] }> = {};
+  const table: Record<string, { seconds: number; ratio: number; samples: number[]; cpuSeconds: number | null }> = {};
   for (const [name, s] of samples) {
     const seconds = median(s);
-    table[name] = { seconds, ratio: seconds / base, samples: s };
-    process.stdout.write(`${name.padEnd(against === undefined ? 34 : 50)} ${seconds.toFixed(3).padStart(7)} s  ×${(seconds / base).toFixed(1).padStart(5)} node -e 0  (${s.map((x) => x.toFixed(2)).join(' ')})\n`);
+    const cpuSamples = cpu.get(name)!;
+    const cpuSeconds = cpuSamples.length === s.length ? median(cpuSamples) : null;
+    table[name] = { seconds, ratio: seconds / base, samples: s, cpuSeconds };
+    const cpuText = cpuSeconds === null ? '' : `  CPU ${cpuSeconds.toFixed(2)} s`;
+    process.stdout.write(`${name.padEnd(against === undefined ? 34 : 50)} ${seconds.toFixed(3).padStart(7)} s  ×${(seconds / base).toFixed(1).padStart(5)} node -e 0${cpuText}  (${s.map((x) => x.toFixed(2)).join(' ')})\n`);
   }
   return table;
 }
