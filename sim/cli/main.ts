@@ -61,14 +61,6 @@ export { UsageError };
 export async function main(argv: string[]): Promise<number> {
   // The command's modules first: until they are loaded, a signal gets bin/stampede.mjs's early answer.
   const modules = await commandModules(argv);
-  // A command that stops on a signal keeps that answer until its Interruption takes over
-  // (interrupt.ts); for the others a signal from now on ends the process at once, as any process.
-  if (!INTERRUPTIBLE.some((name) => modules[name] !== undefined)) {
-    // One that came while the modules loaded may still wait in the event loop (loading them from the
-    // build's script gives it no turn): answered before the handler goes, not dropped with it.
-    await new Promise((resolve) => setImmediate(resolve));
-    releaseEarlySignals();
-  }
   let exitCode: number = ExitCode.ok;
   const parser = yargs(joinNegativeValues(argv))
     .scriptName('stampede')
@@ -140,6 +132,16 @@ export async function main(argv: string[]): Promise<number> {
     })
     .command<CalibrateArgs>('calibrate <result>', "Write a live run's measured connect latency, lookup service rate and accept rate into a new scenario file", builder(modules, 'calibrate', (m) => m.calibrateBuilder), async (args) => {
       exitCode = await (await COMMAND_MODULES.calibrate()).calibrateCommand(args);
+    })
+    // The command that runs, once parsed (any word may name one: `--out run`): one that stops on a
+    // signal keeps bin/stampede.mjs's answer until its Interruption takes over (interrupt.ts); for the
+    // others a signal from now on ends the process at once, as any process, or reaches their own handler.
+    .middleware(async (args) => {
+      if ((INTERRUPTIBLE as readonly string[]).includes(String(args._[0]))) return;
+      // One that came while the modules loaded may still wait in the event loop (loading them from
+      // the build's script gives it no turn): answered before the handler goes, not dropped with it.
+      await new Promise((resolve) => setImmediate(resolve));
+      releaseEarlySignals();
     })
     .demandCommand(1, 'Name a command; see --help.')
     .strict()
