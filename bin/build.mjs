@@ -38,8 +38,16 @@ async function build() {
     if (result.status !== 0) {
       return `tsc failed (stampede will run its sources with tsx; \`npm run typecheck\` shows why):\n${(result.stdout + result.stderr).trim().split('\n').slice(0, 10).join('\n')}`;
     }
-    await bundleYargs(temporary);
-    await bundleCommands(temporary);
+    // A step esbuild fails leaves its files unbundled (the modules import the packages from
+    // node_modules, bin/stampede.mjs runs the unbundled build): slower starts, not a failed install.
+    for (const [what, step] of [['yargs', bundleYargs], ['the command line', bundleCommands]]) {
+      try {
+        await step(temporary);
+      } catch (error) {
+        process.stderr.write(`stampede build: ${what} not bundled: ${error?.errors?.[0]?.text ?? String(error?.message ?? error).split('\n')[0]}\n`);
+        if (what === 'the command line') rmSync(join(temporary, 'bundle'), { recursive: true, force: true });
+      }
+    }
     writeCodeCaches(temporary);
     // A source edited while this ran: this build is of neither version.
     if (sourceHash() !== hash) return 'the sources changed during the build: not kept (run `npm run build` again)';
@@ -66,15 +74,18 @@ async function build() {
 function writeCodeCaches(dir) {
   const scenario = join(ROOT, 'scenarios', 'validation', 'v2-lookup-outage-churn.yaml');
   if (!existsSync(join(dir, 'bundle', 'cli.cjs')) || !existsSync(scenario)) return;
-  const out = mkdtempSync(join(tmpdir(), 'stampede-build-'));
+  let out;
   try {
+    out = mkdtempSync(join(tmpdir(), 'stampede-build-'));
     const args = ['run', scenario, '--set', 'population.clients=1000', '--quiet', '--out', join(out, 'report')];
     const program = `const { loadCommandLine } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'bin', 'command-line.mjs')).href)});
 process.exitCode = await loadCommandLine(${JSON.stringify(dir)}).main(${JSON.stringify(args)});`;
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', program], { cwd: ROOT, encoding: 'utf8' });
-    if (run.status !== 0) process.stderr.write(`stampede build: the run that writes the code caches failed (the first start writes them):\n${run.stderr}`);
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', program], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' });
+    if (run.status !== 0) process.stderr.write(`stampede build: the run that writes the code caches failed (the first start writes them):\n${run.error?.message ?? run.stderr}\n`);
+  } catch (error) {
+    process.stderr.write(`stampede build: no run to write the code caches (the first start writes them): ${error.message}\n`);
   } finally {
-    rmSync(out, { recursive: true, force: true });
+    if (out !== undefined) rmSync(out, { recursive: true, force: true });
   }
 }
 
@@ -311,6 +322,8 @@ async function bundleCommands(dir) {
   if (/\bimport\(/.test(code)) return refused('a dynamic import() is left in the scripts');
   if (/__esm\(/.test(simulationCode)) return refused('a module of the simulation is loaded on demand (its constants would be variables)');
   if (cli.includes(ESM_PREFIX)) return refused('an ES-module-only import could not be rewritten');
+  // simulation.cjs gives each of its modules as a namespace object, which has no `default` for an import of one.
+  if (cli.includes(`__toESM(require("${SIMULATION_PREFIX}`)) return refused('a default import of a module of the simulation');
   const required = [...new Set([...code.matchAll(/\brequire\("([^".][^"]*)"\)/g)].map((m) => m[1]))].filter((name) => !name.startsWith('node:') && !name.startsWith(SIMULATION_PREFIX));
   const esModules = required.filter((name) => esModuleOnly(name));
   if (esModules.length > 0) return refused(`the scripts would require() ${esModules.join(', ')}, which are ES modules only`);

@@ -3,19 +3,30 @@
 // (vendor/yargs.cjs, vendor/yaml.cjs; the build copies this file beside them as
 // vendor/script-cache.js). Node 20 caches no compiled code between starts, and an ES module cannot
 // be given a cache: compiling the same functions at every start was a fifth of a small run. A start
-// reads SCRIPT.cache and V8 takes the functions compiled in an earlier start from it instead of
-// compiling them again; V8 itself refuses a cache of another V8 version, other V8 flags or a source
-// of another length, and then the script compiles as usual. A start that had no cache (the first
-// after a build) or had it refused writes one when the process exits, with every function of the
-// script compiled by then: a temporary file renamed into place, so that concurrent starts never
-// read half of one. The build's directory is never changed otherwise (its name is the hash of its
-// sources): a cache always belongs to the script beside it.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// reads SCRIPT.TAG.cache, TAG being V8's tag for its version and flags (v8.cachedDataVersionTag():
+// a start with other flags, `--max-old-space-size` say, has a cache of its own instead of replacing
+// the others'), and V8 takes the functions compiled in an earlier start from it instead of compiling
+// them again; V8 itself refuses a cache of another source length or a damaged one, and the script
+// then compiles as usual. A start that found no cache (the first after a build, or with new flags)
+// writes one when the process exits, with every function of the script compiled by then, unless
+// another process wrote one meanwhile (a relaunched process, which ran the command, writes the
+// fuller one before its launcher exits); one that had it refused replaces it. A temporary file is
+// renamed into place, so that concurrent starts never read half of one; worker threads write none.
+// The build's directory is never changed otherwise (its name is the hash of its sources): a cache
+// always belongs to the script beside it.
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { cachedDataVersionTag } from 'node:v8';
 import { Script } from 'node:vm';
+import { isMainThread } from 'node:worker_threads';
 
-/** Scripts loaded without a usable cache, whose cache is written at exit. */
+/** Where the code cache of `file` for this V8 version and these V8 flags is. */
+export function codeCacheFile(file) {
+  return `${file}.${cachedDataVersionTag()}.cache`;
+}
+
+/** Scripts loaded without a usable cache, whose cache is written at exit (`replace`: over one V8 refused). */
 const uncached = [];
 
 /**
@@ -25,9 +36,10 @@ const uncached = [];
  */
 export function loadCachedScript(file, bindings = {}) {
   const source = readFileSync(file, 'utf8');
+  const cacheFile = codeCacheFile(file);
   let cachedData;
   try {
-    cachedData = readFileSync(`${file}.cache`);
+    cachedData = readFileSync(cacheFile);
   } catch {
     cachedData = undefined;
   }
@@ -36,19 +48,20 @@ export function loadCachedScript(file, bindings = {}) {
   const script = new Script(`(function (exports, require, module, __filename, __dirname${extra.map((name) => `, ${name}`).join('')}) {${source}\n})`, { filename: file, cachedData });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, bindings.require ?? createRequire(file), module, file, dirname(file), ...extra.map((name) => bindings[name]));
-  if (cachedData === undefined || script.cachedDataRejected === true) {
+  if (isMainThread && (cachedData === undefined || script.cachedDataRejected === true)) {
     if (uncached.length === 0) process.once('exit', writeCaches);
-    uncached.push({ file, script });
+    uncached.push({ cacheFile, script, replace: cachedData !== undefined });
   }
   return module.exports;
 }
 
 function writeCaches() {
-  for (const { file, script } of uncached) {
-    const temporary = `${file}.cache.tmp-${process.pid}`;
+  for (const { cacheFile, script, replace } of uncached) {
+    if (!replace && existsSync(cacheFile)) continue;
+    const temporary = `${cacheFile}.tmp-${process.pid}`;
     try {
       writeFileSync(temporary, script.createCachedData());
-      renameSync(temporary, `${file}.cache`);
+      renameSync(temporary, cacheFile);
     } catch {
       // A read-only install: every start compiles, as without a cache.
       rmSync(temporary, { force: true });

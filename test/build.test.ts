@@ -54,7 +54,8 @@ describe('the compiled copy', () => {
     // The same bytes compiled and through tsx (STAMPEDE_TSX=1), worker threads included.
     const compiled = run(dir, 'compiled');
     expect(compiled).toContain('"replications"');
-    for (const script of scripts) expect(existsSync(join(build, `${script}.cache`)), `${script}.cache`).toBe(true);
+    const cacheTag = execFileSync(process.execPath, ['-p', "require('node:v8').cachedDataVersionTag()"], { encoding: 'utf8' }).trim();
+    for (const script of scripts) expect(existsSync(join(build, `${script}.${cacheTag}.cache`)), `${script}'s code cache`).toBe(true);
     expect(run(dir, 'cached')).toBe(compiled);
     expect(run(dir, 'tsx', { STAMPEDE_TSX: '1' })).toBe(compiled);
 

@@ -1,6 +1,7 @@
-// bin/script-cache.mjs: the build's vendored packages (yargs, yaml) run as CommonJS scripts through
-// V8's code cache. A start without a cache writes one at exit; the next start uses it and leaves it
-// alone; a cache V8 refuses (here: cut short) changes nothing the script does and is written again.
+// bin/script-cache.mjs: the build's scripts (the command line, yargs, yaml) run as CommonJS scripts
+// through V8's code cache. A start without a cache writes one at exit; the next start uses it and
+// leaves it alone; a cache V8 refuses (here: cut short) changes nothing the script does and is
+// written again; a start with other V8 flags has a cache of its own.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,12 +11,17 @@ import { describe, expect, it } from 'vitest';
 
 const LOADER = pathToFileURL(join(import.meta.dirname, '..', 'bin', 'script-cache.mjs')).href;
 
-/** Loads `file` in a process of its own and prints what its exports compute. */
-function start(file: string): string {
+/** Loads `file` in a process of its own (with `flags` for node) and prints what its exports compute. */
+function start(file: string, flags: string[] = []): string {
   const program = `import { loadCachedScript } from ${JSON.stringify(LOADER)};
 const m = loadCachedScript(${JSON.stringify(file)});
 console.log(JSON.stringify([m.sum([1, 2, 3, 4]), m.label('x'), m.where]));`;
-  return execFileSync(process.execPath, ['--input-type=module', '-e', program], { encoding: 'utf8' });
+  return execFileSync(process.execPath, [...flags, '--input-type=module', '-e', program], { encoding: 'utf8' });
+}
+
+/** V8's code-cache tag in a process started with `flags`: its version and flags. */
+function tag(flags: string[] = []): string {
+  return execFileSync(process.execPath, [...flags, '-p', "require('node:v8').cachedDataVersionTag()"], { encoding: 'utf8' }).trim();
 }
 
 describe('the vendored scripts\' code cache', () => {
@@ -33,7 +39,7 @@ exports.where = basename(__filename) + ' ' + (module.exports === exports);
 `,
     );
     const expected = `${JSON.stringify([10, 'x:2', 'lib.cjs true'])}\n`;
-    const cache = `${file}.cache`;
+    const cache = `${file}.${tag()}.cache`;
 
     expect(start(file)).toBe(expected);
     expect(existsSync(cache)).toBe(true);
@@ -55,8 +61,16 @@ exports.where = basename(__filename) + ' ' + (module.exports === exports);
     // And that one is used.
     expect(start(file)).toBe(expected);
     expect(statSync(cache).ino).toBe(rewritten.ino);
-    // No temporary file is left beside it.
-    expect(readdirSync(dir).sort()).toEqual(['lib.cjs', 'lib.cjs.cache']);
+    // Other V8 flags: a cache of their own, the other one left as it is.
+    const flags = ['--max-old-space-size=3000'];
+    expect(tag(flags)).not.toBe(tag());
+    expect(start(file, flags)).toBe(expected);
+    expect(existsSync(`${file}.${tag(flags)}.cache`)).toBe(true);
+    expect(statSync(cache).ino).toBe(rewritten.ino);
+    expect(start(file)).toBe(expected);
+    expect(statSync(cache).ino).toBe(rewritten.ino);
+    // No temporary file is left beside them.
+    expect(readdirSync(dir).sort()).toEqual(['lib.cjs', `lib.cjs.${tag()}.cache`, `lib.cjs.${tag(flags)}.cache`].sort());
   });
 
   it('gives the build\'s yargs and yaml the exports and the answers of the installed packages', () => {
