@@ -168,8 +168,8 @@ async function bundleYargs(dir) {
     ...SCRIPT_FOR_NODE,
     entryPoints: [entry],
     outfile: join(dir, 'vendor', 'yargs.cjs'),
-    // Each bundled module keeps its own location (import.meta.url, require): yargs finds its
-    // locale files (messages in the user's language) and the rest as from node_modules.
+    // Each bundled module keeps its own location (import.meta.url, require), relative to the script:
+    // yargs finds its locale files (messages in the user's language) and the rest as from node_modules.
     plugins: [
       {
         name: 'module-location',
@@ -178,7 +178,10 @@ async function bundleYargs(dir) {
             let source = readFileSync(args.path, 'utf8');
             let changed = false;
             if (source.includes('import.meta.url')) {
-              source = source.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
+              // Relative to the script, so that a moved tree still finds them: its require and directory
+              // under names no bundled module declares (yargs' modules have a `require` of their own).
+              const location = relative(join(dir, 'vendor'), args.path).split(sep).join('/');
+              source = source.replaceAll('import.meta.url', `__stampedeRequire("node:url").pathToFileURL(__stampedeRequire("node:path").join(__stampedeDir, ${JSON.stringify(location)})).href`);
               changed = true;
             }
             if (source.includes(HELP_CACHE)) {

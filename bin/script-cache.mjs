@@ -32,9 +32,12 @@ const uncached = [];
 /**
  * `module.exports` of the CommonJS script `file`, run with its code cache when there is one, with
  * Node's module bindings (`require` resolving from the script's location unless `bindings` gives
- * one) and `bindings`' other names.
+ * one), the same require and directory as `__stampedeRequire` and `__stampedeDir` (names no bundled
+ * module declares: bin/build.mjs, bundleYargs) and `bindings`' other names.
  */
-export function loadCachedScript(file, bindings = {}) {
+export function loadCachedScript(file, givenBindings = {}) {
+  const require = givenBindings.require ?? createRequire(file);
+  const bindings = { ...givenBindings, require, __stampedeRequire: require, __stampedeDir: dirname(file) };
   const source = readFileSync(file, 'utf8');
   const cacheFile = codeCacheFile(file);
   let cachedData;
@@ -47,7 +50,7 @@ export function loadCachedScript(file, bindings = {}) {
   // The wrapper Node gives a CommonJS module, on the script's first line so that its line numbers stay its own.
   const script = new Script(`(function (exports, require, module, __filename, __dirname${extra.map((name) => `, ${name}`).join('')}) {${source}\n})`, { filename: file, cachedData });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, bindings.require ?? createRequire(file), module, file, dirname(file), ...extra.map((name) => bindings[name]));
+  script.runInThisContext()(module.exports, require, module, file, dirname(file), ...extra.map((name) => bindings[name]));
   if (isMainThread && (cachedData === undefined || script.cachedDataRejected === true)) {
     if (uncached.length === 0) process.once('exit', writeCaches);
     uncached.push({ cacheFile, script, replace: cachedData !== undefined });
