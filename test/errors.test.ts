@@ -475,6 +475,26 @@ describe('interruption', () => {
     expect(readdirSync(out)).toEqual(['result.json']); // no report of a partial run, no temporary file
   });
 
+  it('a signal while the report is written exits at once with 130: result.json whole, no temporary file, no lock left', async () => {
+    const out = join(tempDir(), 'report');
+    // A small run whose report takes a second or more (every chart as SVG and PNG).
+    const child = spawn(process.execPath, ['bin/stampede.mjs', 'run', 'scenarios/lookup-outage.yaml', '--set', 'population.clients=2000', '--svg', '--png', '--quiet', '--out', out], { cwd: ROOT });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    // Once result.json is there the report is being written (charts/ fills last).
+    const deadline = performance.now() + 60_000;
+    while (!existsSync(join(out, 'result.json')) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    child.kill('SIGINT');
+    const exit = await exited;
+    expect(exit, stderr).toEqual({ code: 130, signal: null });
+    expect(stderr).toContain('stampede: SIGINT: exiting at once; the report is not finished (result.json is complete)');
+    expect((JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult).partial).toBeUndefined();
+    const left = [...readdirSync(out), ...(existsSync(join(out, 'charts')) ? readdirSync(join(out, 'charts')) : [])];
+    expect(left.filter((name) => name.includes('.tmp-') || name === '.stampede.lock')).toEqual([]);
+  });
+
   it('SIGTERM does the same; a second signal exits at once', async () => {
     const term = startRun(join(tempDir(), 'term'));
     await term.running;

@@ -28,6 +28,8 @@ export class Interruption {
   /** The first signal received, or null. */
   signal: NodeJS.Signals | null = null;
   private readonly handler = (signal: NodeJS.Signals) => this.receive(signal);
+  /** Set once there is nothing left to stop, only to finish: a signal then exits at once (endAtOnce). */
+  private atOnce: { message: string; cleanup: () => void } | null = null;
   private readonly waiters: (() => void)[] = [];
 
   constructor(
@@ -68,7 +70,20 @@ export class Interruption {
     });
   }
 
+  /**
+   * From now on a signal ends the command at once: `cleanup()`, then `message`, then the exit code
+   * (the output directory's lock goes with the exit, as it does after a stop).
+   */
+  endAtOnce(message: string, cleanup: () => void = () => {}): void {
+    this.atOnce = { message, cleanup };
+  }
+
   private receive(signal: NodeJS.Signals): void {
+    if (this.atOnce !== null) {
+      this.atOnce.cleanup();
+      this.stream.write(`\nstampede: ${signal}: ${this.atOnce.message}\n`);
+      process.exit(interruptedExitCode(signal));
+    }
     if (this.signal !== null) {
       this.stream.write(`\nstampede: ${signal} again: exiting at once; nothing more is written\n`);
       process.exit(interruptedExitCode(this.signal));

@@ -102,36 +102,42 @@ async function runClaimed(scenario: Scenario, args: RunArgs, outDir: string, thr
   // After a stop the handlers stay until the process exits (bin/stampede.mjs exits at once on 130):
   // a second signal while the partial result is written then exits with 130, not by the signal.
   if (run.stoppedAt !== null) return writePartial(run.result, run.stoppedAt, interruption, scenario, outDir, args);
-  interruption.dispose();
-  const result = run.result!;
-  writeAtomically(join(outDir, 'result.json'), `${JSON.stringify(result)}\n`);
-  // Loaded here, not at the top: vega is heavy and only the report needs it.
-  const { writeReport } = await import('../../reports/lib/index.ts');
-  const verdicts = singleRunVerdicts(scenario, result);
+  // Nothing left to stop, only the report to finish: a signal now exits at once, its temporary files
+  // removed and the output directory's lock released (not by the default action, which left both).
+  interruption.endAtOnce('exiting at once; the report is not finished (result.json is complete)', () => removeTemporaries(outDir));
   try {
-    await writeReport(result, outDir, {
-      svg: args.svg,
-      png: args.png,
-      gitCommit: await gitCommit,
-      scenario,
-      verdicts: verdicts
-        .filter((v) => v.passed !== null)
-        .map((v) => ({ assertion: v.source, measured: v.measured, limit: v.limit, passed: v.passed === true })),
-    });
-  } catch (error) {
-    if (typeof (error as NodeJS.ErrnoException).code !== 'string') throw error;
-    // The report writer's temporary files (NAME.tmp-PID) must not outlive a failed write.
-    removeTemporaries(outDir);
-    throw writeFailure(`the report in ${outDir} (result.json is complete)`, error);
-  }
+    const result = run.result!;
+    writeAtomically(join(outDir, 'result.json'), `${JSON.stringify(result)}\n`);
+    // Loaded here, not at the top: vega is heavy and only the report needs it.
+    const { writeReport } = await import('../../reports/lib/index.ts');
+    const verdicts = singleRunVerdicts(scenario, result);
+    try {
+      await writeReport(result, outDir, {
+        svg: args.svg,
+        png: args.png,
+        gitCommit: await gitCommit,
+        scenario,
+        verdicts: verdicts
+          .filter((v) => v.passed !== null)
+          .map((v) => ({ assertion: v.source, measured: v.measured, limit: v.limit, passed: v.passed === true })),
+      });
+    } catch (error) {
+      if (typeof (error as NodeJS.ErrnoException).code !== 'string') throw error;
+      // The report writer's temporary files (NAME.tmp-PID) must not outlive a failed write.
+      removeTemporaries(outDir);
+      throw writeFailure(`the report in ${outDir} (result.json is complete)`, error);
+    }
 
-  if (args.json) {
-    process.stdout.write(`${JSON.stringify({ scenario: scenario.name, seed: scenario.seed, out: outDir, summary: result.summary }, null, 2)}\n`);
-  } else {
-    process.stdout.write(formatSummary(scenario, result.summary, { wallSeconds, outDir }));
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify({ scenario: scenario.name, seed: scenario.seed, out: outDir, summary: result.summary }, null, 2)}\n`);
+    } else {
+      process.stdout.write(formatSummary(scenario, result.summary, { wallSeconds, outDir }));
+    }
+    // The scenario's assert: section, judged on this run: exit code 1 if one fails.
+    return printVerdicts(verdicts, args.json ? process.stderr : process.stdout);
+  } finally {
+    interruption.dispose();
   }
-  // The scenario's assert: section, judged on this run: exit code 1 if one fails.
-  return printVerdicts(verdicts, args.json ? process.stderr : process.stdout);
 }
 
 /** Removes this process's temporary files (`*.tmp-PID...`) from `dir` and its charts/ directory. */
