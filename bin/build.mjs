@@ -136,6 +136,18 @@ async function loadEsbuild() {
 
 /** What every bundle of the build is: one ES module for Node 20, quiet unless esbuild fails. */
 const ESM_FOR_NODE = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error' };
+/**
+ * `source` with `import.meta.url` as the URL of the file at `path` once bundled into a script in
+ * `scriptDir`: relative to the script (bin/script-cache.mjs gives every script its require and
+ * directory as `__stampedeRequire` and `__stampedeDir`, names no bundled module declares, where a
+ * module may have a `require` of its own), so that a moved tree still finds the files a module
+ * reads, the packages it resolves and the workers it starts.
+ */
+function locatedInScript(source, path, scriptDir) {
+  const location = relative(scriptDir, path).split(sep).join('/');
+  return source.replaceAll('import.meta.url', `__stampedeRequire("node:url").pathToFileURL(__stampedeRequire("node:path").join(__stampedeDir, ${JSON.stringify(location)})).href`);
+}
+
 /** A vendored package: one CommonJS script, for V8's code cache (bin/script-cache.mjs). */
 const SCRIPT_FOR_NODE = { ...ESM_FOR_NODE, format: 'cjs' };
 
@@ -178,10 +190,7 @@ async function bundleYargs(dir) {
             let source = readFileSync(args.path, 'utf8');
             let changed = false;
             if (source.includes('import.meta.url')) {
-              // Relative to the script, so that a moved tree still finds them: its require and directory
-              // under names no bundled module declares (yargs' modules have a `require` of their own).
-              const location = relative(join(dir, 'vendor'), args.path).split(sep).join('/');
-              source = source.replaceAll('import.meta.url', `__stampedeRequire("node:url").pathToFileURL(__stampedeRequire("node:path").join(__stampedeDir, ${JSON.stringify(location)})).href`);
+              source = locatedInScript(source, args.path, join(dir, 'vendor'));
               changed = true;
             }
             if (source.includes(HELP_CACHE)) {
@@ -242,7 +251,7 @@ async function bundleCommands(dir) {
     rmSync(outdir, { recursive: true, force: true });
   };
   const otherImportMeta = [];
-  /** import.meta.url as the compiled file's URL, from the bundle's own (a binding of both scripts). */
+  /** import.meta.url as the compiled file's URL (locatedInScript). */
   const keepLocation = {
     name: 'module-location',
     setup(b) {
@@ -250,8 +259,7 @@ async function bundleCommands(dir) {
         if (!args.path.startsWith(dir + sep)) return undefined;
         const source = readFileSync(args.path, 'utf8');
         if (!source.includes('import.meta')) return undefined;
-        const location = relative(outdir, args.path).split(sep).join('/');
-        const rewritten = source.replaceAll('import.meta.url', `new URL(${JSON.stringify(location)}, __stampedeBundle).href`);
+        const rewritten = locatedInScript(source, args.path, outdir);
         // A script has no import.meta: esbuild would make any other use of it an empty object.
         if (/\bimport\.meta\b/.test(rewritten)) otherImportMeta.push(relativeToDir(args.path));
         return { contents: rewritten, loader: 'js' };
@@ -260,63 +268,56 @@ async function bundleCommands(dir) {
   };
   const packagesExternal = (b) => b.onResolve({ filter: /^[^./]/ }, (args) => ({ path: args.path, external: true }));
 
-  let cli;
-  let simulationCode;
-  try {
-    // The simulation's modules: sim/simulation.js and what it imports (not the worker threads' entry modules, which run when loaded).
-    const closure = await esbuild.build({ ...SCRIPT_FOR_NODE, entryPoints: [join(dir, 'sim', 'simulation.js')], outdir: join(dir, '.closure'), write: false, metafile: true, plugins: [{ name: 'packages', setup: packagesExternal }] });
-    // The code-cache loader is cli.cjs's own too: --help loads yargs through it and never the simulation.
-    const simulation = Object.keys(closure.metafile.inputs).map((input) => relativeToDir(resolve(input))).filter((path) => path !== 'vendor/script-cache.js').sort();
-    const held = new Set(simulation);
-    await esbuild.build({
-      ...SCRIPT_FOR_NODE,
-      stdin: {
-        contents: `${simulation.map((path, k) => `import * as m${k} from './${path}';`).join('\n')}\nexport default { ${simulation.map((path, k) => `${JSON.stringify(path)}: m${k}`).join(', ')} };\n`,
-        resolveDir: dir,
-        loader: 'js',
-      },
-      outfile: join(outdir, 'simulation.cjs'),
-      plugins: [{ name: 'packages', setup: packagesExternal }, keepLocation],
-    });
+  // The simulation's modules: sim/simulation.js and what it imports (not the worker threads' entry modules, which run when loaded).
+  const closure = await esbuild.build({ ...SCRIPT_FOR_NODE, entryPoints: [join(dir, 'sim', 'simulation.js')], outdir: join(dir, '.closure'), write: false, metafile: true, plugins: [{ name: 'packages', setup: packagesExternal }] });
+  // The code-cache loader is cli.cjs's own too: --help loads yargs through it and never the simulation.
+  const simulation = Object.keys(closure.metafile.inputs).map((input) => relativeToDir(resolve(input))).filter((path) => path !== 'vendor/script-cache.js').sort();
+  const held = new Set(simulation);
+  await esbuild.build({
+    ...SCRIPT_FOR_NODE,
+    stdin: {
+      contents: `${simulation.map((path, k) => `import * as m${k} from './${path}';`).join('\n')}\nexport default { ${simulation.map((path, k) => `${JSON.stringify(path)}: m${k}`).join(', ')} };\n`,
+      resolveDir: dir,
+      loader: 'js',
+    },
+    outfile: join(outdir, 'simulation.cjs'),
+    plugins: [{ name: 'packages', setup: packagesExternal }, keepLocation],
+  });
 
-    await esbuild.build({
-      ...SCRIPT_FOR_NODE,
-      entryPoints: { cli: join(dir, 'sim', 'cli', 'main.js') },
-      outdir,
-      outExtension: { '.js': '.cjs' },
-      // No keepNames (it wraps every function in a call): main() tells two error classes apart by
-      // their name, checked below; other names are the sources' unless two modules clash.
-      plugins: [
-        {
-          name: 'stampede-cli',
-          setup(b) {
-            b.onResolve({ filter: /^\./ }, (args) => {
-              const path = relativeToDir(resolve(args.resolveDir, args.path));
-              if (held.has(path)) return { path: `${SIMULATION_PREFIX}${path}`, external: true };
-              if (args.kind !== 'dynamic-import') return undefined;
-              const source = readFileSync(join(dir, path), 'utf8');
-              const packages = [...source.matchAll(/^import [^;]*? from '([^.'][^']*)';/gm)].map((m) => m[1]).filter((name) => !name.startsWith('node:'));
-              return packages.some((name) => esModuleOnly(name)) ? { path: `${ESM_PREFIX}${relative(outdir, join(dir, path)).split(sep).join('/')}`, external: true } : undefined;
-            });
-            packagesExternal(b);
-          },
+  await esbuild.build({
+    ...SCRIPT_FOR_NODE,
+    entryPoints: { cli: join(dir, 'sim', 'cli', 'main.js') },
+    outdir,
+    outExtension: { '.js': '.cjs' },
+    // No keepNames (it wraps every function in a call): main() tells two error classes apart by
+    // their name, checked below; other names are the sources' unless two modules clash.
+    plugins: [
+      {
+        name: 'stampede-cli',
+        setup(b) {
+          b.onResolve({ filter: /^\./ }, (args) => {
+            const path = relativeToDir(resolve(args.resolveDir, args.path));
+            if (held.has(path)) return { path: `${SIMULATION_PREFIX}${path}`, external: true };
+            if (args.kind !== 'dynamic-import') return undefined;
+            const source = readFileSync(join(dir, path), 'utf8');
+            const packages = [...source.matchAll(/^import [^;]*? from '([^.'][^']*)';/gm)].map((m) => m[1]).filter((name) => !name.startsWith('node:'));
+            return packages.some((name) => esModuleOnly(name)) ? { path: `${ESM_PREFIX}${relative(outdir, join(dir, path)).split(sep).join('/')}`, external: true } : undefined;
+          });
+          packagesExternal(b);
         },
-        keepLocation,
-      ],
-    });
-    // esbuild writes a dynamic import of an external module as import(), which a script does not have:
-    // an ES module through the launcher's __stampedeImport, one of the simulation's as its require().
-    const cliPath = join(outdir, 'cli.cjs');
-    cli = readFileSync(cliPath, 'utf8')
-      .replace(new RegExp(`\\bimport\\("${ESM_PREFIX}([^"]*)"\\)`, 'g'), '__stampedeImport("$1")')
-      .replace(new RegExp(`\\bimport\\(("${SIMULATION_PREFIX}[^"]*")\\)`, 'g'), 'Promise.resolve().then(() => require($1))');
-    writeFileSync(cliPath, cli);
-    simulationCode = constsRestored(readFileSync(join(outdir, 'simulation.cjs'), 'utf8'));
-    writeFileSync(join(outdir, 'simulation.cjs'), simulationCode);
-  } catch (error) {
-    // esbuild refused (a top-level await, which a script cannot have, say): the unbundled build runs.
-    return refused(`esbuild: ${error.errors?.[0]?.text ?? String(error.message ?? error).split('\n')[0]}`);
-  }
+      },
+      keepLocation,
+    ],
+  });
+  // esbuild writes a dynamic import of an external module as import(), which a script does not have:
+  // an ES module through the launcher's __stampedeImport, one of the simulation's as its require().
+  const cliPath = join(outdir, 'cli.cjs');
+  const cli = readFileSync(cliPath, 'utf8')
+    .replace(new RegExp(`\\bimport\\("${ESM_PREFIX}([^"]*)"\\)`, 'g'), '__stampedeImport("$1")')
+    .replace(new RegExp(`\\bimport\\(("${SIMULATION_PREFIX}[^"]*")\\)`, 'g'), 'Promise.resolve().then(() => require($1))');
+  writeFileSync(cliPath, cli);
+  const simulationCode = constsRestored(readFileSync(join(outdir, 'simulation.cjs'), 'utf8'));
+  writeFileSync(join(outdir, 'simulation.cjs'), simulationCode);
   const code = `${cli}\n${simulationCode}`;
   if (otherImportMeta.length > 0) return refused(`import.meta other than import.meta.url in ${otherImportMeta.join(', ')}`);
   // Renamed (two modules declaring one name), main() would not recognise them (inputErrorClasses).

@@ -12,8 +12,7 @@ const SIMULATION_PREFIX = 'stampede:simulation:';
  * `main()` and the rest of sim/cli/main.js from the build `dir`'s bundle/cli.cjs. Its require() of
  * `stampede:simulation:PATH` is the module PATH of bundle/simulation.cjs, loaded at the first one
  * (--help makes none); `__stampedeImport(PATH)` imports PATH, relative to the bundle, as an ES
- * module; `__stampedeBundle` is the bundle's URL, from which each bundled module finds its own
- * (import.meta.url).
+ * module.
  */
 export function loadCommandLine(dir) {
   const cli = join(dir, 'bundle', 'cli.cjs');
@@ -22,10 +21,10 @@ export function loadCommandLine(dir) {
   let simulation;
   const require = (id) => {
     if (!id.startsWith(SIMULATION_PREFIX)) return nodeRequire(id);
-    simulation ??= loadCachedScript(join(dir, 'bundle', 'simulation.cjs'), { __stampedeBundle: bundleUrl }).default;
+    simulation ??= loadCachedScript(join(dir, 'bundle', 'simulation.cjs')).default;
     return simulation[id.slice(SIMULATION_PREFIX.length)];
   };
   require.resolve = nodeRequire.resolve;
   require.cache = nodeRequire.cache;
-  return loadCachedScript(cli, { require, __stampedeBundle: bundleUrl, __stampedeImport: (path) => import(new URL(path, bundleUrl).href) });
+  return loadCachedScript(cli, { require, __stampedeImport: (path) => import(new URL(path, bundleUrl).href) });
 }
