@@ -125,8 +125,46 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
   }
 }
 
-/** A port on 127.0.0.1 that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
+/**
+ * Ports below the kernel's ephemeral range (Linux: net.ipv4.ip_local_port_range), where the kernel
+ * never puts the local end of an outgoing connection. A port the OS picks for `listen(0)` comes from
+ * that range, the same one a client's connection takes its local port from: between the moment it
+ * is found free and the moment the process it is for listens on it (a node start, ~0.1–0.3 s), one
+ * of the thousands of connections of a load run, or of anything else on the machine, could take it,
+ * and the process would die with EADDRINUSE at start (seen once in a test run). Below that range
+ * only another listener picking the same number can; each process walks its own sequence, from a
+ * start of its own (its pid), and never hands out a port twice.
+ */
+const FIRST_FIXED_PORT = 10_000;
+const handedOut = new Set<number>();
+let nextFixed = -1;
+
+function ephemeralLow(): number | null {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A port on 127.0.0.1 that is free now and, where the kernel says so, outside its ephemeral range. */
+export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  const span = low === null ? 0 : low - FIRST_FIXED_PORT;
+  // Fewer than 1,000 ports below the range (or no /proc): the OS picks, as elsewhere.
+  if (span < 1000) return osPickedPort();
+  if (nextFixed < 0) nextFixed = process.pid % span;
+  for (let tried = 0; tried < span; tried++) {
+    const port = FIRST_FIXED_PORT + (nextFixed++ % span);
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    if (await portFree(port)) return port;
+  }
+  return osPickedPort();
+}
+
+function osPickedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
