@@ -2,7 +2,8 @@
 // group, tied to this process (the guard kills its group when we are gone), so that stopping is
 // "kill the group" and nothing outlives stampede. Also free ports and bounded waits.
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { existsSync, linkSync, openSync, closeSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,15 +130,19 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
  * Ports below the kernel's ephemeral range (Linux: net.ipv4.ip_local_port_range), where the kernel
  * never puts the local end of an outgoing connection. A port the OS picks for `listen(0)` comes from
  * that range, the same one a client's connection takes its local port from: between the moment it
- * is found free and the moment the process it is for listens on it (a node start, ~0.1–0.3 s), one
- * of the thousands of connections of a load run, or of anything else on the machine, could take it,
- * and the process would die with EADDRINUSE at start (seen once in a test run). Below that range
- * only another listener picking the same number can; each process walks its own sequence, from a
- * start of its own (its pid), and never hands out a port twice.
+ * is found free and the moment the process it is for listens on it (a node start, ~0.1–0.3 s), or
+ * while a crashed server waits to restart on its port, one of the thousands of connections of a load
+ * run could take it, and the process would die with EADDRINUSE (seen in test runs). Below that range
+ * only a listener that names its port can. Another stampede could: each port handed out is reserved
+ * by a file named after it that holds the owner's pid (created exclusively, removed when the owner
+ * exits, taken over once its owner is gone), so that two deployments on one machine, two test files
+ * at once, never share one. Each process walks its own sequence, from a start its pid spreads.
  */
 const FIRST_FIXED_PORT = 10_000;
 const handedOut = new Set<number>();
 let nextFixed = -1;
+export const RESERVATIONS = join(tmpdir(), `stampede-ports-${process.getuid?.() ?? 'user'}`);
+const reservedHere: string[] = [];
 
 function ephemeralLow(): number | null {
   try {
@@ -148,18 +153,74 @@ function ephemeralLow(): number | null {
   }
 }
 
+/** Whether this process now holds `port`'s reservation; true also when reservations cannot be written at all. */
+export function reservePort(port: number): boolean {
+  const file = join(RESERVATIONS, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      mkdirSync(RESERVATIONS, { recursive: true });
+      // Written whole under a name of our own, then linked to the port's name: whoever finds the
+      // port's file finds its owner in it (link fails if the name exists, as an exclusive create).
+      const own = join(RESERVATIONS, `.${process.pid}`);
+      writeFileSync(own, `${process.pid}\n`);
+      try {
+        linkSync(own, file);
+      } finally {
+        rmSync(own, { force: true });
+      }
+      if (reservedHere.length === 0) process.on('exit', () => reservedHere.forEach((f) => rmSync(f, { force: true })));
+      reservedHere.push(file);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return true;
+      let owner = 0;
+      try {
+        owner = Number.parseInt(readFileSync(file, 'utf8'), 10);
+      } catch {
+        // removed meanwhile: try again
+      }
+      if (owner > 0 && alive(owner)) return false;
+      rmSync(file, { force: true });
+    }
+  }
+  return false;
+}
+
+/** The reservations of processes that are gone (killed, or never ran their exit handlers). */
+function removeStaleReservations(): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(RESERVATIONS);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const file = join(RESERVATIONS, name);
+    try {
+      // `.PID`: a reservation being written (or left half-way by a killed process).
+      const owner = Number.parseInt(name.startsWith('.') ? name.slice(1) : readFileSync(file, 'utf8'), 10);
+      if (!(owner > 0 && alive(owner))) rmSync(file, { force: true });
+    } catch {
+      // removed meanwhile
+    }
+  }
+}
+
 /** A port on 127.0.0.1 that is free now and, where the kernel says so, outside its ephemeral range. */
 export async function freePort(): Promise<number> {
   const low = ephemeralLow();
   const span = low === null ? 0 : low - FIRST_FIXED_PORT;
   // Fewer than 1,000 ports below the range (or no /proc): the OS picks, as elsewhere.
   if (span < 1000) return osPickedPort();
-  if (nextFixed < 0) nextFixed = process.pid % span;
+  if (nextFixed < 0) {
+    nextFixed = (process.pid * 7919) % span;
+    removeStaleReservations();
+  }
   for (let tried = 0; tried < span; tried++) {
     const port = FIRST_FIXED_PORT + (nextFixed++ % span);
     if (handedOut.has(port)) continue;
     handedOut.add(port);
-    if (await portFree(port)) return port;
+    if (reservePort(port) && (await portFree(port))) return port;
   }
   return osPickedPort();
 }

@@ -1,9 +1,14 @@
 // The deployment's listening ports (live/processes.ts, freePort) come from below the kernel's
 // ephemeral range, where no outgoing connection can take one between the moment it is found free
-// and the moment its process listens on it; never the same one twice in a process.
-import { readFileSync } from 'node:fs';
+// and the moment its process listens on it; never the same one twice in a process, nor one that
+// another living stampede holds.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, portFree } from '../live/processes.ts';
+import { freePort, portFree, RESERVATIONS } from '../live/processes.ts';
+
+const ROOT = join(import.meta.dirname, '..');
 
 function ephemeralLow(): number | null {
   try {
@@ -13,8 +18,14 @@ function ephemeralLow(): number | null {
   }
 }
 
+/** `reservePort(port)` in another process, alive while it answers. */
+function reserveElsewhere(port: number): boolean {
+  const program = `const { reservePort } = await import(${JSON.stringify(join(ROOT, 'live', 'processes.ts'))}); console.log(reservePort(${port}));`;
+  return execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: ROOT, encoding: 'utf8' }).trim() === 'true';
+}
+
 describe('freePort', () => {
-  it('hands out distinct ports that can be listened on, below the ephemeral range where the kernel has one', async () => {
+  it('hands out distinct ports that can be listened on, below the ephemeral range where the kernel has one, each reserved by this process', async () => {
     const ports: number[] = [];
     for (let k = 0; k < 40; k++) ports.push(await freePort());
     expect(new Set(ports).size).toBe(ports.length);
@@ -24,6 +35,20 @@ describe('freePort', () => {
     for (const port of ports) {
       expect(port).toBeGreaterThanOrEqual(10_000);
       expect(port).toBeLessThan(low);
+      expect(readFileSync(join(RESERVATIONS, String(port)), 'utf8').trim()).toBe(String(process.pid));
     }
+  });
+
+  it('refuses a port another living process holds, takes over one whose owner is gone, and removes its own at exit', async () => {
+    const port = await freePort();
+    // Held here, and this process is alive: another process may not have it.
+    expect(reserveElsewhere(port)).toBe(false);
+    // A reservation left by a process that is gone is taken over; the taker removed it as it exited.
+    const gone = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim();
+    // One of ours, so that no other process's reservation is touched, made to look left behind.
+    const stale = await freePort();
+    writeFileSync(join(RESERVATIONS, String(stale)), `${gone}\n`);
+    expect(reserveElsewhere(stale)).toBe(true);
+    expect(existsSync(join(RESERVATIONS, String(stale)))).toBe(false);
   });
 });
