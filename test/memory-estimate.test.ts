@@ -9,9 +9,16 @@ const scenario = (clients: number) => loadScenarioFile('scenarios/carrier-outage
 
 describe('memory estimate', () => {
   it('covers the measured peak RSS of a run, without overshooting it by more than 2x', () => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/case.ts', 'scenarios/carrier-outage.yaml', 'population.clients=400000'], { encoding: 'utf8' });
-    const measured = (JSON.parse(out.trim().split('\n').at(-1)!) as { peakRssBytes: number }).peakRssBytes;
+    const peakRss = () => {
+      const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/case.ts', 'scenarios/carrier-outage.yaml', 'population.clients=400000'], { encoding: 'utf8' });
+      return (JSON.parse(out.trim().split('\n').at(-1)!) as { peakRssBytes: number }).peakRssBytes;
+    };
     const estimate = estimateRunBytes(scenario(400_000));
+    // The run's own peak is 154–164 MiB here, alone or beside the whole suite (30 runs each); one
+    // run in one suite of ten peaked at 217 MiB, never again. A second measurement, taken only when
+    // the first is above the estimate, tells such a one-off from an estimate that no longer covers.
+    let measured = peakRss();
+    if (measured > estimate) measured = Math.min(measured, peakRss());
     expect(estimate).toBeGreaterThanOrEqual(measured);
     expect(estimate).toBeLessThan(2 * measured);
   });
