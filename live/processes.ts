@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, linkSync, openSync, closeSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,13 +24,36 @@ export interface NodeEntry {
 
 /**
  * `node dist/<hash>/live/X.js` when this module runs compiled (dist/<hash>/live/, as the command line
- * runs it: bin/compiled.mjs found the build of the sources as they are), else `node --import tsx
- * live/X.ts` (the sources: an edited tree, STAMPEDE_TSX=1, the tests). A process started through tsx
- * spends ~0.2 s of CPU registering it before it does anything, and a deployment starts 8 or more.
+ * runs it: bin/compiled.mjs found the build of the sources as they are), and from the sources too
+ * when that build of these very sources exists (the tests, which run the sources); else `node
+ * --import tsx live/X.ts` (an edited tree without its build, STAMPEDE_TSX=1). A process started
+ * through tsx spends ~0.2 s of CPU registering it before it does anything, and a deployment starts 8
+ * or more.
  */
 export function nodeEntry(module: `${string}.ts`): NodeEntry {
-  const entry = import.meta.url.endsWith('.js') ? { module: join(here, module.replace(/\.ts$/, '.js')), execArgv: [] } : { module: join(here, module), execArgv: ['--import', 'tsx'] };
+  const compiled = import.meta.url.endsWith('.js') ? here : buildOfTheseSources();
+  const entry = compiled !== null ? { module: join(compiled, module.replace(/\.ts$/, '.js')), execArgv: [] } : { module: join(here, module), execArgv: ['--import', 'tsx'] };
   return { ...entry, command: process.execPath, args: [...entry.execArgv, entry.module] };
+}
+
+let sourcesBuild: string | null | undefined;
+
+/**
+ * dist/<hash>/live of the build whose hash is that of the sources as they are now, or null. Asked of
+ * bin/compiled.mjs, the one place that knows, through require(): an ES module that Node loads
+ * synchronously from 20.19 on; before, or whatever else fails, the sources run through tsx.
+ */
+function buildOfTheseSources(): string | null {
+  if (sourcesBuild === undefined) {
+    try {
+      const { compiledDir } = createRequire(import.meta.url)(join(here, '..', 'bin', 'compiled.mjs')) as { compiledDir(): string | null };
+      const dir = compiledDir();
+      sourcesBuild = dir === null ? null : join(dir, 'live');
+    } catch {
+      sourcesBuild = null;
+    }
+  }
+  return sourcesBuild;
 }
 
 export interface ManagedProcess {

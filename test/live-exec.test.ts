@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseScenarioText } from '../sim/scenario/load.ts';
 import { runLoad } from '../live/load-run.ts';
-import { freePort, portFree, sleep } from '../live/processes.ts';
+import { freePort, nodeEntry, portFree, sleep } from '../live/processes.ts';
 import { runScenario } from '../sim/simulation.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'stampede-exec-test-'));
@@ -34,7 +34,8 @@ afterAll(async () => {
 async function fakeTarget(flag: string): Promise<{ url: string; ports: number[] }> {
   const port = await freePort();
   const health = await freePort();
-  const server = spawn(process.execPath, ['--import', 'tsx', 'live/session-server.ts', '--port', String(port), '--health-port', String(health), '--max-sessions', '10000',
+  const entry = nodeEntry('session-server.ts');
+  const server = spawn(entry.command, [...entry.args, '--port', String(port), '--health-port', String(health), '--max-sessions', '10000',
     '--max-accepts-per-sec', '10000', '--overload-accepts-per-sec', '100000', '--overload-for', '10', '--startup', '0'], { stdio: 'ignore', env: { ...process.env, STAMPEDE_PARENT: String(process.pid) } });
   children.push(server);
   const deadline = Date.now() + 20_000;

@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, get, request } from 'node:http';
-import { freePort, sleep } from '../live/processes.ts';
+import { freePort, nodeEntry, sleep } from '../live/processes.ts';
 
 const children: ChildProcess[] = [];
 afterAll(async () => {
@@ -21,7 +21,8 @@ afterAll(async () => {
 
 async function startLookup(capacity: number): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'live/lookup-server.ts', '--index', '0', '--port', String(port), '--capacity', String(capacity),
+  const entry = nodeEntry('lookup-server.ts');
+  const child = spawn(entry.command, [...entry.args, '--index', '0', '--port', String(port), '--capacity', String(capacity),
     '--info-refresh', '1', '--algorithm', 'round-robin', '--managers', ''], { stdio: 'ignore', env: { ...process.env, STAMPEDE_PARENT: String(process.pid) } });
   children.push(child);
   const deadline = Date.now() + 20_000;
