@@ -14,7 +14,7 @@ import { CONFIG, reportCharts, type ChartDef } from '../reports/lib/charts.ts';
 import { chartContext, timeScaleFor } from '../reports/lib/context.ts';
 import { bucket, bucketFactor, MAX_CELLS, MAX_POINTS, serverGrid } from '../reports/lib/downsample.ts';
 import { buildReport, writeReport } from '../reports/lib/index.ts';
-import { PNG_FONT, PNG_SCALE, renderSvg, svgToPng } from '../reports/lib/render.ts';
+import { chartFontsCover, PNG_FONT, PNG_SCALE, renderSvg, svgToPng } from '../reports/lib/render.ts';
 import { Resvg } from '@resvg/resvg-js';
 
 // ---------------------------------------------------------------------------
@@ -419,9 +419,19 @@ describe('the report files', () => {
     const png = svgToPng(svg);
     expect(Buffer.from(png.subarray(0, 8)).toString('hex')).toBe('89504e470d0a1a0a');
     expect(Buffer.from(svgToPng(svg)).equals(Buffer.from(png))).toBe(true);
-    // The PNG reads DejaVu Sans's four faces only (where Debian has them): the pixels of every system font loaded.
-    const withSystemFonts = new Resvg(svg, { fitTo: { mode: 'zoom', value: PNG_SCALE }, background: '#ffffff', font: { loadSystemFonts: true, defaultFontFamily: PNG_FONT, sansSerifFamily: PNG_FONT } });
-    expect(Buffer.from(withSystemFonts.render().asPng()).equals(Buffer.from(png))).toBe(true);
+    // The PNG reads the shipped chart fonts (DejaVu Sans cut to the characters charts use): the
+    // pixels of every system font loaded, where Debian has DejaVu Sans.
+    expect(chartFontsCover(svg)).toBe(true);
+    const withSystemFonts = (image: string) => Buffer.from(new Resvg(image, { fitTo: { mode: 'zoom', value: PNG_SCALE }, background: '#ffffff', font: { loadSystemFonts: true, defaultFontFamily: PNG_FONT, sansSerifFamily: PNG_FONT } }).render().asPng());
+    const debian = existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf');
+    if (debian) expect(withSystemFonts(svg).equals(Buffer.from(png))).toBe(true);
+    // A character they lack, or italic text: Debian's four full faces draw the chart.
+    const dejavu = ['', '-Bold', '-Oblique', '-BoldOblique'].map((face) => `/usr/share/fonts/truetype/dejavu/DejaVuSans${face}.ttf`);
+    const withFullFaces = (image: string) => Buffer.from(new Resvg(image, { fitTo: { mode: 'zoom', value: PNG_SCALE }, background: '#ffffff', font: { loadSystemFonts: false, fontFiles: dejavu, defaultFontFamily: PNG_FONT, sansSerifFamily: PNG_FONT } }).render().asPng());
+    for (const other of [svg.replace('Connected sessions', 'Connected sessions ∫'), svg.replace(/<text /, '<text font-style="italic" '), svg.replace('Connected sessions', 'Connected sessions &#x222B;')]) {
+      expect(chartFontsCover(other)).toBe(false);
+      if (dejavu.every((f) => existsSync(f))) expect(withFullFaces(other).equals(Buffer.from(svgToPng(other)))).toBe(true);
+    }
   });
 
   it('come from `stampede run` on a real (small) run, with --svg', async () => {

@@ -1,0 +1,45 @@
+// `node --import tsx bench/chart-fonts.ts`: every chart of every shipped scenario (2,000 clients,
+// seed 1) rendered to PNG twice, with the chart fonts stampede ships (reports/lib/fonts/, what
+// `--png` uses) and with Debian's four full DejaVu Sans faces (what it used before); prints whether
+// each pair is the same bytes and what each costs. The figures of docs/reports.md, "Static charts".
+// Needs Debian's fonts-dejavu-core. Takes about a minute on a 2-core machine.
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Resvg } from '@resvg/resvg-js';
+import { buildReport } from '../reports/lib/index.ts';
+import { chartFontsCover, PNG_FONT, PNG_SCALE, renderSvg, svgToPng } from '../reports/lib/render.ts';
+import { loadScenarioFile } from '../sim/scenario/load.ts';
+import { runScenario } from '../sim/simulation.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const DEBIAN = ['', '-Bold', '-Oblique', '-BoldOblique'].map((face) => `/usr/share/fonts/truetype/dejavu/DejaVuSans${face}.ttf`);
+if (!DEBIAN.every((f) => existsSync(f))) {
+  process.stderr.write('bench/chart-fonts.ts compares with Debian\'s DejaVu Sans faces: apt-get install fonts-dejavu-core\n');
+  process.exit(2);
+}
+const files = readdirSync(join(ROOT, 'scenarios'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml')).map((f) => relative(ROOT, join(ROOT, 'scenarios', f))).sort();
+
+const svgs: string[] = [];
+for (const file of files) {
+  const { scenario } = loadScenarioFile(join(ROOT, file), [`population.clients=${Math.min(2000, loadScenarioFile(join(ROOT, file)).scenario.population.clients)}`]);
+  for (const chart of buildReport(runScenario(scenario)).charts) svgs.push(await renderSvg(chart.spec));
+}
+const fullFaces = (svg: string) => new Resvg(svg, { fitTo: { mode: 'zoom', value: PNG_SCALE }, background: '#ffffff', font: { loadSystemFonts: false, fontFiles: DEBIAN, defaultFontFamily: PNG_FONT, sansSerifFamily: PNG_FONT } }).render().asPng();
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
+let same = 0;
+const full: number[] = [];
+const shipped: number[] = [];
+for (let round = 0; round < 3; round++) {
+  let started = cpu();
+  const reference = svgs.map(fullFaces);
+  full.push((cpu() - started) / svgs.length);
+  started = cpu();
+  const pngs = svgs.map((svg) => svgToPng(svg));
+  shipped.push((cpu() - started) / svgs.length);
+  if (round === 0) same = pngs.filter((png, k) => Buffer.from(png).equals(reference[k])).length;
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`${svgs.length} charts of ${files.length} scenarios; drawn by the chart fonts: ${svgs.filter(chartFontsCover).length}`);
+console.log(`the same PNG bytes as with Debian's full faces: ${same} of ${svgs.length}`);
+console.log(`CPU a chart (median of 3 rounds): full faces ${median(full).toFixed(1)} ms, chart fonts ${median(shipped).toFixed(1)} ms`);
