@@ -1,7 +1,7 @@
 // Issue 18, item 10: the small ones. An early signal says what happened;
 // merge takes --quiet; a symbolic-link loop cannot multiply a gate's files;
 // duplicate manager ids and names too long for a directory fail validate.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -99,5 +99,19 @@ describe('small ones', () => {
     const batch = await cli('run', file, '--replications', '2', '--workers', '1', '--out', join(tempDir(), 'out'));
     expect(batch.code, batch.stderr).toBe(0);
     expect(batch.stderr).toBe('');
+  });
+});
+
+describe('npm run bench', () => {
+  it('answers --help with its options, and refuses an unknown option with exit 2 before it runs anything', () => {
+    const bench = (...args: string[]) => spawnSync(process.execPath, ['bin/bench.mjs', ...args], { encoding: 'utf8', timeout: 30_000 });
+    const help = bench('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: npm run bench/);
+    for (const option of ['--quick', '--runs=N', '--large', '--huge', '--startup', '--startup-runs=N', '--startup-against=DIR', '--live']) expect(help.stdout).toContain(option);
+    const wrong = bench('--startup', '--larg');
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/^bench: unknown option --larg\n/);
+    expect(wrong.stdout).toBe('');
   });
 });
