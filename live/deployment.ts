@@ -11,7 +11,7 @@ import type { Scenario } from '../sim/scenario/types.ts';
 import { serverNames } from '../sim/scenario/load.ts';
 import { requirePackages } from './packages.ts';
 import { startRedis, startZooKeeper, waitUp } from './infrastructure.ts';
-import { freePort, nodeEntry, processPid, signalGroup, spawnGuarded, stopGroup, type ManagedProcess } from './processes.ts';
+import { freePort, nodeEntry, processPid, releasePort, signalGroup, spawnGuarded, stopGroup, type ManagedProcess } from './processes.ts';
 import type { ServerEntry } from './manager.ts';
 import { LiveError } from './errors.ts';
 
@@ -267,6 +267,8 @@ export class Deployment {
   async stop(keepDir = false): Promise<void> {
     this.stopping = true;
     await Promise.all([...this.processes.values()].map((p) => stopGroup(p.groupId)));
+    const ports = [this.zkPort, this.redisPort, ...this.serverEntries.flatMap((s) => [Number(s.address.split(':')[1]), s.healthPort]), ...this.managerPorts, ...this.lookupPorts];
+    for (const port of ports) releasePort(port);
     if (!keepDir) rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -210,6 +210,15 @@ export function reservePort(port: number): boolean {
   return false;
 }
 
+/** Gives back a port this process reserved (its listener is closed: a deployment stopped). */
+export function releasePort(port: number): void {
+  const file = join(RESERVATIONS, String(port));
+  const index = reservedHere.indexOf(file);
+  if (index === -1) return;
+  reservedHere.splice(index, 1);
+  rmSync(file, { force: true });
+}
+
 /** The reservations of processes that are gone (killed, or never ran their exit handlers). */
 function removeStaleReservations(): void {
   let names: string[] = [];

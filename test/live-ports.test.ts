@@ -1,12 +1,12 @@
 // The deployment's listening ports (live/processes.ts, freePort) come from below the kernel's
 // ephemeral range, where no outgoing connection can take one between the moment it is found free
 // and the moment its process listens on it; never the same one twice in a process, nor one that
-// another living stampede holds.
+// another living stampede holds; given back when a deployment stops.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, portFree, RESERVATIONS } from '../live/processes.ts';
+import { freePort, portFree, releasePort, RESERVATIONS } from '../live/processes.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -50,5 +50,9 @@ describe('freePort', () => {
     writeFileSync(join(RESERVATIONS, String(stale)), `${gone}\n`);
     expect(reserveElsewhere(stale)).toBe(true);
     expect(existsSync(join(RESERVATIONS, String(stale)))).toBe(false);
+    // Given back (a deployment stopped): another process may have it.
+    releasePort(port);
+    expect(existsSync(join(RESERVATIONS, String(port)))).toBe(false);
+    expect(reserveElsewhere(port)).toBe(true);
   });
 });

@@ -4,11 +4,13 @@
 // ZooKeeper dying mid-run gives a partial result marked as such, and that nothing is left behind.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
 import { runLoad } from '../live/load-run.ts';
 import type { Deployment } from '../live/deployment.ts';
 import { TOLERANCE } from '../live/sim-vs-live.ts';
-import { alive, portFree, signalGroup } from '../live/processes.ts';
+import { alive, portFree, RESERVATIONS, signalGroup } from '../live/processes.ts';
 
 const started: Deployment[] = [];
 const groupAlive = (g: number) => signalGroup(g, 0 as unknown as NodeJS.Signals);
@@ -26,6 +28,7 @@ async function leftBehind(d: Deployment): Promise<string[]> {
   const ports = [e.zookeeper, e.redis, ...e.lookups, ...e.managers, ...e.servers.map((s) => s.address), ...e.servers.map((s) => s.health)]
     .map((u) => Number(/:(\d+)/.exec(u.replace('http://', ''))?.[1]));
   for (const port of ports) if (!(await portFree(port))) left.push(`port ${port}`);
+  for (const port of ports) if (existsSync(join(RESERVATIONS, String(port)))) left.push(`the reservation of port ${port}`);
   return left;
 }
 
