@@ -7,7 +7,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { buildReport } from '../reports/lib/index.ts';
-import { chartFontsCover, PNG_FONT, PNG_SCALE, renderSvg, svgToPng } from '../reports/lib/render.ts';
+import { PNG_FONT, PNG_SCALE, renderSvg, svgToPng } from '../reports/lib/render.ts';
+import { chartFontsCover } from '../reports/lib/chart-fonts.ts';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
 import { runScenario } from '../sim/simulation.ts';
 

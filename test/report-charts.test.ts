@@ -14,7 +14,8 @@ import { CONFIG, reportCharts, type ChartDef } from '../reports/lib/charts.ts';
 import { chartContext, timeScaleFor } from '../reports/lib/context.ts';
 import { bucket, bucketFactor, MAX_CELLS, MAX_POINTS, serverGrid } from '../reports/lib/downsample.ts';
 import { buildReport, writeReport } from '../reports/lib/index.ts';
-import { chartFontsCover, PNG_FONT, PNG_SCALE, renderSvg, svgToPng } from '../reports/lib/render.ts';
+import { PNG_FONT, PNG_SCALE, renderSvg, svgToPng } from '../reports/lib/render.ts';
+import { chartFontsCover } from '../reports/lib/chart-fonts.ts';
 import { Resvg } from '@resvg/resvg-js';
 
 // ---------------------------------------------------------------------------

@@ -4,10 +4,10 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { HOVER_LAYER } from './charts.ts';
+import { CHART_FONT_FILES, chartFontsCover } from './chart-fonts.ts';
 
 /** Width of exported charts in CSS pixels (specs say `container`, which a file does not have). */
 export const EXPORT_WIDTH = 1000;
@@ -47,10 +47,11 @@ export async function renderSvg(spec: TopLevelSpec, width: number = EXPORT_WIDTH
 }
 
 /**
- * DejaVu Sans's faces where Debian puts them: the face every chart's font
- * list resolves to there. Given alone, resvg reads four files per chart
- * instead of every system font (~5 ms a chart), and draws the same pixels.
- * Elsewhere (or with a face missing), the system's fonts.
+ * DejaVu Sans's faces where Debian puts them, for a chart the chart fonts
+ * (chart-fonts.ts) cannot draw: the face every chart's font list resolves to
+ * there. Given alone, resvg reads four files per chart instead of every
+ * system font (~5 ms a chart), and draws the same pixels. Elsewhere (or with
+ * a face missing), the system's fonts.
  */
 const DEJAVU_DIR = '/usr/share/fonts/truetype/dejavu';
 const DEJAVU_FACES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf', 'DejaVuSans-BoldOblique.ttf'].map((f) => join(DEJAVU_DIR, f));
@@ -61,46 +62,8 @@ function fonts() {
   return fontSource;
 }
 
-/**
- * The chart fonts shipped in fonts/ (fonts/make-fonts.sh): DejaVu Sans and its bold, cut to the
- * characters charts use. resvg reads a font file whole every time it looks up a glyph, some 500
- * times a chart; the full face is 760 KB and ~20 ms a chart went into reading it again and again.
- * The cut faces hold the same outlines and metrics: the same PNG bytes (every chart of the
- * catalogue compared), on any machine, where Debian's faces are installed or not. A chart with a
- * character they lack, or with italic text, is drawn with the faces above.
- */
-const FONTS_DIR = fileURLToPath(new URL('./fonts/', import.meta.url));
-const CHART_FACES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((f) => join(FONTS_DIR, f));
-let chartFaces: { covered: Set<number>; files: string[] } | null | undefined;
-
-function chartFonts(): { covered: Set<number>; files: string[] } | null {
-  if (chartFaces === undefined) {
-    try {
-      const { ranges } = JSON.parse(readFileSync(join(FONTS_DIR, 'coverage.json'), 'utf8')) as { ranges: [number, number][] };
-      const covered = new Set<number>();
-      for (const [first, last] of ranges) for (let c = first; c <= last; c++) covered.add(c);
-      chartFaces = CHART_FACES.every((f) => existsSync(f)) ? { covered, files: CHART_FACES } : null;
-    } catch {
-      chartFaces = null;
-    }
-  }
-  return chartFaces;
-}
-
-/** Whether the chart fonts draw everything in `svg`: no italic, and every character (also as &#…;) theirs. */
-export function chartFontsCover(svg: string): boolean {
-  const faces = chartFonts();
-  if (faces === null || /font-style="(italic|oblique)"/.test(svg)) return false;
-  for (const [char] of svg.matchAll(/[^\x00-\x7e]/gu)) if (!faces.covered.has(char.codePointAt(0)!)) return false;
-  for (const [, hex, decimal] of svg.matchAll(/&#(?:x([0-9a-fA-F]+)|([0-9]+));/g)) {
-    const code = hex !== undefined ? Number.parseInt(hex, 16) : Number(decimal);
-    if (!faces.covered.has(code)) return false;
-  }
-  return true;
-}
-
 export function svgToPng(svg: string, scale: number = PNG_SCALE): Uint8Array {
-  const font = chartFontsCover(svg) ? { loadSystemFonts: false, fontFiles: chartFonts()!.files } : fonts();
+  const font = chartFontsCover(svg) ? { loadSystemFonts: false, fontFiles: CHART_FONT_FILES! } : fonts();
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: '#ffffff',
