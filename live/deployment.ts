@@ -11,7 +11,8 @@ import type { Scenario } from '../sim/scenario/types.ts';
 import { serverNames } from '../sim/scenario/load.ts';
 import { requirePackages } from './packages.ts';
 import { startRedis, startZooKeeper, waitUp } from './infrastructure.ts';
-import { freePort, nodeEntry, processPid, releasePort, signalGroup, spawnGuarded, stopGroup, type ManagedProcess } from './processes.ts';
+import { nodeEntry, processPid, signalGroup, spawnGuarded, stopGroup, type ManagedProcess } from './processes.ts';
+import { freePort, releasePort } from './ports.ts';
 import type { ServerEntry } from './manager.ts';
 import { LiveError } from './errors.ts';
 

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseScenarioText } from '../sim/scenario/load.ts';
 import { runLoad } from '../live/load-run.ts';
-import { freePort, nodeEntry, portFree, sleep } from '../live/processes.ts';
+import { nodeEntry, sleep } from '../live/processes.ts';
+import { freePort, portFree } from '../live/ports.ts';
 import { runScenario } from '../sim/simulation.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'stampede-exec-test-'));

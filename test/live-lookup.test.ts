@@ -7,7 +7,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, get, request } from 'node:http';
-import { freePort, nodeEntry, sleep } from '../live/processes.ts';
+import { nodeEntry, sleep } from '../live/processes.ts';
+import { freePort } from '../live/ports.ts';
 
 const children: ChildProcess[] = [];
 afterAll(async () => {

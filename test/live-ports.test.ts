@@ -1,4 +1,4 @@
-// The deployment's listening ports (live/processes.ts, freePort) come from below the kernel's
+// The deployment's listening ports (live/ports.ts, freePort) come from below the kernel's
 // ephemeral range, where no outgoing connection can take one between the moment it is found free
 // and the moment its process listens on it; never the same one twice in a process, nor one that
 // another living stampede holds; given back when a deployment stops.
@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, portFree, releasePort, RESERVATIONS } from '../live/processes.ts';
+import { freePort, portFree, releasePort, RESERVATIONS } from '../live/ports.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -20,7 +20,7 @@ function ephemeralLow(): number | null {
 
 /** `reservePort(port)` in another process, alive while it answers. */
 function reserveElsewhere(port: number): boolean {
-  const program = `const { reservePort } = await import(${JSON.stringify(join(ROOT, 'live', 'processes.ts'))}); console.log(reservePort(${port}));`;
+  const program = `const { reservePort } = await import(${JSON.stringify(join(ROOT, 'live', 'ports.ts'))}); console.log(reservePort(${port}));`;
   return execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: ROOT, encoding: 'utf8' }).trim() === 'true';
 }
 

@@ -10,7 +10,8 @@ import { loadScenarioFile } from '../sim/scenario/load.ts';
 import { runLoad } from '../live/load-run.ts';
 import type { Deployment } from '../live/deployment.ts';
 import { TOLERANCE } from '../live/sim-vs-live.ts';
-import { alive, portFree, RESERVATIONS, signalGroup } from '../live/processes.ts';
+import { alive, signalGroup } from '../live/processes.ts';
+import { portFree, RESERVATIONS } from '../live/ports.ts';
 
 const started: Deployment[] = [];
 const groupAlive = (g: number) => signalGroup(g, 0 as unknown as NodeJS.Signals);
