@@ -48,7 +48,7 @@ export function reservePort(port: number): boolean {
       } finally {
         rmSync(own, { force: true });
       }
-      if (reservedHere.length === 0) process.on('exit', () => reservedHere.forEach((f) => rmSync(f, { force: true })));
+      if (reservedHere.length === 0) process.on('exit', releaseAllPorts);
       reservedHere.push(file);
       return true;
     } catch (error) {
@@ -75,8 +75,13 @@ export function releasePort(port: number): void {
   rmSync(file, { force: true });
 }
 
+/** Gives back every port this process reserved (at exit; a test file at its end). */
+export function releaseAllPorts(): void {
+  for (const file of reservedHere.splice(0)) rmSync(file, { force: true });
+}
+
 /** The reservations of processes that are gone (killed, or never ran their exit handlers). */
-function removeStaleReservations(): void {
+export function removeStaleReservations(): void {
   let names: string[] = [];
   try {
     names = readdirSync(RESERVATIONS);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseScenarioText } from '../sim/scenario/load.ts';
 import { runLoad } from '../live/load-run.ts';
 import { nodeEntry, sleep } from '../live/processes.ts';
-import { freePort, portFree } from '../live/ports.ts';
+import { freePort, portFree, releaseAllPorts } from '../live/ports.ts';
 import { runScenario } from '../sim/simulation.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'stampede-exec-test-'));
@@ -21,6 +21,7 @@ const children: ChildProcess[] = [];
 const servers: Server[] = [];
 
 afterAll(async () => {
+  releaseAllPorts();
   for (const c of children) {
     if (c.exitCode === null && c.signalCode === null) {
       c.kill('SIGKILL');

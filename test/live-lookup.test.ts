@@ -8,10 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, get, request } from 'node:http';
 import { nodeEntry, sleep } from '../live/processes.ts';
-import { freePort } from '../live/ports.ts';
+import { freePort, releaseAllPorts } from '../live/ports.ts';
 
 const children: ChildProcess[] = [];
 afterAll(async () => {
+  releaseAllPorts();
   for (const c of children) {
     if (c.exitCode !== null || c.signalCode !== null) continue;
     c.kill('SIGCONT');

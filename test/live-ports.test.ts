@@ -5,8 +5,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { freePort, portFree, releasePort, RESERVATIONS } from '../live/ports.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, portFree, releaseAllPorts, releasePort, RESERVATIONS } from '../live/ports.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -25,6 +25,8 @@ function reserveElsewhere(port: number): boolean {
 }
 
 describe('freePort', () => {
+  afterAll(releaseAllPorts);
+
   it('hands out distinct ports that can be listened on, below the ephemeral range where the kernel has one, each reserved by this process', async () => {
     const ports: number[] = [];
     for (let k = 0; k < 40; k++) ports.push(await freePort());
@@ -54,5 +56,9 @@ describe('freePort', () => {
     releasePort(port);
     expect(existsSync(join(RESERVATIONS, String(port)))).toBe(false);
     expect(reserveElsewhere(port)).toBe(true);
+    // All of them at once (at exit, or a test file at its end).
+    const mine = [await freePort(), await freePort()];
+    releaseAllPorts();
+    for (const p of mine) expect(existsSync(join(RESERVATIONS, String(p)))).toBe(false);
   });
 });

@@ -4,7 +4,11 @@
 // to tsx and the tests still run, only slower.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { removeStaleReservations } from '../../live/ports.ts';
 
-export default function setup(): void {
+export default function setup(): () => void {
   execFileSync(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
+  // Vitest ends its workers with SIGTERM, so their exit handlers never give back the ports they
+  // reserved (live/ports.ts): once they are gone, their reservations go too.
+  return removeStaleReservations;
 }
