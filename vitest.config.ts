@@ -14,7 +14,7 @@ import { defineConfig } from 'vitest/config';
 const WAITING = ['test/live.test.ts'];
 const LONGEST = ['test/scenarios-e2e.test.ts', 'test/live-exec.test.ts', 'test/explore.test.ts', 'test/build.test.ts', 'test/validation.test.ts', 'test/retry-threads.test.ts', 'test/cli.test.ts', 'test/report-browser.test.ts'];
 
-class WaitingFirst extends BaseSequencer {
+class WaitingThenLongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     const first = [...WAITING, ...LONGEST];
@@ -45,7 +45,7 @@ export default defineConfig({
     // less often. 245–272 → 219–228 s of CPU for the suite, the same tests (docs/ARCHITECTURE.md,
     // "The test suite"). Only the workers: the processes the tests start run as users run them.
     execArgv: ['--max-semi-space-size=128'],
-    sequence: { sequencer: WaitingFirst },
+    sequence: { sequencer: WaitingThenLongestFirst },
     // Simulation tests run real (reduced) scenarios; a loaded 2-core CI box needs slack.
     testTimeout: 120_000,
     hookTimeout: 120_000,

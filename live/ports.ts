@@ -14,8 +14,8 @@ import { alive } from './processes.ts';
  * while a crashed server waits to restart on its port, one of the thousands of connections of a load
  * run could take it, and the process would die with EADDRINUSE (seen in test runs). Below that range
  * only a listener that names its port can. Another stampede could: each port handed out is reserved
- * by a file named after it that holds the owner's pid (created exclusively, removed when the owner
- * exits, taken over once its owner is gone), so that two deployments on one machine, two test files
+ * by a file named after it that holds the owner's pid (created exclusively, removed when the
+ * deployment stops or the owner exits, taken over once the owner is gone), so that two deployments on one machine, two test files
  * at once, never share one. Each process walks its own sequence, from a start its pid spreads.
  */
 const FIRST_FIXED_PORT = 10_000;
@@ -53,13 +53,7 @@ export function reservePort(port: number): boolean {
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return true;
-      let owner = 0;
-      try {
-        owner = Number.parseInt(readFileSync(file, 'utf8'), 10);
-      } catch {
-        // removed meanwhile: try again
-      }
-      if (owner > 0 && alive(owner)) return false;
+      if (ownerAlive(file)) return false;
       rmSync(file, { force: true });
     }
   }
@@ -90,13 +84,19 @@ export function removeStaleReservations(): void {
   }
   for (const name of names) {
     const file = join(RESERVATIONS, name);
-    try {
-      // `.PID`: a reservation being written (or left half-way by a killed process).
-      const owner = Number.parseInt(name.startsWith('.') ? name.slice(1) : readFileSync(file, 'utf8'), 10);
-      if (!(owner > 0 && alive(owner))) rmSync(file, { force: true });
-    } catch {
-      // removed meanwhile
-    }
+    // `.PID`: a reservation being written (or left half-way by a killed process).
+    if (!ownerAlive(file, name.startsWith('.') ? name.slice(1) : undefined)) rmSync(file, { force: true });
+  }
+}
+
+/** Whether the process a reservation names (in the file, or `pid` for one being written) still runs. */
+function ownerAlive(file: string, pid?: string): boolean {
+  try {
+    const owner = Number.parseInt(pid ?? readFileSync(file, 'utf8'), 10);
+    return owner > 0 && alive(owner);
+  } catch {
+    // removed meanwhile: nobody holds it
+    return false;
   }
 }
 
