@@ -220,7 +220,8 @@ export class Simulation {
 
   /** The result so far; `end` is the simulated time reached (the run's duration unless it was stopped early). */
   result(end = this.scenario.duration): RunResult {
-    let fallbackSeconds = this.metrics.fallbackSeconds;
+    // + 0: the field starts as DOUBLE_ZERO's -0, which a run without fallback must not print.
+    let fallbackSeconds = this.metrics.fallbackSeconds + 0;
     for (const since of this.fallbackSince) if (!Number.isNaN(since)) fallbackSeconds += end - since;
     const grayFailures = this.grayFailure.report(end);
     const { summary, series, distributions } = this.metrics.result({

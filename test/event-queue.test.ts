@@ -141,6 +141,17 @@ describe('EventQueue', () => {
     expect(() => q.schedule(-1, 0, 0)).toThrow(RangeError);
     expect(() => q.schedule(Infinity, 0, 0)).toThrow(RangeError);
   });
+
+  it('takes targets below 2^30 and hands each back as it was, with its kind', () => {
+    const q = new EventQueue();
+    expect(() => q.schedule(1, 0, -1)).toThrow(RangeError);
+    expect(() => q.schedule(1, 0, 2 ** 30)).toThrow(RangeError);
+    const targets = [0, 1, 2 ** 27, 2 ** 30 - 1];
+    targets.forEach((target, i) => q.schedule(i, 7 + i, target));
+    const popped: [number, number][] = [];
+    while (q.pop()) popped.push([q.kind, q.target]);
+    expect(popped).toEqual(targets.map((target, i) => [7 + i, target]));
+  });
 });
 
 describe('EventQueue beyond its calendar', () => {

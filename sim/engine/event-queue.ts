@@ -25,6 +25,8 @@
 // `pop` exposes it as `node`, so a caller can tell a replaced timer from the
 // current one. No object is allocated per event.
 
+import { DOUBLE_ZERO } from './double-fields.ts';
+
 // Seconds; a power of two, so `time / width` is exact. Narrower than a round
 // trip (50 ms), so that a reply seldom lands in the bucket being popped, which
 // would send it through the near heap.
@@ -41,6 +43,13 @@ const CHUNK_DOUBLES = CHUNK_EVENTS * STRIDE;
 const MAX_CHUNKS = Math.floor(2 ** 32 / CHUNK_DOUBLES);
 /** payload = kind · 2^32 + target: exact in a double for kind < 2^21. */
 const KIND_FACTOR = 2 ** 32;
+/**
+ * Targets (client, server, fault indices) stay below 2^30, so that V8 holds
+ * them as small integers: `pop` and `targetIfKind` hand them out as such, and
+ * the model's per-client functions, optimized for small integers, never see
+ * a boxed one (each would throw their optimized code away).
+ */
+const TARGET_LIMIT = 2 ** 30;
 
 const NONE = -1;
 /**
@@ -97,10 +106,10 @@ export class EventQueue {
   private aheadTo = 0;
 
   /** Fields of the event last returned by `pop`; `node` is its sequence number. */
-  time = 0;
+  time = DOUBLE_ZERO;
   kind = 0;
   target = 0;
-  node = NONE;
+  node = DOUBLE_ZERO;
 
   constructor(expectedEvents = 1024) {
     // Room for three events per expected one: a replaced timer stays queued until it comes up.
@@ -132,7 +141,7 @@ export class EventQueue {
 
   /** Schedules an event with sequence number `seq`, taken from `reserve` (and used once). */
   scheduleReserved(time: number, kind: number, target: number, seq: number): number {
-    if (!(time >= 0) || time === Infinity) throw new RangeError(`cannot schedule an event at time ${time}`);
+    if (!(time >= 0) || time === Infinity || !(target >= 0 && target < TARGET_LIMIT)) throw new RangeError(`cannot schedule an event for target ${target} at time ${time}`);
     const payload = kind * KIND_FACTOR + target;
     this.pending++;
     const bucket = Math.floor(time / BUCKET_WIDTH);
@@ -187,7 +196,7 @@ export class EventQueue {
         this.node = seq;
         const kind = Math.floor(payload / KIND_FACTOR);
         this.kind = kind;
-        this.target = payload - kind * KIND_FACTOR;
+        this.target = (payload - kind * KIND_FACTOR) | 0;
         this.pending--;
         return true;
       }
@@ -402,7 +411,7 @@ export class EventQueue {
 /** The target of an event payload if the event is of `kind`, else -1 (for `onAhead`). */
 export function targetIfKind(payload: number, kind: number): number {
   const target = payload - kind * KIND_FACTOR;
-  return target >= 0 && target < KIND_FACTOR ? target : -1;
+  return target >= 0 && target < TARGET_LIMIT ? target | 0 : -1;
 }
 
 function before(timeA: number, seqA: number, timeB: number, seqB: number): boolean {

@@ -16,6 +16,7 @@
 import type { DnsConfig, L4Config, Scenario } from '../scenario/types.ts';
 import type { SessionServers } from './session-server.ts';
 import { ServerState, VISIBLE_LEAK_SHARE } from './session-server.ts';
+import { DOUBLE_ZERO } from '../engine/double-fields.ts';
 
 /** frac(c·φ): a low-discrepancy sequence, so the clients that ignore the TTL are spread over services and MCCs with no draw. */
 const GOLDEN = 0.6180339887498949;
@@ -175,7 +176,7 @@ export class L4Switch {
   private setupsInWindow = 0;
   private readonly droppedNow = new Float64Array(3);
   private readonly droppedTotal = new Float64Array(3);
-  private lastSampleTime = 0;
+  private lastSampleTime = DOUBLE_ZERO;
   private sampleIndex = 0;
   private atLimitSamples = 0;
   sentToLeakingServer = 0;

@@ -30,8 +30,10 @@ import { ParallelRetries } from './retry-threads.ts';
 import type { DnsCaches, L4Switch } from './baselines.ts';
 import * as Layout from './client-record.ts';
 import { recordBuffer, recordViews, type PendingCode } from './client-record.ts';
+import * as DoubleFields from '../engine/double-fields.ts';
 // Local copies: V8 folds a module's own constants into the code, not imported ones (the hot paths ran several times slower).
 const { Pending, Plan, AFFECTED, ALTERNATIVE, ATTEMPT, ATTEMPTS_SINCE_LOSS, ATTEMPTS_TOTAL, BACKOFF_DRAWS, BYTE_CHUNK, DEADLINE, DEFERRED, EPOCH, EPOCH_MASK, INSTANCE, LOOKUP_TRY, LOST_AT, MAX_COUNTED_ATTEMPTS, MCC, NET_DOWN, NONE, PENDING, PLAN, PRIMARY, RECORD_BYTES, RECORD_DOUBLES, RECORD_HALVES, RECORD_WORDS, REGION, SERVER, SERVICE, STATE, STEP, TIMER } = Layout;
+const { NOT_YET } = DoubleFields;
 
 export interface ClientStreams {
   backoff: CounterStream;
@@ -104,8 +106,8 @@ export class ClientPopulation {
   /** Helper threads for the retry loops of a carrier outage's start (null: this thread alone). */
   private readonly parallel: ParallelRetries | null;
   private readonly helpersOnly: boolean;
-  /** Time of the timer the current client armed to run inline (-1: none). */
-  private inlineAt = -1;
+  /** Time of the timer the current client armed to run inline (NOT_YET: none). */
+  private inlineAt = NOT_YET;
   /** networkBackAt of the current client, asked once per dispatch (NaN: not yet). */
   private backAt = Number.NaN;
   /** DNS round robin's client caches (`lookup.algorithm: dns`), or null. */
@@ -377,7 +379,7 @@ export class ClientPopulation {
   private retryWhileDown(c: number): void {
     if (Number.isNaN(this.backAt)) this.backAt = this.networkBackAt(c);
     const time = this.inlineAt;
-    this.inlineAt = -1;
+    this.inlineAt = NOT_YET;
     const loop = this.retryLoop;
     const next = loop.run(c, time, this.backAt, this.horizon, this.metrics.incidentStart >= 0);
     this.metrics.totalTimedOut += loop.timeouts;
@@ -721,7 +723,7 @@ export class ClientPopulation {
           doubles[c * RECORD_DOUBLES + DEADLINE] = this.inlineAt;
           doubles[c * RECORD_DOUBLES + TIMER] = this.queue.reserve();
           this.setByte(c, DEFERRED, 1);
-          this.inlineAt = -1;
+          this.inlineAt = NOT_YET;
           deferred++;
         }
       }

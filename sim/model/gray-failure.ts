@@ -18,6 +18,7 @@ import { EventKind } from './events.ts';
 import type { Heaps } from './heap.ts';
 import type { Metrics } from './metrics.ts';
 import type { SessionServers } from './session-server.ts';
+import { DOUBLE_ZERO } from '../engine/double-fields.ts';
 
 const SECONDS_PER_DAY = 86_400;
 
@@ -36,7 +37,7 @@ export class GrayFailureWatch {
   private readonly tcpCheckEvery: number;
   /** Server-seconds each server's process ran, for the false-alarm rate. */
   private readonly aliveSeconds: Float64Array;
-  private lastTick = 0;
+  private lastTick = DOUBLE_ZERO;
 
   /** Called at a server's first alert when the operators pull it from service (onAlert: remove). */
   onRemove: (server: number, now: number, drain: number) => void = () => {};

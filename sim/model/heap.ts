@@ -19,6 +19,7 @@
 import type { HeapConfig, LeakConfig, Scenario } from '../scenario/types.ts';
 import type { Stream } from '../engine/random.ts';
 import type { SessionServers } from './session-server.ts';
+import { DOUBLE_ZERO } from '../engine/double-fields.ts';
 
 const SECONDS_PER_DAY = 86_400;
 /** Full GCs read per server per tick at most: past a full heap they come back to back. */
@@ -59,8 +60,8 @@ export class Heaps {
   private readonly gcsInSample: Float64Array;
   private readonly pauseInSample: Float64Array;
   private readonly series: HeapSeries;
-  private lastTick = 0;
-  private lastSample = 0;
+  private lastTick = DOUBLE_ZERO;
+  private lastSample = DOUBLE_ZERO;
   private readonly runDuration: number;
 
   /** Called when a process's live heap will reach the heap size at `at` (within the coming tick). */

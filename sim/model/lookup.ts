@@ -10,6 +10,7 @@ import type { Stream } from '../engine/random.ts';
 import { Algorithm, algorithmCode, choose, type AlgorithmCode, type RegionView } from './balancer.ts';
 import type { SessionServers } from './session-server.ts';
 import { LeastLoadedTree } from './least-loaded.ts';
+import { DOUBLE_ZERO } from '../engine/double-fields.ts';
 
 /** Where a lookup's view of the fleet comes from (session servers directly, or managers). */
 export interface ServerInfoSource {
@@ -62,7 +63,7 @@ export class LookupInstances {
   readonly processedByBin: Float64Array;
   /** Run totals over every instance, for the mean queue wait. */
   totalOffered = 0;
-  totalWait = 0;
+  totalWait = DOUBLE_ZERO;
   totalRejected = 0;
   /** Per instance: requests turned away by admission control, reset by the sampler. */
   readonly rejected: Float64Array;

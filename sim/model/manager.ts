@@ -17,6 +17,7 @@ import { EventKind } from './events.ts';
 import type { LookupInstances, ServerInfoSource } from './lookup.ts';
 import type { Metrics } from './metrics.ts';
 import { ServerState, type SessionServers } from './session-server.ts';
+import { DOUBLE_ZERO } from '../engine/double-fields.ts';
 
 const NONE = -1;
 
@@ -26,7 +27,7 @@ export class Managers implements ServerInfoSource {
   /** Index of the master, or -1 while none holds the znode. */
   master = NONE;
   private electionPending = false;
-  private masterDiedAt = 0;
+  private masterDiedAt = DOUBLE_ZERO;
   /** Increments with every new master, so a dead master's pending check rounds are dropped. */
   private term = 0;
 

@@ -5,6 +5,7 @@ import type { LookupInstances } from './lookup.ts';
 import { CONNECT_FAILURE_NAMES, ConnectFailure, type SessionServers } from './session-server.ts';
 import type { Heaps } from './heap.ts';
 import { ascending, summarizeCounts, summarizeDurations, type CountSummary } from './distribution.ts';
+import { DOUBLE_ZERO, NOT_YET } from '../engine/double-fields.ts';
 
 export const ClientState = { idleBackoff: 0, lookingUp: 1, connecting: 2, connected: 3 } as const;
 export type ClientStateCode = (typeof ClientState)[keyof typeof ClientState];
@@ -51,11 +52,11 @@ interface SeriesArrays {
 
 export class Metrics {
   // Interval counters, reset at each sample.
-  carrierAttempts = 0;
-  lookupsSent = 0;
+  carrierAttempts = DOUBLE_ZERO;
+  lookupsSent = DOUBLE_ZERO;
   lookupsAnswered = 0;
   lookupsNoServer = 0;
-  lookupsTimedOut = 0;
+  lookupsTimedOut = DOUBLE_ZERO;
   lookupsRefused = 0;
   /** Answered "busy, retry after" by admission control. */
   lookupsRejected = 0;
@@ -85,14 +86,14 @@ export class Metrics {
   readonly connectedByRegion: Float64Array;
 
   // Recovery tracking: thresholds are fixed when the first fault starts.
-  incidentStart = -1;
+  incidentStart = NOT_YET;
   preFault = 0;
   private threshold99 = -Infinity;
   private threshold999 = -Infinity;
   private below99 = false;
   private below999 = false;
-  private lastUp99 = 0;
-  private lastUp999 = 0;
+  private lastUp99 = DOUBLE_ZERO;
+  private lastUp999 = DOUBLE_ZERO;
 
   // Clients the incident disconnected: one entry per reconnection.
   private reconnectAt = new Float64Array(1024);
@@ -106,15 +107,15 @@ export class Metrics {
   /** Control-plane events, capped so a flapping server cannot blow up the result. */
   readonly events: ControlEvent[] = [];
   eventsDropped = 0;
-  fallbackSeconds = 0;
-  private lastSampleTime = 0;
+  fallbackSeconds = DOUBLE_ZERO;
+  private lastSampleTime = DOUBLE_ZERO;
   private sampleIndex = 0;
   /** The fleet's heaps, sampled with the rest (scenarios with leaks). */
   heaps: Heaps | null = null;
   /** The baselines' own metrics (DNS caches, the L4 switch: baselines.ts), sampled with the rest; null when off. */
   baselines: { sample(now: number): void } | null = null;
-  private peakCarrier = 0;
-  private preFaultCarrierSum = 0;
+  private peakCarrier = DOUBLE_ZERO;
+  private preFaultCarrierSum = DOUBLE_ZERO;
   private preFaultCarrierSamples = 0;
 
   /**
