@@ -121,6 +121,13 @@ const LITTLE_ENDIAN = endianness() === 'LE';
 const DIGIT_BITS = 11;
 const DIGITS = 6; // 6 × 11 bits cover the 64 bits of a double
 const RADIX = 1 << DIGIT_BITS;
+/**
+ * The radix sort pays from here on. It is JavaScript, and a run sorts once or
+ * twice, in code V8 has not optimized yet: measured in a fresh process, it
+ * took 15 ms for 15,000 durations and 38 ms for 200,000, where the built-in
+ * sort (C++) took 1.1 and 22 ms; at 10^6 the radix sort was ahead (85 against 103 ms).
+ */
+const RADIX_FROM = 2 ** 19;
 
 /**
  * The values in ascending order, exactly as `Float64Array.prototype.sort`
@@ -131,16 +138,16 @@ const RADIX = 1 << DIGIT_BITS;
  * downtimes of its episodes come ascending, with short churn episodes
  * among them); the sort is an LSD radix sort of the bit patterns (which
  * then order as the numbers do), skipping the digits all values share.
- * Anything else falls back to the built-in sort.
+ * Fewer than `radixFrom` values, or anything else, go to the built-in sort.
  */
-export function ascending(values: Float64Array): Float64Array {
+export function ascending(values: Float64Array, radixFrom = RADIX_FROM): Float64Array {
   const n = values.length;
   // -0 and NaN would not sort by their bits; negatives never occur here.
   const radixable = (value: number) => value >= 0 && !(value === 0 && 1 / value < 0);
   let first = 0;
   while (first < n && radixable(values[first]) && (first === 0 || values[first] >= values[first - 1])) first++;
   if (first === n && LITTLE_ENDIAN) return values;
-  if (!LITTLE_ENDIAN || n < 4096) return Float64Array.from(values).sort();
+  if (!LITTLE_ENDIAN || n < radixFrom) return Float64Array.from(values).sort();
   // The first descent is at `first` (or a value that is not radixable): kept values go to the
   // front of `split`, the others to its back.
   const split = new Float64Array(n);
