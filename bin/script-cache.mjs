@@ -19,7 +19,11 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { cachedDataVersionTag } from 'node:v8';
 import { Script } from 'node:vm';
-import { isMainThread } from 'node:worker_threads';
+
+/** Whether this is the process's main thread; node:worker_threads is loaded only when a cache is to be written (~2 ms). */
+function isMainThread() {
+  return createRequire(import.meta.url)('node:worker_threads').isMainThread;
+}
 
 /** Where the code cache of `file` for this V8 version and these V8 flags is. */
 export function codeCacheFile(file) {
@@ -51,7 +55,7 @@ export function loadCachedScript(file, givenBindings = {}) {
   const script = new Script(`(function (exports, require, module, __filename, __dirname${extra.map((name) => `, ${name}`).join('')}) {${source}\n})`, { filename: file, cachedData });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, require, module, file, dirname(file), ...extra.map((name) => bindings[name]));
-  if (isMainThread && (cachedData === undefined || script.cachedDataRejected === true)) {
+  if ((cachedData === undefined || script.cachedDataRejected === true) && isMainThread()) {
     if (uncached.length === 0) process.once('exit', writeCaches);
     uncached.push({ cacheFile, script, replace: cachedData !== undefined });
   }

@@ -7,6 +7,7 @@ import type { LiveResult } from './load-run.ts';
 import { chartScripts, chartSection, escapeHtml, PAGE_CSS, pageHead, chartLibraries } from '../reports/lib/html.ts';
 import { BATCH_CONFIG, faultLayers, type FaultMark } from '../sim/batch/charts.ts';
 import { tryParseDuration } from '../sim/scenario/units.ts';
+import { formatInteger } from '../sim/format-integer.ts';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /** Longer curves are averaged in equal bins (a page stays light). */
@@ -170,7 +171,7 @@ export function liveReportHtml(r: LiveResult): string {
 <main>
 <section class="box live-verdict ${level}" data-level="${level}"><h2>${escapeHtml(name)} · live against simulated</h2>
 <p><span class="word">${word}</span> ${escapeHtml(text)}</p>
-<p>${r.clients.toLocaleString('en-US')} real clients · time scale ${r.timeScale} · target ${escapeHtml(r.target)} · disconnected by the incident: live ${r.summary.disconnectedClients}, simulated ${r.simulated?.summary.disconnectedClients ?? 'n/a'}${adjusted.length === 0 ? '' : ` · floors applied to both: ${adjusted.map(([k, [a, b]]) => `${escapeHtml(k)} ${a.toFixed(3)} → ${b} s`).join(', ')}`}</p>
+<p>${formatInteger(r.clients)} real clients · time scale ${r.timeScale} · target ${escapeHtml(r.target)} · disconnected by the incident: live ${r.summary.disconnectedClients}, simulated ${r.simulated?.summary.disconnectedClients ?? 'n/a'}${adjusted.length === 0 ? '' : ` · floors applied to both: ${adjusted.map(([k, [a, b]]) => `${escapeHtml(k)} ${a.toFixed(3)} → ${b} s`).join(', ')}`}</p>
 ${checks}</section>
 <div class="charts">
 ${charts.map((chart) => chartSection(chart)).join('\n')}

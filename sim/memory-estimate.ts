@@ -7,6 +7,7 @@
 import { freemem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import type { Scenario } from './scenario/types.ts';
+import { formatInteger } from './format-integer.ts';
 
 /** Node, tsx and the loaded modules before any client exists. */
 const BASE_BYTES = 150 * 2 ** 20;
@@ -62,7 +63,7 @@ export function estimateRun(scenario: Scenario): RunEstimate {
     bytes: estimateRunBytes(scenario),
     heapBytes: BASE_HEAP_BYTES + numbers * SERIES_NUMBER_BYTES,
     resultChars: numbers * SERIES_NUMBER_CHARS,
-    seriesText: `${servers.toLocaleString('en-US')} server(s) and ${scenario.lookup.instances} lookup instance(s) × ${samples.toLocaleString('en-US')} samples`,
+    seriesText: `${formatInteger(servers)} server(s) and ${scenario.lookup.instances} lookup instance(s) × ${formatInteger(samples)} samples`,
   };
 }
 
@@ -75,7 +76,7 @@ export function estimateRun(scenario: Scenario): RunEstimate {
 export function memoryProblem(scenario: Scenario, limit: number | null, source: string, parallel = 1): string | null {
   const estimate = estimateRun(scenario);
   const heapLimit = getHeapStatistics().heap_size_limit;
-  const name = `${scenario.name} with ${scenario.population.clients.toLocaleString('en-US')} clients`;
+  const name = `${scenario.name} with ${formatInteger(scenario.population.clients)} clients`;
   const fix = 'Raise sampleInterval, shorten duration or lower the number of servers';
   if (estimate.heapBytes > heapLimit) {
     return `${name} needs about ${formatBytes(estimate.heapBytes)} of JavaScript heap for its series (${estimate.seriesText}); ` +

@@ -2,7 +2,7 @@
 // class of scenario mistake, `stampede validate`, the shipped JSON Schema,
 // output safety, and Ctrl-C during a run. The schema kit's own behaviour is
 // in scenario.test.ts; this file fills the gaps the issue lists.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -352,6 +352,21 @@ describe('output safety', () => {
     mkdirSync(join(dir, 'taken'));
     expect(() => writeAtomically(join(dir, 'taken'), 'x')).toThrow();
     expect(readdirSync(dir).sort()).toEqual(['result.json', 'taken']);
+  });
+
+  it('passes over temporary files an earlier process with the same pid left behind, and leaves them alone', () => {
+    const dir = tempDir();
+    // A fresh process numbers its temporary files from 0: those of a killed one with its pid are in the way.
+    const script = `
+      import { writeFileSync } from 'node:fs';
+      import { writeAtomically } from './sim/cli/output.ts';
+      for (let n = 0; n < 3; n++) writeFileSync(process.argv[1] + '/result.json.tmp-' + process.pid + '-' + n, 'stale');
+      writeAtomically(process.argv[1] + '/result.json', 'fresh');
+      process.stdout.write(String(process.pid));`;
+    const pid = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir], { encoding: 'utf8' });
+    expect(readFileSync(join(dir, 'result.json'), 'utf8')).toBe('fresh');
+    expect(readdirSync(dir).sort()).toEqual(['result.json', ...[0, 1, 2].map((n) => `result.json.tmp-${pid}-${n}`)]);
+    for (let n = 0; n < 3; n++) expect(readFileSync(join(dir, `result.json.tmp-${pid}-${n}`), 'utf8')).toBe('stale');
   });
 
   it('picks a fresh default directory next to an earlier report instead of overwriting it', () => {

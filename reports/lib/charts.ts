@@ -16,6 +16,7 @@ import { humanDuration, type ChartContext } from './context.ts';
 import { finiteMax, logDomain, splitLimits, type Limit } from './scale.ts';
 import { heapCharts } from './heap-charts.ts';
 import { grayBadge } from './gray.ts';
+import { formatInteger } from '../../sim/format-integer.ts';
 
 type LayerSpec = Extract<TopLevelSpec, { layer: unknown }>;
 export type Layer = LayerSpec['layer'][number];
@@ -100,7 +101,6 @@ export const CONFIG: Config = {
   text: { fontSize: 11 },
 };
 
-const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 // ---------------------------------------------------------------------------
 // Building blocks
@@ -527,7 +527,7 @@ export function connectedChart(result: RunResult, ctx: ChartContext): ChartDef {
           ...recoveryMark(ctx, summary.incidentStart, summary.recovery.full, 'all back'),
         ];
   const limits: Limit[] =
-    summary.preFaultSessions === null ? [] : [{ value: summary.preFaultSessions, what: 'before the fault', label: `before the fault: ${integer.format(summary.preFaultSessions)}`, labelBelow: true }];
+    summary.preFaultSessions === null ? [] : [{ value: summary.preFaultSessions, what: 'before the fault', label: `before the fault: ${formatInteger(summary.preFaultSessions)}`, labelBelow: true }];
   return timeSeries(ctx, {
     id: 'connected',
     title: 'Connected sessions',
@@ -555,7 +555,7 @@ export function recoverySentence(result: RunResult): string {
   const at = (x: number | null) => (x === null ? 'not reached' : humanDuration(x));
   return (
     `From the incident start: 99 % back after ${at(s.recovery.p99)}, 99.9 % after ${at(s.recovery.p999)}, all after ${at(s.recovery.full)}` +
-    (s.notReconnected > 0 ? ` — ${integer.format(s.notReconnected)} clients still without a session at the end` : '')
+    (s.notReconnected > 0 ? ` — ${formatInteger(s.notReconnected)} clients still without a session at the end` : '')
   );
 }
 
@@ -572,10 +572,10 @@ export function lookupLoadChart(result: RunResult, ctx: ChartContext): ChartDef 
   const lines = candidates.filter((c) => c.values !== undefined && !allZero(c.values));
   const capacity = ctx.scenario.lookup.capacity;
   const instances = ctx.scenario.lookup.instances;
-  const limits: Limit[] = [{ value: capacity, what: 'capacity of one instance', label: `capacity of one instance: ${integer.format(capacity)}/s` }];
+  const limits: Limit[] = [{ value: capacity, what: 'capacity of one instance', label: `capacity of one instance: ${formatInteger(capacity)}/s` }];
   if (instances > 1) {
     const all = capacity * instances;
-    limits.push({ value: all, what: `capacity of all ${instances} instances`, label: `capacity of all ${instances} instances: ${integer.format(all)}/s` });
+    limits.push({ value: all, what: `capacity of all ${instances} instances`, label: `capacity of all ${instances} instances: ${formatInteger(all)}/s` });
   }
   const s = result.summary.lookup;
   const factor = s.peakLoadFactor;
@@ -586,7 +586,7 @@ export function lookupLoadChart(result: RunResult, ctx: ChartContext): ChartDef 
   return timeSeries(ctx, {
     id: 'lookup-load',
     title: 'Lookup load',
-    subtitle: [`Peak on one instance ${integer.format(s.peakOfferedPerSec)}/s${peak}. ${reading}`],
+    subtitle: [`Peak on one instance ${formatInteger(s.peakOfferedPerSec)}/s${peak}. ${reading}`],
     caption:
       'Requests per second that reached the lookups, log scale, against their capacity (dashed): read the height against those rules, not against the top of the plot. A rate of zero is drawn as a dotted line along the bottom of the axis (a gap would mean no data), and a series that stayed at zero is left out. "Busiest instance" is the most loaded lookup instance at each moment, to compare with the capacity of one instance. Lookups that failed (timed out on the client, "no server", refused, rejected) are in "Errors by reason". Where several seconds share a plotted point, a light band spans their minimum and maximum.',
     yTitle: 'lookups per second (log)',
@@ -644,7 +644,7 @@ export function errorsChart(result: RunResult, ctx: ChartContext): ChartDef | nu
   const per = ctx.scenario.sampleInterval >= 600 ? { seconds: 3600, word: 'hour' } : ctx.scenario.sampleInterval >= 10 ? { seconds: 60, word: 'minute' } : { seconds: 1, word: 'second' };
   const lines = nonZero.map((c) => ({ ...c, values: per.seconds === 1 ? c.values : c.values.map((v) => v * per.seconds) }));
   const perSecondTotal = (values: readonly number[]) => values.reduce((sum, v, k) => sum + v * (k === 0 ? 1 : result.series.time[k] - result.series.time[k - 1]), 0);
-  const totals = nonZero.map((line) => `${line.name.replace(/^(lookup|connect) /, '')} ${integer.format(Math.round(perSecondTotal(line.values)))}`);
+  const totals = nonZero.map((line) => `${line.name.replace(/^(lookup|connect) /, '')} ${formatInteger(Math.round(perSecondTotal(line.values)))}`);
   return timeSeries(ctx, {
     id: 'errors',
     title: 'Errors by reason',
@@ -701,7 +701,7 @@ export function downtimeOverTimeChart(result: RunResult, ctx: ChartContext): Cha
     wide: true,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: { text: 'Downtime of the reconnects, over time', subtitle: [`${integer.format(total)} reconnects of disconnected clients, in buckets of ${humanDuration(d.bucketSeconds)} by when they got back`] },
+      title: { text: 'Downtime of the reconnects, over time', subtitle: [`${formatInteger(total)} reconnects of disconnected clients, in buckets of ${humanDuration(d.bucketSeconds)} by when they got back`] },
       width: 'container',
       height: 220,
       autosize: { type: 'fit-x', contains: 'padding' },
@@ -740,7 +740,7 @@ export function carrierAttemptsChart(result: RunResult, ctx: ChartContext): Char
   return timeSeries(ctx, {
     id: 'carrier-attempts',
     title: 'Carrier attempts',
-    subtitle: [`Peak ${integer.format(s.peakCarrierAttemptsPerSec)} attempts/s from the clients into the mobile network${amplification}`],
+    subtitle: [`Peak ${formatInteger(s.peakCarrierAttemptsPerSec)} attempts/s from the clients into the mobile network${amplification}`],
     caption:
       'Lookups and connects per second that clients sent, whether or not their network carried them: what the carrier sees. Log scale; a rate of zero leaves a gap. Where several seconds share a plotted point, a light band spans their minimum and maximum.',
     yTitle: 'attempts per second (log)',
@@ -844,11 +844,11 @@ export function acceptRateChart(result: RunResult, ctx: ChartContext): ChartDef 
   ];
   const ss = ctx.scenario.sessionServer;
   const limits: Limit[] = [
-    { value: ss.maxAcceptsPerSec, what: 'accept limit', label: `accept limit: ${integer.format(ss.maxAcceptsPerSec)}/s` },
+    { value: ss.maxAcceptsPerSec, what: 'accept limit', label: `accept limit: ${formatInteger(ss.maxAcceptsPerSec)}/s` },
     {
       value: ss.overloadAcceptsPerSec,
       what: 'overload threshold',
-      label: `overload: ${integer.format(ss.overloadAcceptsPerSec)} attempts/s for ${humanDuration(ss.overloadFor)} crashes a server`,
+      label: `overload: ${formatInteger(ss.overloadAcceptsPerSec)} attempts/s for ${humanDuration(ss.overloadFor)} crashes a server`,
     },
   ];
   const s = result.summary.server;
@@ -856,7 +856,7 @@ export function acceptRateChart(result: RunResult, ctx: ChartContext): ChartDef 
   return timeSeries(ctx, {
     id: 'accept-rate',
     title: 'Accept rate per session server',
-    subtitle: [`Peak ${integer.format(s.peakAcceptsPerSec)} accepts/s on one server${factor}; ${s.crashes === 0 ? 'no server crashed' : s.crashes === 1 ? '1 crash' : `${s.crashes} crashes`}`],
+    subtitle: [`Peak ${formatInteger(s.peakAcceptsPerSec)} accepts/s on one server${factor}; ${s.crashes === 0 ? 'no server crashed' : s.crashes === 1 ? '1 crash' : `${s.crashes} crashes`}`],
     caption:
       'Per second, log scale. The busiest server at each moment against the accept limit; connect attempts above the overload threshold for long enough crash a server.',
     yTitle: 'per second, one server (log)',
@@ -886,7 +886,7 @@ export function clientStatesChart(result: RunResult, ctx: ChartContext): ChartDe
   return timeSeries(ctx, {
     id: 'client-states',
     title: 'Clients per state',
-    subtitle: [`${integer.format(result.summary.clients)} clients; each is backing off, looking up, connecting or connected`],
+    subtitle: [`${formatInteger(result.summary.clients)} clients; each is backing off, looking up, connecting or connected`],
     caption: 'Stacked: the height of each band is the number of clients in that state. Clients leave "connected" when a fault or churn ends their session.',
     yTitle: 'clients',
     log: false,
@@ -1004,7 +1004,7 @@ export function reconnectCdfChart(result: RunResult, ctx: ChartContext): ChartDe
       title: {
         text: 'Reconnect time of disconnected clients',
         subtitle: [
-          `${integer.format(s.reconnectTime.count)} clients; mean ${humanDuration(s.reconnectTime.mean ?? 0)} after the incident start,`,
+          `${formatInteger(s.reconnectTime.count)} clients; mean ${humanDuration(s.reconnectTime.mean ?? 0)} after the incident start,`,
           `mean downtime ${humanDuration(s.downtime.mean ?? 0)}`,
         ],
       },
@@ -1048,8 +1048,8 @@ function attemptsHistogram(result: RunResult): ChartDef {
       title: {
         text: 'Attempts per client',
         subtitle: [
-          `${integer.format(s.attemptsPerClient.count)} clients: median ${compact(s.attemptsPerClient.p50 ?? 0)}, max ${compact(s.attemptsPerClient.max ?? 0)}`,
-          `${integer.format(s.attemptsToReconnect.count)} disconnected: median ${compact(s.attemptsToReconnect.p50 ?? 0)} to get back`,
+          `${formatInteger(s.attemptsPerClient.count)} clients: median ${compact(s.attemptsPerClient.p50 ?? 0)}, max ${compact(s.attemptsPerClient.max ?? 0)}`,
+          `${formatInteger(s.attemptsToReconnect.count)} disconnected: median ${compact(s.attemptsToReconnect.p50 ?? 0)} to get back`,
         ],
       },
       width: 'container',
@@ -1101,7 +1101,7 @@ function attemptsQuantiles(result: RunResult): ChartDef {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       title: {
         text: 'Attempts per client',
-        subtitle: [`Quantiles over all ${integer.format(s.attemptsPerClient.count)} clients`, `and over the ${integer.format(s.attemptsToReconnect.count)} the incident disconnected`],
+        subtitle: [`Quantiles over all ${formatInteger(s.attemptsPerClient.count)} clients`, `and over the ${formatInteger(s.attemptsToReconnect.count)} the incident disconnected`],
       },
       width: 'container',
       height: 260,
@@ -1146,7 +1146,7 @@ export function eventsChart(ctx: ChartContext): ChartDef | null {
     wide: true,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: { text: 'Control-plane events', subtitle: [`${integer.format(values.length)} events of ${kinds.length} kind(s)`] },
+      title: { text: 'Control-plane events', subtitle: [`${formatInteger(values.length)} events of ${kinds.length} kind(s)`] },
       width: 'container',
       height: Math.max(60, kinds.length * 32),
       autosize: { type: 'fit-x', contains: 'padding' },
@@ -1187,7 +1187,7 @@ export function baselineCharts(result: RunResult, ctx: ChartContext): ChartDef[]
     charts.push(timeSeries(ctx, {
       id: 'dns-cached-on-removed',
       title: 'DNS: clients on a removed server',
-      subtitle: [`Peak ${integer.format(d.peakCachedOnRemoved)}, ${integer.format(d.cachedOnRemovedAtEnd)} at the end; TTL ${d.ttl} s, ${integer.format(d.ignoringClients)} clients ignore it`],
+      subtitle: [`Peak ${formatInteger(d.peakCachedOnRemoved)}, ${formatInteger(d.cachedOnRemovedAtEnd)} at the end; TTL ${d.ttl} s, ${formatInteger(d.ignoringClients)} clients ignore it`],
       caption:
         'Clients whose cached DNS answer is a server out of service: they keep connecting to it until their cache expires (one TTL), or for good if they ignore the TTL. Removal from DNS moves no client by itself.',
       yTitle: 'clients',
@@ -1199,11 +1199,11 @@ export function baselineCharts(result: RunResult, ctx: ChartContext): ChartDef[]
   }
   if (l4 !== undefined && result.summary.l4 !== undefined) {
     const s = result.summary.l4;
-    const limits: Limit[] = s.maxSessions === null ? [] : [{ value: s.maxSessions, what: 'table limit', label: `table limit: ${integer.format(s.maxSessions)}` }];
+    const limits: Limit[] = s.maxSessions === null ? [] : [{ value: s.maxSessions, what: 'table limit', label: `table limit: ${formatInteger(s.maxSessions)}` }];
     charts.push(timeSeries(ctx, {
       id: 'l4-table',
       title: "L4 switch: session table",
-      subtitle: [`Peak ${integer.format(s.peakSessions)} entries, ${integer.format(s.peakGhosts)} of them ghosts at most; ${s.secondsAtLimit} s at the limit`],
+      subtitle: [`Peak ${formatInteger(s.peakSessions)} entries, ${formatInteger(s.peakGhosts)} of them ghosts at most; ${s.secondsAtLimit} s at the limit`],
       caption:
         'Entries of the switch\'s session table: open sessions plus ghosts, the sessions that vanished without a FIN or RST (a carrier outage, a vanished host) and stay until the idle timeout. A device that reconnects meanwhile counts twice.',
       yTitle: 'entries',

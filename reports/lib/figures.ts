@@ -7,6 +7,7 @@ import { percent } from './charts.ts';
 import { cardVerdict } from './targets.ts';
 import type { GateVerdict } from './types.ts';
 import type { Level } from './verdict.ts';
+import { formatInteger } from '../../sim/format-integer.ts';
 
 export interface Figure {
   label: string;
@@ -22,7 +23,6 @@ export interface Figure {
   passed?: boolean;
 }
 
-const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 function after(seconds: number | null): string {
   return seconds === null ? 'not reached' : humanDuration(seconds);
@@ -56,8 +56,8 @@ function plainFigures(result: RunResult, ctx: ChartContext): Figure[] {
       { label: 'all sessions back', value: after(s.recovery.full), note: 'from the incident start', level: s.recovery.full === null ? 'fail' : undefined, metrics: ['recovery.full'] },
       {
         label: 'clients disconnected',
-        value: integer.format(s.disconnectedClients),
-        note: s.notReconnected > 0 ? `${integer.format(s.notReconnected)} not back at the end` : 'all back by the end',
+        value: formatInteger(s.disconnectedClients),
+        note: s.notReconnected > 0 ? `${formatInteger(s.notReconnected)} not back at the end` : 'all back by the end',
         level: s.notReconnected > 0 ? 'fail' : undefined,
         metrics: ['sessions.disconnected', 'sessions.notReconnected', 'sessions.atEnd'],
       },
@@ -74,25 +74,25 @@ function plainFigures(result: RunResult, ctx: ChartContext): Figure[] {
   figures.push(
     {
       label: 'peak lookup load, one instance',
-      value: `${integer.format(s.lookup.peakOfferedPerSec)}/s`,
+      value: `${formatInteger(s.lookup.peakOfferedPerSec)}/s`,
       note: percentOf(s.lookup.peakLoadFactor, 'capacity'),
       level: s.lookup.peakLoadFactor !== null && s.lookup.peakLoadFactor > 1 ? 'warn' : undefined,
       metrics: ['lookup.peakLoad', 'lookup.peakLoadFactor'],
     },
     {
       label: 'lookups timed out / "no server"',
-      value: `${integer.format(s.lookup.timedOut)} / ${integer.format(s.lookup.noServer)}`,
-      note: `peak queue ${integer.format(s.lookup.peakQueueLength)}`,
+      value: `${formatInteger(s.lookup.timedOut)} / ${formatInteger(s.lookup.noServer)}`,
+      note: `peak queue ${formatInteger(s.lookup.peakQueueLength)}`,
       metrics: ['lookup.timedOut', 'lookup.noServer', 'lookup.peakQueue', 'lookup.meanWait', 'lookup.peakMeanWait', 'lookup.rejected', 'lookup.throttled'],
     },
     {
       label: 'peak accept rate, one server',
-      value: `${integer.format(s.server.peakAcceptsPerSec)}/s`,
+      value: `${formatInteger(s.server.peakAcceptsPerSec)}/s`,
       note: percentOf(s.server.peakAcceptFactor, 'the limit'),
       level: s.server.peakAcceptFactor !== null && s.server.peakAcceptFactor >= 1 ? 'warn' : undefined,
       metrics: ['server.peakAcceptRate', 'server.peakAcceptFactor'],
     },
-    { label: 'server crashes', value: integer.format(s.server.crashes), level: s.server.crashes > 0 ? 'fail' : undefined, metrics: ['server.crashes'] },
+    { label: 'server crashes', value: formatInteger(s.server.crashes), level: s.server.crashes > 0 ? 'fail' : undefined, metrics: ['server.crashes'] },
     {
       label: 'imbalance at the end',
       value: s.imbalance.maxOverMean === null ? '–' : `${s.imbalance.maxOverMean.toFixed(3)} max/mean`,
@@ -102,7 +102,7 @@ function plainFigures(result: RunResult, ctx: ChartContext): Figure[] {
     ...controlPlaneFigures(result),
     {
       label: 'peak carrier attempts',
-      value: `${integer.format(s.peakCarrierAttemptsPerSec)}/s`,
+      value: `${formatInteger(s.peakCarrierAttemptsPerSec)}/s`,
       note: s.carrierAmplification === null ? undefined : `${s.carrierAmplification.toFixed(1)}× the pre-fault rate`,
       metrics: ['carrier.*'],
     },
@@ -125,12 +125,12 @@ function controlPlaneFigures(result: RunResult): Figure[] {
   return [
     {
       label: 'server suspensions / resumes',
-      value: `${integer.format(cp.suspensions)} / ${integer.format(cp.resumes)}`,
+      value: `${formatInteger(cp.suspensions)} / ${formatInteger(cp.resumes)}`,
       note: cp.fallbackSeconds > 0 ? `lookups on round robin ${humanDuration(cp.fallbackSeconds)} (instance-time)` : undefined,
       metrics: ['control.suspensions', 'control.fallbackTime'],
     },
     ...(cp.failovers.length === 0
       ? []
-      : [{ label: 'manager failovers', value: integer.format(cp.failovers.length), note: `new master after ${failoverTimes.join(', ')}`, level: cp.failovers.some((f) => f.newMasterAt === null) ? ('fail' as const) : undefined, metrics: ['control.failoverTime'] }]),
+      : [{ label: 'manager failovers', value: formatInteger(cp.failovers.length), note: `new master after ${failoverTimes.join(', ')}`, level: cp.failovers.some((f) => f.newMasterAt === null) ? ('fail' as const) : undefined, metrics: ['control.failoverTime'] }]),
   ];
 }

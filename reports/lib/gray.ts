@@ -8,8 +8,8 @@
 import type { DetectorReport, GrayFailureReport, RunResult, Summary } from '../../sim/result.ts';
 import { humanDuration } from './context.ts';
 import type { Level } from './verdict.ts';
+import { formatInteger } from '../../sim/format-integer.ts';
 
-const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 /** A time since the run's start, to the minute: "6 d 3 h 54 min", "3 h 5 min", "45 s". */
 export function elapsed(seconds: number): string {
@@ -67,7 +67,7 @@ export function grayStory(g: GrayFailureReport, result?: RunResult): GrayStory {
   if (g.removedAt !== null) steps.push({ at: g.removedAt, kind: 'removed', text: 'pulled from service at the alert (grayDetection.onAlert: remove)' });
   if (g.diedAt !== null) {
     const sessions = result === undefined ? null : sessionsBefore(result, g.server, g.diedAt);
-    const dropped = sessions === null ? '' : `; ${integer.format(sessions)} sessions on it at the last sample before`;
+    const dropped = sessions === null ? '' : `; ${formatInteger(sessions)} sessions on it at the last sample before`;
     steps.push({ at: g.diedAt, kind: 'died', text: `died out of memory${dropped}` });
   }
   steps.sort((a, b) => a.at - b.at);
@@ -147,8 +147,8 @@ export function detectorRows(summary: Summary): DetectorRow[] {
     caught: `${d.caught} of ${d.leaks}`,
     leadToFailure: lead(d.leadToFailure, d),
     leadToDeath: lead(d.leadToDeath, d),
-    falseAlarms: integer.format(d.falseAlarms),
-    perServerDay: d.falseAlarmsPerServerDay === null ? '–' : `${Number(d.falseAlarmsPerServerDay.toPrecision(2))} (over ${integer.format(d.healthyServerDays)} server-days)`,
+    falseAlarms: formatInteger(d.falseAlarms),
+    perServerDay: d.falseAlarmsPerServerDay === null ? '–' : `${Number(d.falseAlarmsPerServerDay.toPrecision(2))} (over ${formatInteger(d.healthyServerDays)} server-days)`,
     level: d.caught < d.leaks ? 'fail' : d.falseAlarms > 0 ? 'warn' : 'ok',
   }));
 }
@@ -188,7 +188,7 @@ export function grayFigures(summary: Summary): { label: string; value: string; n
       value: `${caught} of ${reports.length} leaks caught`,
       note:
         (leads.length === 0 ? 'no alert before a failure' : `first alert ${elapsed(Math.max(0, Math.min(...leads)))} before the first failure`) +
-        ` · ${integer.format(falseAlarms)} false alarm${falseAlarms === 1 ? '' : 's'} (${detectors.length} detectors)`,
+        ` · ${formatInteger(falseAlarms)} false alarm${falseAlarms === 1 ? '' : 's'} (${detectors.length} detectors)`,
       level: caught < reports.length ? 'warn' : undefined,
       metrics: ['gray.warningLead', 'gray.leadTime', 'gray.falseAlarms'],
     },
@@ -196,7 +196,7 @@ export function grayFigures(summary: Summary): { label: string; value: string; n
 }
 
 function plural(n: number, word: string): string {
-  return `${integer.format(n)} ${word}${n === 1 ? '' : 's'}`;
+  return `${formatInteger(n)} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** The card's short version of a story: the first alert, the first 503, and what the L4 check saw. */

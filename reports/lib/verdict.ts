@@ -4,6 +4,7 @@ import type { Summary } from '../../sim/result.ts';
 import { humanDuration } from './context.ts';
 import { grayBadge } from './gray.ts';
 import type { GateVerdict } from './types.ts';
+import { formatInteger } from '../../sim/format-integer.ts';
 
 export type Level = 'ok' | 'warn' | 'fail' | 'none';
 
@@ -12,7 +13,6 @@ export interface Badge {
   text: string;
 }
 
-const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 export function recoveryBadge(s: Summary): Badge {
   if (s.incidentStart === null) {
@@ -24,10 +24,10 @@ export function recoveryBadge(s: Summary): Badge {
   if (s.recovery.p99 !== null) {
     return {
       level: 'warn',
-      text: `partly recovered: 99 % back after ${humanDuration(s.recovery.p99)}, ${integer.format(s.notReconnected)} clients still without a session at the end`,
+      text: `partly recovered: 99 % back after ${humanDuration(s.recovery.p99)}, ${formatInteger(s.notReconnected)} clients still without a session at the end`,
     };
   }
-  return { level: 'fail', text: `not recovered: below 99 % of the pre-fault sessions at the end (${integer.format(s.notReconnected)} clients without a session)` };
+  return { level: 'fail', text: `not recovered: below 99 % of the pre-fault sessions at the end (${formatInteger(s.notReconnected)} clients without a session)` };
 }
 
 export function gatesBadge(verdicts: readonly GateVerdict[] | undefined): Badge {
@@ -76,6 +76,6 @@ export function recoveryFact(s: Summary, verdicts: readonly GateVerdict[] | unde
 export function formatMeasure(x: number | string | null): string {
   if (x === null) return '–';
   if (typeof x === 'string') return x;
-  if (Number.isInteger(x)) return integer.format(x);
+  if (Number.isInteger(x)) return formatInteger(x);
   return Number(x.toPrecision(4)).toString();
 }

@@ -8,8 +8,8 @@
 // parameter outermost; jobs are variant-major, replication-minor. Every
 // variant runs replication i with the same seed (common random numbers): the
 // variants then differ only by what they change, not by luck of the draw.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { sha256Hex } from '../sha256.ts';
 import { deriveSeed } from '../engine/random.ts';
 import { loadScenarioFile, ScenarioError } from '../scenario/load.ts';
 import { VERSION } from '../version.ts';
@@ -18,6 +18,7 @@ import type { Scenario } from '../scenario/types.ts';
 import { evaluateLimit } from '../gate/assertions.ts';
 import { toJsonNumber } from './format.ts';
 import type { VariantAssertion } from './gates.ts';
+import { formatInteger } from '../format-integer.ts';
 
 export type BatchKind = 'replications' | 'compare' | 'sweep';
 
@@ -155,10 +156,10 @@ export function preparePlan(input: PlanInput): PreparedPlan {
   const variantCount = input.parameters.reduce((n, p) => n * p.values.length, 1);
   const jobCount = variantCount * input.replications;
   if (variantCount > MAX_VARIANTS || jobCount > MAX_JOBS) {
-    const grid = input.parameters.length === 0 ? '1 variant' : `${input.parameters.map((p) => p.values.length).join(' × ')} = ${variantCount.toLocaleString('en-US')} variant(s)`;
-    const why = variantCount > MAX_VARIANTS ? `at most ${MAX_VARIANTS.toLocaleString('en-US')} variants` : `at most ${MAX_JOBS.toLocaleString('en-US')} jobs`;
+    const grid = input.parameters.length === 0 ? '1 variant' : `${input.parameters.map((p) => p.values.length).join(' × ')} = ${formatInteger(variantCount)} variant(s)`;
+    const why = variantCount > MAX_VARIANTS ? `at most ${formatInteger(MAX_VARIANTS)} variants` : `at most ${formatInteger(MAX_JOBS)} jobs`;
     throw new BatchInputError(
-      `${grid} × ${input.replications.toLocaleString('en-US')} replication(s) = ${jobCount.toLocaleString('en-US')} jobs; a batch may have ${why} ` +
+      `${grid} × ${formatInteger(input.replications)} replication(s) = ${formatInteger(jobCount)} jobs; a batch may have ${why} ` +
         '(the plan alone would take minutes to build and gigabytes to hold): fewer values or replications, or several batches',
     );
   }
@@ -202,12 +203,12 @@ export function stalePlanReason(plan: BatchPlan): string | null {
 /** A short hash of what decides a batch's outputs, for default directory names. */
 export function planHash(plan: BatchPlan): string {
   const key = JSON.stringify([plan.kind, plan.rootSeed, plan.replications, plan.baseOverrides, plan.parameters]);
-  return createHash('sha256').update(key).digest('hex').slice(0, 8);
+  return sha256Hex(key).slice(0, 8);
 }
 
 function fileSha256(file: string): string {
   try {
-    return createHash('sha256').update(readFileSync(file)).digest('hex');
+    return sha256Hex(readFileSync(file));
   } catch (error) {
     throw new ScenarioError([{ file, path: '', message: `cannot read the scenario file: ${(error as Error).message}` }]);
   }

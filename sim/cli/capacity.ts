@@ -10,6 +10,7 @@ import { formatNumber } from '../gate/assertions.ts';
 import { GateInputError } from '../gate/gate.ts';
 import { ExitCode } from './exit-codes.ts';
 import { MAX_JOBS } from '../batch/jobs.ts';
+import { formatInteger } from '../format-integer.ts';
 
 export interface CapacityArgs {
   file: string;
@@ -66,7 +67,7 @@ export async function capacityCommand(args: CapacityArgs): Promise<number> {
     const today = args.today ?? (growth === undefined ? undefined : new Date().toISOString().slice(0, 10));
     const replications = args.replications;
     if (!Number.isInteger(replications) || replications < 1) throw new GateInputError(`--replications must be a positive integer, got ${replications}`);
-    if (replications > MAX_JOBS) throw new GateInputError(`--replications ${replications}: a probe may have at most ${MAX_JOBS.toLocaleString('en-US')} runs`);
+    if (replications > MAX_JOBS) throw new GateInputError(`--replications ${replications}: a probe may have at most ${formatInteger(MAX_JOBS)} runs`);
     const result = await capacity(
       {
         file: args.file,

@@ -19,6 +19,7 @@ import { expandGlobs } from './globs.ts';
 
 export { expandGlobs, printVerdicts, singleRunVerdicts, verdictLines, type SingleRunVerdict };
 import { fsCause, makeDirectory, OutputError, specialFileKind, writeAtomically } from './output.ts';
+import { formatInteger } from '../format-integer.ts';
 
 export interface GateArgs {
   files: string[];
@@ -78,7 +79,7 @@ async function gate(args: GateArgs): Promise<number> {
   // Before any run: the runs of a scenario go to the workers together.
   const runs = targets.filter((t) => t.scenario.assert.length > 0).length * args.replications;
   if (runs > MAX_JOBS) {
-    throw new GateInputError(`${runs.toLocaleString('en-US')} runs (${args.replications.toLocaleString('en-US')} replications of each scenario with assertions); a gate may have at most ${MAX_JOBS.toLocaleString('en-US')}`);
+    throw new GateInputError(`${formatInteger(runs)} runs (${formatInteger(args.replications)} replications of each scenario with assertions); a gate may have at most ${formatInteger(MAX_JOBS)}`);
   }
   for (const target of targets) {
     if (target.scenario.assert.length > 0) checkMemory(target.scenario, args.memoryLimit, Math.max(1, Math.min(workers, runs)));

@@ -8,8 +8,7 @@
 //
 // Problems are `OutputError`s: invalid input, exit code 2, found before any
 // simulation starts.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
@@ -92,19 +91,39 @@ export function writeAtomically(path: string, content: string | Uint8Array, opti
     }
     return path;
   }
-  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  let temporary = '';
   try {
-    writeFileSync(temporary, content, { flag: 'wx' });
+    temporary = createTemporary(path);
+    writeFileSync(temporary, content);
     renameSync(temporary, path);
   } catch (error) {
     try {
-      rmSync(temporary, { force: true });
+      if (temporary !== '') rmSync(temporary, { force: true });
     } catch {
       // Nothing more can be done; the message below names the path.
     }
     throw writeFailure(path, error);
   }
   return path;
+}
+
+/** Temporary files this process has named (their names hold its pid: unique on this host). */
+let temporaries = 0;
+
+/**
+ * Creates an empty file beside `path`, `PATH.tmp-PID-N`, and returns its name. A name that exists
+ * (left by an earlier process with the same pid, killed before its rename) is passed over.
+ */
+function createTemporary(path: string): string {
+  for (let tries = 0; ; tries++) {
+    const temporary = `${path}.tmp-${process.pid}-${temporaries++}`;
+    try {
+      closeSync(openSync(temporary, 'wx'));
+      return temporary;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || tries === 100) throw error;
+    }
+  }
 }
 
 /**

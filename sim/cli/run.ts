@@ -1,5 +1,4 @@
 // `stampede run FILE`: one scenario, one seed, one result directory.
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { loadScenarioFile } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/types.ts';
@@ -10,6 +9,7 @@ import { formatSummary } from './summary-text.ts';
 import { Progress } from './progress.ts';
 import { BatchInputError } from '../batch/jobs.ts';
 import { workerCount } from './workers.ts';
+import { sha256Hex } from '../sha256.ts';
 import { printVerdicts, singleRunVerdicts } from './verdicts.ts';
 import type { RunResult } from '../result.ts';
 import { estimateRunBytes, memoryLimit, memoryProblem } from '../memory-estimate.ts';
@@ -70,8 +70,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   // Checked before the run, not after it: minutes of work must not end in "cannot write".
   // An explicit --out is refused if it holds a report (unless --force); the default never clashes.
   // The directory stays locked until the command ends: a second writer is refused, not interleaved.
-  const defaultDir = defaultOutDir(scenario.name, scenario.seed, args.set);
-  const outDir = args.out ?? (args.force ? defaultDir : unusedOutputDir(defaultDir));
+  const outDir = args.out ?? defaultRunDir(scenario, args);
   const claim = claimOutputDir(outDir, { force: args.force });
   try {
     return await runClaimed(scenario, args, outDir, threads);
@@ -169,11 +168,16 @@ export function checkMemory(scenario: Scenario, limitText: string | undefined, p
   if (problem !== null) throw new UsageError(problem);
 }
 
+function defaultRunDir(scenario: Scenario, args: RunArgs): string {
+  const defaultDir = defaultOutDir(scenario.name, scenario.seed, args.set);
+  return args.force ? defaultDir : unusedOutputDir(defaultDir);
+}
+
 /** reports/<scenario>/seed-<seed>, plus a short hash of the overrides so variants do not collide. */
 export function defaultOutDir(name: string, seed: number, overrides: string[]): string {
   const base = `seed-${seed}`;
   if (overrides.length === 0) return safeOutputDir('reports', name, base);
-  const hash = createHash('sha256').update(overrides.join('\n')).digest('hex').slice(0, 8);
+  const hash = sha256Hex(overrides.join('\n')).slice(0, 8);
   return safeOutputDir('reports', name, `${base}-${hash}`);
 }
 

@@ -2,8 +2,8 @@
 import type { Scenario } from '../scenario/types.ts';
 import type { Distribution, Summary } from '../result.ts';
 import { evaluateLimit } from '../gate/assertions.ts';
+import { formatInteger } from '../format-integer.ts';
 
-const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 export function formatSeconds(seconds: number | null): string {
   if (seconds === null) return 'not reached';
@@ -32,27 +32,27 @@ export function formatSummary(
   const seconds = (x: number | null) => (x === null ? '-' : `${x.toFixed(0)} s`);
   const count = (x: number | null) => (x === null ? '-' : x.toFixed(1));
   const lines = [
-    `${scenario.name} (seed ${scenario.seed}): ${integer.format(s.clients)} clients, ${formatSeconds(scenario.duration)} simulated, ` +
-      `${integer.format(s.events)} events in ${run.wallSeconds.toFixed(1)} s wall (${integer.format(s.events / Math.max(run.wallSeconds, 1e-9))} events/s)`,
+    `${scenario.name} (seed ${scenario.seed}): ${formatInteger(s.clients)} clients, ${formatSeconds(scenario.duration)} simulated, ` +
+      `${formatInteger(s.events)} events in ${run.wallSeconds.toFixed(1)} s wall (${formatInteger(s.events / Math.max(run.wallSeconds, 1e-9))} events/s)`,
   ];
   if (s.incidentStart === null) {
     lines.push(s.grayFailures.length === 0 ? '  no fault in this scenario' : '  no fault injected: what happened comes from the leak below');
   } else {
     lines.push(
-      `  incident from t = ${formatSeconds(s.incidentStart)}; sessions before ${integer.format(s.preFaultSessions ?? 0)}, at end ${integer.format(s.sessionsAtEnd)}`,
+      `  incident from t = ${formatSeconds(s.incidentStart)}; sessions before ${formatInteger(s.preFaultSessions ?? 0)}, at end ${formatInteger(s.sessionsAtEnd)}`,
       `  recovery (from the incident start): 99 % ${formatSeconds(s.recovery.p99)} · 99.9 % ${formatSeconds(s.recovery.p999)} · all sessions ${formatSeconds(s.recovery.full)}`,
       ...recoveryTarget(scenario, s),
-      `  clients disconnected: ${integer.format(s.disconnectedClients)}` +
-        (s.notReconnected > 0 ? ` (${integer.format(s.notReconnected)} still without a session at the end)` : ''),
+      `  clients disconnected: ${formatInteger(s.disconnectedClients)}` +
+        (s.notReconnected > 0 ? ` (${formatInteger(s.notReconnected)} still without a session at the end)` : ''),
       `  reconnected at (from incident start): ${quantiles(s.reconnectTime, seconds)}`,
       `  attempts to reconnect: ${quantiles(s.attemptsToReconnect, count)}`,
     );
   }
   lines.push(
-    `  lookup: peak ${integer.format(s.lookup.peakOfferedPerSec)}/s on one instance (${ratio(s.lookup.peakLoadFactor)}), ` +
-      `peak queue ${integer.format(s.lookup.peakQueueLength)}, mean wait ${formatSeconds(s.lookup.meanWait ?? 0)}, ${integer.format(s.lookup.timedOut)} timed out, ${integer.format(s.lookup.noServer)} "no server"`,
-    `  session servers: peak ${integer.format(s.server.peakAcceptsPerSec)} accepts/s on one server (${ratio(s.server.peakAcceptFactor)}), ${s.server.crashes} crash(es)`,
-    `  carrier: peak ${integer.format(s.peakCarrierAttemptsPerSec)} attempts/s` +
+    `  lookup: peak ${formatInteger(s.lookup.peakOfferedPerSec)}/s on one instance (${ratio(s.lookup.peakLoadFactor)}), ` +
+      `peak queue ${formatInteger(s.lookup.peakQueueLength)}, mean wait ${formatSeconds(s.lookup.meanWait ?? 0)}, ${formatInteger(s.lookup.timedOut)} timed out, ${formatInteger(s.lookup.noServer)} "no server"`,
+    `  session servers: peak ${formatInteger(s.server.peakAcceptsPerSec)} accepts/s on one server (${ratio(s.server.peakAcceptFactor)}), ${s.server.crashes} crash(es)`,
+    `  carrier: peak ${formatInteger(s.peakCarrierAttemptsPerSec)} attempts/s` +
       (s.carrierPeakAmplification === null ? '' : ` (${s.carrierPeakAmplification.toFixed(0)}× the pre-fault rate)`) +
       (s.carrierAmplification === null ? '' : `; ${s.carrierAmplification.toFixed(1)}× sustained over the fault`),
     ...s.grayFailures.map(leakLine),

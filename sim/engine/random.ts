@@ -1,13 +1,14 @@
 // Seeded random streams. Each model component draws from its own stream,
 // derived from the run's root seed and the component's name, so that extra
 // draws in one component never shift another's sequence (TigerBeetle's rule).
-import seedrandom from 'seedrandom';
+// Alea alone (sim/engine/seedrandom-alea.d.ts): seedrandom's main module also loads node:crypto.
+import alea from 'seedrandom/lib/alea.js';
 
 export type Stream = () => number;
 
 /** A stream of uniform numbers in [0, 1) for component `name` under `rootSeed`. */
 export function createStream(rootSeed: number, name: string): Stream {
-  return seedrandom.alea(`stampede:${rootSeed}:${name}`);
+  return alea(`stampede:${rootSeed}:${name}`);
 }
 
 /** Exponential variate with the given mean. 1 - u keeps the argument of log in (0, 1]. */
@@ -17,7 +18,7 @@ export function exponential(stream: Stream, mean: number): number {
 
 /** Seed for replication `index` of a scenario whose seed is `rootSeed`. */
 export function deriveSeed(rootSeed: number, index: number): number {
-  const stream = seedrandom.alea(`stampede:${rootSeed}:replication:${index}`);
+  const stream = alea(`stampede:${rootSeed}:replication:${index}`);
   return stream.int32() >>> 0;
 }
 
@@ -35,7 +36,7 @@ export interface CounterStream {
 }
 
 export function createCounterStream(rootSeed: number, name: string): CounterStream {
-  const stream = seedrandom.alea(`stampede:${rootSeed}:${name}`);
+  const stream = alea(`stampede:${rootSeed}:${name}`);
   return { key0: stream.int32(), key1: stream.int32() };
 }
 

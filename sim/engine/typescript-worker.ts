@@ -1,5 +1,9 @@
 // Starting a worker thread on a TypeScript module (see typescript-worker.mjs).
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker, WorkerOptions } from 'node:worker_threads';
+
+// node:worker_threads is loaded at the first worker, not with the model (~2 ms of every start).
+const require = createRequire(import.meta.url);
 
 /**
  * Whether this module is the compiled copy (dist/<hash>/, bin/build.mjs): then every
@@ -15,6 +19,7 @@ const ENTRY = new URL('./typescript-worker.mjs', import.meta.url);
  * build as this thread's.
  */
 export function startTypeScriptWorker(module: URL, options: Omit<WorkerOptions, 'argv'> = {}): Worker {
+  const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
   if (COMPILED && module.pathname.endsWith('.ts')) return new Worker(new URL(module.href.replace(/\.ts$/, '.js')), options);
   return new Worker(ENTRY, { ...options, argv: [module.href] });
 }
