@@ -101,7 +101,6 @@ export const CONFIG: Config = {
   text: { fontSize: 11 },
 };
 
-
 // ---------------------------------------------------------------------------
 // Building blocks
 

@@ -23,7 +23,6 @@ export interface Figure {
   passed?: boolean;
 }
 
-
 function after(seconds: number | null): string {
   return seconds === null ? 'not reached' : humanDuration(seconds);
 }

@@ -10,7 +10,6 @@ import { humanDuration } from './context.ts';
 import type { Level } from './verdict.ts';
 import { formatInteger } from '../../sim/format-integer.ts';
 
-
 /** A time since the run's start, to the minute: "6 d 3 h 54 min", "3 h 5 min", "45 s". */
 export function elapsed(seconds: number): string {
   if (seconds < 3600) return humanDuration(seconds);

@@ -74,7 +74,6 @@ export interface PageInput {
   gitCommit?: string | null;
 }
 
-
 function badge(b: Badge): string {
   return `<span class="badge ${b.level}">${escapeHtml(b.text)}</span>`;
 }

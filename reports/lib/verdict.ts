@@ -13,7 +13,6 @@ export interface Badge {
   text: string;
 }
 
-
 export function recoveryBadge(s: Summary): Badge {
   if (s.incidentStart === null) {
     // A leak is no fault with a window: what happened to the leaking servers is the run's story.

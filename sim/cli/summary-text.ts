@@ -4,7 +4,6 @@ import type { Distribution, Summary } from '../result.ts';
 import { evaluateLimit } from '../gate/assertions.ts';
 import { formatInteger } from '../format-integer.ts';
 
-
 export function formatSeconds(seconds: number | null): string {
   if (seconds === null) return 'not reached';
   if (seconds === 0) return '0 s';
