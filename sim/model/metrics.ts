@@ -368,7 +368,8 @@ export class Metrics {
         crashes: this.crashes,
       },
       imbalance: imbalance(running),
-      peakCarrierAttemptsPerSec: this.peakCarrier,
+      // + 0: before the first sample the field is still DOUBLE_ZERO's -0, which must not be shown.
+      peakCarrierAttemptsPerSec: this.peakCarrier + 0,
       carrierAmplification: preFaultMean === null ? null : ratioOrNull(meanOverWindows(s.time, s.carrierAttemptsPerSec, args.faultWindows), preFaultMean),
       carrierPeakAmplification: preFaultMean === null ? null : this.peakCarrier / preFaultMean,
       controlPlane: args.controlPlane,
