@@ -18,7 +18,10 @@
  * gives that number (so an accumulator is +0 after its first `+=`), and it
  * prints as "0" except through Intl (and sim/format-integer.ts, which prints
  * "-0" as Intl does). Only for fields that are added to or overwritten
- * before they are shown.
+ * before they are shown; one that may be shown before (a sum with nothing
+ * added yet, a maximum before the first sample) is read as `field + 0`,
+ * which is +0 for -0 and the field itself otherwise
+ * (test/double-fields.test.ts looks for -0 in results).
  */
 export const DOUBLE_ZERO = -0;
 
