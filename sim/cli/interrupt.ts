@@ -145,7 +145,7 @@ async function runSlices(simulation: Simulation, scenario: Scenario, options: Sl
     await yieldToEventLoop();
     if (options.shouldStop()) return { result: simulation.result(now), stoppedAt: now };
     const until = Math.min(end, now + step);
-    // process.hrtime, not performance.now(): the first use of `performance` loads perf_hooks (~1 ms).
+    // process.hrtime, not the `performance` global, whose first use loads perf_hooks (~1 ms).
     const started = process.hrtime.bigint();
     simulation.runUntil(until, options.onProgress, end);
     const elapsed = Number(process.hrtime.bigint() - started) / 1e6;

@@ -139,8 +139,9 @@ async function runClaimed(scenario: Scenario, args: RunArgs, outDir: string, thr
   }
 }
 
-/** Removes this process's temporary files (`*.tmp-PID...`) from `dir` and its charts/ directory. */
+/** Removes this process's temporary files (`NAME.tmp-PID-N`, output.ts; `NAME.tmp-PID`, the report's) from `dir` and its charts/ directory. */
 function removeTemporaries(dir: string): void {
+  const ownTemporary = new RegExp(`\\.tmp-${process.pid}(-\\d+)?$`);
   for (const sub of [dir, join(dir, 'charts')]) {
     let names: string[] = [];
     try {
@@ -149,7 +150,8 @@ function removeTemporaries(dir: string): void {
       continue;
     }
     for (const name of names) {
-      if (name.includes(`.tmp-${process.pid}`)) {
+      // The pid whole: pid 12 must not take pid 123's files.
+      if (ownTemporary.test(name)) {
         try {
           rmSync(join(sub, name), { force: true });
         } catch {
