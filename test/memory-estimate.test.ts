@@ -9,19 +9,20 @@ const scenario = (clients: number) => loadScenarioFile('scenarios/carrier-outage
 
 describe('memory estimate', () => {
   it('covers the measured peak RSS of a run, without overshooting it by more than 2x', () => {
-    const peakRss = () => {
+    const measure = () => {
       const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/case.ts', 'scenarios/carrier-outage.yaml', 'population.clients=400000'], { encoding: 'utf8' });
-      return (JSON.parse(out.trim().split('\n').at(-1)!) as { peakRssBytes: number }).peakRssBytes;
+      return JSON.parse(out.trim().split('\n').at(-1)!) as { peakRssBytes: number; residentAtEnd: Record<string, number> };
     };
     const estimate = estimateRunBytes(scenario(400_000));
-    // The run's own peak is 154–164 MiB here, alone or beside the whole suite (30 runs each); one
-    // run in one suite of ten peaked at 217 MiB, and in a later suite, on a slow afternoon of the
-    // VM, two in a row peaked at 224 MiB (156–163 MiB alone, minutes later). Further measurements,
-    // taken only while the last is above the estimate, tell such spikes of the machine's load from
-    // an estimate that no longer covers.
-    let measured = peakRss();
-    for (let retry = 0; retry < 2 && measured > estimate; retry++) measured = Math.min(measured, peakRss());
-    expect(estimate).toBeGreaterThanOrEqual(measured);
+    // The run's own peak is 154–165 MiB here, alone or beside the whole suite; but it peaked at
+    // 217–224 MiB in four runs under the suite's load and in CI, a mode not reproduced on demand
+    // (docs/ARCHITECTURE.md, "Memory, known before the run"), which the estimate covers. Further
+    // measurements, taken only while the last is above the estimate, tell a one-off spike of the
+    // machine from an estimate that no longer covers; the failure shows what the memory was made of.
+    const runs = [measure()];
+    while (runs.length < 3 && runs.at(-1)!.peakRssBytes > estimate) runs.push(measure());
+    const measured = Math.min(...runs.map((run) => run.peakRssBytes));
+    expect(estimate, `estimate ${estimate} B; runs: ${JSON.stringify(runs)}`).toBeGreaterThanOrEqual(measured);
     expect(estimate).toBeLessThan(2 * measured);
   });
 

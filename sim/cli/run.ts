@@ -12,7 +12,7 @@ import { workerCount } from './workers.ts';
 import { sha256Hex } from '../sha256.ts';
 import { printVerdicts, singleRunVerdicts } from './verdicts.ts';
 import type { RunResult } from '../result.ts';
-import { estimateRunBytes, memoryLimit, memoryProblem } from '../memory-estimate.ts';
+import { estimateRunBytes, memoryLimit, memoryProblem, RUNTIME_BYTES } from '../memory-estimate.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface RunArgs {
@@ -38,19 +38,23 @@ export interface RunArgs {
   memoryLimit?: string;
 }
 
-/** A run estimated to need less than this starts faster than it would with huge pages (a second Node start, ~0.08 s). */
-const HUGE_PAGES_FROM = 256 * 2 ** 20;
+/**
+ * A run estimated to need less than this beyond the runtime starts faster than it would with huge
+ * pages (a second Node start, ~0.08 s): measured as 256 MiB in all when the estimate counted the
+ * runtime as 150 MiB.
+ */
+const HUGE_PAGES_FROM = 106 * 2 ** 20;
 
 /**
  * bin/stampede.mjs leaves `stampede run`'s relaunch with huge pages (bin/huge-pages.mjs) to this
  * point, where the run's size is known: a small run goes on in this process; a large one (or a
- * batch, `bytes` undefined) relaunches, and this process only waits for it and ends as it ends
+ * batch, `runBytes` undefined) relaunches, and this process only waits for it and ends as it ends
  * (then this returns true and the command must do nothing more). False when the relaunch does not
  * apply: turned off, already relaunched, not Linux, or main() called from elsewhere than bin/stampede.mjs.
  */
-function relaunchedForHugePages(bytes?: number): boolean {
+function relaunchedForHugePages(runBytes?: number): boolean {
   const relaunch = (globalThis as Record<symbol, unknown>)[Symbol.for('stampede.relaunchWithHugePages')] as (() => boolean) | undefined;
-  return relaunch !== undefined && (bytes === undefined || bytes >= HUGE_PAGES_FROM) && relaunch();
+  return relaunch !== undefined && (runBytes === undefined || runBytes >= HUGE_PAGES_FROM) && relaunch();
 }
 
 export async function runCommand(args: RunArgs): Promise<number> {
@@ -64,7 +68,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const { scenario, warnings } = loadScenarioFile(args.file, overrides);
   for (const warning of warnings) process.stderr.write(`stampede: warning: ${warning}\n`);
   checkMemory(scenario, args.memoryLimit);
-  if (relaunchedForHugePages(estimateRunBytes(scenario))) return new Promise<number>(() => {});
+  if (relaunchedForHugePages(estimateRunBytes(scenario) - RUNTIME_BYTES)) return new Promise<number>(() => {});
   const threads = workerCount(args.workers);
 
   // Checked before the run, not after it: minutes of work must not end in "cannot write".
