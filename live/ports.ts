@@ -15,8 +15,9 @@ import { alive } from './processes.ts';
  * run could take it, and the process would die with EADDRINUSE (seen in test runs). Below that range
  * only a listener that names its port can. Another stampede could: each port handed out is reserved
  * by a file named after it that holds the owner's pid (created exclusively, removed when the
- * deployment stops or the owner exits, taken over once the owner is gone), so that two deployments on one machine, two test files
- * at once, never share one. Each process walks its own sequence, from a start its pid spreads.
+ * deployment stops or the owner exits, taken over once the owner is gone, under a lock), so that
+ * two deployments on one machine, two test files at once, never share one. Each process walks its
+ * own sequence, from a start its pid spreads.
  */
 const FIRST_FIXED_PORT = 10_000;
 const handedOut = new Set<number>();
@@ -38,27 +39,60 @@ export function reservePort(port: number): boolean {
   const file = join(RESERVATIONS, String(port));
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      mkdirSync(RESERVATIONS, { recursive: true });
-      // Written whole under a name of our own, then linked to the port's name: whoever finds the
-      // port's file finds its owner in it (link fails if the name exists, as an exclusive create).
-      const own = join(RESERVATIONS, `.${process.pid}`);
-      writeFileSync(own, `${process.pid}\n`);
-      try {
-        linkSync(own, file);
-      } finally {
-        rmSync(own, { force: true });
-      }
+      linkOwnFile(file);
       if (reservedHere.length === 0) process.on('exit', releaseAllPorts);
       reservedHere.push(file);
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return true;
-      if (ownerAlive(file)) return false;
-      rmSync(file, { force: true });
+      if (!removeIfOwnerGone(file)) return false;
     }
   }
   return false;
 }
+
+/**
+ * Creates `file` holding this process's pid, or throws EEXIST if it exists. Written whole under a
+ * name of our own, then linked to `file`: whoever finds `file` finds its owner in it (a link fails
+ * if the name exists, as an exclusive create).
+ */
+function linkOwnFile(file: string): void {
+  mkdirSync(RESERVATIONS, { recursive: true });
+  const own = join(RESERVATIONS, `.${process.pid}`);
+  writeFileSync(own, `${process.pid}\n`);
+  try {
+    linkSync(own, file);
+  } finally {
+    rmSync(own, { force: true });
+  }
+}
+
+/**
+ * Removes the reservation `file` if its owner is gone; whether it is gone now. Two processes that
+ * both found it stale must not both remove it: the second could remove the reservation the first
+ * made in its place, and both would hold the port. So the removal is made under a lock of its own
+ * (`PORT.takeover`, created exclusively, holding the remover's pid), and the owner read again
+ * under it. A lock left by a process killed while it held it keeps that one port out of use until
+ * `removeStaleReservations` finds its holder gone.
+ */
+function removeIfOwnerGone(file: string): boolean {
+  if (ownerAlive(file)) return false;
+  const lock = `${file}${TAKEOVER}`;
+  try {
+    linkOwnFile(lock);
+  } catch {
+    return false; // another process is taking it over, or the lock cannot be written
+  }
+  try {
+    if (ownerAlive(file)) return false;
+    rmSync(file, { force: true });
+    return true;
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+const TAKEOVER = '.takeover';
 
 /** Gives back a port this process reserved (its listener is closed: a deployment stopped). */
 export function releasePort(port: number): void {
@@ -84,9 +118,16 @@ export function removeStaleReservations(): void {
   }
   for (const name of names) {
     const file = join(RESERVATIONS, name);
-    // `.PID`: a reservation being written (or left half-way by a killed process).
-    if (!ownerAlive(file, name.startsWith('.') ? name.slice(1) : undefined)) rmSync(file, { force: true });
+    // `.PID`: a reservation or lock being written, or left half-way by a killed process.
+    if (name.startsWith('.')) {
+      if (!ownerAlive(file, name.slice(1))) rmSync(file, { force: true });
+    } else if (name.endsWith(TAKEOVER)) {
+      // A lock whose holder was killed while it held it: nobody else would remove it. Cleared first,
+      // so that the reservation it guards can be taken over below.
+      if (!ownerAlive(file)) rmSync(file, { force: true });
+    }
   }
+  for (const name of names) if (!name.startsWith('.') && !name.endsWith(TAKEOVER)) removeIfOwnerGone(join(RESERVATIONS, name));
 }
 
 /** Whether the process a reservation names (in the file, or `pid` for one being written) still runs. */

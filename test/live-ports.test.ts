@@ -2,11 +2,11 @@
 // ephemeral range, where no outgoing connection can take one between the moment it is found free
 // and the moment its process listens on it; never the same one twice in a process, nor one that
 // another living stampede holds; given back when a deployment stops.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, portFree, releaseAllPorts, releasePort, RESERVATIONS } from '../live/ports.ts';
+import { freePort, portFree, releaseAllPorts, releasePort, removeStaleReservations, RESERVATIONS } from '../live/ports.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -22,6 +22,28 @@ function ephemeralLow(): number | null {
 function reserveElsewhere(port: number): boolean {
   const program = `const { reservePort } = await import(${JSON.stringify(join(ROOT, 'live', 'ports.ts'))}); console.log(reservePort(${port}));`;
   return execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: ROOT, encoding: 'utf8' }).trim() === 'true';
+}
+
+/** The pid of a process that has exited. */
+const gonePid = () => spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim();
+
+/**
+ * `reservePort(port)` in `count` processes at once: each waits for the same instant, reserves, prints
+ * whether it holds the port, and stays alive until all have answered (so a holder is alive when the
+ * others look). Resolves with their answers.
+ */
+function reserveAtOnce(port: number, count: number): Promise<boolean[]> {
+  const at = Date.now() + 1500 + 400 * count;
+  const program = `const { reservePort } = await import(${JSON.stringify(join(ROOT, 'live', 'ports.ts'))});
+    while (Date.now() < ${at}) {}
+    console.log(reservePort(${port}));
+    setTimeout(() => {}, ${at} + 2000 - Date.now());`;
+  return Promise.all(Array.from({ length: count }, () => new Promise<boolean>((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: ROOT, encoding: 'utf8' }, (error, stdout) => {
+      if (error) reject(error);
+      else resolve(stdout.trim() === 'true');
+    });
+  })));
 }
 
 describe('freePort', () => {
@@ -46,7 +68,7 @@ describe('freePort', () => {
     // Held here, and this process is alive: another process may not have it.
     expect(reserveElsewhere(port)).toBe(false);
     // A reservation left by a process that is gone is taken over; the taker removed it as it exited.
-    const gone = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim();
+    const gone = gonePid();
     // One of ours, so that no other process's reservation is touched, made to look left behind.
     const stale = await freePort();
     writeFileSync(join(RESERVATIONS, String(stale)), `${gone}\n`);
@@ -60,5 +82,34 @@ describe('freePort', () => {
     const mine = [await freePort(), await freePort()];
     releaseAllPorts();
     for (const p of mine) expect(existsSync(join(RESERVATIONS, String(p)))).toBe(false);
+  });
+
+  it('lets exactly one of several processes at once take over a reservation whose owner is gone', async () => {
+    const stale = await freePort();
+    writeFileSync(join(RESERVATIONS, String(stale)), `${gonePid()}\n`);
+    const answers = await reserveAtOnce(stale, 4);
+    expect(answers.filter(Boolean), `answers ${answers}`).toHaveLength(1);
+    // The holder removed its reservation as it exited, and nobody left a lock.
+    expect(existsSync(join(RESERVATIONS, String(stale)))).toBe(false);
+    expect(existsSync(join(RESERVATIONS, `${stale}.takeover`))).toBe(false);
+  }, 30_000);
+
+  it('takes nothing over while another process holds the takeover lock; a lock whose holder is gone is cleared', async () => {
+    const stale = await freePort();
+    const file = join(RESERVATIONS, String(stale));
+    writeFileSync(file, `${gonePid()}\n`);
+    // This process, alive, holds the lock: the stale reservation stays.
+    writeFileSync(`${file}.takeover`, `${process.pid}\n`);
+    expect(reserveElsewhere(stale)).toBe(false);
+    removeStaleReservations();
+    expect(existsSync(file)).toBe(true);
+    expect(existsSync(`${file}.takeover`)).toBe(true);
+    // Its holder gone, the lock is cleared, then the reservation.
+    writeFileSync(`${file}.takeover`, `${gonePid()}\n`);
+    removeStaleReservations();
+    expect(existsSync(`${file}.takeover`)).toBe(false);
+    expect(existsSync(file)).toBe(false);
+    expect(reserveElsewhere(stale)).toBe(true);
+    rmSync(file, { force: true });
   });
 });
