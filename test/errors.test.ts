@@ -354,6 +354,21 @@ describe('output safety', () => {
     expect(readdirSync(dir).sort()).toEqual(['result.json', 'taken']);
   });
 
+  it('`run` names a report it could not write, says result.json is complete, and leaves no temporary file', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'small.yaml');
+    writeFileSync(file, 'name: small\nduration: 2m\npopulation: {clients: 500}\nfaults: [{kind: lookup-outage, at: 30s, duration: 30s}]\n');
+    const out = join(dir, 'report');
+    // The page's name is taken by a directory: its rename fails (EISDIR), after result.json was written.
+    mkdirSync(join(out, 'index.html'), { recursive: true });
+    const run = await cli('run', file, '--out', out, '--quiet', '--force');
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain(`the report in ${out} (result.json is complete)`);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).summary.clients).toBe(500);
+    expect(readdirSync(out).filter((name) => name.includes('.tmp-'))).toEqual([]);
+  });
+
   it('passes over temporary files an earlier process with the same pid left behind, and leaves them alone', () => {
     const dir = tempDir();
     // A fresh process numbers its temporary files from 0: those of a killed one with its pid are in the way.

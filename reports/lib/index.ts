@@ -1,9 +1,10 @@
 // Run reports: `writeReport(result, outDir)` writes index.html (self-contained,
 // offline) and summary.md next to result.json, and with --svg / --png each
 // chart as a file under charts/. See docs/reports.md.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../../sim/result.ts';
+import { writeThroughTemporary } from '../../sim/cli/output.ts';
 import { reportCharts, type ChartDef } from './charts.ts';
 import { chartContext, type ChartContext } from './context.ts';
 import { keyFigures } from './figures.ts';
@@ -44,7 +45,7 @@ export function buildReport(result: RunResult, options: ReportOptions = {}): Rep
 export async function writeReport(result: RunResult, outDir: string, options: ReportOptions = {}): Promise<string[]> {
   const report = buildReport(result, options);
   mkdirSync(outDir, { recursive: true });
-  const written = [writeAtomically(join(outDir, 'index.html'), report.html), writeAtomically(join(outDir, 'summary.md'), report.markdown)];
+  const written = [writeThroughTemporary(join(outDir, 'index.html'), report.html), writeThroughTemporary(join(outDir, 'summary.md'), report.markdown)];
   if (options.svg || options.png) {
     const dir = join(outDir, 'charts');
     mkdirSync(dir, { recursive: true });
@@ -54,8 +55,8 @@ export async function writeReport(result: RunResult, outDir: string, options: Re
     const { renderSvg, svgToPng } = await import('./render.ts');
     for (const chart of report.charts) {
       const svg = await renderSvg(chart.spec, undefined, caption);
-      if (options.svg) written.push(writeAtomically(join(dir, `${chart.id}.svg`), svg));
-      if (options.png) written.push(writeAtomically(join(dir, `${chart.id}.png`), svgToPng(svg)));
+      if (options.svg) written.push(writeThroughTemporary(join(dir, `${chart.id}.svg`), svg));
+      if (options.png) written.push(writeThroughTemporary(join(dir, `${chart.id}.png`), svgToPng(svg)));
     }
   }
   return written;
@@ -72,9 +73,3 @@ function eventsOf(result: RunResult): readonly ControlPlaneEvent[] {
   return Array.isArray(events) ? (events as ControlPlaneEvent[]) : [];
 }
 
-function writeAtomically(path: string, content: string | Uint8Array): string {
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, content);
-  renameSync(temporary, path);
-  return path;
-}

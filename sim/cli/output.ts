@@ -91,6 +91,19 @@ export function writeAtomically(path: string, content: string | Uint8Array, opti
     }
     return path;
   }
+  try {
+    return writeThroughTemporary(path, content);
+  } catch (error) {
+    throw writeFailure(path, error);
+  }
+}
+
+/**
+ * Writes `content` to `path` through a temporary file beside it (`PATH.tmp-PID-N`) and a rename;
+ * returns `path`. A failure removes the temporary file and throws the file system's error as it is
+ * (writeAtomically names it for the user).
+ */
+export function writeThroughTemporary(path: string, content: string | Uint8Array): string {
   let temporary = '';
   try {
     temporary = createTemporary(path);
@@ -100,9 +113,9 @@ export function writeAtomically(path: string, content: string | Uint8Array, opti
     try {
       if (temporary !== '') rmSync(temporary, { force: true });
     } catch {
-      // Nothing more can be done; the message below names the path.
+      // Nothing more can be done; the caller reports the first error.
     }
-    throw writeFailure(path, error);
+    throw error;
   }
   return path;
 }

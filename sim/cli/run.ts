@@ -125,9 +125,8 @@ async function runClaimed(scenario: Scenario, args: RunArgs, outDir: string, thr
           .map((v) => ({ assertion: v.source, measured: v.measured, limit: v.limit, passed: v.passed === true })),
       });
     } catch (error) {
+      // A failed write has removed its temporary file (writeThroughTemporary, output.ts).
       if (typeof (error as NodeJS.ErrnoException).code !== 'string') throw error;
-      // The report writer's temporary files (NAME.tmp-PID) must not outlive a failed write.
-      removeTemporaries(outDir);
       throw writeFailure(`the report in ${outDir} (result.json is complete)`, error);
     }
 
@@ -143,9 +142,9 @@ async function runClaimed(scenario: Scenario, args: RunArgs, outDir: string, thr
   }
 }
 
-/** Removes this process's temporary files (`NAME.tmp-PID-N`, output.ts; `NAME.tmp-PID`, the report's) from `dir` and its charts/ directory. */
+/** Removes this process's temporary files (`NAME.tmp-PID-N`, output.ts) from `dir` and its charts/ directory: a write cut short by a second Ctrl-C. */
 function removeTemporaries(dir: string): void {
-  const ownTemporary = new RegExp(`\\.tmp-${process.pid}(-\\d+)?$`);
+  const ownTemporary = new RegExp(`\\.tmp-${process.pid}-\\d+$`);
   for (const sub of [dir, join(dir, 'charts')]) {
     let names: string[] = [];
     try {
