@@ -4,7 +4,6 @@
 // shard files cannot hold (a recovery never reached is ∞) survive a merge.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { executePlan } from '../sim/batch/execute.ts';
@@ -13,6 +12,7 @@ import { preparePlan, type PlanInput } from '../sim/batch/jobs.ts';
 import { batchOutputs } from '../sim/batch/outputs.ts';
 import { mergeShards, readShardFiles, shardFileContent, shardFileName } from '../sim/batch/shard.ts';
 import { loadTargets, runGate } from '../sim/gate/gate.ts';
+import { testTmp } from './support/temp.ts';
 
 const FILE = 'scenarios/lookup-outage.yaml';
 const SMALL = ['population.clients=2000', 'sampleInterval=10s'];
@@ -78,7 +78,7 @@ describe('assertions judged by a batch', () => {
     const recovery = whole.document.assertions[0];
     expect(recovery).toMatchObject({ assertion: 'recovery.full <= 20m', passed: false, measured: 'not reached (worst of 2 runs)' });
 
-    const dir = mkdtempSync(join(tmpdir(), 'stampede-gates-'));
+    const dir = mkdtempSync(join(testTmp(), 'stampede-gates-'));
     for (const index of [1, 2]) {
       const shard = { index, count: 2 };
       const part = await executePlan(prepared, { workers: 1, shard });
@@ -96,7 +96,7 @@ describe('assertions judged by a batch', () => {
   it('make run --replications exit 1 when one fails, like run and gate', () => {
     const r = spawnSync(
       process.execPath,
-      ['bin/stampede.mjs', 'run', FILE, '--replications', '2', '--workers', '1', '--quiet', '--out', mkdtempSync(join(tmpdir(), 'stampede-gates-cli-')),
+      ['bin/stampede.mjs', 'run', FILE, '--replications', '2', '--workers', '1', '--quiet', '--out', mkdtempSync(join(testTmp(), 'stampede-gates-cli-')),
         ...[...SMALL, 'assert.0=recovery.full <= 5m'].flatMap((s) => ['--set', s])],
       { encoding: 'utf8' },
     );
@@ -126,7 +126,7 @@ describe('assertions judged by a batch', () => {
     const { outcomes } = await executePlan(prepared, { workers: 1, shard });
     const old = JSON.parse(shardFileContent(prepared.plan, shard, outcomes));
     for (const variant of old.plan.variants) delete variant.assertions;
-    const dir = mkdtempSync(join(tmpdir(), 'stampede-old-shard-'));
+    const dir = mkdtempSync(join(testTmp(), 'stampede-old-shard-'));
     writeFileSync(join(dir, shardFileName(shard)), JSON.stringify(old));
     expect(() => readShardFiles([dir])).toThrow(/written by an earlier stampede, whose batches did not judge assertions; run its shards again/);
   });

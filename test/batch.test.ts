@@ -2,7 +2,6 @@
 // output bytes, failures reported with their seed, and the CLI around them.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compile } from 'vega-lite';
 import { parse, View } from 'vega';
@@ -20,6 +19,7 @@ import { splitTopLevel } from '../sim/cli/batch.ts';
 import { main } from '../sim/cli/main.ts';
 import { sweepParameters } from '../sim/cli/sweep.ts';
 import { deriveSeed } from '../sim/engine/random.ts';
+import { testTmp } from './support/temp.ts';
 
 const FILE = 'scenarios/lookup-outage.yaml';
 // The operators' outage on a small population, sampled every 10 s: fast, and
@@ -252,7 +252,7 @@ describe('running batches on worker threads', () => {
     expect(texts[0]).toContain('== index.html');
 
     // Three shards, written to files and merged back.
-    const dir = mkdtempSync(join(tmpdir(), 'stampede-shards-'));
+    const dir = mkdtempSync(join(testTmp(), 'stampede-shards-'));
     for (const index of [1, 2, 3]) {
       const shard = { index, count: 3 };
       const { outcomes } = await executePlan(prepared, { workers: 1, shard });
@@ -287,7 +287,7 @@ describe('running batches on worker threads', () => {
 
 describe('batch CLI', () => {
   it('compare --json prints the machine summary; a failing job gives exit code 3 with its reproduce line', () => {
-    const out = mkdtempSync(join(tmpdir(), 'stampede-compare-'));
+    const out = mkdtempSync(join(testTmp(), 'stampede-compare-'));
     const seed = deriveSeed(1, 1);
     const r = stampede(
       ['compare', FILE, ...SMALL.flatMap((s) => ['--set', s]), '--policies', 'gcm,full', '--replications', '2', '--workers', '2', '--out', out, '--json'],
@@ -320,7 +320,7 @@ describe('batch CLI', () => {
       printed.length = 0;
       expect(await main(['compare', FILE, '--algorithms', 'rr,nope', '--replications', '2'])).toBe(2);
       expect(printed.join('')).toContain('nope');
-      expect(await main(['merge', join(tmpdir(), 'no-such-dir-stampede')])).toBe(2);
+      expect(await main(['merge', join(testTmp(), 'no-such-dir-stampede')])).toBe(2);
       expect(await main(['sweep', FILE, '--set', 'seed=1,2'])).toBe(2);
       expect(await main(['run', FILE, '--shard', '1/2'])).toBe(2);
       expect(await main(['run', FILE, '--replications', '2', '--shard', '3/2'])).toBe(2);

@@ -3,16 +3,16 @@
 // included), and an edited source runs as edited, never as its old build.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { testTmp } from './support/temp.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const V2 = 'scenarios/validation/v2-lookup-outage-churn.yaml';
 
 /** A copy of the tree that the build and the CLI need, sharing node_modules. */
 function copyTree(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'stampede-build-'));
+  const dir = mkdtempSync(join(testTmp(), 'stampede-build-'));
   for (const path of ['bin', 'sim', 'reports/lib', 'live', 'tsconfig.json', 'tsconfig.build.json', 'package.json', V2]) {
     mkdirSync(join(dir, path, '..'), { recursive: true });
     cpSync(join(ROOT, path), join(dir, path), { recursive: true });

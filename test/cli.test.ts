@@ -1,9 +1,9 @@
 // The `stampede` command as a user runs it: exit codes, files written, output.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { testTmp } from './support/temp.ts';
 
 function stampede(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/stampede.mjs', ...args], { encoding: 'utf8' });
@@ -12,7 +12,7 @@ function stampede(...args: string[]) {
 
 describe('stampede run', () => {
   it('writes result.json and prints the summary as JSON with --json', () => {
-    const out = mkdtempSync(join(tmpdir(), 'stampede-cli-'));
+    const out = mkdtempSync(join(testTmp(), 'stampede-cli-'));
     const r = stampede('run', 'scenarios/lookup-outage.yaml', '--set', 'population.clients=5000', '--seed', '3', '--out', out, '--json');
     expect(r.code, r.stderr).toBe(0);
     const printed = JSON.parse(r.stdout) as { seed: number; summary: { clients: number } };
@@ -25,7 +25,7 @@ describe('stampede run', () => {
   });
 
   it('prints a human summary by default, with the recovery figures', () => {
-    const out = mkdtempSync(join(tmpdir(), 'stampede-cli-'));
+    const out = mkdtempSync(join(testTmp(), 'stampede-cli-'));
     const r = stampede('run', 'scenarios/lookup-outage.yaml', '--set', 'population.clients=5000', '--out', out);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/recovery \(from the incident start\): 99 % .* all sessions \d+ s/);
@@ -34,7 +34,7 @@ describe('stampede run', () => {
 
   it('writes the same result.json whatever --workers, on an outage large enough for helper threads', () => {
     const outputs = ['1', '2'].map((workers) => {
-      const out = mkdtempSync(join(tmpdir(), 'stampede-cli-'));
+      const out = mkdtempSync(join(testTmp(), 'stampede-cli-'));
       const r = stampede('run', 'scenarios/carrier-outage.yaml', '--set', 'population.clients=500000', '--workers', workers, '--out', out, '--quiet');
       expect(r.code, r.stderr).toBe(0);
       return readFileSync(join(out, 'result.json'), 'utf8');
@@ -46,7 +46,7 @@ describe('stampede run', () => {
   });
 
   it('rejects a bad scenario with exit code 2, the file, line and field path', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'stampede-cli-'));
+    const dir = mkdtempSync(join(testTmp(), 'stampede-cli-'));
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'name: bad\nduration: 10 minutes\n');
     const r = stampede('run', file);

@@ -2,7 +2,6 @@
 // sweep, determinism whatever the number of workers, shrunk failures that
 // fail on their own, metastable runs flagged, resume without re-running.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRange, positionOf, valueAt, type ExploreRange } from '../sim/explore/range.ts';
@@ -12,8 +11,9 @@ import { loadScenarioFile, parseScenarioText, ScenarioError } from '../sim/scena
 import { runScenario } from '../sim/simulation.ts';
 import type { JobOutcome } from '../sim/batch/protocol.ts';
 import { main } from '../sim/cli/main.ts';
+import { testTmp } from './support/temp.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'stampede-explore-'));
+const dir = mkdtempSync(join(testTmp(), 'stampede-explore-'));
 
 function file(name: string, text: string): string {
   const path = join(dir, name);

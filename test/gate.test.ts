@@ -3,7 +3,6 @@
 // `stampede capacity` on scenarios whose answer is known analytically.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
@@ -27,6 +26,7 @@ import { capacityText } from '../sim/cli/capacity.ts';
 import { escapeXmlAttribute, escapeXmlText } from '../sim/gate/junit.ts';
 import { ScenarioError, canonicalScenario, parseScenarioText, type ScenarioIssue } from '../sim/scenario/load.ts';
 import { describe as sampleStats } from '../sim/batch/stats.ts';
+import { testTmp } from './support/temp.ts';
 
 const CONTEXT: AssertionContext = {
   duration: 1800,
@@ -370,7 +370,7 @@ function testcases(xml: string): { name: string; failure: string | null; error: 
 }
 
 describe('stampede gate', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'stampede-gate-'));
+  const dir = mkdtempSync(join(testTmp(), 'stampede-gate-'));
   const passing = scenarioFile(dir, 'must-pass', [
     'recovery.full <= 10m',
     'lookup.peakLoad <= 0.8 * capacity',
@@ -475,7 +475,7 @@ describe('stampede gate', () => {
   });
 
   it('makes `stampede run` print the verdicts and exit 1 when one fails', () => {
-    const out = mkdtempSync(join(tmpdir(), 'stampede-gate-run-'));
+    const out = mkdtempSync(join(testTmp(), 'stampede-gate-run-'));
     const r = stampede('run', failing, '--out', out, '--quiet');
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/ {4}PASS {2}recovery\.full <= 10m {2}\(measured .*; limit <= 600 s \(10\.0 min\)\)/);
@@ -500,7 +500,7 @@ describe('glob expansion', () => {
 describe('stampede capacity', () => {
   // No faults and no churn: every client that finds room keeps its session, so
   // `sessions.atEnd >= clients` holds exactly while clients <= servers × maxSessions.
-  const dir = mkdtempSync(join(tmpdir(), 'stampede-capacity-'));
+  const dir = mkdtempSync(join(testTmp(), 'stampede-capacity-'));
   const file = join(dir, 'capacity.yaml');
   writeFileSync(file, `name: capacity
 duration: 2m

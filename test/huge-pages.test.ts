@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 // @ts-expect-error: a plain ES module of the launcher, without type declarations
 import { hugePagesEnv } from '../bin/huge-pages.mjs';
+import { testTmp } from './support/temp.ts';
 
 const linux = process.platform === 'linux';
 const launcher = pathToFileURL(resolve('bin/huge-pages.mjs')).href;
 
 /** Runs a script that relaunches itself as bin/stampede.mjs does; the relaunched copy runs `body`. */
 function relaunching(body: string, env: NodeJS.ProcessEnv = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'stampede-huge-pages-'));
+  const dir = mkdtempSync(join(testTmp(), 'stampede-huge-pages-'));
   const script = join(dir, 'script.mjs');
   writeFileSync(script, `import { relaunchWithHugePages } from '${launcher}';\nif (!relaunchWithHugePages()) {\n${body}\n}\n`);
   const { GLIBC_TUNABLES: _, ...rest } = process.env;

@@ -4,13 +4,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
 import { calibrations } from '../sim/cli/calibrate.ts';
 import type { LiveResult } from '../live/load-run.ts';
+import { testTmp } from './support/temp.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'stampede-calibrate-test-'));
+const dir = mkdtempSync(join(testTmp(), 'stampede-calibrate-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/stampede.mjs', 'calibrate', ...args], { encoding: 'utf8', timeout: 60_000 });
 

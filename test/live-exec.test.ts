@@ -8,15 +8,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseScenarioText } from '../sim/scenario/load.ts';
 import { runLoad } from '../live/load-run.ts';
 import { nodeEntry, sleep } from '../live/processes.ts';
 import { freePort, portFree, releaseAllPorts } from '../live/ports.ts';
 import { runScenario } from '../sim/simulation.ts';
+import { testTmp } from './support/temp.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'stampede-exec-test-'));
+const dir = mkdtempSync(join(testTmp(), 'stampede-exec-test-'));
 const children: ChildProcess[] = [];
 const servers: Server[] = [];
 

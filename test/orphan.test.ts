@@ -3,7 +3,6 @@
 // SIGTERM does, with exit code 129.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { Interruption } from '../sim/cli/interrupt.ts';
 import { main } from '../sim/cli/main.ts';
 import type { RunResult } from '../sim/result.ts';
 import { captured, tempDir } from './support/cli.ts';
+import { testTmp } from './support/temp.ts';
 
 const linux = process.platform === 'linux';
 const launcher = pathToFileURL(resolve('bin/huge-pages.mjs')).href;
@@ -35,7 +35,7 @@ async function until(condition: () => boolean, ms: number): Promise<boolean> {
 
 describe('no orphaned relaunched process', () => {
   it.runIf(linux)('kill -9 of the launcher: the relaunched copy gets SIGHUP at once and ends', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'stampede-orphan-'));
+    const dir = mkdtempSync(join(testTmp(), 'stampede-orphan-'));
     const marker = join(dir, 'hup');
     const script = join(dir, 'script.mjs');
     writeFileSync(script, `import { relaunchWithHugePages } from '${launcher}';

@@ -6,7 +6,6 @@
 // Without /usr/bin/chromium the test is skipped locally; in CI (CI set) it
 // must run — .ci/run installs the package.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import { executePlan } from '../sim/batch/execute.ts';
 import { preparePlan } from '../sim/batch/jobs.ts';
 import { batchOutputs } from '../sim/batch/outputs.ts';
 import { singleRunVerdicts } from '../sim/cli/gate.ts';
+import { testTmp } from './support/temp.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -34,10 +34,10 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
   beforeAll(async () => {
     const { scenario } = loadScenarioFile('scenarios/lookup-outage.yaml', ['population.clients=3000']);
     const result = runScenario(scenario);
-    dir = mkdtempSync(join(tmpdir(), 'stampede-report-browser-'));
+    dir = mkdtempSync(join(testTmp(), 'stampede-report-browser-'));
     await writeReport(result, dir, { gitCommit: 'test' });
     chartIds = buildReport(result).charts.map((c) => c.id);
-    profile = mkdtempSync(join(tmpdir(), 'stampede-chromium-'));
+    profile = mkdtempSync(join(testTmp(), 'stampede-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
@@ -199,7 +199,7 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
   it('tells the leak: the page names the out-of-memory death, with its story, the detectors and the heap charts', async () => {
     const { scenario } = loadScenarioFile('scenarios/gray-failure-leak.yaml', ['population.clients=2000']);
     const result = runScenario(scenario);
-    const leakDir = mkdtempSync(join(tmpdir(), 'stampede-report-leak-'));
+    const leakDir = mkdtempSync(join(testTmp(), 'stampede-report-leak-'));
     try {
       // Without verdicts the headline itself is the leak's (no fault, so no recovery to report).
       await writeReport(result, leakDir, { gitCommit: 'test' });

@@ -3,7 +3,6 @@
 // happened, recovery marks sit where the summary says, long runs are
 // aggregated, a 10M-client 2-hour report stays small, same result → same bytes.
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TopLevelSpec } from 'vega-lite';
@@ -17,6 +16,7 @@ import { buildReport, writeReport } from '../reports/lib/index.ts';
 import { PNG_FONT, PNG_SCALE, renderSvg, svgToPng } from '../reports/lib/render.ts';
 import { chartFontsCover } from '../reports/lib/chart-fonts.ts';
 import { Resvg } from '@resvg/resvg-js';
+import { testTmp } from './support/temp.ts';
 
 // ---------------------------------------------------------------------------
 // A synthetic result: shaped like a real run (outage, drain, waves of
@@ -362,8 +362,8 @@ describe('the report files', () => {
 
   it('are self-contained, deterministic, written atomically, and summarize in Markdown', async () => {
     const result = syntheticResult(SMALL);
-    const dirA = mkdtempSync(join(tmpdir(), 'stampede-report-'));
-    const dirB = mkdtempSync(join(tmpdir(), 'stampede-report-'));
+    const dirA = mkdtempSync(join(testTmp(), 'stampede-report-'));
+    const dirB = mkdtempSync(join(testTmp(), 'stampede-report-'));
     const options = { gitCommit: 'abc123def456' };
     const written = await writeReport(result, dirA, options);
     await writeReport(syntheticResult(SMALL), dirB, options);
@@ -438,7 +438,7 @@ describe('the report files', () => {
   it('come from `stampede run` on a real (small) run, with --svg', async () => {
     const { scenario } = loadScenarioFile('scenarios/lookup-outage.yaml', ['population.clients=3000']);
     const result = runScenario(scenario);
-    const dir = mkdtempSync(join(tmpdir(), 'stampede-report-'));
+    const dir = mkdtempSync(join(testTmp(), 'stampede-report-'));
     const written = await writeReport(result, dir, { svg: true });
     const charts = buildReport(result).charts;
     expect(written.filter((f) => f.endsWith('.svg')).length).toBe(charts.length);

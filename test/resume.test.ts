@@ -2,12 +2,12 @@
 // rest and writes exactly the bytes an uninterrupted batch writes.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PartialFile } from '../sim/batch/partial.ts';
 import { TEST_FAULT_ENV } from '../sim/batch/worker.ts';
 import { deriveSeed } from '../sim/engine/random.ts';
+import { testTmp } from './support/temp.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -31,7 +31,7 @@ function tree(dir: string): Record<string, string> {
 }
 
 describe('interrupting and resuming a batch', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'stampede-resume-'));
+  const dir = mkdtempSync(join(testTmp(), 'stampede-resume-'));
   const file = join(dir, 'small.yaml');
   writeFileSync(file, 'name: small\nduration: 3m\npopulation: {clients: 2000}\nfaults: [{kind: lookup-outage, at: 30s, duration: 1m}]\n');
   const compare = (out: string, ...extra: string[]) => ['compare', file, '--policies', 'gcm,full', '--replications', '3', '--out', out, '--quiet', ...extra];

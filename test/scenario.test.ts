@@ -1,5 +1,4 @@
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -14,6 +13,7 @@ import {
 import { scenarioJsonSchema, type JsonSchema } from '../sim/scenario/schema.ts';
 import type { Scenario } from '../sim/scenario/types.ts';
 import { schemaErrors } from './support/json-schema.ts';
+import { testTmp } from './support/temp.ts';
 
 const FILE = 'test.yaml';
 const MINIMAL = 'name: t\nduration: 30m\n';
@@ -411,7 +411,7 @@ describe('YAML and file problems', () => {
   });
 
   it('reports a missing file, a directory and a binary file as ScenarioErrors', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'stampede-scenario-'));
+    const dir = mkdtempSync(join(testTmp(), 'stampede-scenario-'));
     const binary = join(dir, 'binary.yaml');
     writeFileSync(binary, Buffer.from([0x6e, 0x00, 0xff, 0x01]));
     expect(() => loadScenarioFile(join(dir, 'missing.yaml'))).toThrow(/missing\.yaml: no such scenario file/);
@@ -421,7 +421,7 @@ describe('YAML and file problems', () => {
   });
 
   it('loads a file from disk and names it in issues', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'stampede-scenario-'));
+    const dir = mkdtempSync(join(testTmp(), 'stampede-scenario-'));
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'name: t\nduration: 10\n');
     expect(() => loadScenarioFile(file)).toThrow(`${file}:2:11: duration: expected a duration`);

@@ -4,10 +4,10 @@
 // written again; a start with other V8 flags has a cache of its own.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { testTmp } from './support/temp.ts';
 
 const LOADER = pathToFileURL(join(import.meta.dirname, '..', 'bin', 'script-cache.mjs')).href;
 
@@ -26,7 +26,7 @@ function tag(flags: string[] = []): string {
 
 describe('the vendored scripts\' code cache', () => {
   it('is written by a start without one, used by the next, and written again when V8 refuses it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'stampede-script-cache-'));
+    const dir = mkdtempSync(join(testTmp(), 'stampede-script-cache-'));
     const file = join(dir, 'lib.cjs');
     writeFileSync(
       file,
