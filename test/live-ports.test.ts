@@ -2,7 +2,7 @@
 // ephemeral range, where no outgoing connection can take one between the moment it is found free
 // and the moment its process listens on it; never the same one twice in a process, nor one that
 // another living stampede holds; given back when a deployment stops.
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,21 +29,29 @@ const gonePid = () => spawnSync(process.execPath, ['-e', 'console.log(process.pi
 
 /**
  * `reservePort(port)` in `count` processes at once: each waits for the same instant, reserves, prints
- * whether it holds the port, and stays alive until all have answered (so a holder is alive when the
- * others look). Resolves with their answers.
+ * whether it holds the port, and stays alive until all have answered (its stdin is closed then), so
+ * that a holder is alive whenever another looks. Resolves with their answers.
  */
-function reserveAtOnce(port: number, count: number): Promise<boolean[]> {
-  const at = Date.now() + 1500 + 400 * count;
+async function reserveAtOnce(port: number, count: number): Promise<boolean[]> {
+  const at = Date.now() + 1000 + 250 * count;
   const program = `const { reservePort } = await import(${JSON.stringify(join(ROOT, 'live', 'ports.ts'))});
     while (Date.now() < ${at}) {}
     console.log(reservePort(${port}));
-    setTimeout(() => {}, ${at} + 2000 - Date.now());`;
-  return Promise.all(Array.from({ length: count }, () => new Promise<boolean>((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: ROOT, encoding: 'utf8' }, (error, stdout) => {
-      if (error) reject(error);
-      else resolve(stdout.trim() === 'true');
+    process.stdin.resume();`;
+  const children = Array.from({ length: count }, () => spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
+  const answers = await Promise.all(children.map((child) => new Promise<boolean>((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      out += text;
+      if (out.includes('\n')) resolve(out.trim() === 'true');
     });
+    child.once('exit', (code) => reject(new Error(`a reserving process exited early (${code}): ${out}`)));
   })));
+  await Promise.all(children.map((child) => new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.stdin.end();
+  })));
+  return answers;
 }
 
 describe('freePort', () => {
