@@ -4,7 +4,7 @@ import { linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { alive } from './processes.ts';
+import { processRuns, removeIfAbandoned, removeIfStale, TAKEOVER_SUFFIX } from '../sim/cli/takeover.ts';
 
 /**
  * Ports below the kernel's ephemeral range (Linux: net.ipv4.ip_local_port_range), where the kernel
@@ -67,32 +67,10 @@ function linkOwnFile(file: string): void {
   }
 }
 
-/**
- * Removes the reservation `file` if its owner is gone; whether it is gone now. Two processes that
- * both found it stale must not both remove it: the second could remove the reservation the first
- * made in its place, and both would hold the port. So the removal is made under a lock of its own
- * (`PORT.takeover`, created exclusively, holding the remover's pid), and the owner read again
- * under it. A lock left by a process killed while it held it keeps that one port out of use until
- * `removeStaleReservations` finds its holder gone.
- */
+/** Removes the reservation `file` if its owner is gone (sim/cli/takeover.ts); whether the port may be linked now. */
 function removeIfOwnerGone(file: string): boolean {
-  if (ownerAlive(file)) return false;
-  const lock = `${file}${TAKEOVER}`;
-  try {
-    linkOwnFile(lock);
-  } catch {
-    return false; // another process is taking it over, or the lock cannot be written
-  }
-  try {
-    if (ownerAlive(file)) return false;
-    rmSync(file, { force: true });
-    return true;
-  } finally {
-    rmSync(lock, { force: true });
-  }
+  return removeIfStale(file, (text) => !ownerRuns(text)) !== 'held';
 }
-
-const TAKEOVER = '.takeover';
 
 /** Gives back a port this process reserved (its listener is closed: a deployment stopped). */
 export function releasePort(port: number): void {
@@ -100,12 +78,21 @@ export function releasePort(port: number): void {
   const index = reservedHere.indexOf(file);
   if (index === -1) return;
   reservedHere.splice(index, 1);
-  rmSync(file, { force: true });
+  removeOwn(file);
 }
 
 /** Gives back every port this process reserved (at exit; a test file at its end). */
 export function releaseAllPorts(): void {
-  for (const file of reservedHere.splice(0)) rmSync(file, { force: true });
+  for (const file of reservedHere.splice(0)) removeOwn(file);
+}
+
+/** Removes `file` if it still names this process (else it was taken over meanwhile, and is another's now). */
+function removeOwn(file: string): void {
+  try {
+    if (Number.parseInt(readFileSync(file, 'utf8'), 10) === process.pid) rmSync(file, { force: true });
+  } catch {
+    // already gone
+  }
 }
 
 /** The reservations of processes that are gone (killed, or never ran their exit handlers). */
@@ -118,27 +105,21 @@ export function removeStaleReservations(): void {
   }
   for (const name of names) {
     const file = join(RESERVATIONS, name);
-    // `.PID`: a reservation or lock being written, or left half-way by a killed process.
+    // `.PID`: a reservation being written, or left half-way by a killed process.
     if (name.startsWith('.')) {
-      if (!ownerAlive(file, name.slice(1))) rmSync(file, { force: true });
-    } else if (name.endsWith(TAKEOVER)) {
-      // A lock whose holder was killed while it held it: nobody else would remove it. Cleared first,
-      // so that the reservation it guards can be taken over below.
-      if (!ownerAlive(file)) rmSync(file, { force: true });
+      if (!ownerRuns(name.slice(1))) rmSync(file, { force: true });
+    } else if (name.endsWith(TAKEOVER_SUFFIX)) {
+      // Cleared first, so that the reservation it guards can be taken over below.
+      removeIfAbandoned(file);
     }
   }
-  for (const name of names) if (!name.startsWith('.') && !name.endsWith(TAKEOVER)) removeIfOwnerGone(join(RESERVATIONS, name));
+  for (const name of names) if (!name.startsWith('.') && !name.endsWith(TAKEOVER_SUFFIX)) removeIfOwnerGone(join(RESERVATIONS, name));
 }
 
-/** Whether the process a reservation names (in the file, or `pid` for one being written) still runs. */
-function ownerAlive(file: string, pid?: string): boolean {
-  try {
-    const owner = Number.parseInt(pid ?? readFileSync(file, 'utf8'), 10);
-    return owner > 0 && alive(owner);
-  } catch {
-    // removed meanwhile: nobody holds it
-    return false;
-  }
+/** Whether the process whose pid `text` holds still runs. */
+function ownerRuns(text: string): boolean {
+  const owner = Number.parseInt(text, 10);
+  return owner > 0 && processRuns(owner);
 }
 
 /** A port on 127.0.0.1 that is free now and, where the kernel says so, outside its ephemeral range. */

@@ -3,7 +3,7 @@
 // output safety, and Ctrl-C during a run. The schema kit's own behaviour is
 // in scenario.test.ts; this file fills the gaps the issue lists.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -18,7 +18,7 @@ import type { JsonSchema } from '../sim/scenario/schema.ts';
 import { SCHEMA_FILE, schemaFileContent } from '../sim/scenario/write-schema.ts';
 import { runScenario } from '../sim/simulation.ts';
 import { VERSION } from '../sim/version.ts';
-import { testTmp } from './support/temp.ts';
+import { tempDir as newTempDir } from './support/temp.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const FILE = 'ops.yaml';
@@ -47,7 +47,7 @@ function errorAt(text: string, path: string): string {
 }
 
 function tempDir(prefix = 'stampede-errors-'): string {
-  return mkdtempSync(join(testTmp(), prefix));
+  return newTempDir(prefix);
 }
 
 /** `main` in this process, with stdout and stderr captured. */

@@ -3,7 +3,7 @@
 // and the moment its process listens on it; never the same one twice in a process, nor one that
 // another living stampede holds; given back when a deployment stops.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, portFree, releaseAllPorts, releasePort, removeStaleReservations, RESERVATIONS } from '../live/ports.ts';
@@ -28,30 +28,41 @@ function reserveElsewhere(port: number): boolean {
 const gonePid = () => spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim();
 
 /**
- * `reservePort(port)` in `count` processes at once: each waits for the same instant, reserves, prints
- * whether it holds the port, and stays alive until all have answered (its stdin is closed then), so
- * that a holder is alive whenever another looks. Resolves with their answers.
+ * `reservePort(port)` in `count` processes at once: each says it is ready and waits; once all are,
+ * each is told to go at the same moment, reserves, prints whether it holds the port, and stays alive
+ * until all have answered (its stdin is closed then), so that a holder is alive whenever another
+ * looks. Resolves with their answers.
  */
 async function reserveAtOnce(port: number, count: number): Promise<boolean[]> {
-  const at = Date.now() + 1000 + 250 * count;
   const program = `const { reservePort } = await import(${JSON.stringify(join(ROOT, 'live', 'ports.ts'))});
-    while (Date.now() < ${at}) {}
-    console.log(reservePort(${port}));
-    process.stdin.resume();`;
+    process.stdin.once('data', () => console.log(reservePort(${port})));
+    console.log('ready');`;
   const children = Array.from({ length: count }, () => spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
-  const answers = await Promise.all(children.map((child) => new Promise<boolean>((resolve, reject) => {
-    let out = '';
+  const lines = children.map((child) => {
+    const queue: string[] = [];
+    const waiting: ((line: string) => void)[] = [];
+    let partial = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      out += text;
-      if (out.includes('\n')) resolve(out.trim() === 'true');
+      partial += text;
+      for (let end = partial.indexOf('\n'); end !== -1; end = partial.indexOf('\n')) {
+        const line = partial.slice(0, end).trim();
+        partial = partial.slice(end + 1);
+        const next = waiting.shift();
+        if (next) next(line);
+        else queue.push(line);
+      }
     });
-    child.once('exit', (code) => reject(new Error(`a reserving process exited early (${code}): ${out}`)));
-  })));
+    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`a reserving process exited early (${code})`))));
+    return () => Promise.race([exited, new Promise<string>((resolve) => (queue.length > 0 ? resolve(queue.shift()!) : waiting.push(resolve)))]);
+  });
+  expect(await Promise.all(lines.map((next) => next()))).toEqual(children.map(() => 'ready'));
+  for (const child of children) child.stdin.write('go\n');
+  const answers = await Promise.all(lines.map((next) => next()));
   await Promise.all(children.map((child) => new Promise((resolve) => {
     child.once('exit', resolve);
     child.stdin.end();
   })));
-  return answers;
+  return answers.map((answer) => answer === 'true');
 }
 
 describe('freePort', () => {
@@ -112,8 +123,12 @@ describe('freePort', () => {
     removeStaleReservations();
     expect(existsSync(file)).toBe(true);
     expect(existsSync(`${file}.takeover`)).toBe(true);
-    // Its holder gone, the lock is cleared, then the reservation.
+    // Its holder gone, the lock is cleared once it is old enough to be abandoned, then the reservation.
     writeFileSync(`${file}.takeover`, `${gonePid()}\n`);
+    removeStaleReservations();
+    expect(existsSync(`${file}.takeover`)).toBe(true);
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(`${file}.takeover`, past, past);
     removeStaleReservations();
     expect(existsSync(`${file}.takeover`)).toBe(false);
     expect(existsSync(file)).toBe(false);

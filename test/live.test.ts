@@ -12,6 +12,7 @@ import type { Deployment } from '../live/deployment.ts';
 import { TOLERANCE } from '../live/sim-vs-live.ts';
 import { alive, signalGroup } from '../live/processes.ts';
 import { portFree, RESERVATIONS } from '../live/ports.ts';
+import { testTmp } from './support/temp.ts';
 
 const started: Deployment[] = [];
 const groupAlive = (g: number) => signalGroup(g, 0 as unknown as NodeJS.Signals);
@@ -140,23 +141,23 @@ describe('stampede load: bad input is a clear error (exit 2), never a hang', () 
   const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/stampede.mjs', ...args], { encoding: 'utf8', timeout: 60_000 });
 
   it('an unreachable target', () => {
-    const r = cli('load', 'live/scenarios/ci-outage-crash.yaml', '--target', 'http://127.0.0.1:9', '--clients', '10', '--time-scale', '0.01', '--out', '/tmp/stampede-live-test-unreachable');
+    const r = cli('load', 'live/scenarios/ci-outage-crash.yaml', '--target', 'http://127.0.0.1:9', '--clients', '10', '--time-scale', '0.01', '--out', join(testTmp(), 'stampede-live-test-unreachable'));
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/lookup at http:\/\/127\.0\.0\.1:9 is unreachable/);
     expect(r.stderr).not.toMatch(/ at .*\.ts:\d+/);
   });
 
   it('a fault kind live mode does not execute, and a population beyond the bound', () => {
-    const r = cli('load', 'scenarios/deploy.yaml', '--clients', '10', '--time-scale', '0.01', '--out', '/tmp/stampede-live-test-deploy');
+    const r = cli('load', 'scenarios/deploy.yaml', '--clients', '10', '--time-scale', '0.01', '--out', join(testTmp(), 'stampede-live-test-deploy'));
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/does not execute fault kind 'deploy'/);
-    const big = cli('load', 'live/scenarios/ci-outage-crash.yaml', '--clients', '1000000', '--out', '/tmp/stampede-live-test-big');
+    const big = cli('load', 'live/scenarios/ci-outage-crash.yaml', '--clients', '1000000', '--out', join(testTmp(), 'stampede-live-test-big'));
     expect(big.status).toBe(2);
     expect(big.stderr).toMatch(/--clients must be an integer in \[1, 60000\]/);
   });
 
   it('stampede down with nothing up', () => {
-    const r = spawnSync(process.execPath, ['bin/stampede.mjs', 'down'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, STAMPEDE_LIVE_STATE: '/tmp/stampede-live-test-none.json' } });
+    const r = spawnSync(process.execPath, ['bin/stampede.mjs', 'down'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, STAMPEDE_LIVE_STATE: join(testTmp(), 'stampede-live-test-none.json') } });
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/no reference deployment is up/);
   });

@@ -15,7 +15,7 @@ describe('memory estimate', () => {
     };
     const estimate = estimateRunBytes(scenario(400_000));
     // The run's own peak is 154–165 MiB here, alone or beside the whole suite; but it peaked at
-    // 217–224 MiB in four runs under the suite's load and in CI, a mode not reproduced on demand
+    // 217–224 MiB in six runs under the suite's load and in CI, a mode not reproduced on demand
     // (docs/ARCHITECTURE.md, "Memory, known before the run"), which the estimate covers. Further
     // measurements, taken only while the last is above the estimate, tell a one-off spike of the
     // machine from an estimate that no longer covers; the failure shows what the memory was made of.

@@ -11,6 +11,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { processRuns, removeIfStale } from './takeover.ts';
 
 /** An output path that cannot or may not be written, found before the work starts (exit code 2). */
 export class OutputError extends Error {
@@ -346,11 +347,9 @@ export function claimOutputDir(dir: string, options: ClaimOptions = {}): OutputC
         rmSyncQuietly(lockPath, true); // a failed O_EXCL create may leave an empty file (ENOSPC)
         throw new OutputError(`cannot write to the output directory ${dir}: ${fsCause(error)}`);
       }
+      // Left by a process that died: taken over (takeover.ts), once.
+      if (attempt === 0 && removeIfStale(lockPath, (text) => lockIsStale(parseLock(text))) !== 'held') continue;
       const holder = readLock(lockPath);
-      if (attempt === 0 && holder !== null && holder !== 'unreadable' && !isAlive(holder)) {
-        rmSyncQuietly(lockPath, true); // left by a process that died
-        continue;
-      }
       const who = holder === null || holder === 'unreadable'
         ? `its lock file ${lockPath} says so`
         : `pid ${holder.pid}${holder.host === hostname() ? '' : ` on ${holder.host}`}, since ${holder.started}: ${holder.command}`;
@@ -379,24 +378,25 @@ export function claimOutputDir(dir: string, options: ClaimOptions = {}): OutputC
 
 function readLock(path: string): LockRecord | 'unreadable' | null {
   try {
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockRecord>;
-    if (typeof parsed.pid !== 'number' || typeof parsed.host !== 'string') return 'unreadable';
-    return { pid: parsed.pid, host: parsed.host, started: String(parsed.started), command: String(parsed.command) };
+    return parseLock(readFileSync(path, 'utf8'));
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? null : 'unreadable';
   }
 }
 
-/** Whether the lock's process still runs (on another host: assumed so, it cannot be checked). */
-function isAlive(lock: LockRecord): boolean {
-  if (lock.host !== hostname()) return true;
-  if (lock.pid === process.pid) return true;
+function parseLock(text: string): LockRecord | 'unreadable' {
   try {
-    process.kill(lock.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    const parsed = JSON.parse(text) as Partial<LockRecord>;
+    if (typeof parsed.pid !== 'number' || typeof parsed.host !== 'string') return 'unreadable';
+    return { pid: parsed.pid, host: parsed.host, started: String(parsed.started), command: String(parsed.command) };
+  } catch {
+    return 'unreadable';
   }
+}
+
+/** Whether the lock's process is known to be gone: on this host, not this process, and not running (elsewhere it cannot be checked). */
+function lockIsStale(lock: LockRecord | 'unreadable'): boolean {
+  return lock !== 'unreadable' && lock.host === hostname() && lock.pid !== process.pid && !processRuns(lock.pid);
 }
 
 function rmSyncQuietly(path: string, really: boolean): void {

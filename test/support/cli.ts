@@ -1,10 +1,8 @@
 // `main()` in this process with stdout and stderr captured: the CLI as a user
 // sees it, without the cost of spawning node.
-import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
 import { vi } from 'vitest';
 import { main } from '../../sim/cli/main.ts';
-import { testTmp } from './temp.ts';
+import { tempDir as newTempDir } from './temp.ts';
 
 export interface CliResult {
   code: number;
@@ -33,7 +31,7 @@ export async function cli(...args: string[]): Promise<CliResult> {
 }
 
 export function tempDir(prefix = 'stampede-hostile-'): string {
-  return mkdtempSync(join(testTmp(), prefix));
+  return newTempDir(prefix);
 }
 
 /** No stack trace: no `    at f (file:line)` line. */
