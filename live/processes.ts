@@ -106,14 +106,8 @@ export function signalGroup(groupId: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Whether process `pid` runs (one run as another user counts). */
+export { processRuns as alive } from '../sim/cli/takeover.ts';
 
 /** SIGCONT (a stopped group ignores SIGTERM), SIGTERM, then SIGKILL after `graceMs`; resolves when the group is gone. */
 export async function stopGroup(groupId: number, graceMs = 2000): Promise<void> {
