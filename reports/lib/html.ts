@@ -4,7 +4,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import type { RunResult } from '../../sim/result.ts';
 import type { ChartDef } from './charts.ts';
 import { humanDuration, type ChartContext } from './context.ts';
@@ -13,11 +12,13 @@ import type { GateVerdict } from './types.ts';
 import { DETECTOR_COLUMNS, detectorRows, grayStories, elapsed } from './gray.ts';
 import { formatMeasure, headline, recoveryFact, type Badge, type Headline } from './verdict.ts';
 import { formatInteger } from '../../sim/format-integer.ts';
+import { scenarioYaml } from './scenario-yaml.ts';
 
 export interface Bundle {
   name: string;
   version: string;
-  code: string;
+  /** The minified build as it is on disk: a page takes it as bytes, never decoded (see PagePiece). */
+  bytes: Buffer;
 }
 
 const require = createRequire(import.meta.url);
@@ -34,9 +35,26 @@ export function vegaBundles(): Bundle[] {
   ).map(([name, file]) => {
     const dir = packageDir(name);
     const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string };
-    return { name, version, code: readFileSync(join(dir, 'build', file), 'utf8') };
+    return { name, version, bytes: scriptBytes(readFileSync(join(dir, 'build', file))) };
   });
   return bundles;
+}
+
+/**
+ * A part of a page: its text, or a chart library's bytes. The libraries are ~830 KB of a page and
+ * hold a few characters beyond ASCII, so as a string each made the whole page a two-byte string,
+ * decoded from UTF-8 on reading and encoded back on writing: a third of writing a small run's report.
+ */
+export type PagePiece = string | Uint8Array;
+
+/** A page's bytes, as written: its text as UTF-8, the libraries as they are. */
+export function pageBytes(pieces: readonly PagePiece[]): Buffer {
+  return Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece)));
+}
+
+/** A page as one string (tests, and pages that are not written by the run command). */
+export function pageText(pieces: readonly PagePiece[]): string {
+  return pieces.map((piece) => (typeof piece === 'string' ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength).toString('utf8'))).join('');
 }
 
 /**
@@ -60,9 +78,13 @@ function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-/** Code that is safe inside a <script> element (the bundles contain no `</script`, but be sure). */
-function scriptCode(code: string): string {
-  return code.replace(/<\/(script)/gi, '<\\/$1');
+/**
+ * Code that is safe inside a <script> element (the bundles contain no `</script`, but be sure): read
+ * through latin1, which maps each byte to one character, so that the check decodes nothing.
+ */
+function scriptBytes(code: Buffer): Buffer {
+  const text = code.toString('latin1');
+  return /<\/script/i.test(text) ? Buffer.from(code.toString('utf8').replace(/<\/(script)/gi, '<\\/$1'), 'utf8') : code;
 }
 
 export interface PageInput {
@@ -241,12 +263,14 @@ const BOOT = `
  * shows before they are parsed), the specs, and the script that renders each
  * into its `chart-<id>` container.
  */
-export function chartScripts(charts: readonly { id: string; spec: unknown }[]): string {
+export function chartScripts(charts: readonly { id: string; spec: unknown }[]): PagePiece[] {
   const specs = charts.map((c) => ({ id: c.id, spec: c.spec }));
-  return `<!-- The charts' libraries come last so the header shows before they are parsed. -->
-${vegaBundles().map((b) => `<script>/* ${b.name} ${b.version} */\n${scriptCode(b.code)}\n</script>`).join('\n')}
-<script type="application/json" id="stampede-charts">${scriptJson(specs)}</script>
-<script>${BOOT}</script>`;
+  return [
+    "<!-- The charts' libraries come last so the header shows before they are parsed. -->\n",
+    ...vegaBundles().flatMap((b, k) => [`${k === 0 ? '' : '\n'}<script>/* ${b.name} ${b.version} */\n`, b.bytes, '\n</script>']),
+    `\n<script type="application/json" id="stampede-charts">${scriptJson(specs)}</script>
+<script>${BOOT}</script>`,
+  ];
 }
 
 /** A page's start, up to </head>: offline, styles inline. */
@@ -267,7 +291,8 @@ export function chartLibraries(): string {
   return vegaBundles().map((b) => `${b.name} ${b.version}`).join(', ');
 }
 
-export function reportHtml(input: PageInput): string {
+/** The run report's page, in pieces (PagePiece). */
+export function reportHtml(input: PageInput): PagePiece[] {
   const { result, ctx, charts, figures, verdicts, gitCommit } = input;
   const s = result.summary;
   const scenario = ctx.scenario;
@@ -283,7 +308,7 @@ export function reportHtml(input: PageInput): string {
     `${humanDuration(scenario.duration)} simulated, sampled every ${humanDuration(scenario.sampleInterval)}`,
     `${formatInteger(s.events)} events`,
   ].join(' · ');
-  return `${pageHead(result.stampede.version, `${title} · stampede report`, PAGE_CSS)}
+  const text = `${pageHead(result.stampede.version, `${title} · stampede report`, PAGE_CSS)}
 <body>
 <header class="${level}">
 <div class="inner">
@@ -299,7 +324,7 @@ ${graySection(result)}
 ${gatesSection(verdicts)}
 <details>
 <summary>Resolved parameters (re-runnable scenario)</summary>
-<pre>${escapeHtml(stringify(result.scenario, { lineWidth: 0 }))}</pre>
+<pre>${escapeHtml(scenarioYaml(result.scenario))}</pre>
 </details>
 </div>
 </header>
@@ -312,8 +337,6 @@ ${charts.map(chartSection).join('\n')}
 Generated by stampede ${escapeHtml(result.stampede.version)} from <code>result.json</code> (the exact numbers); long series are shown aggregated.
 Charts: ${chartLibraries()}, inlined, so this file works offline.
 </footer>
-${chartScripts(charts)}
-</body>
-</html>
 `;
+  return [text, ...chartScripts(charts), '\n</body>\n</html>\n'];
 }

@@ -8,7 +8,7 @@ import { writeThroughTemporary } from '../../sim/cli/output.ts';
 import { reportCharts, type ChartDef } from './charts.ts';
 import { chartContext, type ChartContext } from './context.ts';
 import { keyFigures } from './figures.ts';
-import { reportHtml } from './html.ts';
+import { pageBytes, pageText, reportHtml, type PagePiece } from './html.ts';
 import { summaryMarkdown } from './markdown.ts';
 import type { ControlPlaneEvent, ReportOptions } from './types.ts';
 
@@ -19,20 +19,27 @@ export type { ChartDef } from './charts.ts';
 export interface ReportContent {
   ctx: ChartContext;
   charts: ChartDef[];
-  html: string;
+  /** index.html as written: text and the chart libraries' bytes (html.ts, PagePiece). */
+  page: PagePiece[];
+  /** index.html as one string, made when asked for. */
+  readonly html: string;
   markdown: string;
 }
 
-/** Everything a report holds, as strings: a pure function of the result and the options. */
+/** Everything a report holds: a pure function of the result and the options. */
 export function buildReport(result: RunResult, options: ReportOptions = {}): ReportContent {
   const ctx = chartContext(result, options.events ?? eventsOf(result), options.verdicts, options.scenario);
   const charts = reportCharts(result, ctx);
   const figures = keyFigures(result, ctx, options.verdicts);
   const common = { result, ctx, figures, verdicts: options.verdicts, gitCommit: options.gitCommit ?? null };
+  const page = reportHtml({ ...common, charts });
   return {
     ctx,
     charts,
-    html: reportHtml({ ...common, charts }),
+    page,
+    get html() {
+      return pageText(page);
+    },
     markdown: summaryMarkdown({ ...common, reportPath: 'index.html' }),
   };
 }
@@ -45,7 +52,7 @@ export function buildReport(result: RunResult, options: ReportOptions = {}): Rep
 export async function writeReport(result: RunResult, outDir: string, options: ReportOptions = {}): Promise<string[]> {
   const report = buildReport(result, options);
   mkdirSync(outDir, { recursive: true });
-  const written = [writeThroughTemporary(join(outDir, 'index.html'), report.html), writeThroughTemporary(join(outDir, 'summary.md'), report.markdown)];
+  const written = [writeThroughTemporary(join(outDir, 'index.html'), pageBytes(report.page)), writeThroughTemporary(join(outDir, 'summary.md'), report.markdown)];
   if (options.svg || options.png) {
     const dir = join(outDir, 'charts');
     mkdirSync(dir, { recursive: true });
