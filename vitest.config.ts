@@ -30,7 +30,7 @@ class WaitingThenLongestFirst extends BaseSequencer {
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The compiled copy that bin/stampede.mjs runs, built first (test/support/build.ts).
+    // The compiled copy that bin/stampede.cjs runs, built first (test/support/build.ts).
     globalSetup: ['test/support/build.ts'],
     // Two cores, and a third worker for the file that mostly waits (WAITING above): vitest's default
     // on 2 cores is one worker, and much of the suite waits on child processes.

@@ -49,7 +49,7 @@ export const liveCases: LiveCase[] = [
 function measureLive(c: LiveCase): LiveMeasurement | string {
   const out = mkdtempSync(join(tmpdir(), 'stampede-bench-live-'));
   try {
-    const r = spawnSync(process.execPath, ['bin/stampede.mjs', 'load', c.file, '--clients', String(c.clients), ...c.args, '--json', '--quiet', '--out', join(out, 'run')], {
+    const r = spawnSync(process.execPath, ['bin/stampede.cjs', 'load', c.file, '--clients', String(c.clients), ...c.args, '--json', '--quiet', '--out', join(out, 'run')], {
       encoding: 'utf8',
       timeout: 600_000,
     });

@@ -37,7 +37,7 @@ interface Measurement {
 }
 
 const quick = process.argv.includes('--quick');
-/** Set by bin/huge-pages.mjs; the cases inherit it. */
+/** Set by bin/huge-pages.cjs; the cases inherit it. */
 const hugePages = (process.env.GLIBC_TUNABLES ?? '').includes('glibc.malloc.hugetlb=1');
 /** 5 × 10^7 clients: minutes per run and ~10 GB, so only on request. */
 const large = process.argv.includes('--large');
@@ -106,11 +106,11 @@ interface Startup {
 const V2 = 'scenarios/validation/v2-lookup-outage-churn.yaml';
 const startupCases: Startup[] = [
   { name: 'node -e 0', args: ['-e', '0'] },
-  { name: 'stampede --help', args: ['bin/stampede.mjs', '--help'] },
-  { name: 'stampede validate (V2)', args: ['bin/stampede.mjs', 'validate', V2] },
+  { name: 'stampede --help', args: ['bin/stampede.cjs', '--help'] },
+  { name: 'stampede validate (V2)', args: ['bin/stampede.cjs', 'validate', V2] },
   ...[1_000, 100_000, 1_000_000].map((clients) => ({
     name: `V2 ${clients.toLocaleString('en-US')} clients, report`,
-    args: ['bin/stampede.mjs', 'run', V2, '--set', `population.clients=${clients}`, '--quiet', '--force', '--out'],
+    args: ['bin/stampede.cjs', 'run', V2, '--set', `population.clients=${clients}`, '--quiet', '--force', '--out'],
   })),
 ];
 const startupRuns = Number(process.argv.find((a) => a.startsWith('--startup-runs='))?.slice(15) ?? (quick ? 3 : 7));
@@ -121,10 +121,12 @@ const startupRuns = Number(process.argv.find((a) => a.startsWith('--startup-runs
  */
 const against = process.argv.find((a) => a.startsWith('--startup-against='))?.slice(18);
 if (against !== undefined) {
-  if (!existsSync(join(against, 'bin', 'stampede.mjs'))) throw new Error(`--startup-against: no bin/stampede.mjs in ${against}`);
+  // Its own entry: bin/stampede.cjs, or bin/stampede.mjs in a checkout from before the CommonJS entry.
+  const entry = ['stampede.cjs', 'stampede.mjs'].map((name) => join(against, 'bin', name)).find((path) => existsSync(path));
+  if (entry === undefined) throw new Error(`--startup-against: no bin/stampede.cjs or bin/stampede.mjs in ${against}`);
   // Each right after its twin, so that both see the same moment's load.
   const twins = startupCases.flatMap((c) =>
-    c.args[0] !== 'bin/stampede.mjs' ? [c] : [c, { name: `${c.name} (${against})`, args: [join(against, 'bin', 'stampede.mjs'), ...c.args.slice(1).map((arg) => (arg === V2 ? join(against, V2) : arg))] }],
+    c.args[0] !== 'bin/stampede.cjs' ? [c] : [c, { name: `${c.name} (${against})`, args: [entry, ...c.args.slice(1).map((arg) => (arg === V2 ? join(against, V2) : arg))] }],
   );
   startupCases.splice(0, startupCases.length, ...twins);
 }
@@ -198,9 +200,9 @@ if (startupOnly) {
   process.exit(0);
 }
 
-/** Whether stampede runs its compiled copy (bin/compiled.mjs) or compiles its sources with tsx. */
+/** Whether stampede runs its compiled copy (bin/compiled.cjs) or compiles its sources with tsx. */
 function compiledNote(): string {
-  const probe = spawnSync(process.execPath, ['--input-type=module', '-e', "import('./bin/compiled.mjs').then((m) => console.log(m.compiledDir() === null ? 'sources through tsx: run npm run build' : 'compiled build'))"], { encoding: 'utf8' });
+  const probe = spawnSync(process.execPath, ['--input-type=module', '-e', "import('./bin/compiled.cjs').then((m) => console.log(m.compiledDir() === null ? 'sources through tsx: run npm run build' : 'compiled build'))"], { encoding: 'utf8' });
   return probe.stdout.trim() || 'unknown build';
 }
 

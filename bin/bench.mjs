@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench [-- OPTIONS]`: with huge pages, as `stampede` runs (bin/huge-pages.mjs).
-import { relaunchWithHugePages } from './huge-pages.mjs';
+// `npm run bench [-- OPTIONS]`: with huge pages, as `stampede` runs (bin/huge-pages.cjs).
+import { relaunchWithHugePages } from './huge-pages.cjs';
 
 const USAGE = `Usage: npm run bench [-- OPTIONS]
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run build` (and `npm ci`, through `prepare`): compiles sim/, reports/lib/ and live/
-// to JavaScript once, into dist/<hash>/ (bin/compiled.mjs), so that a start does not compile
+// to JavaScript once, into dist/<hash>/ (bin/compiled.cjs), so that a start does not compile
 // TypeScript. Without TypeScript installed (a production install) or when tsc fails, it says
-// so and exits 0: bin/stampede.mjs then runs the sources with tsx, as it does in a dev tree
+// so and exits 0: bin/stampede.cjs then runs the sources with tsx, as it does in a dev tree
 // after an edit. Type errors are `npm run typecheck`'s to report, not this script's.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { COMPLETE, DIST, ROOT, SOURCE_DIRS, sourceHash } from './compiled.mjs';
+import { COMPLETE, DIST, ROOT, SOURCE_DIRS, sourceHash } from './compiled.cjs';
 
 /**
- * Builds not started for this long are removed (each start marks its build, bin/compiled.mjs): a
+ * Builds not started for this long are removed (each start marks its build, bin/compiled.cjs): a
  * process that runs for hours on an older build still loads modules from it (reports, workers).
  */
 const UNUSED_FOR_MS = 24 * 3600 * 1000;
@@ -39,7 +39,7 @@ async function build() {
       return `tsc failed (stampede will run its sources with tsx; \`npm run typecheck\` shows why):\n${(result.stdout + result.stderr).trim().split('\n').slice(0, 10).join('\n')}`;
     }
     // A step esbuild fails leaves its files unbundled (the modules import the packages from
-    // node_modules, bin/stampede.mjs runs the unbundled build): slower starts, not a failed install.
+    // node_modules, bin/stampede.cjs runs the unbundled build): slower starts, not a failed install.
     for (const [what, step] of [['yargs', bundleYargs], ['the command line', bundleCommands]]) {
       try {
         await step(temporary);
@@ -66,7 +66,7 @@ async function build() {
 }
 
 /**
- * V8's code caches of the build's scripts (bin/script-cache.mjs), written by one small run of the
+ * V8's code caches of the build's scripts (bin/script-cache.cjs), written by one small run of the
  * command line in the build, as a start would write them: else the first command a user runs
  * decides which functions they hold for good (a first --help would leave the simulation's out).
  * Without the scenario, or if that run fails, the first start writes them.
@@ -78,7 +78,7 @@ function writeCodeCaches(dir) {
   try {
     out = mkdtempSync(join(tmpdir(), 'stampede-build-'));
     const args = ['run', scenario, '--set', 'population.clients=1000', '--quiet', '--out', join(out, 'report')];
-    const program = `const { loadCommandLine } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'bin', 'command-line.mjs')).href)});
+    const program = `const { loadCommandLine } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'bin', 'command-line.cjs')).href)});
 process.exitCode = await loadCommandLine(${JSON.stringify(dir)}).main(${JSON.stringify(args)});`;
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', program], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' });
     if (run.status !== 0) process.stderr.write(`stampede build: the run that writes the code caches failed (the first start writes them):\n${run.error?.message ?? run.stderr}\n`);
@@ -138,7 +138,7 @@ async function loadEsbuild() {
 const ESM_FOR_NODE = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error' };
 /**
  * `source` with `import.meta.url` as the URL of the file at `path` once bundled into a script in
- * `scriptDir`: relative to the script (bin/script-cache.mjs gives every script its require and
+ * `scriptDir`: relative to the script (bin/script-cache.cjs gives every script its require and
  * directory as `__stampedeRequire` and `__stampedeDir`, names no bundled module declares, where a
  * module may have a `require` of its own), so that a moved tree still finds the files a module
  * reads, the packages it resolves and the workers it starts.
@@ -148,21 +148,21 @@ function locatedInScript(source, path, scriptDir) {
   return source.replaceAll('import.meta.url', `__stampedeRequire("node:url").pathToFileURL(__stampedeRequire("node:path").join(__stampedeDir, ${JSON.stringify(location)})).href`);
 }
 
-/** A vendored package: one CommonJS script, for V8's code cache (bin/script-cache.mjs). */
+/** A vendored package: one CommonJS script, for V8's code cache (bin/script-cache.cjs). */
 const SCRIPT_FOR_NODE = { ...ESM_FOR_NODE, format: 'cjs' };
 
 /**
  * The ES module `vendor/NAME.js` that the compiled modules import: it runs `vendor/NAME.cjs` with its
- * code cache (bin/script-cache.mjs, copied beside it) as `NAME` and exports what `exports` says. An
+ * code cache (bin/script-cache.cjs, copied beside it) as `NAME` and exports what `exports` says. An
  * ES module has no code cache in Node 20: ~30 ms of every start went to compiling yargs and yaml,
  * the same functions each time.
  */
 function cachedScriptModule(dir, name, exports) {
   const vendor = join(dir, 'vendor');
-  cpSync(join(ROOT, 'bin', 'script-cache.mjs'), join(vendor, 'script-cache.js'));
+  cpSync(join(ROOT, 'bin', 'script-cache.cjs'), join(vendor, 'script-cache.cjs'));
   writeFileSync(
     join(vendor, `${name}.js`),
-    `import { fileURLToPath } from 'node:url';\nimport { loadCachedScript } from './script-cache.js';\n\nconst ${name} = loadCachedScript(fileURLToPath(new URL('./${name}.cjs', import.meta.url)));\n${exports}`,
+    `import { fileURLToPath } from 'node:url';\nimport { loadCachedScript } from './script-cache.cjs';\n\nconst ${name} = loadCachedScript(fileURLToPath(new URL('./${name}.cjs', import.meta.url)));\n${exports}`,
   );
 }
 
@@ -219,8 +219,8 @@ async function bundleYargs(dir) {
 }
 
 /**
- * The command line as two CommonJS scripts, which bin/stampede.mjs runs through V8's code cache
- * (bin/command-line.mjs, bin/script-cache.mjs): Node 20 keeps no compiled code of an ES module
+ * The command line as two CommonJS scripts, which bin/stampede.cjs runs through V8's code cache
+ * (bin/command-line.cjs, bin/script-cache.cjs): Node 20 keeps no compiled code of an ES module
  * between starts, and compiling the command line's modules was, with yargs and yaml, a fifth of a
  * small run. `bundle/simulation.cjs` holds the simulation (sim/simulation.js and every module it
  * imports: the model, the engine, the scenario loader), `bundle/cli.cjs` the rest, from
@@ -238,7 +238,7 @@ async function bundleYargs(dir) {
  * (relative to the bundle, so a moved tree still works), so the workers it starts, the files it
  * reads and the packages it resolves are the unbundled build's; worker threads load the unbundled
  * build (each thread has its own copy of every module anyway). Without esbuild, or if a check
- * below fails, there is no bundle and bin/stampede.mjs imports sim/cli/main.js.
+ * below fails, there is no bundle and bin/stampede.cjs imports sim/cli/main.js.
  */
 async function bundleCommands(dir) {
   const esbuild = await loadEsbuild();
@@ -247,7 +247,7 @@ async function bundleCommands(dir) {
   const outdir = join(dir, 'bundle');
   const relativeToDir = (path) => relative(dir, path).split(sep).join('/');
   const refused = (why) => {
-    process.stderr.write(`stampede build: ${why}: no bundle (bin/stampede.mjs runs the unbundled build)\n`);
+    process.stderr.write(`stampede build: ${why}: no bundle (bin/stampede.cjs runs the unbundled build)\n`);
     rmSync(outdir, { recursive: true, force: true });
   };
   const otherImportMeta = [];
@@ -271,7 +271,7 @@ async function bundleCommands(dir) {
   // The simulation's modules: sim/simulation.js and what it imports (not the worker threads' entry modules, which run when loaded).
   const closure = await esbuild.build({ ...SCRIPT_FOR_NODE, entryPoints: [join(dir, 'sim', 'simulation.js')], outdir: join(dir, '.closure'), write: false, metafile: true, plugins: [{ name: 'packages', setup: packagesExternal }] });
   // The code-cache loader is cli.cjs's own too: --help loads yargs through it and never the simulation.
-  const simulation = Object.keys(closure.metafile.inputs).map((input) => relativeToDir(resolve(input))).filter((path) => path !== 'vendor/script-cache.js').sort();
+  const simulation = Object.keys(closure.metafile.inputs).map((input) => relativeToDir(resolve(input))).filter((path) => path !== 'vendor/script-cache.cjs').sort();
   const held = new Set(simulation);
   await esbuild.build({
     ...SCRIPT_FOR_NODE,
@@ -349,7 +349,7 @@ function esModuleOnly(specifier) {
   return false;
 }
 
-/** What cli.cjs requires of simulation.cjs, and what it imports from the unbundled build (bin/command-line.mjs). */
+/** What cli.cjs requires of simulation.cjs, and what it imports from the unbundled build (bin/command-line.cjs). */
 const SIMULATION_PREFIX = 'stampede:simulation:';
 const ESM_PREFIX = 'stampede:module:';
 

@@ -22,7 +22,7 @@ export interface NodeEntry {
 
 /**
  * `node dist/<hash>/live/X.js` when this module runs compiled (dist/<hash>/live/, as the command line
- * runs it: bin/compiled.mjs found the build of the sources as they are), and from the sources too
+ * runs it: bin/compiled.cjs found the build of the sources as they are), and from the sources too
  * when that build of these very sources exists (the tests, which run the sources); else `node
  * --import tsx live/X.ts` (an edited tree without its build, STAMPEDE_TSX=1). A process started
  * through tsx spends ~0.2 s of CPU registering it before it does anything, and a deployment starts 8
@@ -38,13 +38,13 @@ let sourcesBuild: string | null | undefined;
 
 /**
  * dist/<hash>/live of the build whose hash is that of the sources as they are now, or null. Asked of
- * bin/compiled.mjs, the one place that knows, through require(): an ES module that Node loads
+ * bin/compiled.cjs, the one place that knows, through require(): an ES module that Node loads
  * synchronously from 20.19 on; before, or whatever else fails, the sources run through tsx.
  */
 function buildOfTheseSources(): string | null {
   if (sourcesBuild === undefined) {
     try {
-      const { compiledDir } = createRequire(import.meta.url)(join(here, '..', 'bin', 'compiled.mjs')) as { compiledDir(): string | null };
+      const { compiledDir } = createRequire(import.meta.url)(join(here, '..', 'bin', 'compiled.cjs')) as { compiledDir(): string | null };
       const dir = compiledDir();
       sourcesBuild = dir === null ? null : join(dir, 'live');
     } catch {

@@ -96,7 +96,7 @@ describe('assertions judged by a batch', () => {
   it('make run --replications exit 1 when one fails, like run and gate', () => {
     const r = spawnSync(
       process.execPath,
-      ['bin/stampede.mjs', 'run', FILE, '--replications', '2', '--workers', '1', '--quiet', '--out', mkdtempSync(join(testTmp(), 'stampede-gates-cli-')),
+      ['bin/stampede.cjs', 'run', FILE, '--replications', '2', '--workers', '1', '--quiet', '--out', mkdtempSync(join(testTmp(), 'stampede-gates-cli-')),
         ...[...SMALL, 'assert.0=recovery.full <= 5m'].flatMap((s) => ['--set', s])],
       { encoding: 'utf8' },
     );

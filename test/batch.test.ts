@@ -44,7 +44,7 @@ function asText(files: OutputFile[]): string {
 }
 
 function stampede(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ['bin/stampede.mjs', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, ['bin/stampede.cjs', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -1,4 +1,4 @@
-// The compiled copy (bin/build.mjs, bin/compiled.mjs): the CLI runs it only when it is the build
+// The compiled copy (bin/build.mjs, bin/compiled.cjs): the CLI runs it only when it is the build
 // of the sources as they are, gives the same bytes as the sources through tsx (worker threads
 // included), and an edited source runs as edited, never as its old build.
 import { execFileSync } from 'node:child_process';
@@ -27,11 +27,11 @@ function node(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): string 
   return execFileSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-const compiledDir = (dir: string) => node(dir, ['--input-type=module', '-e', "import('./bin/compiled.mjs').then((m) => console.log(String(m.compiledDir())))"]).trim();
+const compiledDir = (dir: string) => node(dir, ['--input-type=module', '-e', "import('./bin/compiled.cjs').then((m) => console.log(String(m.compiledDir())))"]).trim();
 
 /** A run with two replications on two worker threads: the main thread's code and the workers'. */
 function run(dir: string, out: string, env: NodeJS.ProcessEnv = {}): string {
-  node(dir, ['bin/stampede.mjs', 'run', V2, '--set', 'population.clients=2000', '--replications', '2', '--workers', '2', '--quiet', '--out', join(dir, out)], env);
+  node(dir, ['bin/stampede.cjs', 'run', V2, '--set', 'population.clients=2000', '--replications', '2', '--workers', '2', '--quiet', '--out', join(dir, out)], env);
   return readdirSync(join(dir, out))
     .filter((name) => name.endsWith('.json'))
     .sort()
@@ -47,8 +47,8 @@ describe('the compiled copy', () => {
     const build = compiledDir(dir);
     expect(build).toMatch(/\/dist\/[0-9a-f]{20}$/);
     expect(existsSync(join(build, 'sim', 'cli', 'main.js'))).toBe(true);
-    // bin/stampede.mjs starts the bundle of the command line (bin/build.mjs, bundleCommands), whose
-    // first start leaves V8's code cache of each of its scripts beside it (bin/script-cache.mjs).
+    // bin/stampede.cjs starts the bundle of the command line (bin/build.mjs, bundleCommands), whose
+    // first start leaves V8's code cache of each of its scripts beside it (bin/script-cache.cjs).
     const scripts = ['bundle/cli.cjs', 'bundle/simulation.cjs', 'vendor/yargs.cjs', 'vendor/yaml.cjs'];
     for (const script of scripts) expect(existsSync(join(build, script)), script).toBe(true);
     // The same bytes compiled and through tsx (STAMPEDE_TSX=1), worker threads included.
@@ -63,7 +63,7 @@ describe('the compiled copy', () => {
     const version = join(dir, 'sim', 'version.ts');
     writeFileSync(version, readFileSync(version, 'utf8').replace(/VERSION = '[^']*'/, "VERSION = '9.9.9-edited'"));
     expect(compiledDir(dir)).toBe('null');
-    node(dir, ['bin/stampede.mjs', 'run', V2, '--set', 'population.clients=1000', '--quiet', '--out', join(dir, 'edited')]);
+    node(dir, ['bin/stampede.cjs', 'run', V2, '--set', 'population.clients=1000', '--quiet', '--out', join(dir, 'edited')]);
     expect(JSON.parse(readFileSync(join(dir, 'edited', 'result.json'), 'utf8')).stampede.version).toBe('9.9.9-edited');
     // Built again, it runs compiled, and the first build is kept beside it.
     node(dir, ['bin/build.mjs']);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { testTmp } from './support/temp.ts';
 
 function stampede(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/stampede.mjs', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['bin/stampede.cjs', ...args], { encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -11,8 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
 import { Simulation } from '../sim/simulation.ts';
 
-/** The build of the current sources (bin/compiled.mjs, which Node loads through require() too), or null. */
-const { compiledDir } = createRequire(import.meta.url)('../bin/compiled.mjs') as { compiledDir(): string | null };
+/** The build of the current sources (bin/compiled.cjs, which Node loads through require() too), or null. */
+const { compiledDir } = createRequire(import.meta.url)('../bin/compiled.cjs') as { compiledDir(): string | null };
 
 /** The model's code: the build's modules, or the sources (through tsx). */
 const MODEL = /\/sim\/(model|engine)\/|\/sim\/simulation\./;

@@ -466,7 +466,7 @@ describe('interruption', () => {
 
   /** Starts `stampede run` on the 1M-client lookup outage; resolves once the simulation is running. */
   function startRun(out: string) {
-    const child = spawn(process.execPath, ['bin/stampede.mjs', 'run', 'scenarios/lookup-outage.yaml', '--out', out], { cwd: ROOT });
+    const child = spawn(process.execPath, ['bin/stampede.cjs', 'run', 'scenarios/lookup-outage.yaml', '--out', out], { cwd: ROOT });
     let stderr = '';
     const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) => {
       child.on('exit', (code, signal) => resolve({ code, signal, at: performance.now() }));
@@ -508,7 +508,7 @@ describe('interruption', () => {
   it('a signal while the report is written exits at once with 130: result.json whole, no temporary file, no lock left', async () => {
     const out = join(tempDir(), 'report');
     // A small run whose report takes a second or more (every chart as SVG and PNG).
-    const child = spawn(process.execPath, ['bin/stampede.mjs', 'run', 'scenarios/lookup-outage.yaml', '--set', 'population.clients=2000', '--svg', '--png', '--quiet', '--out', out], { cwd: ROOT });
+    const child = spawn(process.execPath, ['bin/stampede.cjs', 'run', 'scenarios/lookup-outage.yaml', '--set', 'population.clients=2000', '--svg', '--png', '--quiet', '--out', out], { cwd: ROOT });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));

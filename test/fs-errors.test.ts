@@ -69,7 +69,7 @@ describe('read-only and full file systems', () => {
     writeFileSync(file, SMALL);
     const mnt = join(dir, 'mnt');
     mkdirSync(mnt);
-    const bin = resolve('bin/stampede.mjs');
+    const bin = resolve('bin/stampede.cjs');
     const script = [
       `mount -t tmpfs -o size=12k tmpfs ${mnt} && mkdir ${mnt}/ro ${mnt}/full && mount -t tmpfs -o ro,size=1m tmpfs ${mnt}/ro || exit 99`,
       `node ${bin} run ${file} --out ${mnt}/ro/out --quiet; echo "ro=$?"`,

@@ -339,7 +339,7 @@ describe('XML escaping', () => {
 // The commands
 
 function stampede(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/stampede.mjs', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['bin/stampede.cjs', ...args], { encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -559,9 +559,9 @@ describe('CI examples', () => {
     for (const path of ['examples/github-actions-gate.yml', 'examples/gitlab-ci-gate.yml']) {
       const text = readFileSync(path, 'utf8');
       expect(() => parseYaml(text), path).not.toThrow();
-      expect(text).toMatch(/stampede\.mjs gate 'scenarios\/\*\.yaml'/);
+      expect(text).toMatch(/stampede\.cjs gate 'scenarios\/\*\.yaml'/);
       expect(text).toContain('--junit reports/gate/junit.xml');
     }
-    expect(readFileSync('.ci/run', 'utf8')).toMatch(/stampede\.mjs gate 'scenarios\/\*\.yaml' --set population\.clients=\d+/);
+    expect(readFileSync('.ci/run', 'utf8')).toMatch(/stampede\.cjs gate 'scenarios\/\*\.yaml' --set population\.clients=\d+/);
   });
 });

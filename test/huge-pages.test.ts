@@ -4,13 +4,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 // @ts-expect-error: a plain ES module of the launcher, without type declarations
-import { hugePagesEnv } from '../bin/huge-pages.mjs';
+import { hugePagesEnv } from '../bin/huge-pages.cjs';
 import { testTmp } from './support/temp.ts';
 
 const linux = process.platform === 'linux';
-const launcher = pathToFileURL(resolve('bin/huge-pages.mjs')).href;
+const launcher = pathToFileURL(resolve('bin/huge-pages.cjs')).href;
 
-/** Runs a script that relaunches itself as bin/stampede.mjs does; the relaunched copy runs `body`. */
+/** Runs a script that relaunches itself as bin/stampede.cjs does; the relaunched copy runs `body`. */
 function relaunching(body: string, env: NodeJS.ProcessEnv = {}) {
   const dir = mkdtempSync(join(testTmp(), 'stampede-huge-pages-'));
   const script = join(dir, 'script.mjs');
@@ -23,7 +23,7 @@ function relaunching(body: string, env: NodeJS.ProcessEnv = {}) {
   return { child, exit, stdout: () => stdout };
 }
 
-describe('huge pages (bin/huge-pages.mjs)', () => {
+describe('huge pages (bin/huge-pages.cjs)', () => {
   it.runIf(linux)('asks glibc for huge pages, keeping other tunables, unless turned off or already set', () => {
     expect(hugePagesEnv({ PATH: '/bin' })).toEqual({ PATH: '/bin', GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' });
     expect(hugePagesEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }).GLIBC_TUNABLES).toBe('glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1');

@@ -12,7 +12,7 @@ import { testTmp } from './support/temp.ts';
 
 const dir = mkdtempSync(join(testTmp(), 'stampede-calibrate-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/stampede.mjs', 'calibrate', ...args], { encoding: 'utf8', timeout: 60_000 });
+const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/stampede.cjs', 'calibrate', ...args], { encoding: 'utf8', timeout: 60_000 });
 
 const SCENARIO = `# A lookup outage, sized for a live run.
 name: small-outage

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { nodeEntry } from '../live/processes.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const currentBuild = () => execFileSync(process.execPath, ['--input-type=module', '-e', "import('./bin/compiled.mjs').then((m) => console.log(String(m.compiledDir())))"], { cwd: ROOT, encoding: 'utf8' }).trim();
+const currentBuild = () => execFileSync(process.execPath, ['--input-type=module', '-e', "import('./bin/compiled.cjs').then((m) => console.log(String(m.compiledDir())))"], { cwd: ROOT, encoding: 'utf8' }).trim();
 
 describe('the deployment\'s Node processes', () => {
   it('start from the sources\' own build when there is one (the suite builds it first), through tsx when STAMPEDE_TSX=1', () => {

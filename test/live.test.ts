@@ -138,7 +138,7 @@ describe('stampede load: a death before the measured run', () => {
 });
 
 describe('stampede load: bad input is a clear error (exit 2), never a hang', () => {
-  const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/stampede.mjs', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/stampede.cjs', ...args], { encoding: 'utf8', timeout: 60_000 });
 
   it('an unreachable target', () => {
     const r = cli('load', 'live/scenarios/ci-outage-crash.yaml', '--target', 'http://127.0.0.1:9', '--clients', '10', '--time-scale', '0.01', '--out', join(testTmp(), 'stampede-live-test-unreachable'));
@@ -157,7 +157,7 @@ describe('stampede load: bad input is a clear error (exit 2), never a hang', () 
   });
 
   it('stampede down with nothing up', () => {
-    const r = spawnSync(process.execPath, ['bin/stampede.mjs', 'down'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, STAMPEDE_LIVE_STATE: join(testTmp(), 'stampede-live-test-none.json') } });
+    const r = spawnSync(process.execPath, ['bin/stampede.cjs', 'down'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, STAMPEDE_LIVE_STATE: join(testTmp(), 'stampede-live-test-none.json') } });
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/no reference deployment is up/);
   });

@@ -38,7 +38,7 @@ describe('memory estimate', () => {
   });
 
   it('makes `run` refuse a run that will not fit, before running, with exit code 2 and the flag to override', () => {
-    const r = spawnSync(process.execPath, ['bin/stampede.mjs', 'run', 'scenarios/lookup-outage.yaml', '--memory-limit', '100MB', '--quiet'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['bin/stampede.cjs', 'run', 'scenarios/lookup-outage.yaml', '--memory-limit', '100MB', '--quiet'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/needs about \d+ MiB; 100 MiB is allowed by --memory-limit/);
     expect(r.stderr).toContain('--memory-limit SIZE (or off)');

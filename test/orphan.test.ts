@@ -1,4 +1,4 @@
-// Issue 18, item 3: the relaunched process (bin/huge-pages.mjs) ends when the
+// Issue 18, item 3: the relaunched process (bin/huge-pages.cjs) ends when the
 // process that launched it dies, even by SIGKILL; SIGHUP stops a command like
 // SIGTERM does, with exit code 129.
 import { spawn } from 'node:child_process';
@@ -13,7 +13,7 @@ import { captured, tempDir } from './support/cli.ts';
 import { testTmp } from './support/temp.ts';
 
 const linux = process.platform === 'linux';
-const launcher = pathToFileURL(resolve('bin/huge-pages.mjs')).href;
+const launcher = pathToFileURL(resolve('bin/huge-pages.cjs')).href;
 
 function alive(pid: number): boolean {
   try {

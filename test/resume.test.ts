@@ -12,7 +12,7 @@ import { testTmp } from './support/temp.ts';
 const ROOT = join(import.meta.dirname, '..');
 
 function stampede(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ['bin/stampede.mjs', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, ['bin/stampede.cjs', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -3,7 +3,7 @@
 // a small population and writes result.json, index.html and summary.md, and
 // with --svg --png every chart of the page as a file. `main()` runs in this
 // process (test/support/cli.ts: the CLI as a user sees it, without a node
-// start per file); one file also goes through bin/stampede.mjs in a child process.
+// start per file); one file also goes through bin/stampede.cjs in a child process.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -87,12 +87,12 @@ describe('every shipped scenario, end to end', () => {
     expect(existsSync(join(out, 'charts'))).toBe(false);
   });
 
-  it('bin/stampede.mjs runs a scenario with unlimited capacities and writes its charts (exit 0, no crash)', () => {
+  it('bin/stampede.cjs runs a scenario with unlimited capacities and writes its charts (exit 0, no crash)', () => {
     const out = join(tempDir('stampede-e2e-'), 'report');
     const file = 'scenarios/validation/v1-carrier-outage-backoff.yaml';
     const stdout = execFileSync(
       process.execPath,
-      [join(ROOT, 'bin/stampede.mjs'), 'run', file, '--set', 'population.clients=500', '--out', out, '--quiet', '--workers', '1', '--svg', '--png'],
+      [join(ROOT, 'bin/stampede.cjs'), 'run', file, '--set', 'population.clients=500', '--out', out, '--quiet', '--workers', '1', '--svg', '--png'],
       { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
     expect(stdout).toContain('v1-carrier-outage-backoff');

@@ -1,4 +1,4 @@
-// bin/script-cache.mjs: the build's scripts (the command line, yargs, yaml) run as CommonJS scripts
+// bin/script-cache.cjs: the build's scripts (the command line, yargs, yaml) run as CommonJS scripts
 // through V8's code cache. A start without a cache writes one at exit; the next start uses it and
 // leaves it alone; a cache V8 refuses (here: cut short) changes nothing the script does and is
 // written again; a start with other V8 flags has a cache of its own.
@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { testTmp } from './support/temp.ts';
 
-const LOADER = pathToFileURL(join(import.meta.dirname, '..', 'bin', 'script-cache.mjs')).href;
+const LOADER = pathToFileURL(join(import.meta.dirname, '..', 'bin', 'script-cache.cjs')).href;
 
 /** Loads `file` in a process of its own (with `flags` for node) and prints what its exports compute. */
 function start(file: string, flags: string[] = []): string {
@@ -75,7 +75,7 @@ exports.where = basename(__filename) + ' ' + (module.exports === exports);
 
   it('gives the build\'s yargs and yaml the exports and the answers of the installed packages', () => {
     const root = join(import.meta.dirname, '..');
-    const build = execFileSync(process.execPath, ['--input-type=module', '-e', "import('./bin/compiled.mjs').then((m) => console.log(String(m.compiledDir())))"], { cwd: root, encoding: 'utf8' }).trim();
+    const build = execFileSync(process.execPath, ['--input-type=module', '-e', "import('./bin/compiled.cjs').then((m) => console.log(String(m.compiledDir())))"], { cwd: root, encoding: 'utf8' }).trim();
     // A dev tree after an edit has no build (the sources run through tsx): nothing vendored to check.
     if (build === 'null') return;
     // In a process of its own, as the CLI loads them (a cache this process's V8 flags refused would be rewritten for them).

@@ -12,7 +12,7 @@ describe('an early signal', () => {
   /** `stampede run` on the lookup outage, SIGINT after `delay` ms: how it ended and what it said. */
   async function interruptAfter(delay: number, options: { out?: string; env?: NodeJS.ProcessEnv; args?: string[] } = {}) {
     const out = options.out ?? join(tempDir(), 'out');
-    const child = spawn(process.execPath, ['bin/stampede.mjs', 'run', 'scenarios/lookup-outage.yaml', '--out', out, ...(options.args ?? [])], {
+    const child = spawn(process.execPath, ['bin/stampede.cjs', 'run', 'scenarios/lookup-outage.yaml', '--out', out, ...(options.args ?? [])], {
       env: { ...process.env, STAMPEDE_HUGE_PAGES: '0', ...options.env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -32,7 +32,7 @@ describe('an early signal', () => {
     // The window is the time node takes to load the modules: through tsx (STAMPEDE_TSX=1, as an
     // edited tree runs) about a second, from the compiled copy's cached scripts a few milliseconds of
     // asynchronous loading (the rest is synchronous: a signal then is answered by the run, below).
-    // Too early (before node ran a line of bin/stampede.mjs) the default action kills it; after it,
+    // Too early (before node ran a line of bin/stampede.cjs) the default action kills it; after it,
     // the run's own handler answers. So the delays are tried from short to long, finely enough that
     // one lands in the window; what is tested is the answer inside it.
     for (let delay = 100; delay <= 3000; delay += 50) {
@@ -47,11 +47,11 @@ describe('an early signal', () => {
   });
 
   it.runIf(process.platform !== 'win32')('is never dropped, nor fatal once the run holds its output directory: the handlers hand over with no gap', async () => {
-    // From bin/stampede.mjs's first lines to the run's end a signal is answered, by the early handler
+    // From bin/stampede.cjs's first lines to the run's end a signal is answered, by the early handler
     // or the run's: exit 130. A gap between them would end the process by the default action after
     // it took the output directory's lock (left behind), or drop a signal caught by the early handler
     // but not yet answered when it went (the run then goes on to its end, exit 0). A delay may still
-    // land before node ran bin/stampede.mjs (its start time varies): the default action, no lock.
+    // land before node ran bin/stampede.cjs (its start time varies): the default action, no lock.
     for (let delay = 48; delay <= 208; delay += 16) {
       const out = join(tempDir(), 'gap');
       const r = await interruptAfter(delay, { out, args: ['--set', 'population.clients=200000'] });

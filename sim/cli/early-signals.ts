@@ -1,6 +1,6 @@
 // Kept apart from interrupt.ts, which loads the simulation: main() calls this before it knows the command.
 /**
- * Removes bin/stampede.mjs's handler for signals that come while the modules
+ * Removes bin/stampede.cjs's handler for signals that come while the modules
  * load (it prints a line and exits 130). Called when a command starts, for
  * commands without an Interruption (gate, capacity, validate): from then on a
  * signal ends the process at once as it would any process (a JavaScript

@@ -48,7 +48,7 @@ export class Interruption {
   }
 
   /**
-   * Takes over from bin/stampede.mjs's early handler: this one first, then the early one goes, so that
+   * Takes over from bin/stampede.cjs's early handler: this one first, then the early one goes, so that
    * there is no moment without a handler (a signal then would end the process by its default action,
    * leaving the output directory's lock, or, caught but not yet answered, be dropped with the handler).
    */

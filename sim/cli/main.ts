@@ -59,7 +59,7 @@ function builder<K extends keyof Modules>(modules: Modules, name: K, pick: (modu
 export { UsageError };
 
 export async function main(argv: string[]): Promise<number> {
-  // The command's modules first: until they are loaded, a signal gets bin/stampede.mjs's early answer.
+  // The command's modules first: until they are loaded, a signal gets bin/stampede.cjs's early answer.
   const modules = await commandModules(argv);
   let exitCode: number = ExitCode.ok;
   const parser = yargs(joinNegativeValues(argv))
@@ -134,7 +134,7 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await (await COMMAND_MODULES.calibrate()).calibrateCommand(args);
     })
     // The command that runs, once parsed (any word may name one: `--out run`): one that stops on a
-    // signal keeps bin/stampede.mjs's answer until its Interruption takes over (interrupt.ts); for the
+    // signal keeps bin/stampede.cjs's answer until its Interruption takes over (interrupt.ts); for the
     // others a signal from now on ends the process at once, as any process, or reaches their own handler.
     .middleware(async (args) => {
       if ((INTERRUPTIBLE as readonly string[]).includes(String(args._[0]))) return;

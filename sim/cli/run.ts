@@ -46,11 +46,11 @@ export interface RunArgs {
 const HUGE_PAGES_FROM = 106 * 2 ** 20;
 
 /**
- * bin/stampede.mjs leaves `stampede run`'s relaunch with huge pages (bin/huge-pages.mjs) to this
+ * bin/stampede.cjs leaves `stampede run`'s relaunch with huge pages (bin/huge-pages.cjs) to this
  * point, where the run's size is known: a small run goes on in this process; a large one (or a
  * batch, `runBytes` undefined) relaunches, and this process only waits for it and ends as it ends
  * (then this returns true and the command must do nothing more). False when the relaunch does not
- * apply: turned off, already relaunched, not Linux, or main() called from elsewhere than bin/stampede.mjs.
+ * apply: turned off, already relaunched, not Linux, or main() called from elsewhere than bin/stampede.cjs.
  */
 function relaunchedForHugePages(runBytes?: number): boolean {
   const relaunch = (globalThis as Record<symbol, unknown>)[Symbol.for('stampede.relaunchWithHugePages')] as (() => boolean) | undefined;
@@ -102,7 +102,7 @@ async function runClaimed(scenario: Scenario, args: RunArgs, outDir: string, thr
   });
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   progress.done();
-  // After a stop the handlers stay until the process exits (bin/stampede.mjs exits at once on 130):
+  // After a stop the handlers stay until the process exits (bin/stampede.cjs exits at once on 130):
   // a second signal while the partial result is written then exits with 130, not by the signal.
   if (run.stoppedAt !== null) return writePartial(run.result, run.stoppedAt, interruption, scenario, outDir, args);
   // Nothing left to stop, only the report to finish: a signal now exits at once, its temporary files

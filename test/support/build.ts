@@ -1,5 +1,5 @@
 // Vitest global setup: compiles the sources (bin/build.mjs, as `npm ci` does) so that the tests
-// that start bin/stampede.mjs run the compiled copy users run, not the sources through tsx. A
+// that start bin/stampede.cjs run the compiled copy users run, not the sources through tsx. A
 // no-op when the build of the current sources exists; when it cannot be built, the CLI falls back
 // to tsx and the tests still run, only slower. It also makes the directory the tests' temporary
 // files go to (test/support/temp.ts), and removes it at the end.

@@ -8,7 +8,9 @@
 // every ArrayBuffer, when the tunable glibc.malloc.hugetlb=1 is set, and it
 // reads tunables only at process start: so the process relaunches itself
 // once with it set. STAMPEDE_HUGE_PAGES=0 turns this off.
-import { spawn } from 'node:child_process';
+'use strict';
+
+const { spawn } = require('node:child_process');
 
 const TUNABLE = 'glibc.malloc.hugetlb=1';
 /** Set by the parent in the relaunched process's environment: it has an IPC channel to watch. */
@@ -16,7 +18,7 @@ const RELAUNCHED = 'STAMPEDE_RELAUNCHED';
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** Environment for a child process that should use huge pages (unchanged where they do not apply). */
-export function hugePagesEnv(env = process.env) {
+function hugePagesEnv(env = process.env) {
   if (process.platform !== 'linux' || env.STAMPEDE_HUGE_PAGES === '0' || (env.GLIBC_TUNABLES ?? '').includes('glibc.malloc.hugetlb')) return env;
   return { ...env, GLIBC_TUNABLES: env.GLIBC_TUNABLES ? `${env.GLIBC_TUNABLES}:${TUNABLE}` : TUNABLE };
 }
@@ -28,7 +30,7 @@ export function hugePagesEnv(env = process.env) {
  * ends). The relaunched process is in its own process group, so that a
  * Ctrl-C reaches it once, through here, not twice.
  */
-export function relaunchWithHugePages() {
+function relaunchWithHugePages() {
   if (process.env[RELAUNCHED] === '1') {
     delete process.env[RELAUNCHED];
     watchParent();
@@ -43,7 +45,7 @@ export function relaunchWithHugePages() {
   });
   const forward = (signal) => child.kill(signal);
   for (const signal of FORWARDED) process.on(signal, forward);
-  // From now on the relaunched process answers signals: bin/stampede.mjs's early answer (which
+  // From now on the relaunched process answers signals: bin/stampede.cjs's early answer (which
   // `stampede run` keeps until its own takes over) goes, after the forwarding came, so that none is missed.
   for (const signal of FORWARDED) {
     for (const listener of process.listeners(signal)) if (listener.stampedeEarly === true) process.off(signal, listener);
@@ -80,3 +82,5 @@ function watchParent() {
   // Adding a 'disconnect' listener refs the channel on the next tick; unref it after that.
   process.nextTick(() => process.channel?.unref());
 }
+
+module.exports = { hugePagesEnv, relaunchWithHugePages };

@@ -16,25 +16,25 @@
 // a file's ctime, which no tool can set back; a file changed so recently that a later edit could
 // share its timestamps (the clock's grain is milliseconds) is never recorded, as git treats a
 // "racily clean" index entry: the next start hashes again.
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+'use strict';
 
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const ROOT = join(__dirname, '..');
 /** The directories compiled (tsconfig.build.json's `include`), copied whole into a build. */
-export const SOURCE_DIRS = ['sim', 'reports/lib', 'live'];
+const SOURCE_DIRS = ['sim', 'reports/lib', 'live'];
 /**
  * Files whose bytes also decide what a build holds: package-lock.json for the packages the build
  * copies into vendor/ (yargs, yaml), so that another installed version gets its own build.
  */
-const SETTINGS = ['tsconfig.json', 'tsconfig.build.json', 'bin/build.mjs', 'bin/compiled.mjs', 'bin/script-cache.mjs', 'bin/command-line.mjs', 'package-lock.json'];
-export const DIST = join(ROOT, 'dist');
+const SETTINGS = ['tsconfig.json', 'tsconfig.build.json', 'bin/build.mjs', 'bin/compiled.cjs', 'bin/script-cache.cjs', 'bin/command-line.cjs', 'package-lock.json'];
+const DIST = join(ROOT, 'dist');
 /** Written last into a build: it is complete. */
-export const COMPLETE = '.complete';
+const COMPLETE = '.complete';
 
 /** Every file under the compiled directories, relative to the root, sorted. */
-export function sourceFiles(root = ROOT) {
+function sourceFiles(root = ROOT) {
   const files = [];
   const walk = (dir) => {
     for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
@@ -48,9 +48,9 @@ export function sourceFiles(root = ROOT) {
 }
 
 /** The hash naming the build of the sources as they are now. */
-export function sourceHash(root = ROOT) {
+function sourceHash(root = ROOT) {
   // Loaded here, not at the top: most starts never hash.
-  const hash = createRequire(import.meta.url)('node:crypto').createHash('sha256');
+  const hash = require('node:crypto').createHash('sha256');
   for (const path of [...SETTINGS, ...sourceFiles(root)]) {
     hash.update(path).update('\0');
     hash.update(existsSync(join(root, path)) ? readFileSync(join(root, path)) : '').update('\0');
@@ -59,7 +59,7 @@ export function sourceHash(root = ROOT) {
 }
 
 /** Where a start records the sources' stat records and the hash they had. */
-export const LAST_START = '.last-start';
+const LAST_START = '.last-start';
 /** A file changed less than this long before its record was taken is not recorded (see above). */
 const RACY_MS = 2000;
 
@@ -67,7 +67,7 @@ const RACY_MS = 2000;
  * The sources' stat records, one line per file (the settings files and sourceFiles()), and the
  * newest change time among them and when they were taken; a missing file is a line too.
  */
-export function sourceStats(root = ROOT) {
+function sourceStats(root = ROOT) {
   const taken = Date.now();
   let newest = 0;
   let lines = '';
@@ -98,7 +98,7 @@ function recordedHash(root, stats) {
  * Records `hash` as the hash of the sources whose stat records, taken before the hash was
  * computed, are `stats` (taken after, an edit in between would be recorded with the old hash).
  */
-export function recordSourceStats(root, stats, hash) {
+function recordSourceStats(root, stats, hash) {
   if (stats.taken - stats.newest < RACY_MS) return;
   const file = join(root, 'dist', LAST_START);
   const temporary = `${file}.tmp-${process.pid}`;
@@ -116,7 +116,7 @@ export function recordSourceStats(root, stats, hash) {
  * none (a dev tree after an edit, or no build at all: run the sources with
  * tsx) or when STAMPEDE_TSX=1 asks for the sources.
  */
-export function compiledDir(root = ROOT) {
+function compiledDir(root = ROOT) {
   if (process.env.STAMPEDE_TSX === '1') return null;
   try {
     if (!existsSync(join(root, 'dist'))) return null;
@@ -139,3 +139,5 @@ export function compiledDir(root = ROOT) {
     return null;
   }
 }
+
+module.exports = { ROOT, SOURCE_DIRS, DIST, COMPLETE, sourceFiles, sourceHash, LAST_START, sourceStats, recordSourceStats, compiledDir };

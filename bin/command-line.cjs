@@ -1,9 +1,11 @@
 // The build's command line (bin/build.mjs, bundleCommands): dist/<hash>/bundle/cli.cjs and
-// bundle/simulation.cjs, run through V8's code cache (bin/script-cache.mjs).
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { loadCachedScript } from './script-cache.mjs';
+// bundle/simulation.cjs, run through V8's code cache (bin/script-cache.cjs).
+'use strict';
+
+const { createRequire } = require('node:module');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { loadCachedScript } = require('./script-cache.cjs');
 
 /** How bundle/cli.cjs asks for a module of bundle/simulation.cjs (bin/build.mjs, SIMULATION_PREFIX). */
 const SIMULATION_PREFIX = 'stampede:simulation:';
@@ -14,7 +16,7 @@ const SIMULATION_PREFIX = 'stampede:simulation:';
  * (--help makes none); `__stampedeImport(PATH)` imports PATH, relative to the bundle, as an ES
  * module.
  */
-export function loadCommandLine(dir) {
+function loadCommandLine(dir) {
   const cli = join(dir, 'bundle', 'cli.cjs');
   const bundleUrl = pathToFileURL(cli).href;
   const nodeRequire = createRequire(cli);
@@ -28,3 +30,5 @@ export function loadCommandLine(dir) {
   require.cache = nodeRequire.cache;
   return loadCachedScript(cli, { require, __stampedeImport: (path) => import(new URL(path, bundleUrl).href) });
 }
+
+module.exports = { loadCommandLine };

@@ -1,7 +1,7 @@
 // Runs the build's CommonJS scripts (bin/build.mjs) through V8's code cache: the command line
-// (dist/<hash>/bundle/cli.cjs and simulation.cjs: bin/command-line.mjs) and the vendored packages
+// (dist/<hash>/bundle/cli.cjs and simulation.cjs: bin/command-line.cjs) and the vendored packages
 // (vendor/yargs.cjs, vendor/yaml.cjs; the build copies this file beside them as
-// vendor/script-cache.js). Node 20 caches no compiled code between starts, and an ES module cannot
+// vendor/script-cache.cjs). Node 20 caches no compiled code between starts, and an ES module cannot
 // be given a cache: compiling the same functions at every start was a fifth of a small run. A start
 // reads SCRIPT.TAG.cache, TAG being V8's tag for its version and flags (v8.cachedDataVersionTag():
 // a start with other flags, `--max-old-space-size` say, has a cache of its own instead of replacing
@@ -14,19 +14,21 @@
 // renamed into place, so that concurrent starts never read half of one; worker threads write none.
 // The build's directory is never changed otherwise (its name is the hash of its sources): a cache
 // always belongs to the script beside it.
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { cachedDataVersionTag } from 'node:v8';
-import { Script } from 'node:vm';
+'use strict';
+
+const { existsSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+const { cachedDataVersionTag } = require('node:v8');
+const { Script } = require('node:vm');
 
 /** Whether this is the process's main thread; node:worker_threads is loaded only when a cache is to be written (~2 ms). */
 function isMainThread() {
-  return createRequire(import.meta.url)('node:worker_threads').isMainThread;
+  return require('node:worker_threads').isMainThread;
 }
 
 /** Where the code cache of `file` for this V8 version and these V8 flags is. */
-export function codeCacheFile(file) {
+function codeCacheFile(file) {
   return `${file}.${cachedDataVersionTag()}.cache`;
 }
 
@@ -39,7 +41,7 @@ const uncached = [];
  * one), the same require and directory as `__stampedeRequire` and `__stampedeDir` (names no bundled
  * module declares: bin/build.mjs, bundleYargs) and `bindings`' other names.
  */
-export function loadCachedScript(file, givenBindings = {}) {
+function loadCachedScript(file, givenBindings = {}) {
   const require = givenBindings.require ?? createRequire(file);
   const bindings = { ...givenBindings, require, __stampedeRequire: require, __stampedeDir: dirname(file) };
   const source = readFileSync(file, 'utf8');
@@ -75,3 +77,5 @@ function writeCaches() {
     }
   }
 }
+
+module.exports = { codeCacheFile, loadCachedScript };

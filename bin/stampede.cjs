@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Entry point: runs the CLI from the compiled copy of the current sources (dist/<hash>/, written
+// by `npm ci` / `npm run build`: bin/build.mjs), or, when there is none (a dev tree after an edit),
+// registers the TypeScript loader (tsx) and runs the sources. bin/compiled.cjs decides, by the
+// sources' hash, so an edited source never runs as its old compiled code.
+// Worker threads start on the same code (sim/engine/typescript-worker.ts).
+// Nothing else is loaded before the relaunch for huge pages, which then only waits; commands that
+// build no model (help, validate, merge, live up/down) are not relaunched: a second Node start
+// would be most of their time.
+'use strict';
+
+const { relaunchWithHugePages } = require('./huge-pages.cjs');
+const { compiledDir } = require('./compiled.cjs');
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+
+const argv = process.argv.slice(2);
+const command = argv.find((arg) => !arg.startsWith('-'));
+const modelFree = command === undefined || ['validate', 'merge', 'help', 'up', 'down'].includes(command) || argv.some((arg) => ['--help', '-h', '--version'].includes(arg));
+
+// `stampede run` decides once it knows the run's size (sim/cli/run.ts): a small run does not pay
+// for a second start. This process is the relaunched one when STAMPEDE_RELAUNCHED is set.
+const deferred = command === 'run' && process.env.STAMPEDE_RELAUNCHED !== '1';
+if (deferred) globalThis[Symbol.for('stampede.relaunchWithHugePages')] = relaunchWithHugePages;
+
+if (modelFree || deferred || !relaunchWithHugePages()) start();
+
+async function start() {
+  // A signal while the modules load (the second or so before a command starts): say so and exit
+  // with the documented code, instead of dying silently. main() removes this handler when the
+  // command starts (sim/cli/interrupt.ts, releaseEarlySignals).
+  const early = (signal) => {
+    process.stderr.write(`\nstampede: ${signal}: stopped; nothing was written\n`);
+    process.exit(signal === 'SIGHUP' ? 129 : 130);
+  };
+  early.stampedeEarly = true;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, early);
+  const compiled = compiledDir();
+  if (compiled === null) {
+    const { register } = await import('tsx/esm/api');
+    register();
+  }
+  // `stampede run ... | head` closes the pipe early: that is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
+  // The build's bundle of the command line, through V8's code cache (bin/build.mjs, bundleCommands;
+  // bin/script-cache.cjs) when it has one; else its modules, or the sources through tsx.
+  const { main } =
+    compiled !== null && existsSync(join(compiled, 'bundle', 'cli.cjs'))
+      ? require('./command-line.cjs').loadCommandLine(compiled)
+      : await import(compiled === null ? '../sim/cli/main.ts' : pathToFileURL(join(compiled, 'sim', 'cli', 'main.js')).href);
+  const code = await main(argv);
+  // Interrupted (130, 129 for SIGHUP): exit as soon as what was written is flushed. While a process
+  // winds down its signal handlers are gone, so a second Ctrl-C then would end it by the signal, not with 130.
+  if (code === 130 || code === 129) {
+    await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
+    process.exit(code);
+  }
+  process.exitCode = code;
+}
