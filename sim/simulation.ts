@@ -323,9 +323,10 @@ function placeInitialClients(
   const pair = new Int32Array(2);
   const running = Uint8Array.from(servers.state, (state) => (state === ServerState.running ? 1 : 0));
   const counts = new Float64Array(servers.count);
+  const membersOf = new Int32Array(scenario.regions.length);
+  for (let c = 0; c < clients.count; c++) membersOf[clients.regionOf(c)]++;
   for (let r = 0; r < scenario.regions.length; r++) {
-    let members = 0;
-    for (let c = 0; c < clients.count; c++) if (clients.regionOf(c) === r) members++;
+    const members = membersOf[r];
     const ids: number[] = [];
     for (let s = 0; s < servers.count; s++) if (servers.region[s] === r) ids.push(s);
     const regionServers = Int32Array.from(ids);

@@ -157,12 +157,15 @@ export class ClientPopulation {
     };
     // Started first: a helper takes a few hundred milliseconds to load, while the population is built.
     this.parallel = helpers > 0 ? new ParallelRetries(records as SharedArrayBuffer, settings, helpers) : null;
-    for (let c = 0; c < n; c++) {
-      this.doubles[c * RECORD_DOUBLES + TIMER] = NONE;
-      const w = c * RECORD_WORDS;
-      this.words[w + PRIMARY] = NONE;
-      this.words[w + ALTERNATIVE] = NONE;
-      this.words[w + SERVER] = NONE;
+    // Every record starts the same (no timer, no address, the rest zero): the first is written and
+    // copied over the others, doubling each time. Native copies, where a loop over the clients runs
+    // before V8 has optimized it (~10 ms of a cold 10^5-client start).
+    if (n > 0) {
+      this.doubles[TIMER] = NONE;
+      this.words[PRIMARY] = NONE;
+      this.words[ALTERNATIVE] = NONE;
+      this.words[SERVER] = NONE;
+      for (let done = 1; done < n; done *= 2) this.doubles.copyWithin(done * RECORD_DOUBLES, 0, Math.min(done, n - done) * RECORD_DOUBLES);
     }
     this.firstInstanceOf = Int32Array.from(scenario.services, (service) => service.firstInstance);
     this.instancesOf = Int32Array.from(scenario.services, (service) => service.instances);
