@@ -1,7 +1,9 @@
 // Timers run ahead of the clock (client.ts) are an optimisation only: a run
 // must give the same bytes with them on or off, in one go or in pieces.
 import { describe, expect, it } from 'vitest';
-import { OUTAGE_CASES, outageScenario } from './support/outage-cases.ts';
+import { OUTAGE_CASES, outageScenario, SILENCE_CASES, silenceScenario } from './support/outage-cases.ts';
+import { silentWindows } from '../sim/model/lookup-silence.ts';
+import { parseScenarioText } from '../sim/scenario/load.ts';
 import { Simulation } from '../sim/simulation.ts';
 import type { Scenario } from '../sim/scenario/types.ts';
 import { createCounterStream, uniformAt } from '../sim/engine/random.ts';
@@ -56,6 +58,60 @@ describe('timers run ahead of the clock', () => {
       expect(statesOf(inline)).toEqual(statesOf(queued));
       expect(inline.events).toBe(queued.events);
     }
+  });
+});
+
+describe('timers run ahead while every lookup is silent', () => {
+  it.each(SILENCE_CASES)('change no byte of the result: %s', (_, body, overrides) => {
+    const scenario = silenceScenario(body, overrides);
+    const inline = run(scenario, true);
+    const queued = run(scenario, false);
+    expect(inline.bytes).toBe(queued.bytes);
+    expect(inline.sim.clients.inlineEvents).toBeGreaterThan(1000);
+    expect(inline.sim.queuedEvents + inline.sim.clients.inlineEvents).toBe(queued.sim.queuedEvents);
+  });
+
+  it('stop where the run stops, in pieces as in one go', () => {
+    const scenario = silenceScenario(SILENCE_CASES[0][1]);
+    const whole = run(scenario, true);
+    const stops = [61, 65.5, 90, 200.25, 400, 539.999, 541, 900];
+    expect(run(scenario, true, stops).bytes).toBe(whole.bytes);
+    expect(run(scenario, true, stops, true).bytes).toBe(whole.bytes);
+    const inline = new Simulation(scenario, { inlineTimers: true });
+    const queued = new Simulation(scenario, { inlineTimers: false });
+    for (const stop of [100, 300.5, 538]) {
+      inline.runUntil(stop);
+      queued.runUntil(stop);
+      expect(inline.clients.attemptsPerClient()).toEqual(queued.clients.attemptsPerClient());
+      expect(statesOf(inline)).toEqual(statesOf(queued));
+    }
+  });
+
+  it.each([
+    ['an instance that answers', 'faults: [{ kind: lookup-outage, at: 1m, duration: 8m, instances: [0, 1] }]'],
+    ['refusing instances (a refusal comes after a round trip)', 'faults: [{ kind: lookup-outage, at: 1m, duration: 8m, instances: all, mode: refuse }]'],
+  ])('run nothing ahead with %s', (_, body) => {
+    const scenario = silenceScenario(body);
+    const inline = run(scenario, true);
+    expect(inline.sim.clients.inlineEvents).toBe(0);
+    expect(inline.bytes).toBe(run(scenario, false).bytes);
+  });
+
+  it('know when every instance is silent: overlaps joined, touching outages apart, refusals never', () => {
+    const windows = (faults: string, instances = 3) =>
+      silentWindows(parseScenarioText(`name: w\nduration: 20m\nlookup: { instances: ${instances} }\n${faults}`, 'w.yaml').scenario.faults, instances);
+    expect(windows('faults: [{ kind: lookup-outage, at: 60s, duration: 420s, instances: [0] }, { kind: lookup-outage, at: 180s, duration: 420s, instances: [1, 2] }]'))
+      .toEqual([{ from: 180, to: 480 }]);
+    expect(windows('faults: [{ kind: lookup-outage, at: 60s, duration: 240s, instances: all }, { kind: lookup-outage, at: 120s, duration: 300s, instances: [1] }]'))
+      .toEqual([{ from: 60, to: 300 }]);
+    expect(windows('faults: [{ kind: lookup-outage, at: 60s, duration: 240s, instances: all }, { kind: lookup-outage, at: 200s, duration: 300s, instances: all }]'))
+      .toEqual([{ from: 60, to: 500 }]);
+    expect(windows('faults: [{ kind: lookup-outage, at: 60s, duration: 240s, instances: all }, { kind: lookup-outage, at: 300s, duration: 240s, instances: all }]'))
+      .toEqual([{ from: 60, to: 300 }, { from: 300, to: 540 }]);
+    expect(windows('faults: [{ kind: lookup-outage, at: 60s, duration: 240s, instances: [0, 1] }]')).toEqual([]);
+    expect(windows('faults: [{ kind: lookup-outage, at: 60s, duration: 240s, instances: all }, { kind: lookup-outage, at: 900s, duration: 60s, instances: [0], mode: refuse }]')).toEqual([]);
+    expect(windows(`sites: [{ name: a, lookups: [0, 1] }]
+faults: [{ kind: site-outage, site: a, at: 60s, duration: 600s }, { kind: lookup-outage, at: 120s, duration: 60s, instances: [2] }]`)).toEqual([{ from: 120, to: 180 }]);
   });
 });
 

@@ -9,7 +9,9 @@
 //
 // Timers run ahead of the clock. While a client's network is down, what its
 // timers do is fixed in advance: every attempt fails, and the waits depend
-// only on its own state and its own draws (a counter-based stream). Such a
+// only on its own state and its own draws (a counter-based stream). So it
+// is while every lookup instance is silent, for a client retrying through
+// lookups: each lookup times out, whichever instance it draws. Such a
 // timer is run at once, inline, instead of going through the event queue
 // (retry-loop.ts); what it changes is counted into the metrics sample that
 // would have seen it. A run is byte-identical with or without this
@@ -97,6 +99,11 @@ export class ClientPopulation {
   networkBackAt: (c: number) => number = () => -Infinity;
   /** Timers later than this are never run ahead: the run stops there. */
   horizon = Infinity;
+  /**
+   * While every lookup instance is silent, the time until which they stay
+   * so for the timers to run ahead (-Infinity: they are not; the faults set it).
+   */
+  lookupsSilentUntil = -Infinity;
   /** The run's end: a timer later than this never fires, so it is not queued at all. */
   private readonly end: number;
   /** Kept so that the reads of `warm` are not optimized away. */
@@ -108,8 +115,10 @@ export class ClientPopulation {
   private readonly helpersOnly: boolean;
   /** Time of the timer the current client armed to run inline (NOT_YET: none). */
   private inlineAt = NOT_YET;
-  /** networkBackAt of the current client, asked once per dispatch (NaN: not yet). */
+  /** networkBackAt of the current client, asked once per dispatch (NaN: not yet); or lookupsSilentUntil. */
   private backAt = Number.NaN;
+  /** The inline timer of the current client runs ahead because the lookups are silent, not its network. */
+  private aheadOfSilentLookups = false;
   /** DNS round robin's client caches (`lookup.algorithm: dns`), or null. */
   dns: DnsCaches | null = null;
   /** The L4 switch (`lookup.algorithm: l4`), or null. */
@@ -148,6 +157,8 @@ export class ClientPopulation {
     const settings: RetryLoopSettings = {
       connectRetries: client.connectRetries,
       lookupFailover: failovers,
+      firstInstance: scenario.services.map((service) => service.firstInstance),
+      instances: scenario.services.map((service) => service.instances),
       requestTimeout: client.requestTimeout,
       connectTimeout: client.connectTimeout,
       backoff: client.backoff,
@@ -337,7 +348,7 @@ export class ClientPopulation {
   /** Sets the timer of `c`; true when it will run ahead, inline (the retry loop then does the timer's counting). */
   private arm(c: number, time: number, pending: PendingCode): boolean {
     this.setByte(c, PENDING, pending);
-    if (this.byteOf(c, NET_DOWN) > 0 && this.runsInline(c, time, pending)) {
+    if (this.byteOf(c, NET_DOWN) > 0 ? this.runsInline(c, time, pending) : time < this.lookupsSilentUntil && this.runsInlineWhileSilent(c, time, pending)) {
       this.inlineAt = time;
       this.doubles[c * RECORD_DOUBLES + TIMER] = NONE;
       return true;
@@ -372,10 +383,28 @@ export class ClientPopulation {
     return time < this.backAt;
   }
 
+  /**
+   * Whether a timer of a client whose network is up, firing while every
+   * lookup instance is still silent, has a fixed outcome: a lookup timeout
+   * always does (a backoff, or a failover lookup as silent); the end of a
+   * backoff does if the lookup it sends and that lookup's failovers all
+   * leave while the instances are silent (RetryLoop.run, `lookupsSilent`).
+   */
+  private runsInlineWhileSilent(c: number, time: number, pending: PendingCode): boolean {
+    if (!this.inline || time > this.horizon) return false;
+    const until = this.lookupsSilentUntil;
+    if (pending !== Pending.lookupTimeout &&
+      !(pending === Pending.backoffDone && this.retryLoop.freshLookupFits(this.byteOf(c, SERVICE), time, until))) return false;
+    this.backAt = until;
+    this.aheadOfSilentLookups = true;
+    return true;
+  }
+
   /** Runs the timers client `c` armed to run inline, if it did (only `retryWhileDown`'s kinds are). */
   private runInline(c: number): void {
     if (this.inlineAt >= 0) this.retryWhileDown(c);
     this.backAt = Number.NaN;
+    this.aheadOfSilentLookups = false;
   }
 
   /** The inline timer of `c`, and those after it that run inline too (retry-loop.ts). */
@@ -384,7 +413,7 @@ export class ClientPopulation {
     const time = this.inlineAt;
     this.inlineAt = NOT_YET;
     const loop = this.retryLoop;
-    const next = loop.run(c, time, this.backAt, this.horizon, this.metrics.incidentStart >= 0);
+    const next = loop.run(c, time, this.backAt, this.horizon, this.metrics.incidentStart >= 0, this.aheadOfSilentLookups);
     this.metrics.totalTimedOut += loop.timeouts;
     loop.timeouts = 0;
     this.queueTimer(c, next);
@@ -473,7 +502,7 @@ export class ClientPopulation {
     const instances = this.instancesOf[service];
     const instance = failover
       ? first + ((this.halves[c * RECORD_HALVES + INSTANCE] - first + 1) % instances)
-      : first + Math.floor(this.streams.lookupChoice() * instances);
+      : first + Math.floor(this.lookupChoice() * instances);
     this.halves[c * RECORD_HALVES + INSTANCE] = instance;
     if (!lookups.isUp(instance)) {
       if (lookups.isRefusing(instance)) {
@@ -493,6 +522,18 @@ export class ClientPopulation {
         this.arm(c, deadline, Pending.lookupTimeout);
       }
     }
+  }
+
+  /**
+   * The next draw of the shared lookup-choice stream, once the draws of the
+   * lookups run ahead are skipped: those were all sent while every instance
+   * was silent, before any lookup still to come whose instance matters.
+   */
+  private lookupChoice(): number {
+    const stream = this.streams.lookupChoice;
+    const loop = this.retryLoop;
+    for (; loop.skippedDraws > 0; loop.skippedDraws--) stream();
+    return stream();
   }
 
   /**

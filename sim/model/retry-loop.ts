@@ -1,9 +1,10 @@
-// A client's retries while its network is down, run ahead of the clock
-// (client.ts, "Timers run ahead"): the client goes through its connect
-// attempts, then alternates lookups that time out and backoffs, until a
-// timer no longer has a fixed outcome. That is most of a carrier outage's
-// events, so this loop does what the client's handlers would do with the
-// record's fields in locals: the same values, in the same order, as the
+// A client's retries while its network is down, or while every lookup
+// instance is silent, run ahead of the clock (client.ts, "Timers run
+// ahead"): the client goes through its connect attempts, then alternates
+// lookups that time out and backoffs, until a timer no longer has a fixed
+// outcome. That is most of the events of a carrier outage or of a
+// lookup-wide one, so this loop does what the client's handlers would do
+// with the record's fields in locals: the same values, in the same order, as the
 // general path (a state change from connecting to connecting, which counts
 // nothing, left out). What it changes is counted into the metrics sample
 // that would have seen it (`AheadTally`), never into live counters, so that
@@ -17,13 +18,16 @@ import * as Layout from './client-record.ts';
 import type { RecordViews } from './client-record.ts';
 // Local copies: V8 folds a module's own constants into the code, not imported ones (the hot paths ran several times slower).
 const { attempts: ATTEMPTS_AT, sent: SENT_AT, timedOut: TIMED_OUT_AT, states: STATES_AT, connectsNetworkDown: CONNECTS_DOWN_AT } = TallyField;
-const { Pending, Plan, AFFECTED, ALTERNATIVE, ATTEMPT, ATTEMPTS_SINCE_LOSS, ATTEMPTS_TOTAL, BACKOFF_DRAWS, BYTE_CHUNK_BITS, BYTE_CHUNK_MASK, DEADLINE, DEFERRED, LOOKUP_TRY, MAX_COUNTED_ATTEMPTS, PENDING, PLAN, RECORD_BYTES, RECORD_DOUBLES, RECORD_HALVES, RECORD_WORDS, SERVER, SERVICE, STATE, STEP } = Layout;
+const { Pending, Plan, AFFECTED, ALTERNATIVE, ATTEMPT, ATTEMPTS_SINCE_LOSS, ATTEMPTS_TOTAL, BACKOFF_DRAWS, BYTE_CHUNK_BITS, BYTE_CHUNK_MASK, DEADLINE, DEFERRED, INSTANCE, LOOKUP_TRY, MAX_COUNTED_ATTEMPTS, PENDING, PLAN, RECORD_BYTES, RECORD_DOUBLES, RECORD_HALVES, RECORD_WORDS, SERVER, SERVICE, STATE, STEP } = Layout;
 
 /** What the loop needs from the scenario: plain data, so that a helper thread gets a copy. */
 export interface RetryLoopSettings {
   readonly connectRetries: number;
   /** Per service: failover lookups after a failed one before backing off (lookupFailover, at most instances − 1). */
   readonly lookupFailover: readonly number[];
+  /** Per service: its first lookup instance and how many it has (a failover lookup goes to the next one). */
+  readonly firstInstance: readonly number[];
+  readonly instances: readonly number[];
   readonly requestTimeout: number;
   readonly connectTimeout: number;
   readonly backoff: BackoffConfig;
@@ -37,6 +41,12 @@ export class RetryLoop {
   events = 0;
   /** Lookups among them that timed out. */
   timeouts = 0;
+  /**
+   * Lookups sent while every lookup instance was silent that would each
+   * have drawn their instance from the shared stream (`run` with `lookupsSilent`):
+   * the client skips as many draws before its next one.
+   */
+  skippedDraws = 0;
   private readonly perSecond: number;
 
   constructor(
@@ -55,8 +65,16 @@ export class RetryLoop {
    * would, but for the timer field, and returns when the first timer not
    * run fires. `incident`: a fault has started (failures mark the client
    * affected).
+   *
+   * `lookupsSilent`: the network is up but every lookup instance is silent
+   * until `backAt`. A lookup then leaves the device and, unless it is a
+   * failover, draws its instance from the shared stream: those draws are
+   * only counted (`skippedDraws`), their values lost, so a fresh lookup is
+   * run only if its failovers, which go to the next instances in turn, all
+   * leave before `backAt` (`freshLookupFits`). A failover that leaves later
+   * is then one of a lookup whose instance the client knows.
    */
-  run(c: number, time: number, backAt: number, horizon: number, incident: boolean): number {
+  run(c: number, time: number, backAt: number, horizon: number, incident: boolean, lookupsSilent = false): number {
     const { halves, words, unsigned, doubles } = this.records;
     const bytes = this.records.byteChunks[c >>> BYTE_CHUNK_BITS];
     const { policy, later } = this;
@@ -70,8 +88,13 @@ export class RetryLoop {
     let step = bytes[b + STEP];
     let attempt = bytes[b + ATTEMPT];
     let lookupTry = bytes[b + LOOKUP_TRY];
-    const failovers = this.settings.lookupFailover[bytes[b + SERVICE]];
+    const service = bytes[b + SERVICE];
+    const failovers = this.settings.lookupFailover[service];
     let server = words[c * RECORD_WORDS + SERVER];
+    const firstInstance = this.settings.firstInstance[service];
+    const instances = this.settings.instances[service];
+    let instance = halves[c * RECORD_HALVES + INSTANCE];
+    let fresh = 0;
     let draws = unsigned[c * RECORD_WORDS + BACKOFF_DRAWS];
     let sinceLoss = halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS];
     let attempts = 0;
@@ -89,6 +112,7 @@ export class RetryLoop {
       if (pending === Pending.backoffDone) {
         action = Pending.lookupTimeout;
         lookupTry = 0;
+        fresh++;
       } else if (pending === Pending.lookupTimeout) {
         timeouts++;
         if (k >= 0) later[at + TIMED_OUT_AT]++;
@@ -96,6 +120,8 @@ export class RetryLoop {
         if (lookupTry < failovers) {
           action = Pending.lookupTimeout;
           lookupTry++;
+          // With the network down no instance is chosen (startLookup).
+          if (lookupsSilent) instance = firstInstance + ((instance - firstInstance + 1) % instances);
         } else {
           action = Pending.backoffDone;
         }
@@ -124,7 +150,7 @@ export class RetryLoop {
         state = ClientState.idleBackoff;
         next = time + policy.wait(c, step, uniformAt(backoffStream, c, draws++));
         if (step < MAX_BACKOFF_STEP) step++;
-        if (next > horizon || !(next < backAt)) break;
+        if (next > horizon || !(next < backAt) || (lookupsSilent && !this.freshLookupFits(service, next, backAt))) break;
       } else {
         // startLookup or startConnect: counted, and failing at its deadline.
         const lookup = action === Pending.lookupTimeout;
@@ -156,6 +182,10 @@ export class RetryLoop {
     }
     this.events += events;
     this.timeouts += timeouts;
+    if (lookupsSilent) {
+      this.skippedDraws += fresh;
+      halves[c * RECORD_HALVES + INSTANCE] = instance;
+    }
     if (failed && incident) bytes[b + AFFECTED] = 1;
     if (!Number.isNaN(deadline)) doubles[c * RECORD_DOUBLES + DEADLINE] = deadline;
     bytes[b + STATE] = state;
@@ -168,6 +198,20 @@ export class RetryLoop {
     halves[c * RECORD_HALVES + ATTEMPTS_SINCE_LOSS] = sinceLoss;
     bytes[b + PENDING] = pending;
     return next;
+  }
+
+  /**
+   * Whether a fresh lookup sent at `time` by a client of `service`, and its
+   * failovers after it (each when the last times out), all go out before
+   * `backAt`: run with `lookupsSilent`, the loop sends no other, so the
+   * instance such a lookup would have drawn is never read (the next fresh
+   * lookup draws anew). The same sums as the loop's, so the same doubles.
+   */
+  freshLookupFits(service: number, time: number, backAt: number): boolean {
+    const timeout = this.settings.requestTimeout;
+    let last = time;
+    for (let k = this.settings.lookupFailover[service]; k > 0; k--) last += timeout;
+    return last < backAt;
   }
 }
 

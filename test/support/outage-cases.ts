@@ -49,3 +49,55 @@ export const OUTAGE_CASES: [string, string, string[]][] = [
     ['client.churn.sessionLifetimeMean=20s', 'network.rtt=400ms'],
   ],
 ];
+
+/**
+ * Every lookup instance silent (client.ts: timers run ahead while the
+ * lookups are silent), in the same world with three lookup instances and
+ * churn fast enough that many clients retry through the silence.
+ * [what, body, overrides]
+ */
+export const SILENCE_CASES: [string, string, string[]][] = [
+  ['every lookup silent, failover to every address', 'faults: [{ kind: lookup-outage, at: 1m, duration: 8m, instances: all }]', []],
+  ['no failover, clamped doubling', 'faults: [{ kind: lookup-outage, at: 1m, duration: 8m, instances: all }]', ['client.lookupFailover=0', 'client.backoff.policy=gcm-clamped']],
+  [
+    'instances silenced by two overlapping outages',
+    'faults: [{ kind: lookup-outage, at: 1m, duration: 7m, instances: [0] }, { kind: lookup-outage, at: 3m, duration: 7m, instances: [1, 2] }]',
+    [],
+  ],
+  [
+    'back-to-back outages of every instance',
+    'faults: [{ kind: lookup-outage, at: 1m, duration: 4m, instances: all }, { kind: lookup-outage, at: 5m, duration: 4m, instances: all }]',
+    ['client.lookupFailover=1'],
+  ],
+  [
+    'carrier outages starting and ending inside the silence',
+    `faults:
+  - { kind: lookup-outage, at: 1m, duration: 10m, instances: all }
+  - { kind: carrier-outage, at: 3m, duration: 2m, fraction: 0.5 }
+  - { kind: carrier-outage, at: 7m, duration: 30s, region: korea }`,
+    [],
+  ],
+  [
+    'a lost site holding every lookup and a server',
+    `sites: [{ name: north, lookups: [0, 1, 2], servers: [korea-0] }]
+faults: [{ kind: site-outage, site: north, at: 2m, duration: 6m }]`,
+    [],
+  ],
+  [
+    'round trips, a request timeout off the sample grid, other jitter',
+    'faults: [{ kind: lookup-outage, at: 1m, duration: 8m, instances: all }]',
+    ['network.rtt=150ms', 'client.requestTimeout=4.3s', 'client.backoff.policy=full', 'sampleInterval=700ms'],
+  ],
+  [
+    'outages shorter than one request timeout, on sample instants',
+    'faults: [{ kind: lookup-outage, at: 60s, duration: 3s, instances: all }, { kind: lookup-outage, at: 120s, duration: 15s, instances: all }]',
+    ['client.churn.sessionLifetimeMean=20s'],
+  ],
+  ['an outage that outlasts the run', 'faults: [{ kind: lookup-outage, at: 5m, duration: 1h, instances: all }]', []],
+  ['clients that start disconnected into the silence', 'faults: [{ kind: lookup-outage, at: 0s, duration: 5m, instances: all }]', ['population.start=disconnected']],
+];
+
+/** The silence world: three lookup instances, sessions of five minutes on average. */
+export function silenceScenario(body: string, overrides: string[] = []): Scenario {
+  return outageScenario(`lookup: { instances: 3 }\n${body}`, ['client.churn.sessionLifetimeMean=5m', ...overrides]);
+}
