@@ -97,7 +97,7 @@ faults: [{ kind: site-outage, site: north, at: 2m, duration: 6m }]`,
   ['clients that start disconnected into the silence', 'faults: [{ kind: lookup-outage, at: 0s, duration: 5m, instances: all }]', ['population.start=disconnected']],
 ];
 
-/** The silence world: three lookup instances, sessions of five minutes on average. */
+/** The silence world: 3,000 clients, three lookup instances, sessions of five minutes on average. */
 export function silenceScenario(body: string, overrides: string[] = []): Scenario {
-  return outageScenario(`lookup: { instances: 3 }\n${body}`, ['client.churn.sessionLifetimeMean=5m', ...overrides]);
+  return outageScenario(`lookup: { instances: 3 }\n${body}`, ['population.clients=3000', 'client.churn.sessionLifetimeMean=5m', ...overrides]);
 }
