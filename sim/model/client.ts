@@ -394,7 +394,7 @@ export class ClientPopulation {
     if (!this.inline || time > this.horizon) return false;
     const until = this.lookupsSilentUntil;
     if (pending !== Pending.lookupTimeout &&
-      !(pending === Pending.backoffDone && this.retryLoop.freshLookupFits(this.byteOf(c, SERVICE), time, until))) return false;
+      !(pending === Pending.backoffDone && this.retryLoop.freshLookupFits(time, until))) return false;
     this.backAt = until;
     this.aheadOfSilentLookups = true;
     return true;

@@ -28,8 +28,6 @@ export class Faults {
   private readonly closing = new Map<number, { clients: Int32Array; next: number }>();
   /** When every lookup instance is silent (lookup-silence.ts). */
   private readonly silent: Window[];
-  /** Per fault: it has started. */
-  private readonly begun: Uint8Array;
 
   constructor(
     scenario: Scenario,
@@ -47,7 +45,6 @@ export class Faults {
     this.services = scenario.services;
     this.carrierVictims = this.faults.map(() => null);
     this.silent = silentWindows(this.faults, lookups.count);
-    this.begun = new Uint8Array(this.faults.length);
     this.startupTime = scenario.sessionServer.startupTime;
     this.deployOf = new Int32Array(servers.count).fill(-1);
     this.regionIndex = new Map(scenario.regions.map((r, i) => [r.name, i]));
@@ -65,7 +62,6 @@ export class Faults {
 
   start(index: number, now: number): void {
     const fault = this.faults[index];
-    this.begun[index] = 1;
     // Operations that are not failures (a planned deploy still counts: it is what we measure).
     if (fault.kind !== 'algorithm-change' && fault.kind !== 'mcc-remap' && fault.kind !== 'server-start') {
       this.metrics.startIncident(now);
@@ -138,7 +134,7 @@ export class Faults {
         break;
       }
     }
-    if (fault.kind === 'lookup-outage' || fault.kind === 'site-outage' || fault.kind === 'carrier-outage') this.clients.lookupsSilentUntil = this.lookupsSilentUntil(now);
+    if (fault.kind === 'lookup-outage' || fault.kind === 'site-outage') this.clients.lookupsSilentUntil = this.lookupsSilentUntil(now);
   }
 
   end(index: number, now: number): void {
@@ -160,20 +156,14 @@ export class Faults {
   }
 
   /**
-   * Until when every lookup instance stays silent, from `now`, as far as the
-   * clients' timers may run ahead (-Infinity: they are not all silent now).
-   * It stops at the next carrier outage's start: a device whose network is
-   * down sends no lookup, so it draws no instance either.
+   * Until when every lookup instance stays silent, from `now`, for the
+   * clients' timers to run ahead (-Infinity: they are not all silent now).
    */
   private lookupsSilentUntil(now: number): number {
     const window = this.silent.find((w) => w.from <= now && now < w.to);
     if (window === undefined) return -Infinity;
     for (let i = 0; i < this.lookups.count; i++) if (this.lookups.isUp(i) || this.lookups.isRefusing(i)) return -Infinity;
-    let until = window.to;
-    this.faults.forEach((fault, i) => {
-      if (fault.kind === 'carrier-outage' && this.begun[i] === 0) until = Math.min(until, fault.at);
-    });
-    return until;
+    return window.to;
   }
 
   /** When the network of client `c` comes back: the latest end of the carrier outages covering it now. */

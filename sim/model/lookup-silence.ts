@@ -13,8 +13,15 @@ export interface Window {
 
 /**
  * The intervals over which every one of the `lookupCount` instances is
- * down without answering. None when any lookup outage refuses: a refused
- * lookup fails after a round trip, not at its timeout.
+ * down without answering, but for those after whose start a carrier
+ * outage begins. None when any lookup outage refuses: a refused lookup
+ * fails after a round trip, not at its timeout.
+ *
+ * A carrier outage later than the silence's start could catch a client
+ * whose timers ran ahead: its next lookup would then not leave the device,
+ * draw no instance, and a failover after the network's return would read
+ * the instance field, which a lookup run ahead leaves as it was
+ * (retry-loop.ts, `lookupsSilent`).
  */
 export function silentWindows(faults: readonly FaultConfig[], lookupCount: number): Window[] {
   if (lookupCount === 0 || faults.some((fault) => fault.kind === 'lookup-outage' && fault.mode === 'refuse')) return [];
@@ -29,7 +36,7 @@ export function silentWindows(faults: readonly FaultConfig[], lookupCount: numbe
     common = common === null ? merged(own) : intersection(common, merged(own));
     if (common.length === 0) return [];
   }
-  return common ?? [];
+  return (common ?? []).filter((window) => !faults.some((fault) => fault.kind === 'carrier-outage' && fault.at >= window.from));
 }
 
 /**

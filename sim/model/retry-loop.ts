@@ -48,6 +48,8 @@ export class RetryLoop {
    */
   skippedDraws = 0;
   private readonly perSecond: number;
+  /** The most failover lookups of any service (`freshLookupFits`). */
+  private readonly mostFailovers: number;
 
   constructor(
     private readonly records: RecordViews,
@@ -56,6 +58,7 @@ export class RetryLoop {
     readonly later: AheadTally,
   ) {
     this.perSecond = 1 / settings.sampleInterval;
+    this.mostFailovers = Math.max(0, ...settings.lookupFailover);
   }
 
   /**
@@ -70,9 +73,9 @@ export class RetryLoop {
    * until `backAt`. A lookup then leaves the device and, unless it is a
    * failover, draws its instance from the shared stream: those draws are
    * only counted (`skippedDraws`), their values lost, so a fresh lookup is
-   * run only if its failovers, which go to the next instances in turn, all
-   * leave before `backAt` (`freshLookupFits`). A failover that leaves later
-   * is then one of a lookup whose instance the client knows.
+   * run only early enough (`freshLookupFits`) that its failovers, which go
+   * to the next instances in turn, all leave before `backAt`, and that the
+   * draws skipped come before every draw whose value matters.
    */
   run(c: number, time: number, backAt: number, horizon: number, incident: boolean, lookupsSilent = false): number {
     const { halves, words, unsigned, doubles } = this.records;
@@ -150,7 +153,7 @@ export class RetryLoop {
         state = ClientState.idleBackoff;
         next = time + policy.wait(c, step, uniformAt(backoffStream, c, draws++));
         if (step < MAX_BACKOFF_STEP) step++;
-        if (next > horizon || !(next < backAt) || (lookupsSilent && !this.freshLookupFits(service, next, backAt))) break;
+        if (next > horizon || !(next < backAt) || (lookupsSilent && !this.freshLookupFits(next, backAt))) break;
       } else {
         // startLookup or startConnect: counted, and failing at its deadline.
         const lookup = action === Pending.lookupTimeout;
@@ -201,16 +204,22 @@ export class RetryLoop {
   }
 
   /**
-   * Whether a fresh lookup sent at `time` by a client of `service`, and its
-   * failovers after it (each when the last times out), all go out before
-   * `backAt`: run with `lookupsSilent`, the loop sends no other, so the
-   * instance such a lookup would have drawn is never read (the next fresh
-   * lookup draws anew). The same sums as the loop's, so the same doubles.
+   * Whether a fresh lookup sent at `time` may run ahead while the lookups
+   * are silent until `backAt`: whether it and as many failovers after it as
+   * any service makes (each when the last times out, the loop's own sums)
+   * all go out before `backAt`. Its own failovers then leave in the
+   * silence, so the instance it would have drawn is never read. And a draw
+   * through the queue whose value matters, one whose failovers may leave
+   * after the silence, comes later than every draw skipped, in any service:
+   * so the client, which skips them before its next draw, gives that draw
+   * the value it would have had. (With each service's own count, a service
+   * with fewer failovers skipped draws that came after such a draw of
+   * another's.)
    */
-  freshLookupFits(service: number, time: number, backAt: number): boolean {
+  freshLookupFits(time: number, backAt: number): boolean {
     const timeout = this.settings.requestTimeout;
     let last = time;
-    for (let k = this.settings.lookupFailover[service]; k > 0; k--) last += timeout;
+    for (let k = this.mostFailovers; k > 0; k--) last += timeout;
     return last < backAt;
   }
 }

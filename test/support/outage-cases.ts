@@ -1,5 +1,6 @@
 // Carrier outages in a small two-country world, for runs that must give the
 // same bytes two ways (timers run ahead or queued, one thread or several).
+import fc from 'fast-check';
 import { parseScenarioText } from '../../sim/scenario/load.ts';
 import type { Scenario } from '../../sim/scenario/types.ts';
 
@@ -70,11 +71,25 @@ export const SILENCE_CASES: [string, string, string[]][] = [
     ['client.lookupFailover=1'],
   ],
   [
-    'carrier outages starting and ending inside the silence',
+    'a carrier outage under way when the silence starts, ending inside it',
     `faults:
-  - { kind: lookup-outage, at: 1m, duration: 10m, instances: all }
-  - { kind: carrier-outage, at: 3m, duration: 2m, fraction: 0.5 }
-  - { kind: carrier-outage, at: 7m, duration: 30s, region: korea }`,
+  - { kind: carrier-outage, at: 30s, duration: 3m, fraction: 0.5 }
+  - { kind: lookup-outage, at: 1m, duration: 10m, instances: all }`,
+    [],
+  ],
+  [
+    'a carrier outage starting in the silence and ending after it (nothing runs ahead through lookups)',
+    `faults:
+  - { kind: lookup-outage, at: 1m, duration: 8m, instances: all }
+  - { kind: carrier-outage, at: 8m, duration: 90s, fraction: 0.5 }`,
+    [],
+  ],
+  [
+    'two services with their own instances and failover counts',
+    `services:
+  - { name: east, regions: [korea, common], lookupInstances: 2 }
+  - { name: west, regions: [japan], lookupInstances: 3, commonRegion: japan }
+faults: [{ kind: lookup-outage, at: 1m, duration: 8m, instances: all }]`,
     [],
   ],
   [
@@ -100,4 +115,65 @@ faults: [{ kind: site-outage, site: north, at: 2m, duration: 6m }]`,
 /** The silence world: 3,000 clients, three lookup instances, sessions of five minutes on average. */
 export function silenceScenario(body: string, overrides: string[] = []): Scenario {
   return outageScenario(`lookup: { instances: 3 }\n${body}`, ['population.clients=3000', 'client.churn.sessionLifetimeMean=5m', ...overrides]);
+}
+
+/**
+ * Random worlds for the property that timers run ahead change no byte:
+ * one or two lookup services, lookup outages of all instances or all but
+ * one, a lost site holding every lookup, carrier outages before, during
+ * and after, round trips or none, every failover count. The backoff always
+ * has jitter: with none (`none`, `exponential`), timers of different
+ * clients can fall on the same instant after a loss that synchronized
+ * them, and such ties are ordered by when each was scheduled, which a run
+ * ahead changes (docs/ARCHITECTURE.md, "Timers run ahead of the clock").
+ */
+export const silenceWorlds = fc.record({
+  clients: fc.integer({ min: 800, max: 2000 }),
+  twoServices: fc.boolean(),
+  instances: fc.integer({ min: 2, max: 4 }),
+  failover: fc.constantFrom('0', '1', '2', 'all'),
+  timeoutTenths: fc.integer({ min: 20, max: 70 }),
+  policy: fc.constantFrom('gcm', 'gcm-clamped', 'full', 'equal', 'decorrelated'),
+  churnMinutes: fc.integer({ min: 1, max: 10 }),
+  rtt: fc.constantFrom(0, 0.05, 0.2),
+  outages: fc.array(fc.record({ at: fc.integer({ min: 0, max: 500 }), duration: fc.integer({ min: 1, max: 400 }), all: fc.boolean() }), { minLength: 1, maxLength: 3 }),
+  site: fc.option(fc.record({ at: fc.integer({ min: 0, max: 500 }), duration: fc.integer({ min: 1, max: 300 }) }), { nil: undefined }),
+  carriers: fc.array(fc.record({ at: fc.integer({ min: 0, max: 600 }), duration: fc.integer({ min: 1, max: 200 }), fraction: fc.constantFrom(0.3, 1) }), { maxLength: 2 }),
+  seed: fc.integer({ min: 1, max: 1000 }),
+});
+
+/** The scenario text of a random silence world (12 simulated minutes). */
+export function silenceWorldText(w: typeof silenceWorlds extends fc.Arbitrary<infer T> ? T : never): string {
+  const lookups = w.twoServices ? w.instances + 2 : w.instances;
+  const indices = (n: number) => `[${Array.from({ length: n }, (_, i) => i).join(', ')}]`;
+  const faults = [
+    ...w.outages.map((o) => `  - { kind: lookup-outage, at: ${o.at}s, duration: ${o.duration}s, instances: ${o.all ? 'all' : indices(lookups - 1)} }`),
+    ...(w.site === undefined ? [] : [`  - { kind: site-outage, site: north, at: ${w.site.at}s, duration: ${w.site.duration}s }`]),
+    ...w.carriers.map((c) => `  - { kind: carrier-outage, at: ${c.at}s, duration: ${c.duration}s, fraction: ${c.fraction} }`),
+  ];
+  const lookup = w.twoServices
+    ? `services:
+  - { name: east, regions: [korea, common], lookupInstances: ${w.instances} }
+  - { name: west, regions: [japan], lookupInstances: 2, commonRegion: japan }`
+    : `lookup: { instances: ${w.instances} }`;
+  return `name: silence-world
+seed: ${w.seed}
+duration: 12m
+population: { clients: ${w.clients}, mcc: {450: 0.5, 440: 0.5} }
+regions:
+  - { name: korea, mcc: [450], servers: 3, failover: common }
+  - { name: japan, mcc: [440], servers: 3, failover: common }
+  - { name: common, servers: 2 }
+${lookup}
+sites: [{ name: north, lookups: ${indices(lookups)}, servers: [korea-0] }]
+network: { rtt: ${w.rtt}s }
+client:
+  lookupFailover: ${w.failover}
+  requestTimeout: ${w.timeoutTenths / 10}s
+  backoff: { policy: ${w.policy} }
+  churn: { sessionLifetimeMean: ${w.churnMinutes}m }
+sessionServer: { maxSessions: 10000, maxAcceptsPerSec: 300/s }
+faults:
+${faults.join('\n')}
+`;
 }
