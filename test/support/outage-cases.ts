@@ -120,8 +120,9 @@ export function silenceScenario(body: string, overrides: string[] = []): Scenari
 /**
  * Random worlds for the property that timers run ahead change no byte:
  * one or two lookup services, lookup outages of all instances or all but
- * one, a lost site holding every lookup, carrier outages before, during
- * and after, round trips or none, every failover count. The backoff always
+ * one, a lost site holding every lookup, carrier outages (of everyone, a
+ * share, a region, an MCC) before, during and after, a server crash, a
+ * deploy, round trips or none, every failover count. The backoff always
  * has jitter: with none (`none`, `exponential`), timers of different
  * clients can fall on the same instant after a loss that synchronized
  * them, and such ties are ordered by when each was scheduled, which a run
@@ -138,7 +139,12 @@ export const silenceWorlds = fc.record({
   rtt: fc.constantFrom(0, 0.05, 0.2),
   outages: fc.array(fc.record({ at: fc.integer({ min: 0, max: 500 }), duration: fc.integer({ min: 1, max: 400 }), all: fc.boolean() }), { minLength: 1, maxLength: 3 }),
   site: fc.option(fc.record({ at: fc.integer({ min: 0, max: 500 }), duration: fc.integer({ min: 1, max: 300 }) }), { nil: undefined }),
-  carriers: fc.array(fc.record({ at: fc.integer({ min: 0, max: 600 }), duration: fc.integer({ min: 1, max: 200 }), fraction: fc.constantFrom(0.3, 1) }), { maxLength: 2 }),
+  carriers: fc.array(
+    fc.record({ at: fc.integer({ min: 0, max: 600 }), duration: fc.integer({ min: 1, max: 200 }), fraction: fc.constantFrom(0.3, 1), scope: fc.constantFrom('', ', region: korea', ', mcc: [440]') }),
+    { maxLength: 3 },
+  ),
+  crash: fc.option(fc.record({ at: fc.integer({ min: 0, max: 600 }), mode: fc.constantFrom('blackhole', 'refuse') }), { nil: undefined }),
+  deployAt: fc.option(fc.integer({ min: 0, max: 600 }), { nil: undefined }),
   seed: fc.integer({ min: 1, max: 1000 }),
 });
 
@@ -149,7 +155,9 @@ export function silenceWorldText(w: typeof silenceWorlds extends fc.Arbitrary<in
   const faults = [
     ...w.outages.map((o) => `  - { kind: lookup-outage, at: ${o.at}s, duration: ${o.duration}s, instances: ${o.all ? 'all' : indices(lookups - 1)} }`),
     ...(w.site === undefined ? [] : [`  - { kind: site-outage, site: north, at: ${w.site.at}s, duration: ${w.site.duration}s }`]),
-    ...w.carriers.map((c) => `  - { kind: carrier-outage, at: ${c.at}s, duration: ${c.duration}s, fraction: ${c.fraction} }`),
+    ...w.carriers.map((c) => `  - { kind: carrier-outage, at: ${c.at}s, duration: ${c.duration}s, fraction: ${c.fraction}${c.scope} }`),
+    ...(w.crash === undefined ? [] : [`  - { kind: server-crash, at: ${w.crash.at}s, servers: [korea-1, japan-0], mode: ${w.crash.mode}, restartAfter: 60s }`]),
+    ...(w.deployAt === undefined ? [] : [`  - { kind: deploy, at: ${w.deployAt}s, servers: [common-0, common-1], stagger: 20s, drain: 10s, restartAfter: 15s }`]),
   ];
   const lookup = w.twoServices
     ? `services:
