@@ -25,67 +25,56 @@ function statesOf(sim: Simulation): number[] {
   return Array.from({ length: sim.clients.count }, (_, c) => sim.clients.stateOf(c));
 }
 
+/** Runs `scenario` with timers run ahead and with every timer queued: the same bytes, the same events. Returns the run ahead. */
+function expectSameBothWays(scenario: Scenario, what?: string): Simulation {
+  const inline = run(scenario, true);
+  const queued = run(scenario, false);
+  expect(inline.bytes, what).toBe(queued.bytes);
+  // None is left off the queue when every timer goes through it, and every event is counted once either way.
+  expect(queued.sim.clients.inlineEvents).toBe(0);
+  expect(inline.sim.queuedEvents + inline.sim.clients.inlineEvents).toBe(queued.sim.queuedEvents);
+  return inline.sim;
+}
+
+/** A run in pieces ending at `stops` gives the bytes of one in a go, the timers run ahead to the stops or to the end; and at each stop the clients are where the queued run has them. */
+function expectPiecesAsWhole(scenario: Scenario, stops: number[]): void {
+  const whole = run(scenario, true);
+  expect(run(scenario, true, stops).bytes).toBe(whole.bytes);
+  // As the CLI runs: in slices, timers free to run ahead to the end.
+  const slices = run(scenario, true, stops, true);
+  expect(slices.bytes).toBe(whole.bytes);
+  expect(slices.sim.clients.inlineEvents).toBe(whole.sim.clients.inlineEvents);
+  // Nothing after a stop is counted yet.
+  const inline = new Simulation(scenario, { inlineTimers: true });
+  const queued = new Simulation(scenario, { inlineTimers: false });
+  for (const stop of stops) {
+    inline.runUntil(stop);
+    queued.runUntil(stop);
+    expect(inline.clients.attemptsPerClient()).toEqual(queued.clients.attemptsPerClient());
+    expect(statesOf(inline)).toEqual(statesOf(queued));
+    expect(inline.events).toBe(queued.events);
+  }
+}
+
 describe('timers run ahead of the clock', () => {
   it.each(OUTAGE_CASES)('change no byte of the result: %s', (_, faults, overrides) => {
     const scenario = outageScenario(faults, overrides);
-    const inline = run(scenario, true);
-    const queued = run(scenario, false);
-    expect(inline.bytes).toBe(queued.bytes);
-    // And they do take work off the queue (none is left when every timer goes through it).
-    expect(queued.sim.clients.inlineEvents).toBe(0);
-    expect(inline.sim.clients.inlineEvents).toBeGreaterThan(scenario.population.clients);
-    expect(inline.sim.queuedEvents + inline.sim.clients.inlineEvents).toBe(queued.sim.queuedEvents);
+    // And they do take work off the queue.
+    expect(expectSameBothWays(scenario).clients.inlineEvents).toBeGreaterThan(scenario.population.clients);
   });
 
-  it('stop where the run stops: a run in pieces gives the same bytes as one in a go', () => {
-    const scenario = outageScenario('faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]');
-    const whole = run(scenario, true);
-    const stops = [61, 65.5, 90, 200.25, 400, 659.999, 661, 900];
-    expect(run(scenario, true, stops).bytes).toBe(whole.bytes);
-    // As the CLI runs: in slices, timers free to run ahead to the end.
-    const slices = run(scenario, true, stops, true);
-    expect(slices.bytes).toBe(whole.bytes);
-    expect(slices.sim.clients.inlineEvents).toBe(whole.sim.clients.inlineEvents);
-  });
-
-  it('stop where the run stops: nothing after the stop is counted yet', () => {
-    const scenario = outageScenario('faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]');
-    const inline = new Simulation(scenario, { inlineTimers: true });
-    const queued = new Simulation(scenario, { inlineTimers: false });
-    for (const stop of [100, 300.5, 620]) {
-      inline.runUntil(stop);
-      queued.runUntil(stop);
-      expect(inline.clients.attemptsPerClient()).toEqual(queued.clients.attemptsPerClient());
-      expect(statesOf(inline)).toEqual(statesOf(queued));
-      expect(inline.events).toBe(queued.events);
-    }
+  it('stop where the run stops: a run in pieces gives the same bytes as one in a go, nothing after the stop counted yet', () => {
+    expectPiecesAsWhole(outageScenario('faults: [{ kind: carrier-outage, at: 1m, duration: 10m }]'), [61, 65.5, 90, 200.25, 300.5, 400, 620, 659.999, 661, 900]);
   });
 });
 
 describe('timers run ahead while every lookup is silent', () => {
   it.each(SILENCE_CASES)('change no byte of the result: %s', (_, body, overrides) => {
-    const scenario = silenceScenario(body, overrides);
-    const inline = run(scenario, true);
-    const queued = run(scenario, false);
-    expect(inline.bytes).toBe(queued.bytes);
-    expect(inline.sim.clients.inlineEvents).toBeGreaterThan(1000);
-    expect(inline.sim.queuedEvents + inline.sim.clients.inlineEvents).toBe(queued.sim.queuedEvents);
+    expect(expectSameBothWays(silenceScenario(body, overrides)).clients.inlineEvents).toBeGreaterThan(1000);
   });
 
-  it('stop where the run stops, in pieces as in one go', () => {
-    const scenario = silenceScenario(SILENCE_CASES[0][1]);
-    const whole = run(scenario, true);
-    const stops = [61, 65.5, 90, 200.25, 400, 539.999, 541, 900];
-    expect(run(scenario, true, stops).bytes).toBe(whole.bytes);
-    expect(run(scenario, true, stops, true).bytes).toBe(whole.bytes);
-    const inline = new Simulation(scenario, { inlineTimers: true });
-    const queued = new Simulation(scenario, { inlineTimers: false });
-    for (const stop of [100, 300.5, 538]) {
-      inline.runUntil(stop);
-      queued.runUntil(stop);
-      expect(inline.clients.attemptsPerClient()).toEqual(queued.clients.attemptsPerClient());
-      expect(statesOf(inline)).toEqual(statesOf(queued));
-    }
+  it('stop where the run stops, in pieces as in one go, nothing after the stop counted yet', () => {
+    expectPiecesAsWhole(silenceScenario(SILENCE_CASES[0][1]), [61, 65.5, 90, 200.25, 300.5, 400, 538, 539.999, 541, 900]);
   });
 
   it('change no byte of the result in random worlds (lookup outages, lost sites, carrier outages, one or two services)', () => {
@@ -96,7 +85,7 @@ describe('timers run ahead while every lookup is silent', () => {
         const scenario = parseScenarioText(text, 'silence-world.yaml').scenario;
         const lookups = scenario.services.reduce((sum, service) => sum + service.instances, 0);
         if (silentWindows(scenario.faults, lookups).length > 0) silent++;
-        expect(run(scenario, true).bytes, text).toBe(run(scenario, false).bytes);
+        expectSameBothWays(scenario, text);
       }),
       { numRuns: 60, seed: 20261207 },
     );
@@ -108,10 +97,7 @@ describe('timers run ahead while every lookup is silent', () => {
     ['an instance that answers', 'faults: [{ kind: lookup-outage, at: 1m, duration: 8m, instances: [0, 1] }]'],
     ['refusing instances (a refusal comes after a round trip)', 'faults: [{ kind: lookup-outage, at: 1m, duration: 8m, instances: all, mode: refuse }]'],
   ])('run nothing ahead with %s', (_, body) => {
-    const scenario = silenceScenario(body);
-    const inline = run(scenario, true);
-    expect(inline.sim.clients.inlineEvents).toBe(0);
-    expect(inline.bytes).toBe(run(scenario, false).bytes);
+    expect(expectSameBothWays(silenceScenario(body)).clients.inlineEvents).toBe(0);
   });
 
   it('know when every instance is silent: overlaps joined, touching outages apart, refusals never, nothing before a carrier outage', () => {
