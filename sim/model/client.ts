@@ -15,7 +15,9 @@
 // timer is run at once, inline, instead of going through the event queue
 // (retry-loop.ts); what it changes is counted into the metrics sample that
 // would have seen it. A run is byte-identical with or without this
-// (test/inline-timers.test.ts). When a carrier outage starts, those loops
+// (test/inline-timers.test.ts), but for the order of different clients'
+// timers due at the same instant, which only a backoff without jitter
+// makes (docs/ARCHITECTURE.md). When a carrier outage starts, those loops
 // run as one batch, on helper threads too (`networkDownAll`,
 // retry-threads.ts; test/retry-threads.test.ts).
 import type { Scenario } from '../scenario/types.ts';
@@ -385,10 +387,10 @@ export class ClientPopulation {
 
   /**
    * Whether a timer of a client whose network is up, firing while every
-   * lookup instance is still silent, has a fixed outcome: a lookup timeout
-   * always does (a backoff, or a failover lookup as silent); the end of a
-   * backoff does if the lookup it sends and that lookup's failovers all
-   * leave while the instances are silent (RetryLoop.run, `lookupsSilent`).
+   * lookup instance is still silent, runs ahead: a lookup timeout always
+   * does (a backoff, or a failover lookup as silent); the end of a backoff
+   * does if the lookup it sends is early enough in the silence
+   * (RetryLoop.freshLookupFits).
    */
   private runsInlineWhileSilent(c: number, time: number, pending: PendingCode): boolean {
     if (!this.inline || time > this.horizon) return false;

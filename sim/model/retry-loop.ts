@@ -4,9 +4,9 @@
 // lookups that time out and backoffs, until a timer no longer has a fixed
 // outcome. That is most of the events of a carrier outage or of a
 // lookup-wide one, so this loop does what the client's handlers would do
-// with the record's fields in locals: the same values, in the same order, as the
-// general path (a state change from connecting to connecting, which counts
-// nothing, left out). What it changes is counted into the metrics sample
+// with the record's fields in locals: the same values, in the same order,
+// as the general path (a state change from connecting to connecting, which
+// counts nothing, left out). What it changes is counted into the metrics sample
 // that would have seen it (`AheadTally`), never into live counters, so that
 // the same loop runs on a helper thread over other clients
 // (retry-threads.ts).
