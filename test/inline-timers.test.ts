@@ -87,10 +87,10 @@ describe('timers run ahead while every lookup is silent', () => {
         if (silentWindows(scenario.faults, lookups).length > 0) silent++;
         expectSameBothWays(scenario, text);
       }),
-      { numRuns: 60, seed: 20261207 },
+      { numRuns: 45, seed: 20261207 },
     );
-    // The property is about the silence: many worlds have one (26 of these 60).
-    expect(silent).toBeGreaterThan(15);
+    // The property is about the silence: many worlds have one (19 of these 45).
+    expect(silent).toBeGreaterThan(12);
   });
 
   it.each([

@@ -122,7 +122,9 @@ export function silenceScenario(body: string, overrides: string[] = []): Scenari
  * one or two lookup services, lookup outages of all instances or all but
  * one, a lost site holding every lookup, carrier outages (of everyone, a
  * share, a region, an MCC) before, during and after, a server crash, a
- * deploy, round trips or none, every failover count. The backoff always
+ * deploy, round trips or none, every failover count, servers that turn
+ * clients away, with and without managers, clients connected or not at
+ * the start. The backoff always
  * has jitter: with none (`none`, `exponential`), timers of different
  * clients can fall on the same instant after a loss that synchronized
  * them, and such ties are ordered by when each was scheduled, which a run
@@ -145,6 +147,12 @@ export const silenceWorlds = fc.record({
   ),
   crash: fc.option(fc.record({ at: fc.integer({ min: 0, max: 600 }), mode: fc.constantFrom('blackhole', 'refuse') }), { nil: undefined }),
   deployAt: fc.option(fc.integer({ min: 0, max: 600 }), { nil: undefined }),
+  connectRetries: fc.integer({ min: 0, max: 3 }),
+  keepalive: fc.constantFrom(5, 30, 90),
+  maxSessions: fc.constantFrom(300, 10_000),
+  acceptsPerSec: fc.constantFrom(20, 300),
+  managers: fc.boolean(),
+  start: fc.constantFrom('connected', 'disconnected'),
   seed: fc.integer({ min: 1, max: 1000 }),
 });
 
@@ -167,7 +175,7 @@ export function silenceWorldText(w: typeof silenceWorlds extends fc.Arbitrary<in
   return `name: silence-world
 seed: ${w.seed}
 duration: 12m
-population: { clients: ${w.clients}, mcc: {450: 0.5, 440: 0.5} }
+population: { clients: ${w.clients}, start: ${w.start}, mcc: {450: 0.5, 440: 0.5} }
 regions:
   - { name: korea, mcc: [450], servers: 3, failover: common }
   - { name: japan, mcc: [440], servers: 3, failover: common }
@@ -176,11 +184,14 @@ ${lookup}
 sites: [{ name: north, lookups: ${indices(lookups)}, servers: [korea-0] }]
 network: { rtt: ${w.rtt}s }
 client:
+  connectRetries: ${w.connectRetries}
+  keepalive: ${w.keepalive}s
   lookupFailover: ${w.failover}
   requestTimeout: ${w.timeoutTenths / 10}s
   backoff: { policy: ${w.policy} }
   churn: { sessionLifetimeMean: ${w.churnMinutes}m }
-sessionServer: { maxSessions: 10000, maxAcceptsPerSec: 300/s }
+sessionServer: { maxSessions: ${w.maxSessions}, maxAcceptsPerSec: ${w.acceptsPerSec}/s }
+managers: ${w.managers ? '{ count: 2 }' : 'off'}
 faults:
 ${faults.join('\n')}
 `;
