@@ -157,12 +157,13 @@ export class Faults {
 
   /**
    * Until when every lookup instance stays silent, from `now`, for the
-   * clients' timers to run ahead (-Infinity: they are not all silent now).
+   * clients' timers to run ahead (-Infinity: they are not all silent now;
+   * at the instant two outages touch, one may be up between their events).
    */
   private lookupsSilentUntil(now: number): number {
     const window = this.silent.find((w) => w.from <= now && now < w.to);
     if (window === undefined) return -Infinity;
-    for (let i = 0; i < this.lookups.count; i++) if (this.lookups.isUp(i) || this.lookups.isRefusing(i)) return -Infinity;
+    for (let i = 0; i < this.lookups.count; i++) if (this.lookups.isUp(i)) return -Infinity;
     return window.to;
   }
 
