@@ -76,7 +76,7 @@ describe('leaks', () => {
 name: load
 duration: 5d
 sampleInterval: 1h
-population: { clients: 4000, mcc: { 450: 0.75, 460: 0.25 } }
+population: { clients: 400, mcc: { 450: 0.75, 460: 0.25 } }
 client: { churn: off }
 managers: off
 regions: [{ name: busy, mcc: [450], servers: 1 }, { name: common, servers: 1 }]
