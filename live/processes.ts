@@ -3,9 +3,9 @@
 // "kill the group" and nothing outlives stampede. Also bounded waits (ports: ports.ts).
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildOfTheseSources } from '../sim/engine/build-of-sources.ts';
 import { LiveError } from './errors.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,29 +29,13 @@ export interface NodeEntry {
  * or more.
  */
 export function nodeEntry(module: `${string}.ts`): NodeEntry {
-  const compiled = import.meta.url.endsWith('.js') ? here : buildOfTheseSources();
+  const compiled = import.meta.url.endsWith('.js') ? here : liveOf(buildOfTheseSources());
   const entry = compiled !== null ? { module: join(compiled, module.replace(/\.ts$/, '.js')), execArgv: [] } : { module: join(here, module), execArgv: ['--import', 'tsx'] };
   return { ...entry, command: process.execPath, args: [...entry.execArgv, entry.module] };
 }
 
-let sourcesBuild: string | null | undefined;
-
-/**
- * dist/<hash>/live of the build whose hash is that of the sources as they are now, or null. Asked of
- * bin/compiled.cjs, the one place that knows, through require(): an ES module that Node loads
- * synchronously from 20.19 on; before, or whatever else fails, the sources run through tsx.
- */
-function buildOfTheseSources(): string | null {
-  if (sourcesBuild === undefined) {
-    try {
-      const { compiledDir } = createRequire(import.meta.url)(join(here, '..', 'bin', 'compiled.cjs')) as { compiledDir(): string | null };
-      const dir = compiledDir();
-      sourcesBuild = dir === null ? null : join(dir, 'live');
-    } catch {
-      sourcesBuild = null;
-    }
-  }
-  return sourcesBuild;
+function liveOf(build: string | null): string | null {
+  return build === null ? null : join(build, 'live');
 }
 
 export interface ManagedProcess {
