@@ -13,6 +13,13 @@ const require = createRequire(import.meta.url);
 const COMPILED = import.meta.url.endsWith('.js');
 const ENTRY = new URL('./typescript-worker.mjs', import.meta.url);
 
+/** Where a worker thread running `module` starts: a compiled module, or the tsx entry with `module` as its argument. */
+export function workerEntry(module: URL): { url: URL; argv: string[] } {
+  if (COMPILED && module.pathname.endsWith('.ts')) return { url: new URL(module.href.replace(/\.ts$/, '.js')), argv: [] };
+  const compiled = COMPILED ? null : compiledModule(module);
+  return compiled !== null ? { url: compiled, argv: [] } : { url: ENTRY, argv: [module.href] };
+}
+
 /**
  * A worker thread running `module` (a file URL of a `.ts` source, next to its compiled `.js`
  * in a build), with the given options (`argv` is taken). From a build, it runs the module's
@@ -22,8 +29,6 @@ const ENTRY = new URL('./typescript-worker.mjs', import.meta.url);
  */
 export function startTypeScriptWorker(module: URL, options: Omit<WorkerOptions, 'argv'> = {}): Worker {
   const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
-  if (COMPILED && module.pathname.endsWith('.ts')) return new Worker(new URL(module.href.replace(/\.ts$/, '.js')), options);
-  const compiled = COMPILED ? null : compiledModule(module);
-  if (compiled !== null) return new Worker(compiled, options);
-  return new Worker(ENTRY, { ...options, argv: [module.href] });
+  const { url, argv } = workerEntry(module);
+  return new Worker(url, argv.length === 0 ? options : { ...options, argv });
 }
