@@ -459,6 +459,27 @@ describe('stampede gate', () => {
     expect(() => loadTargets([passing, empty], ['assert.0=recovery.full <= 10'])).toThrow(ScenarioError);
   });
 
+  it('caps the population with --max-clients, after --set, and never grows a smaller scenario', () => {
+    const large = join(dir, 'large.yaml');
+    writeFileSync(large, `${SMALL.replace('NAME', 'large').replace('clients: 2000', 'clients: 3000')}assert:\n  - server.crashes <= 0\n`);
+    const [capped, own] = loadTargets([large, passing], [], 2500);
+    expect(capped.scenario.population.clients).toBe(2500);
+    expect(capped.overrides).toEqual(['population.clients=2500']);
+    expect(own.scenario.population.clients).toBe(2000);
+    expect(own.overrides).toEqual([]);
+    // The cap applies to the population --set gives.
+    const [set] = loadTargets([passing], ['population.clients=9000', 'seed=4'], 2500);
+    expect(set.scenario.population.clients).toBe(2500);
+    expect(set.overrides).toEqual(['population.clients=9000', 'seed=4', 'population.clients=2500']);
+    // A failing run's reproduce command runs what the gate ran.
+    const r = stampede('gate', failing, '--max-clients', '1500', '--quiet');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain(`reproduce: stampede run ${failing} --set population.clients=1500 --seed 1`);
+    const refused = stampede('gate', failing, '--max-clients', '0');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--max-clients: expected an integer >= 1, found 0');
+  });
+
   it('answers --help', () => {
     const help = stampede('gate', '--help');
     expect(help.code).toBe(0);
@@ -562,6 +583,6 @@ describe('CI examples', () => {
       expect(text).toMatch(/stampede\.cjs gate 'scenarios\/\*\.yaml'/);
       expect(text).toContain('--junit reports/gate/junit.xml');
     }
-    expect(readFileSync('.ci/run', 'utf8')).toMatch(/stampede\.cjs gate 'scenarios\/\*\.yaml' --set population\.clients=\d+/);
+    expect(readFileSync('.ci/run', 'utf8')).toMatch(/stampede\.cjs gate 'scenarios\/\*\.yaml' --max-clients \d+/);
   });
 });

@@ -24,6 +24,7 @@ import { formatInteger } from '../format-integer.ts';
 export interface GateArgs {
   files: string[];
   set: string[];
+  maxClients?: number;
   seed?: number;
   replications: number;
   workers?: number;
@@ -38,6 +39,7 @@ export function gateBuilder(y: Argv) {
   return y
     .positional('files', { type: 'string', array: true, describe: 'Scenario files or globs (quote globs: \'scenarios/*.yaml\')', demandOption: true })
     .option('set', { type: 'string', array: true, default: [], describe: 'Override a field in every scenario: --set population.clients=50000 (repeatable)' })
+    .option('max-clients', { type: 'string', coerce: integerFlag('max-clients', 1), describe: 'Run a scenario of more clients at this many, one of fewer at its own (after --set)' })
     .option('seed', { type: 'string', coerce: integerFlag('seed', 0), describe: "Root seed (overrides each scenario's seed)" })
     .option('replications', { type: 'string', coerce: integerFlag('replications'), default: 1, describe: 'Runs per scenario (seeds derived from its seed); assertions say `for every|mean|ci-upper|ci-lower`' })
     .option('workers', { type: 'string', coerce: integerFlag('workers'), describe: 'Worker threads for several runs (default: one per core)' })
@@ -45,7 +47,7 @@ export function gateBuilder(y: Argv) {
     .option('summary', { type: 'string', describe: 'Write a Markdown summary here (e.g. "$GITHUB_STEP_SUMMARY")' })
     .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr' })
     .option('memory-limit', { type: 'string', describe: "Refuse scenarios whose parallel runs are estimated to need more than this (e.g. 8GB; `off` to skip; default: the machine's free memory)" })
-    .example("$0 gate 'scenarios/*.yaml' --set population.clients=50000 --junit reports/gate-junit.xml", 'The CI gate on the catalogue')
+    .example("$0 gate 'scenarios/*.yaml' --max-clients 50000 --junit reports/gate-junit.xml", 'The CI gate on the catalogue')
     .example('$0 gate scenarios/lookup-outage.yaml --replications 10', 'Ten seeds; `for mean` / `for ci-upper` assertions need them')
     .epilogue('Exit codes: 0 every assertion passed, 1 an assertion failed, 2 invalid input (no run started), 70 internal error (a run crashed). Grammar and metrics: docs/gate.md.')
     .strict();
@@ -68,7 +70,7 @@ async function gate(args: GateArgs): Promise<number> {
   const workers = args.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1) throw new GateInputError(`--workers must be a positive integer, got ${args.workers}`);
   const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
-  const targets = loadTargets(files, overrides);
+  const targets = loadTargets(files, overrides, args.maxClients);
   // Before any run: a report path that cannot be written, or that names an input, fails now, not after the gate.
   const reports = [['--junit', args.junit], ['--summary', args.summary]].filter((r): r is [string, string] => r[1] !== undefined);
   for (const [flag, path] of reports) checkReportPath(flag, path, files);

@@ -34,20 +34,29 @@ import {
 
 export interface GateTarget {
   file: string;
-  /** `--set` overrides, as given; applied to every run of this file. */
+  /** `--set` overrides, as given, then the population `--max-clients` set; applied to every run of this file. */
   overrides: string[];
   scenario: Scenario;
   warnings: string[];
 }
 
-/** Loads every file; all their problems are reported together in one ScenarioError. */
-export function loadTargets(files: readonly string[], overrides: readonly string[]): GateTarget[] {
+/**
+ * Loads every file; all their problems are reported together in one ScenarioError. With
+ * `maxClients`, a scenario of more clients (after `overrides`) runs at that many, one of fewer at
+ * its own: a catalogue of every size gated at a CI-sized population without growing its small ones.
+ */
+export function loadTargets(files: readonly string[], overrides: readonly string[], maxClients?: number): GateTarget[] {
   const targets: GateTarget[] = [];
   const issues: ScenarioIssue[] = [];
   for (const file of files) {
     try {
-      const { scenario, warnings } = loadScenarioFile(file, [...overrides]);
-      targets.push({ file, overrides: [...overrides], scenario, warnings });
+      let own = [...overrides];
+      let { scenario, warnings } = loadScenarioFile(file, own);
+      if (maxClients !== undefined && scenario.population.clients > maxClients) {
+        own = [...overrides, `population.clients=${maxClients}`];
+        ({ scenario, warnings } = loadScenarioFile(file, own));
+      }
+      targets.push({ file, overrides: own, scenario, warnings });
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
       issues.push(...error.issues);
