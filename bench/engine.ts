@@ -1,11 +1,14 @@
 // Engine micro-benchmark: the event queue alone under a "hold" workload
 // (pop the earliest event, schedule one a random delay later) with 10^6 and
 // 10^7 pending events, delays shaped like the model's (timeouts, backoff,
-// session lifetimes). Prints one JSON line per size.
+// session lifetimes), and with 2,000 and 20,000 (a sparse queue: a small
+// population over days, most buckets holding one event). Prints one JSON
+// line per size; `node --import tsx bench/engine.ts 20000` runs one size.
 import { EventQueue } from '../sim/engine/event-queue.ts';
 import { createStream } from '../sim/engine/random.ts';
 
-for (const pending of [1_000_000, 10_000_000]) {
+const sizes = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [2_000, 20_000, 1_000_000, 10_000_000];
+for (const pending of sizes) {
   const random = createStream(1, `engine-${pending}`);
   const queue = new EventQueue(pending + 1024);
   for (let i = 0; i < pending; i++) queue.schedule(random() * 10, 0, i);

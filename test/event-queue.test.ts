@@ -122,6 +122,25 @@ describe('EventQueue', () => {
     expect([q.time, q.kind, q.target, q.node]).toEqual([10.25, 7, 42, again]);
   });
 
+  it('keeps exact order in a sparse run (buckets of one event), and frees every bucket it takes', () => {
+    // A hundred pending timers minutes to hours apart: most buckets that come up hold one event.
+    const rng = seedrandom('sparse');
+    const q = new EventQueue(128);
+    const popped: Scheduled[] = [];
+    const scheduled: Scheduled[] = [];
+    const add = (time: number, target: number) => scheduled.push({ time, seq: q.schedule(time, 0, target), target });
+    for (let i = 0; i < 100; i++) add(rng() * 600, i);
+    let mostChunksOverSize = -Infinity;
+    for (let n = 0; n < 50_000 && q.pop(); n++) {
+      popped.push({ time: q.time, seq: q.node, target: q.target });
+      add(q.time + (rng() < 0.9 ? rng() * 600 : rng() * 36_000), q.target);
+      mostChunksOverSize = Math.max(mostChunksOverSize, q.chunksInUse - q.size);
+    }
+    const order = [...scheduled].sort((a, b) => a.time - b.time || a.seq - b.seq).slice(0, popped.length);
+    expect(popped.map((p) => p.seq)).toEqual(order.map((e) => e.seq));
+    expect(mostChunksOverSize).toBeLessThanOrEqual(0);
+  });
+
   it('keeps a same-instant batch of a million in scheduling order', () => {
     const q = new EventQueue(16);
     const n = 1_000_000;

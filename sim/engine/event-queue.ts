@@ -125,6 +125,11 @@ export class EventQueue {
     return this.pending;
   }
 
+  /** Chunks holding events: never more than the events pending, since an empty bucket holds none. */
+  get chunksInUse(): number {
+    return this.chunkCapacity - this.freeChunkCount;
+  }
+
   /** Schedules an event; returns its sequence number, unique for the queue's lifetime. */
   schedule(time: number, kind: number, target: number): number {
     return this.scheduleReserved(time, kind, target, this.nextSeq++);
@@ -326,6 +331,18 @@ export class EventQueue {
     this.buckets[meta] = NONE;
     this.buckets[meta + 1] = NONE;
     const { pool, chunkNext } = this;
+    if (first === lastChunk && lastFill === 1) {
+      // One event (most buckets of a sparse run: a small population over days): nothing to sort.
+      const at = first * CHUNK_DOUBLES;
+      this.runTime[0] = pool[at];
+      this.runSeq[0] = pool[at + 1];
+      this.runPayload[0] = pool[at + 2];
+      this.freeChunks[this.freeChunkCount++] = first;
+      this.runLength = 1;
+      this.runPos = 0;
+      this.aheadTo = 0;
+      return 1;
+    }
     let n = 0;
     for (let chunk = first; chunk !== NONE; chunk = chunkNext[chunk]) n += chunk === lastChunk ? lastFill : CHUNK_EVENTS;
     if (n > this.runTime.length) this.growRun(n);
