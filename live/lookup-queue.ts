@@ -2,12 +2,12 @@
 // arrives at t starts at max(t, last finish) and is answered 1/capacity later (Lindley's
 // recursion, kept for real: the answer is held until then). Above capacity the queue grows and
 // clients time out; a request its client gave up on still costs its service time.
-const WINDOW_MS = 100;
-/** Share of a window the queue must be busy for the window's rate to count as the service rate. */
-const SATURATED = 0.9;
+
+/** Measured time below which no service rate is told (a rate from a few answers says little). */
+const MIN_MEASURED_MS = 100;
 
 export class LookupQueue<T> {
-  private readonly items: { item: T; finish: number }[] = [];
+  private readonly items: { item: T; arrival: number; finish: number }[] = [];
   private head = 0;
   private lastFinish = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -15,16 +15,18 @@ export class LookupQueue<T> {
   served = 0;
   totalWait = 0;
   /**
-   * The measured service rate (stampede calibrate): requests answered per second over the 100-ms
-   * windows during which the queue was busy at least 90 % of the time (demand at or above
-   * capacity, so the rate is the server's, not its clients'); 0 until such a window was seen.
+   * The measured service rate (stampede calibrate): answers per second over the runs of answers in
+   * which each request was already waiting when the one before it was answered (demand at or above
+   * capacity, so the rate is the server's, not its clients'), each run timed from the start of its
+   * first service to its last answer as sent. A process that stalls (a busy machine) and then
+   * catches up, answering a burst at once, is rated at what it achieved over the whole run.
    */
-  private saturatedServed = 0;
-  private saturatedWindows = 0;
-  private window = -1;
-  private windowServed = 0;
-  /** Service time (ms) begun in each 100-ms window not yet closed. */
-  private readonly busy = new Map<number, number>();
+  private measuredAnswers = 0;
+  private measuredMs = 0;
+  /** The open run: when its first service started, and its answers so far. */
+  private runStart = 0;
+  private runAnswers = 0;
+  private lastAnswerAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly serviceMs: number,
@@ -41,9 +43,7 @@ export class LookupQueue<T> {
     const start = Math.max(arrival, this.lastFinish);
     this.totalWait += start - arrival;
     this.lastFinish = start + this.serviceMs;
-    this.items.push({ item, finish: this.lastFinish });
-    const window = Math.floor(start / WINDOW_MS);
-    this.busy.set(window, (this.busy.get(window) ?? 0) + this.serviceMs);
+    this.items.push({ item, arrival, finish: this.lastFinish });
     if (this.timer === null) this.arm();
   }
 
@@ -51,8 +51,9 @@ export class LookupQueue<T> {
   clear(): T[] {
     const dropped = this.items.slice(this.head).map((entry) => entry.item);
     this.items.length = 0;
-    this.busy.clear();
     this.head = 0;
+    this.closeRun();
+    this.lastAnswerAt = Number.NEGATIVE_INFINITY;
     this.lastFinish = 0;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
@@ -60,27 +61,18 @@ export class LookupQueue<T> {
   }
 
   get backlogRate(): number {
-    const open = this.saturated(this.window);
-    const windows = this.saturatedWindows + (open ? 1 : 0);
-    return windows === 0 ? 0 : ((this.saturatedServed + (open ? this.windowServed : 0)) * 1000) / (windows * WINDOW_MS);
+    const open = this.runAnswers >= 2;
+    const ms = this.measuredMs + (open ? this.lastAnswerAt - this.runStart : 0);
+    return ms >= MIN_MEASURED_MS ? ((this.measuredAnswers + (open ? this.runAnswers : 0)) * 1000) / ms : 0;
   }
 
-  private saturated(window: number): boolean {
-    return this.serviceMs > 0 && (this.busy.get(window) ?? 0) >= SATURATED * WINDOW_MS;
-  }
-
-  private count(now: number): void {
-    const window = Math.floor(now / WINDOW_MS);
-    if (window !== this.window) {
-      if (this.saturated(this.window)) {
-        this.saturatedServed += this.windowServed;
-        this.saturatedWindows++;
-      }
-      for (const w of this.busy.keys()) if (w < window - 1) this.busy.delete(w);
-      this.window = window;
-      this.windowServed = 0;
+  /** A run of one answer is a request that found the server idle: its clients set the pace. */
+  private closeRun(): void {
+    if (this.runAnswers >= 2) {
+      this.measuredAnswers += this.runAnswers;
+      this.measuredMs += this.lastAnswerAt - this.runStart;
     }
-    this.windowServed++;
+    this.runAnswers = 0;
   }
 
   private arm(): void {
@@ -92,8 +84,13 @@ export class LookupQueue<T> {
     this.timer = null;
     const now = this.now();
     while (this.head < this.items.length && this.items[this.head].finish <= now + 0.05) {
-      const { item } = this.items[this.head];
-      this.count(now);
+      const { item, arrival, finish } = this.items[this.head];
+      if (arrival > this.lastAnswerAt) {
+        this.closeRun();
+        this.runStart = finish - this.serviceMs;
+      }
+      this.runAnswers++;
+      this.lastAnswerAt = now;
       this.head++;
       this.served++;
       this.answer(item);

@@ -57,7 +57,7 @@ export function calibrations(r: LiveResult): Calibration[] {
   out.push(lookup === undefined || lookup.perInstance === null
     ? { path: ['lookup', 'capacity'], value: null, comment: `kept: no lookup queue was saturated in the live run, so its service rate was not measured${r.target === 'reference' ? '' : ' (a user target reports none)'}` }
     : { path: ['lookup', 'capacity'], value: perSecond(lookup.perInstance),
-      comment: `calibrated: lookup service rate while its queue was saturated (busy ≥ 90 % of each 100 ms counted), mean over ${lookup.instances} instance(s) (configured ${perSecond(lookup.assumed)})` });
+      comment: `calibrated: lookup service rate while requests waited in its queue (runs of answers, each request already waiting when the one before it was answered; at least 100 ms of them), mean over ${lookup.instances} instance(s) (configured ${perSecond(lookup.assumed)})` });
   const accept = m.acceptRate;
   out.push(accept === undefined || accept.refusedInThatSecond === 0
     ? { path: ['sessionServer', 'maxAcceptsPerSec'], value: null,
