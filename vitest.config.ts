@@ -1,10 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 /**
  * Files that mostly wait rather than compute: test/live.test.ts runs a real deployment in real
  * time (~50 s, its processes using a fraction of a core). They start first, on a worker of their
- * own (maxWorkers is one more than the cores), so the two cores keep running the other files
+ * own (maxWorkers is two more than the cores), so the two cores keep running the other files
  * meanwhile instead of one of them waiting with live mode. Then the longest files, longest first
  * (measured in the suite, docs/ARCHITECTURE.md "The test suite"): vitest orders by its record of
  * earlier runs (node_modules/.vite/vitest), but a fresh clone has none and it falls back to the
@@ -32,9 +33,11 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // The compiled copy that bin/stampede.cjs runs, built first (test/support/build.ts).
     globalSetup: ['test/support/build.ts'],
-    // Two cores, and a third worker for the file that mostly waits (WAITING above): vitest's default
-    // on 2 cores is one worker, and much of the suite waits on child processes.
-    maxWorkers: 3,
+    // The cores, a worker for the file that mostly waits (WAITING above), and one more for the files
+    // that wait on child processes (a browser, live mode in real time, the CLI): vitest's default on
+    // 2 cores is one worker. On 2 cores, 4 workers: 119.7 and 123.0 s against 125.5 and 128.8 s with
+    // 3, alternating (docs/ARCHITECTURE.md, "The test suite"). At most 8: each holds vega and a model.
+    maxWorkers: Math.min(availableParallelism() + 2, 8),
     // A worker's test files share its loaded modules (vega, the simulation, tsx's transforms) instead
     // of importing them again for each file: 253 → 218 s of CPU and 139 → 121 s of wall on 2 cores
     // (docs/ARCHITECTURE.md, "The test suite"). No test relies on a fresh module: none mocks a module
