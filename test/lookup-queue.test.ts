@@ -41,6 +41,23 @@ describe('lookup queue', () => {
     expect(q.totalWait / q.served).toBeCloseTo(299.75, 6); // the mean of 0, 0.5, ..., 599.5 ms
   });
 
+  it('measures no short run: at 20,000/s, requests in twos are answered a timer tick late, not slower', () => {
+    const q = new LookupQueue<number>(0.05, () => answered.push(clock), () => clock);
+    for (let i = 0; i < 300; i++) {
+      q.submit(2 * i);
+      q.submit(2 * i + 1);
+      run(2);
+    }
+    expect(answered).toHaveLength(600);
+    expect(q.backlogRate).toBe(0);
+    // A long run at that rate reads as that rate, within the tick.
+    for (let i = 0; i < 4000; i++) q.submit(i);
+    run(250);
+    expect(answered).toHaveLength(4600);
+    expect(q.backlogRate).toBeGreaterThan(19_500);
+    expect(q.backlogRate).toBeLessThanOrEqual(20_000);
+  });
+
   it('tells no rate when requests come one after the other (the clients set the pace)', () => {
     const q = queue();
     for (let i = 0; i < 200; i++) {
