@@ -6,8 +6,9 @@
 // line per size; `node --import tsx bench/engine.ts 20000` runs one size.
 import { EventQueue } from '../sim/engine/event-queue.ts';
 import { createStream } from '../sim/engine/random.ts';
+import { ENGINE_SIZES } from './engine-sizes.ts';
 
-const sizes = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [2_000, 20_000, 1_000_000, 10_000_000];
+const sizes = process.argv.length > 2 ? process.argv.slice(2).map(Number) : ENGINE_SIZES;
 for (const pending of sizes) {
   const random = createStream(1, `engine-${pending}`);
   const queue = new EventQueue(pending + 1024);

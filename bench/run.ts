@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
 import { estimateRunBytes, formatBytes } from '../sim/memory-estimate.ts';
 import { liveBench } from './live.ts';
+import { ENGINE_SIZES } from './engine-sizes.ts';
 
 interface Case {
   name: string;
@@ -260,7 +261,7 @@ function scalingVerdict(ratio: number): string {
 
 // The engine alone: the event queue under a hold workload, 2,000 to 10^7 pending, each size in a
 // process of its own (V8 optimizes the queue for the first size it runs).
-const engine = [2_000, 20_000, 1_000_000, 10_000_000].map(
+const engine = ENGINE_SIZES.map(
   (pending) => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'bench/engine.ts', String(pending)], { encoding: 'utf8' })) as { pending: number; eventsPerSecond: number; peakRssBytes: number },
 );
 for (const e of engine) {
