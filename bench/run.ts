@@ -99,20 +99,23 @@ const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(to
 process.stderr.write(`machine: ${machine}; median of ${runs} run(s) per case\n`);
 
 // Whole processes, as a user starts them, each against `node -e 0` measured in the same rounds
-// (one run of every command per round, so a load that comes and goes is shared by all).
+// (one run of every command per round, so a load that comes and goes is shared by all). `stampede`
+// is bin/stampede.cjs run as a command (`npm link`'s `stampede`), which starts Node with
+// --v8-pool-size=0 (its first lines); one row runs it as `node bin/stampede.cjs`, with Node's defaults.
 interface Startup {
   name: string;
-  args: string[];
+  /** The program (the bench's own Node unless it is bin/stampede.cjs, run as a command) and its arguments. */
+  command: string[];
 }
 const V2 = 'scenarios/validation/v2-lookup-outage-churn.yaml';
+const STAMPEDE = 'bin/stampede.cjs';
+const v2Run = (clients: number) => [STAMPEDE, 'run', V2, '--set', `population.clients=${clients}`, '--quiet', '--force', '--out'];
 const startupCases: Startup[] = [
-  { name: 'node -e 0', args: ['-e', '0'] },
-  { name: 'stampede --help', args: ['bin/stampede.cjs', '--help'] },
-  { name: 'stampede validate (V2)', args: ['bin/stampede.cjs', 'validate', V2] },
-  ...[1_000, 100_000, 1_000_000].map((clients) => ({
-    name: `V2 ${clients.toLocaleString('en-US')} clients, report`,
-    args: ['bin/stampede.cjs', 'run', V2, '--set', `population.clients=${clients}`, '--quiet', '--force', '--out'],
-  })),
+  { name: 'node -e 0', command: [process.execPath, '-e', '0'] },
+  { name: 'stampede --help', command: [STAMPEDE, '--help'] },
+  { name: 'stampede validate (V2)', command: [STAMPEDE, 'validate', V2] },
+  ...[1_000, 100_000, 1_000_000].map((clients) => ({ name: `V2 ${clients.toLocaleString('en-US')} clients, report`, command: v2Run(clients) })),
+  { name: 'V2 100,000 clients, node bin/stampede.cjs', command: [process.execPath, ...v2Run(100_000)] },
 ];
 const startupRuns = Number(process.argv.find((a) => a.startsWith('--startup-runs='))?.slice(15) ?? (quick ? 3 : 7));
 /**
@@ -126,9 +129,12 @@ if (against !== undefined) {
   const entry = ['stampede.cjs', 'stampede.mjs'].map((name) => join(against, 'bin', name)).find((path) => existsSync(path));
   if (entry === undefined) throw new Error(`--startup-against: no bin/stampede.cjs or bin/stampede.mjs in ${against}`);
   // Each right after its twin, so that both see the same moment's load.
-  const twins = startupCases.flatMap((c) =>
-    c.args[0] !== 'bin/stampede.cjs' ? [c] : [c, { name: `${c.name} (${against})`, args: [entry, ...c.args.slice(1).map((arg) => (arg === V2 ? join(against, V2) : arg))] }],
-  );
+  const twins = startupCases.flatMap((c) => {
+    const at = c.command.indexOf(STAMPEDE);
+    if (at === -1) return [c];
+    const command = c.command.map((arg, i) => (i === at ? entry : arg === V2 ? join(against, V2) : arg));
+    return [c, { name: `${c.name} (${against})`, command }];
+  });
   startupCases.splice(0, startupCases.length, ...twins);
 }
 
@@ -160,10 +166,10 @@ function startupTable(): Record<string, { seconds: number; ratio: number; sample
   try {
     for (let round = 0; round < startupRuns; round++) {
       for (const c of startupCases) {
-        const args = c.args.at(-1) === '--out' ? [...c.args, join(out, 'report')] : c.args;
+        const [program, ...args] = c.command.at(-1) === '--out' ? [...c.command, join(out, 'report')] : c.command;
         const cpuBefore = childrenCpuSeconds();
         const started = process.hrtime.bigint();
-        const child = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+        const child = spawnSync(program, args, { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const cpuAfter = childrenCpuSeconds();
         if (child.status !== 0) throw new Error(`${c.name}: exit ${child.status}\n${child.stderr}`);

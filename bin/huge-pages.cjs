@@ -22,6 +22,17 @@ function hugePagesEnv(env = process.env) {
 }
 
 /**
+ * Node's flags for the relaunched process: this one's, with V8's background threads one per spare
+ * core (--v8-pool-size=0, as bin/stampede.cjs starts itself when run as a command) unless this
+ * process or NODE_OPTIONS chose a number: `node bin/stampede.cjs` then pays the second start once
+ * and gains the flag.
+ */
+function withPoolSize(execArgv, nodeOptions = process.env.NODE_OPTIONS ?? '') {
+  const chosen = [...execArgv, ...nodeOptions.split(/\s+/)].some((flag) => flag.startsWith('--v8-pool-size'));
+  return chosen ? execArgv : ['--v8-pool-size=0', ...execArgv];
+}
+
+/**
  * Relaunches this process with huge pages on, unless they are already on or
  * do not apply; returns whether it did (then this process only waits for the
  * relaunched one, passes each signal it receives on, once, and ends as it
@@ -37,7 +48,7 @@ function relaunchWithHugePages() {
   if (env === process.env) return false;
   // An IPC channel the relaunched process watches: it closes when this process dies, even by SIGKILL.
   // node:child_process (~4 ms to load) only here: --help and validate never relaunch.
-  const child = require('node:child_process').spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+  const child = require('node:child_process').spawn(process.execPath, [...withPoolSize(process.execArgv), ...process.argv.slice(1)], {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     env: { ...env, [RELAUNCHED]: '1' },
     detached: true,
@@ -82,4 +93,4 @@ function watchParent() {
   process.nextTick(() => process.channel?.unref());
 }
 
-module.exports = { hugePagesEnv, relaunchWithHugePages };
+module.exports = { withPoolSize, hugePagesEnv, relaunchWithHugePages };

@@ -1,4 +1,18 @@
-#!/usr/bin/env node
+#!/bin/sh
+':' //; case "$STAMPEDE_HUGE_PAGES:$GLIBC_TUNABLES" in 0:* | *glibc.malloc.hugetlb*) ;; *) export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.hugetlb=1" ;; esac
+':' //; exec node --v8-pool-size=0 "$0" "$@"
+// The two lines above are for sh, which the first line names, and are nothing to Node (a string,
+// then a comment). Run as a command (`stampede` after `npm link`, or bin/stampede.cjs), this file
+// starts Node on itself as a run of millions of clients wants it, which a shebang cannot do
+// everywhere (`env -S` is not in busybox):
+// - glibc's huge pages already on (bin/huge-pages.cjs), unless STAMPEDE_HUGE_PAGES=0 or the
+//   tunable is set: no relaunch is needed, whatever the run;
+// - V8's background threads one per spare core (--v8-pool-size=0) rather than Node's fixed four: on
+//   two cores, four threads compiling hot functions at once slow each other and the main thread
+//   (V2 at 100,000 clients: 0.41 s with four, 0.37 s with one; docs/ARCHITECTURE.md, "Start-up").
+// `node bin/stampede.cjs` runs the same code with Node's defaults, and relaunches itself with both
+// for a large run (bin/huge-pages.cjs).
+//
 // Entry point: runs the CLI from the compiled copy of the current sources (dist/<hash>/, written
 // by `npm ci` / `npm run build`: bin/build.mjs), or, when there is none (a dev tree after an edit),
 // registers the TypeScript loader (tsx) and runs the sources. bin/compiled.cjs decides, by the

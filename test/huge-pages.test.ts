@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 // @ts-expect-error: a plain ES module of the launcher, without type declarations
-import { hugePagesEnv } from '../bin/huge-pages.cjs';
+import { hugePagesEnv, withPoolSize } from '../bin/huge-pages.cjs';
 import { testTmp } from './support/temp.ts';
 
 const linux = process.platform === 'linux';
@@ -34,9 +34,15 @@ describe('huge pages (bin/huge-pages.cjs)', () => {
   });
 
   it.runIf(linux)('relaunches once with the tunable and ends with the relaunched process’s exit code', async () => {
-    const run = relaunching(`console.log(process.env.GLIBC_TUNABLES, process.ppid !== 1); process.exit(3);`);
+    const run = relaunching(`console.log(process.env.GLIBC_TUNABLES, process.ppid !== 1, process.execArgv.join(' ')); process.exit(3);`);
     expect(await run.exit).toEqual({ code: 3, signal: null });
-    expect(run.stdout().trim()).toBe('glibc.malloc.hugetlb=1 true');
+    expect(run.stdout().trim()).toBe('glibc.malloc.hugetlb=1 true --v8-pool-size=0');
+  });
+
+  it("gives the relaunched Node V8's background threads one per spare core, unless a pool size was chosen", () => {
+    expect(withPoolSize(['--max-old-space-size=4096'], '')).toEqual(['--v8-pool-size=0', '--max-old-space-size=4096']);
+    expect(withPoolSize(['--v8-pool-size=2'], '')).toEqual(['--v8-pool-size=2']);
+    expect(withPoolSize([], '--trace-warnings --v8-pool-size=3')).toEqual([]);
   });
 
   it.runIf(linux)('passes each signal on exactly once', async () => {
@@ -55,5 +61,29 @@ describe('huge pages (bin/huge-pages.cjs)', () => {
     const run = relaunching(`console.log(String(process.env.GLIBC_TUNABLES));`, { STAMPEDE_HUGE_PAGES: '0' });
     expect((await run.exit).code).toBe(0);
     expect(run.stdout().trim()).toBe('undefined');
+  });
+
+  describe('bin/stampede.cjs run as a command (its first lines are sh)', () => {
+    /** What the launcher starts: a stand-in `node` first on the PATH prints its arguments and GLIBC_TUNABLES. */
+    function launched(env: NodeJS.ProcessEnv) {
+      const bin = mkdtempSync(join(testTmp(), 'stampede-launcher-'));
+      writeFileSync(join(bin, 'node'), '#!/bin/sh\nprintf "%s\\n" "$@" "tunables: ${GLIBC_TUNABLES-unset}"\n');
+      chmodSync(join(bin, 'node'), 0o755);
+      const { GLIBC_TUNABLES: _, STAMPEDE_HUGE_PAGES: __, ...rest } = process.env;
+      const r = spawnSync(resolve('bin/stampede.cjs'), ['run', 'a file.yaml', '--set', 'x=1'], { encoding: 'utf8', env: { ...rest, ...env, PATH: `${bin}:${process.env.PATH}` } });
+      expect(r.status, r.stderr).toBe(0);
+      const lines = r.stdout.split('\n').filter(Boolean);
+      return { args: lines.slice(0, -1), tunables: lines.at(-1) };
+    }
+
+    it.runIf(linux)('starts the node on the PATH with --v8-pool-size=0 on itself, its arguments unchanged, and huge pages on', () => {
+      expect(launched({})).toEqual({ args: ['--v8-pool-size=0', resolve('bin/stampede.cjs'), 'run', 'a file.yaml', '--set', 'x=1'], tunables: 'tunables: glibc.malloc.hugetlb=1' });
+    });
+
+    it.runIf(linux)('keeps other tunables, and leaves huge pages off when turned off or already chosen', () => {
+      expect(launched({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }).tunables).toBe('tunables: glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1');
+      expect(launched({ STAMPEDE_HUGE_PAGES: '0' }).tunables).toBe('tunables: unset');
+      expect(launched({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' }).tunables).toBe('tunables: glibc.malloc.hugetlb=0');
+    });
   });
 });
