@@ -4,11 +4,13 @@ import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const OPTIONS = { cwd: ROOT, encoding: 'utf8', timeout: 5000 } as const;
+const OPTIONS = { encoding: 'utf8', timeout: 5000 } as const;
 
 // One git process says both the commit (`# branch.oid`) and whether tracked files differ from it
-// (any other line): a process start is most of what this costs.
-const STATUS = ['status', '--porcelain=v2', '--branch', '--untracked-files=no'];
+// (any other line): a process start is most of what this costs. --no-optional-locks: a plain
+// `git status` refreshes the index and writes it back under .git/index.lock, so a `git commit` the
+// user ran meanwhile could fail on the lock; the report only reads.
+const STATUS = ['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '--untracked-files=no'];
 const SHORT = 12;
 
 /** `abc123def456` or `abc123def456+modified` from `git status --porcelain=v2 --branch`; null before the first commit. */
@@ -26,10 +28,10 @@ export function commitOfStatus(status: string): string | null {
   return commit === null ? null : modified ? `${commit}+modified` : commit;
 }
 
-/** Short commit hash, with `+modified` when tracked files differ from it; null when unknown. */
-export function currentGitCommit(): string | null {
+/** Short commit hash of the checkout at `dir` (this tree's), with `+modified` when tracked files differ from it; null when unknown. */
+export function currentGitCommit(dir = ROOT): string | null {
   try {
-    return commitOfStatus(execFileSync('git', STATUS, { ...OPTIONS, stdio: ['ignore', 'pipe', 'ignore'] }));
+    return commitOfStatus(execFileSync('git', STATUS, { ...OPTIONS, cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }));
   } catch {
     return null;
   }
@@ -39,9 +41,9 @@ export function currentGitCommit(): string | null {
  * currentGitCommit() without waiting: its git process runs while the caller simulates
  * (stampede run starts it before the run and awaits it for the report).
  */
-export function currentGitCommitAsync(): Promise<string | null> {
+export function currentGitCommitAsync(dir = ROOT): Promise<string | null> {
   return new Promise((resolve) => {
-    const child = execFile('git', STATUS, OPTIONS, (error, stdout) => resolve(error === null ? commitOfStatus(stdout) : null));
+    const child = execFile('git', STATUS, { ...OPTIONS, cwd: dir }, (error, stdout) => resolve(error === null ? commitOfStatus(stdout) : null));
     child.stdin?.end();
   });
 }
