@@ -129,12 +129,15 @@ export function round3(x: number): number {
 function seriesRows(time: readonly number[], lines: readonly LineInput[], ctx: ChartContext, options: { log: boolean; band: boolean }): SeriesRow[] {
   const factor = bucketFactor(time.length, MAX_POINTS);
   const shown = (x: number): number | null => (options.log && !(x > 0) ? null : compact(x));
+  // Every line has the same buckets, so the same times: computed once, each row a copy of them.
+  let t: number[] | undefined;
   return lines.map((line) => {
     const b = bucket(time, line.values, factor);
     const values = line.stat === 'max' ? b.max : b.mean;
+    t ??= b.t.map((at) => round3(at / ctx.time.seconds));
     const row: SeriesRow = {
       s: line.name,
-      t: b.t.map((t) => round3(t / ctx.time.seconds)),
+      t: t.slice(),
       v: values.map(shown),
     };
     if (options.log) row.z = values.map((x) => (x === 0 ? 1 : null));
@@ -145,6 +148,17 @@ function seriesRows(time: readonly number[], lines: readonly LineInput[], ctx: C
     }
     return row;
   });
+}
+
+/** The values a chart's rows draw, lines and the tops of their bands, for its y scale (loops: a report's code runs once, unoptimized, and spreads cost it more). */
+function drawnValues(rows: readonly SeriesRow[]): (number | null)[] {
+  const out: (number | null)[] = [];
+  for (let r = 0; r < rows.length; r++) {
+    const { v, hi } = rows[r];
+    for (let i = 0; i < v.length; i++) out.push(v[i]);
+    if (hi !== undefined) for (let i = 0; i < hi.length; i++) out.push(hi[i]);
+  }
+  return out;
 }
 
 export function timeTitle(ctx: ChartContext): string {
@@ -379,7 +393,8 @@ export const SI_LABELS = "datum.value < 1 ? format(datum.value, '.2~f') : format
 function timeSeries(ctx: ChartContext, a: TimeSeriesArgs): ChartDef {
   const rows = seriesRows(a.time, a.lines, ctx, { log: a.log, band: !a.stacked });
   const names = a.lines.map((l) => l.name);
-  const limits = splitLimits(a.limits ?? [], finiteMax(rows.flatMap((r) => [...r.v, ...(r.hi ?? [])])), a.limitUnit);
+  const drawn = drawnValues(rows);
+  const limits = splitLimits(a.limits ?? [], finiteMax(drawn), a.limitUnit);
   const color = {
     field: 's',
     type: 'nominal' as const,
@@ -389,7 +404,7 @@ function timeSeries(ctx: ChartContext, a: TimeSeriesArgs): ChartDef {
   let yScale: { type: 'log'; domain: [number, number]; clamp: boolean } | { zero: boolean };
   let yAxis: { labelExpr: string; values?: number[]; grid: boolean; tickMinStep?: number };
   if (a.log) {
-    const log = logDomain([...rows.flatMap((r) => [...r.v, ...(r.hi ?? [])]), ...limits.drawn.map((l) => l.value)]);
+    const log = logDomain(drawn.concat(limits.drawn.map((l) => l.value)));
     yScale = { type: 'log', domain: log.domain, clamp: true };
     yAxis = { labelExpr: SI_LABELS, values: log.ticks, grid: true };
   } else {
