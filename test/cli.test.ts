@@ -73,4 +73,9 @@ describe('stampede run', () => {
     const none = stampede();
     expect(none.code).toBe(2);
   });
+
+  it('prints its version with --version, the one package.json gives', () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(stampede('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
 });

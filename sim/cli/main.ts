@@ -15,6 +15,7 @@ import { releaseEarlySignals } from './early-signals.ts';
 import { OutputError, WriteError } from './output.ts';
 import { LiveError } from '../../live/errors.ts';
 import { integerFlag, joinNegativeValues, UsageError } from './usage-error.ts';
+import { VERSION } from '../version.ts';
 
 // Each command's module is loaded when that command runs, not at every start: together they are
 // most of the code (the simulation, batch, gate, reports, live mode), and `--help` or `validate`
@@ -147,7 +148,8 @@ export async function main(argv: string[]): Promise<number> {
     .strict()
     .help()
     .alias('h', 'help')
-    .version(false)
+    // The string itself: yargs would otherwise look for package.json at every start.
+    .version(VERSION)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .epilogue('Exit codes: 0 ok, 1 assertion failed, 2 invalid input, 3 some batch jobs failed, 70 internal error, 74 an output could not be written, 129 hung up (SIGHUP), 130 interrupted.')
     .exitProcess(false)
