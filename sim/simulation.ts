@@ -13,7 +13,7 @@ import { Managers } from './model/manager.ts';
 import { GrayFailureWatch } from './model/gray-failure.ts';
 import { Heaps } from './model/heap.ts';
 import { ServerState, SessionServers } from './model/session-server.ts';
-import { Algorithm, algorithmCode, choose } from './model/balancer.ts';
+import { Algorithm, algorithmCode, choose, type AlgorithmCode, type RegionView } from './model/balancer.ts';
 import { canonicalScenario } from './scenario/load.ts';
 import { VERSION } from './version.ts';
 import { DnsCaches, L4Switch } from './model/baselines.ts';
@@ -323,10 +323,8 @@ function placeInitialClients(
   const pair = new Int32Array(2);
   const running = Uint8Array.from(servers.state, (state) => (state === ServerState.running ? 1 : 0));
   const counts = new Float64Array(servers.count);
-  const membersOf = new Int32Array(scenario.regions.length);
-  for (let c = 0; c < clients.count; c++) membersOf[clients.regionOf(c)]++;
+  const membersOf = membersPerRegion(clients, scenario.regions.length);
   for (let r = 0; r < scenario.regions.length; r++) {
-    const members = membersOf[r];
     const ids: number[] = [];
     for (let s = 0; s < servers.count; s++) if (servers.region[s] === r) ids.push(s);
     const regionServers = Int32Array.from(ids);
@@ -337,44 +335,74 @@ function placeInitialClients(
       scratch: new Int32Array(scenario.lookup.choices),
     };
     const even = algorithm !== Algorithm.random && algorithm !== Algorithm.powerOfD;
-    const quota = even ? evenQuota(members, regionServers, servers.weight, running) : null;
-    let position = 0;
-    for (let c = 0; c < clients.count; c++) {
-      if (clients.regionOf(c) !== r) continue;
-      let primary: number;
-      let alternative: number;
-      if (quota) {
-        while (position < regionServers.length && (running[regionServers[position]] === 0 || counts[regionServers[position]] >= quota[position])) position++;
-        if (position === regionServers.length) {
-          clients.placeDisconnected(c, 0);
-          continue;
-        }
-        primary = regionServers[position];
-        alternative = primary;
-        for (let k = 1; k < regionServers.length; k++) {
-          const candidate = regionServers[(position + k) % regionServers.length];
-          if (running[candidate] === 1) {
-            alternative = candidate;
-            break;
-          }
-        }
-      } else {
-        choose(algorithm, view, 0, init, pair);
-        primary = pair[0];
-        alternative = pair[1];
-      }
-      if (counts[primary] >= maxSessions) {
+    const quota = even ? evenQuota(membersOf[r], regionServers, servers.weight, running) : null;
+    placeRegion(r, { clients, view, quota, algorithm, maxSessions, init, pair, dns });
+  }
+}
+
+// The loops over the clients are functions of their own: V8 compiles a long loop on the stack
+// (on-stack replacement) together with the rest of its function, and code after a loop that has
+// never run has no type feedback, so the compiled loop was thrown away where the loop ended, and
+// the next loop started again unoptimized (twice per placement).
+
+function membersPerRegion(clients: ClientPopulation, regions: number): Int32Array {
+  const membersOf = new Int32Array(regions);
+  for (let c = 0; c < clients.count; c++) membersOf[clients.regionOf(c)]++;
+  return membersOf;
+}
+
+/** Places the clients of region `r` on its servers (placeInitialClients). */
+function placeRegion(
+  r: number,
+  p: {
+    clients: ClientPopulation;
+    view: RegionView;
+    quota: Float64Array | null;
+    algorithm: AlgorithmCode;
+    maxSessions: number;
+    init: () => number;
+    pair: Int32Array;
+    dns: DnsCaches | null;
+  },
+): void {
+  const { clients, view, quota, algorithm, maxSessions, init, pair, dns } = p;
+  const { servers: regionServers, running, counts } = view;
+  let position = 0;
+  for (let c = 0; c < clients.count; c++) {
+    if (clients.regionOf(c) !== r) continue;
+    let primary: number;
+    let alternative: number;
+    if (quota) {
+      while (position < regionServers.length && (running[regionServers[position]] === 0 || counts[regionServers[position]] >= quota[position])) position++;
+      if (position === regionServers.length) {
         clients.placeDisconnected(c, 0);
         continue;
       }
-      counts[primary]++;
-      if (dns !== null) {
-        // A DNS answer is one address; only clients that ignore the TTL still hold it (baselines.ts).
-        clients.placeConnected(c, primary, primary);
-        dns.place(c, primary);
-      } else {
-        clients.placeConnected(c, primary, alternative);
+      primary = regionServers[position];
+      alternative = primary;
+      for (let k = 1; k < regionServers.length; k++) {
+        const candidate = regionServers[(position + k) % regionServers.length];
+        if (running[candidate] === 1) {
+          alternative = candidate;
+          break;
+        }
       }
+    } else {
+      choose(algorithm, view, 0, init, pair);
+      primary = pair[0];
+      alternative = pair[1];
+    }
+    if (counts[primary] >= maxSessions) {
+      clients.placeDisconnected(c, 0);
+      continue;
+    }
+    counts[primary]++;
+    if (dns !== null) {
+      // A DNS answer is one address; only clients that ignore the TTL still hold it (baselines.ts).
+      clients.placeConnected(c, primary, primary);
+      dns.place(c, primary);
+    } else {
+      clients.placeConnected(c, primary, alternative);
     }
   }
 }
