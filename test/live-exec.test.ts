@@ -4,7 +4,7 @@
 // node:http lookup in this process and one reference session server; the hooks cause the fault
 // themselves (a flag file the fake lookup reads: while it exists, lookups are refused).
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -127,7 +127,7 @@ describe('exec: hooks against a user target', () => {
     at: 2m
     restartAfter: 1m
     exec:
-      start: "sleep 30"
+      start: "sleep 30.25"
       timeout: 1s
 `);
     const failing = await runLoad(s, { clients: 100, timeScale: 0.02, target: target.url });
@@ -139,13 +139,15 @@ describe('exec: hooks against a user target', () => {
     s.faults.shift();
     const hanging = await runLoad(s, { clients: 100, timeScale: 0.02, target: target.url });
     expect(hanging.partial?.reason).toMatch(/the exec start command of fault 0 \(manager-crash\) failed: timed out after 1\.\d s \(killed\)/);
-    const left = spawn('pgrep', ['-f', '^sleep 30$']);
+    // A duration no other process on the machine sleeps for; what is left, if anything, shown with its parent and state.
+    const left = spawn('pgrep', ['-f', '^sleep 30\\.25$']);
     const found = await new Promise<string>((resolve) => {
       let out = '';
       left.stdout.on('data', (c) => (out += c));
       left.on('close', () => resolve(out.trim()));
     });
-    expect(found).toBe('');
+    const details = found === '' ? '' : execFileSync('ps', ['-o', 'pid,ppid,pgid,stat,etime,args', '-p', found.split('\n').join(',')], { encoding: 'utf8' });
+    expect(found, details).toBe('');
   }, 60_000);
 
   it('an exec end on a fault that has no end is refused before anything starts', async () => {
