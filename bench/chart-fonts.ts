@@ -7,7 +7,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { buildReport } from '../reports/lib/index.ts';
-import { PNG_FONT, PNG_SCALE, renderSvg, svgToPng } from '../reports/lib/render.ts';
+import { PNG_FONT, PNG_SCALE, pngOf, renderSvg, svgToPng } from '../reports/lib/render.ts';
+import { CHART_FONT_FILES } from '../reports/lib/chart-fonts.ts';
+import { encodePng } from '../reports/lib/png.ts';
 import { chartFontsCover } from '../reports/lib/chart-fonts.ts';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
 import { runScenario } from '../sim/simulation.ts';
@@ -25,7 +27,7 @@ for (const file of files) {
   const { scenario } = loadScenarioFile(join(ROOT, file), [`population.clients=${Math.min(2000, loadScenarioFile(join(ROOT, file)).scenario.population.clients)}`]);
   for (const chart of buildReport(runScenario(scenario)).charts) svgs.push(await renderSvg(chart.spec));
 }
-const fullFaces = (svg: string) => new Resvg(svg, { fitTo: { mode: 'zoom', value: PNG_SCALE }, background: '#ffffff', font: { loadSystemFonts: false, fontFiles: DEBIAN, defaultFontFamily: PNG_FONT, sansSerifFamily: PNG_FONT } }).render().asPng();
+const fullFaces = (svg: string) => pngOf(new Resvg(svg, { fitTo: { mode: 'zoom', value: PNG_SCALE }, background: '#ffffff', font: { loadSystemFonts: false, fontFiles: DEBIAN, defaultFontFamily: PNG_FONT, sansSerifFamily: PNG_FONT } }).render());
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 let same = 0;
@@ -38,9 +40,28 @@ for (let round = 0; round < 3; round++) {
   started = cpu();
   const pngs = svgs.map((svg) => svgToPng(svg));
   shipped.push((cpu() - started) / svgs.length);
-  if (round === 0) same = pngs.filter((png, k) => Buffer.from(png).equals(reference[k])).length;
+  if (round === 0) same = pngs.filter((png, k) => Buffer.from(png).equals(Buffer.from(reference[k]))).length;
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`${svgs.length} charts of ${files.length} scenarios; drawn by the chart fonts: ${svgs.filter(chartFontsCover).length}`);
 console.log(`the same PNG bytes as with Debian's full faces: ${same} of ${svgs.length}`);
 console.log(`CPU a chart (median of 3 rounds): full faces ${median(full).toFixed(1)} ms, chart fonts ${median(shipped).toFixed(1)} ms`);
+
+// The PNG writers side by side, on the same renderings (chart fonts): resvg's own (`asPng`) and png.ts.
+const covered = svgs.filter(chartFontsCover);
+let theirs = 0;
+let ours = 0;
+let theirBytes = 0;
+let ourBytes = 0;
+for (const svg of covered) {
+  const image = new Resvg(svg, { fitTo: { mode: 'zoom', value: PNG_SCALE }, background: '#ffffff', font: { loadSystemFonts: false, fontFiles: CHART_FONT_FILES!, defaultFontFamily: PNG_FONT, sansSerifFamily: PNG_FONT } }).render();
+  let started = cpu();
+  theirBytes += image.asPng().length;
+  theirs += cpu() - started;
+  started = cpu();
+  ourBytes += encodePng(image.pixels, image.width, image.height).length;
+  ours += cpu() - started;
+}
+const perChart = (total: number) => (total / covered.length).toFixed(1);
+const kb = (bytes: number) => (bytes / covered.length / 1024).toFixed(1);
+console.log(`PNG writing a chart (${covered.length} charts): resvg's asPng ${perChart(theirs)} ms, ${kb(theirBytes)} KB; reports/lib/png.ts ${perChart(ours)} ms, ${kb(ourBytes)} KB`);

@@ -1,6 +1,6 @@
 // Headless rendering of chart specs: vega-lite → vega → a View with no
 // renderer → SVG; PNG from that SVG with resvg. Vega's own randomness is
-// seeded so the same spec gives the same bytes.
+// seeded so the same spec gives the same bytes; the PNG is written by png.ts.
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOVER_LAYER } from './charts.ts';
 import { CHART_FONT_FILES, chartFontsCover } from './chart-fonts.ts';
+import { encodePng } from './png.ts';
 
 /** Width of exported charts in CSS pixels (specs say `container`, which a file does not have). */
 export const EXPORT_WIDTH = 1000;
@@ -69,5 +70,19 @@ export function svgToPng(svg: string, scale: number = PNG_SCALE): Uint8Array {
     background: '#ffffff',
     font: { ...font, defaultFontFamily: PNG_FONT, sansSerifFamily: PNG_FONT },
   });
-  return resvg.render().asPng();
+  return pngOf(resvg.render());
+}
+
+/**
+ * The PNG of a resvg rendering. Drawn on white, every pixel is opaque and png.ts writes them; should
+ * one not be, resvg's own encoder takes the pixels out of premultiplied alpha.
+ */
+export function pngOf(image: { readonly pixels: Buffer; readonly width: number; readonly height: number; asPng(): Buffer }): Uint8Array {
+  const pixels = image.pixels;
+  return isOpaque(pixels) ? encodePng(pixels, image.width, image.height) : image.asPng();
+}
+
+function isOpaque(rgba: Uint8Array): boolean {
+  for (let alpha = 3; alpha < rgba.length; alpha += 4) if (rgba[alpha] !== 255) return false;
+  return true;
 }
