@@ -74,6 +74,25 @@ describe('stampede run', () => {
     expect(none.code).toBe(2);
   });
 
+  // Loading the simulation's bundle costs --help ~10 ms of its ~0.15 s: it happened once, unnoticed,
+  // by an import at the top of the command line (docs/ARCHITECTURE.md, "Start-up").
+  it('answers --help from the command line alone, without loading the simulation', () => {
+    const loaded = (...args: string[]) => {
+      // The build (made by the suite's global setup), not the sources through tsx.
+      const { STAMPEDE_TSX: _, ...env } = process.env;
+      const r = spawnSync(process.execPath, ['-r', './test/support/scripts-loaded.cjs', 'bin/stampede.cjs', ...args], { encoding: 'utf8', env });
+      expect(r.status, r.stderr).toBe(0);
+      const line = /\nscripts loaded: (.*)\n/.exec(r.stderr);
+      expect(line, r.stderr).not.toBeNull();
+      return (JSON.parse(line![1]) as string[]).map((file) => file.split(/[\\/]/).slice(-2).join('/'));
+    };
+    const help = loaded('--help');
+    expect(help).toContain('bundle/cli.cjs');
+    expect(help).not.toContain('bundle/simulation.cjs');
+    // The same probe sees the simulation where a command needs it.
+    expect(loaded('validate', 'scenarios/lookup-outage.yaml')).toContain('bundle/simulation.cjs');
+  });
+
   it('prints its version with --version, the one package.json gives', () => {
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     expect(stampede('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
