@@ -1,16 +1,17 @@
 // `node --import tsx bench/chart-fonts.ts`: every chart of every shipped scenario (2,000 clients,
 // seed 1) rendered to PNG twice, with the chart fonts stampede ships (reports/lib/fonts/, what
 // `--png` uses) and with Debian's four full DejaVu Sans faces (what it used before); prints whether
-// each pair is the same bytes and what each costs. The figures of docs/reports.md, "Static charts".
-// Needs Debian's fonts-dejavu-core. Takes about a minute on a 2-core machine.
+// each pair is the same bytes and what each costs; then resvg's own PNG writer against
+// reports/lib/png.ts on the same renderings. The figures of docs/reports.md, "Static charts".
+// Needs Debian's fonts-dejavu-core. Took about a minute on a 2-core machine (2026-12-06), six on
+// 2026-12-07, most of it system time, while the VM was paging out its file cache.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { buildReport } from '../reports/lib/index.ts';
 import { PNG_FONT, PNG_SCALE, pngOf, renderSvg, svgToPng } from '../reports/lib/render.ts';
-import { CHART_FONT_FILES } from '../reports/lib/chart-fonts.ts';
+import { CHART_FONT_FILES, chartFontsCover } from '../reports/lib/chart-fonts.ts';
 import { encodePng } from '../reports/lib/png.ts';
-import { chartFontsCover } from '../reports/lib/chart-fonts.ts';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
 import { runScenario } from '../sim/simulation.ts';
 
