@@ -7,10 +7,9 @@
 // 2026-12-07, most of it system time, while the VM was paging out its file cache.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
 import { buildReport } from '../reports/lib/index.ts';
-import { PNG_FONT, PNG_SCALE, pngOf, renderSvg, svgToPng } from '../reports/lib/render.ts';
-import { CHART_FONT_FILES, chartFontsCover } from '../reports/lib/chart-fonts.ts';
+import { pngOf, rasterize, renderSvg, svgToPng } from '../reports/lib/render.ts';
+import { chartFontsCover } from '../reports/lib/chart-fonts.ts';
 import { encodePng } from '../reports/lib/png.ts';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
 import { runScenario } from '../sim/simulation.ts';
@@ -28,7 +27,7 @@ for (const file of files) {
   const { scenario } = loadScenarioFile(join(ROOT, file), [`population.clients=${Math.min(2000, loadScenarioFile(join(ROOT, file)).scenario.population.clients)}`]);
   for (const chart of buildReport(runScenario(scenario)).charts) svgs.push(await renderSvg(chart.spec));
 }
-const fullFaces = (svg: string) => pngOf(new Resvg(svg, { fitTo: { mode: 'zoom', value: PNG_SCALE }, background: '#ffffff', font: { loadSystemFonts: false, fontFiles: DEBIAN, defaultFontFamily: PNG_FONT, sansSerifFamily: PNG_FONT } }).render());
+const fullFaces = (svg: string) => pngOf(rasterize(svg, { loadSystemFonts: false, fontFiles: DEBIAN }));
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 let same = 0;
@@ -55,7 +54,7 @@ let ours = 0;
 let theirBytes = 0;
 let ourBytes = 0;
 for (const svg of covered) {
-  const image = new Resvg(svg, { fitTo: { mode: 'zoom', value: PNG_SCALE }, background: '#ffffff', font: { loadSystemFonts: false, fontFiles: CHART_FONT_FILES!, defaultFontFamily: PNG_FONT, sansSerifFamily: PNG_FONT } }).render();
+  const image = rasterize(svg);
   let started = cpu();
   theirBytes += image.asPng().length;
   theirs += cpu() - started;

@@ -13,9 +13,8 @@ import { CONFIG, reportCharts, type ChartDef } from '../reports/lib/charts.ts';
 import { chartContext, timeScaleFor } from '../reports/lib/context.ts';
 import { bucket, bucketFactor, MAX_CELLS, MAX_POINTS, serverGrid } from '../reports/lib/downsample.ts';
 import { buildReport, writeReport } from '../reports/lib/index.ts';
-import { PNG_FONT, PNG_SCALE, pngOf, renderSvg, svgToPng } from '../reports/lib/render.ts';
+import { pngOf, rasterize, renderSvg, svgToPng } from '../reports/lib/render.ts';
 import { chartFontsCover } from '../reports/lib/chart-fonts.ts';
-import { Resvg } from '@resvg/resvg-js';
 import { testTmp } from './support/temp.ts';
 
 // ---------------------------------------------------------------------------
@@ -423,12 +422,12 @@ describe('the report files', () => {
     // The PNG reads the shipped chart fonts (DejaVu Sans cut to the characters charts use): the
     // pixels of every system font loaded, where Debian has DejaVu Sans.
     expect(chartFontsCover(svg)).toBe(true);
-    const withSystemFonts = (image: string) => Buffer.from(pngOf(new Resvg(image, { fitTo: { mode: 'zoom', value: PNG_SCALE }, background: '#ffffff', font: { loadSystemFonts: true, defaultFontFamily: PNG_FONT, sansSerifFamily: PNG_FONT } }).render()));
+    const withSystemFonts = (image: string) => Buffer.from(pngOf(rasterize(image, { loadSystemFonts: true })));
     const debian = existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf');
     if (debian) expect(withSystemFonts(svg).equals(Buffer.from(png))).toBe(true);
     // A character they lack, or italic text: Debian's four full faces draw the chart.
     const dejavu = ['', '-Bold', '-Oblique', '-BoldOblique'].map((face) => `/usr/share/fonts/truetype/dejavu/DejaVuSans${face}.ttf`);
-    const withFullFaces = (image: string) => Buffer.from(pngOf(new Resvg(image, { fitTo: { mode: 'zoom', value: PNG_SCALE }, background: '#ffffff', font: { loadSystemFonts: false, fontFiles: dejavu, defaultFontFamily: PNG_FONT, sansSerifFamily: PNG_FONT } }).render()));
+    const withFullFaces = (image: string) => Buffer.from(pngOf(rasterize(image, { loadSystemFonts: false, fontFiles: dejavu })));
     for (const other of [svg.replace('Connected sessions', 'Connected sessions ∫'), svg.replace(/<text /, '<text font-style="italic" '), svg.replace('Connected sessions', 'Connected sessions &#x222B;')]) {
       expect(chartFontsCover(other)).toBe(false);
       if (dejavu.every((f) => existsSync(f))) expect(withFullFaces(other).equals(Buffer.from(svgToPng(other)))).toBe(true);

@@ -3,7 +3,7 @@
 // seeded so the same spec gives the same bytes; the PNG is written by png.ts.
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { Resvg } from '@resvg/resvg-js';
+import { Resvg, type RenderedImage } from '@resvg/resvg-js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOVER_LAYER } from './charts.ts';
@@ -56,21 +56,32 @@ export async function renderSvg(spec: TopLevelSpec, width: number = EXPORT_WIDTH
  */
 const DEJAVU_DIR = '/usr/share/fonts/truetype/dejavu';
 const DEJAVU_FACES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf', 'DejaVuSans-BoldOblique.ttf'].map((f) => join(DEJAVU_DIR, f));
-let fontSource: { loadSystemFonts: boolean; fontFiles?: string[] } | undefined;
+let fontSource: PngFonts | undefined;
 
-function fonts() {
+function fonts(): PngFonts {
   fontSource ??= DEJAVU_FACES.every((f) => existsSync(f)) ? { loadSystemFonts: false, fontFiles: DEJAVU_FACES } : { loadSystemFonts: true };
   return fontSource;
 }
 
-export function svgToPng(svg: string, scale: number = PNG_SCALE): Uint8Array {
-  const font = chartFontsCover(svg) ? { loadSystemFonts: false, fontFiles: CHART_FONT_FILES! } : fonts();
-  const resvg = new Resvg(svg, {
+/** The fonts resvg is given: which files, or the system's. */
+export type PngFonts = { loadSystemFonts: boolean; fontFiles?: string[] };
+
+/** The fonts svgToPng draws `svg` with: the shipped chart fonts when they cover it. */
+function fontsFor(svg: string): PngFonts {
+  return chartFontsCover(svg) ? { loadSystemFonts: false, fontFiles: CHART_FONT_FILES! } : fonts();
+}
+
+/** resvg's drawing of `svg` on white at `scale` × its size, with `font` (by default svgToPng's). */
+export function rasterize(svg: string, font: PngFonts = fontsFor(svg), scale: number = PNG_SCALE): RenderedImage {
+  return new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: '#ffffff',
     font: { ...font, defaultFontFamily: PNG_FONT, sansSerifFamily: PNG_FONT },
-  });
-  return pngOf(resvg.render());
+  }).render();
+}
+
+export function svgToPng(svg: string, scale: number = PNG_SCALE): Uint8Array {
+  return pngOf(rasterize(svg, fontsFor(svg), scale));
 }
 
 /**
