@@ -88,7 +88,7 @@ export function svgToPng(svg: string, scale: number = PNG_SCALE): Uint8Array {
  * The PNG of a resvg rendering. Drawn on white, every pixel is opaque and png.ts writes them; should
  * one not be, resvg's own encoder takes the pixels out of premultiplied alpha.
  */
-export function pngOf(image: { readonly pixels: Buffer; readonly width: number; readonly height: number; asPng(): Buffer }): Uint8Array {
+export function pngOf(image: RenderedImage): Uint8Array {
   const pixels = image.pixels;
   return isOpaque(pixels) ? encodePng(pixels, image.width, image.height) : image.asPng();
 }
