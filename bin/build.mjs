@@ -90,16 +90,6 @@ process.exitCode = await loadCommandLine(${JSON.stringify(dir)}).main(${JSON.str
 }
 
 /**
- * yargs renders the whole help text each time a command's handler starts (usage.js,
- * cacheHelpMessage), in case the handler asks for it later: ~25 ms of every `stampede run`.
- * stampede never shows help once a command has started (main()'s .fail() throws, and nothing calls
- * showHelp or getHelp), so the bundle caches nothing; --help and usage errors render as before.
- */
-const HELP_CACHE = 'self.cacheHelpMessage = function () {\n        cachedHelpMessage = this.help();\n    };';
-const HELP_CACHE_OFF = 'self.cacheHelpMessage = function () {};';
-let helpCacheOff = false;
-
-/**
  * string-width (cliui's, wrap-ansi's and yargs' own copies) creates an Intl.Segmenter when it is
  * loaded: ~8.5 ms of every start for ICU's data, though only --help and usage errors measure text.
  * In the bundle it is created at its first use instead; nothing else changes.
@@ -193,10 +183,6 @@ async function bundleYargs(dir) {
               source = locatedInScript(source, args.path, join(dir, 'vendor'));
               changed = true;
             }
-            if (source.includes(HELP_CACHE)) {
-              source = source.replace(HELP_CACHE, HELP_CACHE_OFF);
-              changed = helpCacheOff = true;
-            }
             // Only where `segmenter.segment(` is its one use (comments aside), as in string-width 7 and 8.
             const otherUses = () => /\bsegmenter\b/.test(source.replace(SEGMENTER, '').replaceAll('segmenter.segment(', '').split('\n').filter((line) => !line.trim().startsWith('//')).join('\n'));
             if (/[\\/]string-width[\\/]index\.js$/.test(args.path) && source.includes(SEGMENTER) && !otherUses()) {
@@ -210,8 +196,6 @@ async function bundleYargs(dir) {
     ],
   });
   cachedScriptModule(dir, 'yargs', 'export default yargs.default;\n');
-  // A yargs whose usage.js reads otherwise still works; it only renders the unused help again.
-  if (!helpCacheOff) process.stderr.write("stampede build: yargs's help cache is no longer where it was (bin/build.mjs, HELP_CACHE): left as it is\n");
   const main = join(dir, 'sim', 'cli', 'main.js');
   const code = readFileSync(main, 'utf8');
   if (!code.includes("from 'yargs';")) throw new Error('sim/cli/main.js no longer imports yargs as expected');

@@ -3,12 +3,31 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import yargs, { type Argv } from 'yargs';
+import { withoutHelpCache } from '../sim/cli/main.ts';
 import { testTmp } from './support/temp.ts';
 
 function stampede(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/stampede.cjs', ...args], { encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+describe("yargs' help cache", () => {
+  // yargs renders the whole help each time a command starts, in case the command asks for it; main()
+  // turns that off through yargs' internal methods, which a yargs upgrade could move.
+  it('is what yargs fills when a command starts, and main() leaves it empty', () => {
+    type Usage = { hasCachedHelpMessage(): boolean };
+    const usage = (parser: Argv) => (parser as unknown as { getInternalMethods(): { getUsageInstance(): Usage } }).getInternalMethods().getUsageInstance();
+    const parser = () => yargs(['run']).command('run', 'Run', (y) => y, () => {}).exitProcess(false);
+    const plain = parser();
+    plain.parse();
+    expect(usage(plain).hasCachedHelpMessage()).toBe(true);
+    const ours = parser();
+    withoutHelpCache(ours);
+    ours.parse();
+    expect(usage(ours).hasCachedHelpMessage()).toBe(false);
+  });
+});
 
 describe('stampede run', () => {
   it('writes result.json and prints the summary as JSON with --json', () => {

@@ -164,12 +164,28 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(error?.message ?? message);
     });
 
+  withoutHelpCache(parser);
   try {
     await parser.parseAsync();
     return exitCode;
   } catch (error) {
     return await reportError(error);
   }
+}
+
+/**
+ * yargs renders the whole help text each time a command's handler starts (usage.js,
+ * cacheHelpMessage), in case the handler asks for it later: ~25 ms of every `stampede run`, and
+ * ~10 s of CPU across the test suite, which runs main() hundreds of times. stampede never shows
+ * help once a command has started (.fail() above throws; nothing calls showHelp or getHelp), so
+ * nothing is cached; --help and usage errors render as before. Through yargs' internal methods
+ * (the ones its command.js calls): a yargs without them keeps its cache, and only costs the time.
+ */
+export function withoutHelpCache(parser: Argv): void {
+  type Usage = { cacheHelpMessage?: unknown };
+  const internal = parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => Usage } };
+  const usage = typeof internal.getInternalMethods === 'function' ? internal.getInternalMethods().getUsageInstance?.() : undefined;
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
 /**
