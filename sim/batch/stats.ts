@@ -61,8 +61,19 @@ export function describe(sample: readonly (number | null)[], floor = -Infinity):
   const m = mean(values);
   if (values.length < 2) return { n: values.length, missing, mean: m, sd: null, ci95: null };
   const sd = standardDeviation(values);
-  const half = studentTQuantile(0.975, values.length - 1) * (sd / Math.sqrt(values.length));
+  const half = quantile975(values.length - 1) * (sd / Math.sqrt(values.length));
   return { n: values.length, missing, mean: m, sd, ci95: [Math.max(floor, m - half), Math.max(floor, m + half)] };
+}
+
+/** studentTQuantile(0.975, df), kept by df: describe() needs one per sample, and its bisection runs ~50 beta functions. */
+const QUANTILES_975 = new Map<number, number>();
+function quantile975(df: number): number {
+  let quantile = QUANTILES_975.get(df);
+  if (quantile === undefined) {
+    quantile = studentTQuantile(0.975, df);
+    QUANTILES_975.set(df, quantile);
+  }
+  return quantile;
 }
 
 /** Paired t on a[i] − b[i]: pairs with a null on either side are dropped. */
