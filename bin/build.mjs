@@ -160,7 +160,7 @@ function cachedScriptModule(dir, name, exports) {
  * yargs as one file: its ~60 ES modules cost a start ~70 ms to load, one file ~35 ms. Bundled with
  * esbuild (tsx's own dependency) from the installed yargs as a CommonJS script, vendor/yargs.cjs,
  * which vendor/yargs.js loads through V8's code cache (cachedScriptModule), and the compiled CLI's
- * `from 'yargs'` pointed at it; without esbuild the build keeps importing yargs from node_modules.
+ * `import('yargs')` pointed at it; without esbuild the build keeps importing yargs from node_modules.
  */
 async function bundleYargs(dir) {
   const esbuild = await loadEsbuild();
@@ -198,8 +198,8 @@ async function bundleYargs(dir) {
   cachedScriptModule(dir, 'yargs', 'export default yargs.default;\n');
   const main = join(dir, 'sim', 'cli', 'main.js');
   const code = readFileSync(main, 'utf8');
-  if (!code.includes("from 'yargs';")) throw new Error('sim/cli/main.js no longer imports yargs as expected');
-  writeFileSync(main, code.replace("from 'yargs';", "from '../../vendor/yargs.js';"));
+  if (!code.includes("import('yargs')")) throw new Error('sim/cli/main.js no longer imports yargs as expected');
+  writeFileSync(main, code.replace("import('yargs')", "import('../../vendor/yargs.js')"));
 }
 
 /**

@@ -1,5 +1,5 @@
 // The `stampede` command line. Thin: parses flags, calls the library, prints.
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
 import { ExitCode } from './exit-codes.ts';
 import type { RunArgs } from './run.ts';
 import type { GateArgs } from './gate.ts';
@@ -15,6 +15,7 @@ import { releaseEarlySignals } from './early-signals.ts';
 import { OutputError, WriteError } from './output.ts';
 import { LiveError } from '../../live/errors.ts';
 import { integerFlag, joinNegativeValues, UsageError } from './usage-error.ts';
+import { plainRunArgs } from './plain-run.ts';
 
 // Each command's module is loaded when that command runs, not at every start: together they are
 // most of the code (the simulation, batch, gate, reports, live mode), and `--help` or `validate`
@@ -58,6 +59,37 @@ function builder<K extends keyof Modules>(modules: Modules, name: K, pick: (modu
 
 export { UsageError };
 
+/** What each command does with its parsed arguments: its exit code. */
+export interface CommandHandlers {
+  run(args: RunArgs): Promise<number>;
+  compare(args: CompareArgs): Promise<number>;
+  sweep(args: SweepArgs): Promise<number>;
+  merge(args: MergeArgs): Promise<number>;
+  gate(args: GateArgs): Promise<number>;
+  capacity(args: CapacityArgs): Promise<number>;
+  explore(args: ExploreArgs): Promise<number>;
+  validate(args: ValidateArgs): Promise<number>;
+  up(args: UpArgs): Promise<number>;
+  down(): Promise<number>;
+  load(args: LoadArgs): Promise<number>;
+  calibrate(args: CalibrateArgs): Promise<number>;
+}
+
+const COMMAND_HANDLERS: CommandHandlers = {
+  run: async (args) => (await COMMAND_MODULES.run()).runCommand(args),
+  compare: async (args) => (await COMMAND_MODULES.compare()).compareCommand(args),
+  sweep: async (args) => (await COMMAND_MODULES.sweep()).sweepCommand(args),
+  merge: async (args) => (await COMMAND_MODULES.merge()).mergeCommand(args),
+  gate: async (args) => (await COMMAND_MODULES.gate()).gateCommand(args),
+  capacity: async (args) => (await COMMAND_MODULES.capacity()).capacityCommand(args),
+  explore: async (args) => (await COMMAND_MODULES.explore()).exploreCommand(args),
+  validate: async (args) => (await COMMAND_MODULES.validate()).validateCommand(args),
+  up: async (args) => (await COMMAND_MODULES.up()).upCommand(args),
+  down: async () => (await COMMAND_MODULES.down()).downCommand(),
+  load: async (args) => (await COMMAND_MODULES.load()).loadCommand(args),
+  calibrate: async (args) => (await COMMAND_MODULES.calibrate()).calibrateCommand(args),
+};
+
 export async function main(argv: string[]): Promise<number> {
   // Answered here, not by yargs, and the version module loaded only then: it is part of the
   // simulation's bundle, which --help never loads (~11 ms).
@@ -67,6 +99,21 @@ export async function main(argv: string[]): Promise<number> {
   }
   // The command's modules first: until they are loaded, a signal gets bin/stampede.cjs's early answer.
   const modules = await commandModules(argv);
+  // `stampede run FILE` with plain flags, as scripts and CI write it, without loading yargs (plain-run.ts).
+  const plain = plainRunArgs(argv);
+  if (plain === null) return parseCommandLine(argv, COMMAND_HANDLERS, modules);
+  try {
+    return await COMMAND_HANDLERS.run(plain);
+  } catch (error) {
+    return await reportError(error);
+  }
+}
+
+/** The command line through yargs, and the command it names run by `handlers` (a test gives its own). */
+export async function parseCommandLine(argv: string[], handlers: CommandHandlers = COMMAND_HANDLERS, loaded?: Modules): Promise<number> {
+  const modules = loaded ?? (await commandModules(argv));
+  // Loaded here, not at the top: `stampede run` with plain flags never needs it (~7 ms to load).
+  const { default: yargs } = await import('yargs');
   let exitCode: number = ExitCode.ok;
   const parser = yargs(joinNegativeValues(argv))
     .scriptName('stampede')
@@ -102,42 +149,42 @@ export async function main(argv: string[]): Promise<number> {
           .example('$0 run scenarios/lookup-outage.yaml --set client.backoff.max=3600s', 'The same with GCM\'s own cap')
           .strict(),
       async (args) => {
-        exitCode = await (await COMMAND_MODULES.run()).runCommand(args);
+        exitCode = await handlers.run(args);
       },
     )
     .command<CompareArgs>('compare <file>', 'Compare algorithms × retry policies on common random numbers', builder(modules, 'compare', (m) => m.compareBuilder), async (args) => {
-      exitCode = await (await COMMAND_MODULES.compare()).compareCommand(args);
+      exitCode = await handlers.compare(args);
     })
     .command<SweepArgs>('sweep <file>', 'Run the grid of --set PATH=V1,V2,... values; tables and charts per metric', builder(modules, 'sweep', (m) => m.sweepBuilder), async (args) => {
-      exitCode = await (await COMMAND_MODULES.sweep()).sweepCommand(args);
+      exitCode = await handlers.sweep(args);
     })
     .command<MergeArgs>('merge <shards..>', 'Combine the shard files of a --shard k/n batch into its full results', builder(modules, 'merge', (m) => m.mergeBuilder), async (args) => {
-      exitCode = await (await COMMAND_MODULES.merge()).mergeCommand(args);
+      exitCode = await handlers.merge(args);
     })
     .command<GateArgs>('gate <files..>', "Run scenarios and check their assert: sections (CI gate; JUnit, Markdown)", builder(modules, 'gate', (m) => m.gateBuilder), async (args) => {
-      exitCode = await (await COMMAND_MODULES.gate()).gateCommand(args);
+      exitCode = await handlers.gate(args);
     })
     .command<CapacityArgs>('capacity <file>', 'Largest population / fewest servers or lookups that still pass the assertions', builder(modules, 'capacity', (m) => m.capacityBuilder), async (args) => {
-      exitCode = await (await COMMAND_MODULES.capacity()).capacityCommand(args);
+      exitCode = await handlers.capacity(args);
     })
     .command<ExploreArgs>('explore <file>', "Search the scenario's explore: space for runs that break its gate; shrink them; flag metastable runs", builder(modules, 'explore', (m) => m.exploreBuilder), async (args) => {
-      exitCode = await (await COMMAND_MODULES.explore()).exploreCommand(args);
+      exitCode = await handlers.explore(args);
     })
     .command<ValidateArgs>('validate <files..>', 'Check scenario files without running them (exit code 2 if one is invalid)', builder(modules, 'validate', (m) => m.validateBuilder), async (args) => {
-      exitCode = await (await COMMAND_MODULES.validate()).validateCommand(args);
+      exitCode = await handlers.validate(args);
     })
     // ---- live mode (docs/live.md)
     .command<UpArgs>('up', 'Start the reference deployment (ZooKeeper, Redis, servers, managers, lookups) on loopback until Ctrl-C', builder(modules, 'up', (m) => m.upBuilder), async (args) => {
-      exitCode = await (await COMMAND_MODULES.up()).upCommand(args);
+      exitCode = await handlers.up(args);
     })
     .command('down', "Stop the reference deployment that 'stampede up' started", (y) => y.strict(), async () => {
-      exitCode = await (await COMMAND_MODULES.down()).downCommand();
+      exitCode = await handlers.down();
     })
     .command<LoadArgs>('load <file>', 'Drive a scenario with real clients against the reference deployment (or --target) and compare with its simulation', builder(modules, 'load', (m) => m.loadBuilder), async (args) => {
-      exitCode = await (await COMMAND_MODULES.load()).loadCommand(args);
+      exitCode = await handlers.load(args);
     })
     .command<CalibrateArgs>('calibrate <result>', "Write a live run's measured connect latency, lookup service rate and accept rate into a new scenario file", builder(modules, 'calibrate', (m) => m.calibrateBuilder), async (args) => {
-      exitCode = await (await COMMAND_MODULES.calibrate()).calibrateCommand(args);
+      exitCode = await handlers.calibrate(args);
     })
     // The command that runs, once parsed (any word may name one: `--out run`): one that stops on a
     // signal keeps bin/stampede.cjs's answer until its Interruption takes over (interrupt.ts); for the
