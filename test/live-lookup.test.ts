@@ -93,18 +93,20 @@ describe('live lookup server, kept-alive connections', () => {
   }, 30_000);
 
   it('measures its service rate only while its queue is saturated (stampede calibrate)', async () => {
-    const { port } = await startLookup(2000);
+    // 400/s, not more: a rate the process and this test's client keep up with while the rest of the
+    // suite loads both cores (at 2,000/s a loaded run measured 1,286/s, what the process achieved).
+    const { port } = await startLookup(400);
     const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
     const stats = async () => JSON.parse((await post(port, '/stats', 'GET')).body) as { backlogRate: number; served: number };
     // A few requests one after the other: the queue is never busy for most of a window.
     for (let k = 0; k < 20; k++) await ask(agent, port, 2000);
     expect((await stats()).backlogRate).toBe(0);
-    // 1,200 at once: 0.6 s of service at 2,000/s, answered at that rate.
-    const outcomes = await Promise.all(Array.from({ length: 1200 }, () => ask(agent, port, 5000)));
+    // 240 at once: 0.6 s of service at 400/s, answered at that rate.
+    const outcomes = await Promise.all(Array.from({ length: 240 }, () => ask(agent, port, 5000)));
     expect(outcomes.every((o) => o.status === 503)).toBe(true);
     const rate = (await stats()).backlogRate;
-    expect(rate).toBeGreaterThanOrEqual(1500);
-    expect(rate).toBeLessThanOrEqual(2300);
+    expect(rate).toBeGreaterThanOrEqual(300);
+    expect(rate).toBeLessThanOrEqual(460);
   }, 30_000);
 
   it('blackhole: a stopped lookup leaves kept-alive connections silent until the request times out, and comes back without what was buffered meanwhile', async () => {
