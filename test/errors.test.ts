@@ -18,6 +18,7 @@ import type { JsonSchema } from '../sim/scenario/schema.ts';
 import { SCHEMA_FILE, schemaFileContent } from '../sim/scenario/write-schema.ts';
 import { runScenario } from '../sim/simulation.ts';
 import { VERSION } from '../sim/version.ts';
+import { childImport } from './support/child-import.ts';
 import { tempDir as newTempDir } from './support/temp.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -372,13 +373,14 @@ describe('output safety', () => {
   it('passes over temporary files an earlier process with the same pid left behind, and leaves them alone', () => {
     const dir = tempDir();
     // A fresh process numbers its temporary files from 0: those of a killed one with its pid are in the way.
+    const output = childImport('sim/cli/output.ts');
     const script = `
       import { writeFileSync } from 'node:fs';
-      import { writeAtomically } from './sim/cli/output.ts';
+      import { writeAtomically } from ${JSON.stringify(output.href)};
       for (let n = 0; n < 3; n++) writeFileSync(process.argv[1] + '/result.json.tmp-' + process.pid + '-' + n, 'stale');
       writeAtomically(process.argv[1] + '/result.json', 'fresh');
       process.stdout.write(String(process.pid));`;
-    const pid = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir], { encoding: 'utf8' });
+    const pid = execFileSync(process.execPath, [...output.execArgv, '--input-type=module', '-e', script, dir], { encoding: 'utf8' });
     expect(readFileSync(join(dir, 'result.json'), 'utf8')).toBe('fresh');
     expect(readdirSync(dir).sort()).toEqual(['result.json', ...[0, 1, 2].map((n) => `result.json.tmp-${pid}-${n}`)]);
     for (let n = 0; n < 3; n++) expect(readFileSync(join(dir, `result.json.tmp-${pid}-${n}`), 'utf8')).toBe('stale');

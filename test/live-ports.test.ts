@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, portFree, releaseAllPorts, releasePort, removeStaleReservations, RESERVATIONS } from '../live/ports.ts';
 import { waitFor } from '../live/processes.ts';
+import { childImport } from './support/child-import.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -21,8 +22,9 @@ function ephemeralLow(): number | null {
 
 /** `reservePort(port)` in another process, alive while it answers. */
 function reserveElsewhere(port: number): boolean {
-  const program = `const { reservePort } = await import(${JSON.stringify(join(ROOT, 'live', 'ports.ts'))}); console.log(reservePort(${port}));`;
-  return execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: ROOT, encoding: 'utf8' }).trim() === 'true';
+  const ports = childImport('live/ports.ts');
+  const program = `const { reservePort } = await import(${JSON.stringify(ports.href)}); console.log(reservePort(${port}));`;
+  return execFileSync(process.execPath, [...ports.execArgv, '--input-type=module', '-e', program], { cwd: ROOT, encoding: 'utf8' }).trim() === 'true';
 }
 
 /** The pid of a process that has exited. */
@@ -35,10 +37,11 @@ const gonePid = () => spawnSync(process.execPath, ['-e', 'console.log(process.pi
  * looks. Resolves with their answers.
  */
 async function reserveAtOnce(port: number, count: number): Promise<boolean[]> {
-  const program = `const { reservePort } = await import(${JSON.stringify(join(ROOT, 'live', 'ports.ts'))});
+  const ports = childImport('live/ports.ts');
+  const program = `const { reservePort } = await import(${JSON.stringify(ports.href)});
     process.stdin.once('data', () => console.log(reservePort(${port})));
     console.log('ready');`;
-  const children = Array.from({ length: count }, () => spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
+  const children = Array.from({ length: count }, () => spawn(process.execPath, [...ports.execArgv, '--input-type=module', '-e', program], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
   const lines = children.map((child) => {
     const queue: string[] = [];
     const waiting: ((line: string) => void)[] = [];
