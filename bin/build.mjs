@@ -32,7 +32,7 @@ async function build() {
   const temporary = join(DIST, `.tmp-${hash}-${process.pid}`);
   rmSync(temporary, { recursive: true, force: true });
   try {
-    // The sources first (live/ starts some of them with tsx, and guard.mjs is not compiled), then their JavaScript beside them.
+    // The sources first (live/ starts some of them with tsx, and guard.sh is a shell script), then their JavaScript beside them.
     for (const dir of SOURCE_DIRS) cpSync(join(ROOT, dir), join(temporary, dir), { recursive: true });
     const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', temporary], { cwd: ROOT, encoding: 'utf8' });
     if (result.status !== 0) {

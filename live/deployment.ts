@@ -1,6 +1,6 @@
 // The reference deployment (docs/model.md §1): ZooKeeper, Redis, session servers, managers and lookup
 // servers as separate OS processes on 127.0.0.1, on free ports, in a temporary directory. Every
-// process runs under live/guard.mjs in its own process group; `stop` kills every group and waits
+// process runs under live/guard.sh in its own process group; `stop` kills every group and waits
 // until each is gone. The fault operations (SIGSTOP a lookup, kill a server, kill the master...)
 // are what `stampede load` executes for a scenario's faults.
 import { mkdtempSync, rmSync } from 'node:fs';

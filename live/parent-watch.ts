@@ -1,5 +1,5 @@
 // A deployment process exits when the stampede that started it is gone (belt and braces with
-// live/guard.mjs, which kills the group): no orphan, whatever killed stampede.
+// live/guard.sh, which kills the group): no orphan, whatever killed stampede.
 export function exitWithParent(): void {
   const parent = Number(process.env.STAMPEDE_PARENT ?? 0);
   if (parent <= 0) return;

@@ -1,7 +1,8 @@
-// OS processes of the reference deployment: each runs under live/guard.mjs in its own process
+// OS processes of the reference deployment: each runs under live/guard.sh in its own process
 // group, tied to this process (the guard kills its group when we are gone), so that stopping is
 // "kill the group" and nothing outlives stampede. Also bounded waits (ports: ports.ts).
 import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import { buildOfTheseSources } from '../sim/engine/build-of-sources.ts';
 import { LiveError } from './errors.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const GUARD = join(here, 'guard.mjs');
+export const GUARD = join(here, 'guard.sh');
 
 /** How to start one of the deployment's own Node processes (live/X.ts): `node ...execArgv module`. */
 export interface NodeEntry {
@@ -55,13 +56,17 @@ export function spawnGuarded(name: string, command: string, args: string[], dir:
   const log = join(dir, `${name}.log`);
   const pidFile = join(dir, `${name}.pid`);
   const fd = openSync(log, 'a');
-  const child = spawn(process.execPath, [GUARD, String(process.pid), pidFile, command, ...args], {
+  // The fourth descriptor is the guard's lifeline: our end closes when this process is gone.
+  const child = spawn('sh', [GUARD, pidFile, command, ...args], {
     detached: true,
-    stdio: ['ignore', fd, fd],
+    stdio: ['ignore', fd, fd, 'pipe'],
     env: { ...process.env, ...env },
   });
   closeSync(fd);
   if (child.pid === undefined) throw new LiveError(`cannot start ${name} (${command})`);
+  const lifeline = child.stdio[3] as Socket;
+  lifeline.on('error', () => {});
+  lifeline.unref();
   const managed: ManagedProcess = { name, groupId: child.pid, pid: 0, log, pidFile, exitCode: null, exited: Promise.resolve(0) };
   managed.exited = new Promise((resolve) => {
     child.on('exit', (code, signal) => {
