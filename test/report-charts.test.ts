@@ -13,7 +13,7 @@ import { CONFIG, reportCharts, type ChartDef } from '../reports/lib/charts.ts';
 import { chartContext, timeScaleFor } from '../reports/lib/context.ts';
 import { bucket, bucketFactor, MAX_CELLS, MAX_POINTS, serverGrid } from '../reports/lib/downsample.ts';
 import { buildReport, writeReport } from '../reports/lib/index.ts';
-import { pngOf, rasterize, renderSvg, svgToPng } from '../reports/lib/render.ts';
+import { forExport, pngOf, rasterize, renderSvg, svgOf, svgToPng } from '../reports/lib/render.ts';
 import { chartFontsCover } from '../reports/lib/chart-fonts.ts';
 import { testTmp } from './support/temp.ts';
 
@@ -432,6 +432,44 @@ describe('the report files', () => {
       expect(chartFontsCover(other)).toBe(false);
       if (dejavu.every((f) => existsSync(f))) expect(withFullFaces(other).equals(Buffer.from(svgToPng(other)))).toBe(true);
     }
+  });
+
+  it('describe in a file the title, axes, legend and annotations, not each data point, with the same pixels', async () => {
+    const result = syntheticResult(SMALL);
+    const spec = chart(reportCharts(result, chartContext(result)), 'connected').spec;
+    const svg = await renderSvg(spec);
+    // The same export with every mark's items described, vega-lite's default.
+    const exported = forExport(spec);
+    const described = await svgOf({ ...exported, config: { ...exported.config, mark: { ...exported.config?.mark, aria: true } } } as TopLevelSpec);
+    const labels = (image: string) => [...image.matchAll(/aria-label="([^"]*)"/g)].map((m) => m[1]);
+    const roles = (image: string) => [...image.matchAll(/aria-roledescription="([^"]*)"/g)].map((m) => m[1]);
+    expect(labels(described).length).toBeGreaterThan(labels(svg).length);
+    expect(roles(described)).toContain('line mark');
+    expect(roles(svg)).not.toContain('line mark');
+    for (const kept of ['title', 'axis', 'legend', 'text mark']) expect(roles(svg), kept).toContain(kept);
+    expect(labels(svg).some((label) => label.startsWith("Title text 'Connected sessions'"))).toBe(true);
+    expect(labels(svg).filter((label) => label.includes('-axis titled')).length).toBe(2);
+    // Only attributes differ: the same drawing (at 1×, which is enough to tell).
+    expect(Buffer.from(rasterize(described, undefined, 1).pixels).equals(Buffer.from(rasterize(svg, undefined, 1).pixels))).toBe(true);
+  });
+
+  it('let the event loop turn after each PNG file, so that resvg\'s drawings are freed as they go', async () => {
+    // Node frees a resvg drawing (~6 MB, outside V8's heap) in a finalizer it runs only when the event
+    // loop turns; vega's rendering is promises alone. The effect on memory: bench/chart-fonts.ts.
+    const result = syntheticResult(SMALL);
+    const dir = mkdtempSync(join(testTmp(), 'stampede-png-turns-'));
+    let turns = 0;
+    let counting = true;
+    const count = () => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const written = await writeReport(result, dir, { png: true });
+    counting = false;
+    const pngs = written.filter((f) => f.endsWith('.png')).length;
+    expect(pngs).toBe(buildReport(result).charts.length);
+    expect(turns).toBeGreaterThanOrEqual(pngs);
   });
 
   it('come from `stampede run` on a real (small) run, with --svg', async () => {

@@ -3,6 +3,7 @@
 // chart as a file under charts/. See docs/reports.md.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setImmediate as turnOfTheEventLoop } from 'node:timers/promises';
 import type { RunResult } from '../../sim/result.ts';
 import { writeThroughTemporary } from '../../sim/cli/output.ts';
 import { reportCharts, type ChartDef } from './charts.ts';
@@ -63,7 +64,13 @@ export async function writeReport(result: RunResult, outDir: string, options: Re
     for (const chart of report.charts) {
       const svg = await renderSvg(chart.spec, undefined, caption);
       if (options.svg) written.push(writeThroughTemporary(join(dir, `${chart.id}.svg`), svg));
-      if (options.png) written.push(writeThroughTemporary(join(dir, `${chart.id}.png`), svgToPng(svg)));
+      if (options.png) {
+        written.push(writeThroughTemporary(join(dir, `${chart.id}.png`), svgToPng(svg)));
+        // resvg's drawing (~6 MB at 2×, outside V8's heap) is freed by a finalizer that Node runs only
+        // once the event loop turns: without a turn here, the report held every chart's drawing to its
+        // end (50 charts in a row: peak RSS +586 MB against +69 MB, bench/chart-fonts.ts).
+        await turnOfTheEventLoop();
+      }
     }
   }
   return written;
