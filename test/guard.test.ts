@@ -4,7 +4,8 @@
 // stampede that started it, whether that stampede ends or is killed with SIGKILL.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { processPid, sleep, spawnGuarded, stopGroup, type ManagedProcess } from '../live/processes.ts';
 import { childImport } from './support/child-import.ts';
 import { tempDir } from './support/temp.ts';
@@ -44,7 +45,7 @@ function groupRuns(groupId: number): boolean {
   return readdirSync('/proc').some((name) => /^\d+$/.test(name) && stat(Number(name))?.group === groupId && runs(Number(name)));
 }
 
-async function gone(check: () => boolean, timeoutMs: number): Promise<boolean> {
+async function eventually(check: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (check()) return true;
@@ -77,12 +78,15 @@ describe('live/guard.sh', () => {
   });
 
   it('passes a signal sent to the guard alone on to the process, and waits for it', async () => {
-    // The process traps TERM and exits 3 a little later: the guard's status is the process's.
-    const p = guarded('trapper', 'sh', ['-c', 'trap "sleep 0.2; exit 3" TERM; while :; do sleep 0.05; done']);
+    // The process traps TERM and exits 3 a little later: the guard's status is the process's. It says
+    // when its trap is set, or a loaded machine could signal it before.
+    const ready = join(dir, 'trapper.ready');
+    const p = guarded('trapper', 'sh', ['-c', `trap "sleep 0.2; exit 3" TERM; touch ${ready}; while :; do sleep 0.05; done`]);
     const pid = await processPid(p);
+    expect(await eventually(() => existsSync(ready), 10_000)).toBe(true);
     process.kill(p.groupId, 'SIGTERM');
     expect(await p.exited).toBe(3);
-    expect(await gone(() => !runs(pid), 2000)).toBe(true);
+    expect(await eventually(() => !runs(pid), 2000)).toBe(true);
   });
 
   // A stampede started as users start it, with the compiled live/processes.js (the build the tests run).
@@ -99,7 +103,7 @@ ${stay}`;
       const parentExit = new Promise((resolve) => parent.once('exit', (code, signal) => resolve(signal ?? code)));
       let out = '';
       parent.stdout.on('data', (chunk) => (out += chunk));
-      await gone(() => out.includes('\n') || parent.exitCode !== null, 10_000);
+      await eventually(() => out.includes('\n') || parent.exitCode !== null, 10_000);
       const [groupId, pid] = out.trim().split(' ').map(Number);
       expect(pid, `the parent printed ${JSON.stringify(out)}`).toBeGreaterThan(0);
       expect(runs(pid)).toBe(true);
@@ -109,7 +113,7 @@ ${stay}`;
       const exit = await Promise.race([parentExit, sleep(5000).then(() => 'still running after 5 s')]);
       parent.kill('SIGKILL');
       expect(exit).toBe(ending === 'is killed with SIGKILL' ? 'SIGKILL' : 0);
-      expect(await gone(() => !runs(pid) && !groupRuns(groupId), 3000)).toBe(true);
+      expect(await eventually(() => !runs(pid) && !groupRuns(groupId), 3000)).toBe(true);
     });
   }
 });
