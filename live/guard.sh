@@ -7,7 +7,7 @@
 # SIGSTOP, SIGKILL) and exits with COMMAND's status (128 + the signal if a signal ended it).
 # When stampede is gone, however it died (SIGKILL too), the kernel closes its end: the read below
 # ends and the whole group is killed, so nothing outlives it. A shell, not Node: a Node guard
-# cost ~0.1 s of CPU to start, ten of them a deployment (docs/live.md).
+# cost ~0.1 s of CPU to start, ten of them a deployment (docs/ARCHITECTURE.md, "The test suite").
 pid_file=$1
 shift
 "$@" 3<&- &

@@ -65,6 +65,7 @@ export function spawnGuarded(name: string, command: string, args: string[], dir:
   closeSync(fd);
   if (child.pid === undefined) throw new LiveError(`cannot start ${name} (${command})`);
   const lifeline = child.stdio[3] as Socket;
+  // A guard that ended first may reset its end: nothing to report, its exit is.
   lifeline.on('error', () => {});
   lifeline.unref();
   const managed: ManagedProcess = { name, groupId: child.pid, pid: 0, log, pidFile, exitCode: null, exited: Promise.resolve(0) };

@@ -26,9 +26,9 @@ const statistics = vega as unknown as { setRandom(random: () => number): void; r
  * a file travels without its page) as the last line under the title.
  *
  * In a file the marks are not described item by item: vega-lite describes
- * every data point (`aria-label`, each number formatted), which took a third
- * of a chart's SVG time, and a line or an area keeps only its first point's
- * description. The title, axes and legends keep theirs, and so do text marks,
+ * every data point (`aria-label`, each number formatted), a fifth of a
+ * chart's SVG time (bench/chart-fonts.ts), and a line or an area keeps only
+ * its first point's description. The title, axes and legends keep theirs, and so do text marks,
  * the annotations a reader reads. The pixels are the same.
  */
 export function forExport(spec: TopLevelSpec, width: number = EXPORT_WIDTH, caption?: string): TopLevelSpec {

@@ -2,7 +2,6 @@
 // (bin/build.mjs; the global setup builds the sources), as users' processes run it, or the `.ts`
 // through tsx when the sources have no build (an edit in watch mode). tsx costs a process ~0.3 s
 // of CPU before it does anything.
-import { pathToFileURL } from 'node:url';
 import { compiledModule } from '../../sim/engine/build-of-sources.ts';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -11,5 +10,5 @@ const ROOT = new URL('../../', import.meta.url);
 export function childImport(source: string): { execArgv: string[]; href: string } {
   const module = new URL(source, ROOT);
   const compiled = compiledModule(module);
-  return compiled !== null ? { execArgv: [], href: compiled.href } : { execArgv: ['--import', 'tsx'], href: pathToFileURL(module.pathname).href };
+  return compiled !== null ? { execArgv: [], href: compiled.href } : { execArgv: ['--import', 'tsx'], href: module.href };
 }
