@@ -12,9 +12,8 @@ pid_file=$1
 shift
 "$@" 3<&- &
 child=$!
-echo "$child" > "$pid_file"
 # The lifeline's watcher, also in the group. Nothing is ever written to it: read ends at the end
-# of file.
+# of file. Started before the trap below is set, which a subshell would hold until it resets it.
 (read -r _ <&3; kill -KILL 0) &
 watcher=$!
 exec 3<&-
@@ -22,6 +21,9 @@ exec 3<&-
 # COMMAND is signalled too; a signal to the guard alone is passed on, and the guard still exits
 # with COMMAND's status.
 trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
+# Written last: whoever has read it (stampede's faults, its tests) finds the trap set and the
+# watcher started.
+echo "$child" > "$pid_file"
 while :; do
   # (dash would log "Killed" or "Terminated" into COMMAND's log: the log is COMMAND's own.)
   wait "$child" 2>/dev/null
@@ -30,6 +32,6 @@ while :; do
   kill -0 "$child" 2>/dev/null || break
 done
 # Reaped here, not left to init: the group is gone when the guard is.
-kill "$watcher" 2>/dev/null
+kill -KILL "$watcher" 2>/dev/null
 wait "$watcher" 2>/dev/null
 exit "$status"
