@@ -3,7 +3,7 @@
 // "kill the group" and nothing outlives stampede. Also bounded waits (ports: ports.ts).
 import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOfTheseSources } from '../sim/engine/build-of-sources.ts';
@@ -56,6 +56,8 @@ export function spawnGuarded(name: string, command: string, args: string[], dir:
   const log = join(dir, `${name}.log`);
   const pidFile = join(dir, `${name}.pid`);
   const fd = openSync(log, 'a');
+  // One left by an earlier process of the same name (a restarted server) would be read as this one's.
+  rmSync(pidFile, { force: true });
   // The fourth descriptor is the guard's lifeline: our end closes when this process is gone.
   const child = spawn('sh', [GUARD, pidFile, command, ...args], {
     detached: true,

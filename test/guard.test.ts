@@ -2,9 +2,9 @@
 // live/processes.ts spawnGuarded): the pid it records is the process itself, it exits with the
 // process's status, a signal to it reaches the process, and nothing of its group outlives the
 // stampede that started it, whether that stampede ends or is killed with SIGKILL.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processPid, sleep, spawnGuarded, stopGroup, type ManagedProcess } from '../live/processes.ts';
 import { childImport } from './support/child-import.ts';
@@ -55,7 +55,8 @@ async function eventually(check: () => boolean, timeoutMs: number): Promise<bool
 }
 
 describe('live/guard.sh', () => {
-  it('records the pid of the process itself, in a group the guard leads', async () => {
+  it('records the pid of the process itself, in a group the guard leads, never an earlier one of the same name', async () => {
+    writeFileSync(join(dir, 'sleeper.pid'), '999999\n');
     const p = guarded('sleeper', 'sleep', ['60']);
     const pid = await processPid(p);
     expect(pid).not.toBe(p.groupId);
@@ -102,6 +103,10 @@ const p = spawnGuarded('orphan-candidate', 'sleep', ['60'], ${JSON.stringify(dir
 console.log(p.groupId, await processPid(p));
 ${stay}`;
       const parent = spawn(process.execPath, [...processes.execArgv, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      // Whatever the test finds, the parent does not outlive it.
+      onTestFinished(() => {
+        parent.kill('SIGKILL');
+      });
       const parentExit = new Promise((resolve) => parent.once('exit', (code, signal) => resolve(signal ?? code)));
       let out = '';
       parent.stdout.on('data', (chunk) => (out += chunk));
@@ -113,7 +118,6 @@ ${stay}`;
       if (ending === 'is killed with SIGKILL') parent.kill('SIGKILL');
       // The guard's lifeline does not keep the parent running: it ends of itself once it has nothing else to do.
       const exit = await Promise.race([parentExit, sleep(5000).then(() => 'still running after 5 s')]);
-      parent.kill('SIGKILL');
       expect(exit).toBe(ending === 'is killed with SIGKILL' ? 'SIGKILL' : 0);
       expect(await eventually(() => !runs(pid) && !groupRuns(groupId), 3000)).toBe(true);
     });
