@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { processPid, sleep, spawnGuarded, stopGroup, type ManagedProcess } from '../live/processes.ts';
+import { processPid, sleep, spawnGuarded, stopGroup, waitFor, type ManagedProcess } from '../live/processes.ts';
 import { childImport } from './support/child-import.ts';
 import { tempDir } from './support/temp.ts';
 
@@ -45,15 +45,6 @@ function groupRuns(groupId: number): boolean {
   return readdirSync('/proc').some((name) => /^\d+$/.test(name) && stat(Number(name))?.group === groupId && runs(Number(name)));
 }
 
-async function eventually(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await sleep(20);
-  }
-  return check();
-}
-
 describe('live/guard.sh', () => {
   it('records the pid of the process itself, in a group the guard leads, never an earlier one of the same name', async () => {
     writeFileSync(join(dir, 'sleeper.pid'), '999999\n');
@@ -62,7 +53,7 @@ describe('live/guard.sh', () => {
     expect(pid).not.toBe(p.groupId);
     // The same pid once the guard's fork has become the command (the pid file is written at the fork).
     const commandLine = () => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-    expect(await eventually(() => commandLine() === 'sleep 60', 10_000), commandLine()).toBe(true);
+    await waitFor(() => commandLine() === 'sleep 60', 10_000, `the guard's fork to become sleep 60 (${pid})`);
     expect(stat(pid)?.group).toBe(p.groupId);
     expect(groupRuns(p.groupId)).toBe(true);
     await stopGroup(p.groupId, 1000);
@@ -86,10 +77,10 @@ describe('live/guard.sh', () => {
     const ready = join(dir, 'trapper.ready');
     const p = guarded('trapper', 'sh', ['-c', `trap "sleep 0.2; exit 3" TERM; touch ${ready}; while :; do sleep 0.05; done`]);
     const pid = await processPid(p);
-    expect(await eventually(() => existsSync(ready), 10_000)).toBe(true);
+    await waitFor(() => existsSync(ready), 10_000, 'the process to set its trap');
     process.kill(p.groupId, 'SIGTERM');
     expect(await p.exited).toBe(3);
-    expect(await eventually(() => !runs(pid), 2000)).toBe(true);
+    await waitFor(() => !runs(pid), 2000, `process ${pid} to be gone`);
   });
 
   // A stampede started as users start it, with the compiled live/processes.js (the build the tests run).
@@ -110,7 +101,7 @@ ${stay}`;
       const parentExit = new Promise((resolve) => parent.once('exit', (code, signal) => resolve(signal ?? code)));
       let out = '';
       parent.stdout.on('data', (chunk) => (out += chunk));
-      await eventually(() => out.includes('\n') || parent.exitCode !== null, 10_000);
+      await waitFor(() => out.includes('\n') || parent.exitCode !== null, 10_000, 'the parent to print its guarded process');
       const [groupId, pid] = out.trim().split(' ').map(Number);
       expect(pid, `the parent printed ${JSON.stringify(out)}`).toBeGreaterThan(0);
       expect(runs(pid)).toBe(true);
@@ -119,7 +110,7 @@ ${stay}`;
       // The guard's lifeline does not keep the parent running: it ends of itself once it has nothing else to do.
       const exit = await Promise.race([parentExit, sleep(5000).then(() => 'still running after 5 s')]);
       expect(exit).toBe(ending === 'is killed with SIGKILL' ? 'SIGKILL' : 0);
-      expect(await eventually(() => !runs(pid) && !groupRuns(groupId), 3000)).toBe(true);
+      await waitFor(() => !runs(pid) && !groupRuns(groupId), 3000, `process ${pid} and group ${groupId} to be gone`);
     });
   }
 });
