@@ -5,7 +5,7 @@ import { Algorithm, choose } from '../sim/model/balancer.ts';
 import { createStream } from '../sim/engine/random.ts';
 import { ballsIntoBins, uniformView } from '../sim/model/balls-into-bins.ts';
 import { parseScenarioText } from '../sim/scenario/load.ts';
-import { runScenario } from '../sim/simulation.ts';
+import { runScenario } from './support/model.ts';
 
 const view = uniformView;
 

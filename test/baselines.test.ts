@@ -4,7 +4,7 @@
 // an earlier output of the simulator.
 import { describe, expect, it } from 'vitest';
 import { parseScenarioText, ScenarioError } from '../sim/scenario/load.ts';
-import { runScenario } from '../sim/simulation.ts';
+import { runScenario } from './support/model.ts';
 import { ignoresTtl } from '../sim/model/baselines.ts';
 
 const run = (text: string, overrides: string[] = []) => runScenario(parseScenarioText(text, 'test.yaml', overrides).scenario);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import seedrandom from 'seedrandom';
 import { parseScenarioText } from '../sim/scenario/load.ts';
-import { runScenario } from '../sim/simulation.ts';
+import { runScenario } from './support/model.ts';
 
 const CLIENTS = 100_000;
 const LIFETIME = 3600;

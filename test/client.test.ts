@@ -1,7 +1,7 @@
 // Every client transition of docs/model.md §3, on tiny fleets stepped through time.
 import { describe, expect, it } from 'vitest';
 import { parseScenarioText } from '../sim/scenario/load.ts';
-import { Simulation } from '../sim/simulation.ts';
+import { Simulation } from './support/model.ts';
 import { ClientState } from '../sim/model/metrics.ts';
 import { ConnectOutcome, ServerState } from '../sim/model/session-server.ts';
 import { summarizeCounts } from '../sim/model/distribution.ts';

@@ -3,7 +3,7 @@
 // reduced population.
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile, parseScenarioText } from '../sim/scenario/load.ts';
-import { runScenario, Simulation } from '../sim/simulation.ts';
+import { runScenario, Simulation } from './support/model.ts';
 import type { RunResult } from '../sim/result.ts';
 import { SERVER_STATE_NAMES } from '../sim/model/session-server.ts';
 

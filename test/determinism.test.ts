@@ -1,7 +1,7 @@
 // Same scenario and seed → the same bytes; another seed → other bytes.
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
-import { runScenario } from '../sim/simulation.ts';
+import { runScenario } from './support/model.ts';
 
 function resultBytes(file: string, overrides: string[]): string {
   const { scenario } = loadScenarioFile(file, overrides);

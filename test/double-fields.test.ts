@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
-import { Simulation } from '../sim/simulation.ts';
+import { Simulation } from './support/model.ts';
 
 /** The build of the current sources (bin/compiled.cjs, which Node loads through require() too), or null. */
 const { compiledDir } = createRequire(import.meta.url)('../bin/compiled.cjs') as { compiledDir(): string | null };

@@ -16,7 +16,7 @@ import { ScenarioError, parseScenarioText, type ScenarioIssue } from '../sim/sce
 import { schemaErrors } from './support/json-schema.ts';
 import type { JsonSchema } from '../sim/scenario/schema.ts';
 import { SCHEMA_FILE, schemaFileContent } from '../sim/scenario/write-schema.ts';
-import { runScenario } from '../sim/simulation.ts';
+import { runScenario } from './support/model.ts';
 import { VERSION } from '../sim/version.ts';
 import { childImport } from './support/child-import.ts';
 import { tempDir as newTempDir } from './support/temp.ts';

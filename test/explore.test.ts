@@ -8,7 +8,7 @@ import { parseRange, positionOf, valueAt, type ExploreRange } from '../sim/explo
 import { Explorer, type ExploreFindings } from '../sim/explore/search.ts';
 import { exploreFiles } from '../sim/explore/output.ts';
 import { loadScenarioFile, parseScenarioText, ScenarioError } from '../sim/scenario/load.ts';
-import { runScenario } from '../sim/simulation.ts';
+import { runScenario } from './support/model.ts';
 import type { JobOutcome } from '../sim/batch/protocol.ts';
 import { main } from '../sim/cli/main.ts';
 import { testTmp } from './support/temp.ts';

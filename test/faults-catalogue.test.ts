@@ -3,7 +3,7 @@
 // checks that keep them honest.
 import { describe, expect, it } from 'vitest';
 import { parseScenarioText, ScenarioError, canonicalScenario, type ScenarioIssue } from '../sim/scenario/load.ts';
-import { Simulation } from '../sim/simulation.ts';
+import { Simulation } from './support/model.ts';
 
 const SITES = `
 name: sites

@@ -4,7 +4,7 @@
 // Each figure is worked out from the model's formulas, not from a run.
 import { describe, expect, it } from 'vitest';
 import { parseScenarioText } from '../sim/scenario/load.ts';
-import { runScenario, Simulation } from '../sim/simulation.ts';
+import { runScenario, Simulation } from './support/model.ts';
 import { theilSen } from '../sim/model/gray-failure.ts';
 
 const DAY = 86_400;

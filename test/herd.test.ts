@@ -4,7 +4,7 @@
 // slow-start ramp do not overrun it.
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
-import { runScenario } from '../sim/simulation.ts';
+import { runScenario } from './support/model.ts';
 
 /**
  * The catalogue's 500,000 clients scaled down by ten, with every rate and limit that meets them

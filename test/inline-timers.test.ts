@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { OUTAGE_CASES, outageScenario, SILENCE_CASES, silenceScenario, silenceWorlds, silenceWorldText } from './support/outage-cases.ts';
 import { silentWindows } from '../sim/model/lookup-silence.ts';
 import { parseScenarioText } from '../sim/scenario/load.ts';
-import { Simulation } from '../sim/simulation.ts';
+import { Simulation } from './support/model.ts';
 import type { Scenario } from '../sim/scenario/types.ts';
 import { createCounterStream, uniformAt } from '../sim/engine/random.ts';
 

@@ -13,7 +13,7 @@ import { parseScenarioText } from '../sim/scenario/load.ts';
 import { runLoad } from '../live/load-run.ts';
 import { nodeEntry, sleep } from '../live/processes.ts';
 import { freePort, portFree, releaseAllPorts } from '../live/ports.ts';
-import { runScenario } from '../sim/simulation.ts';
+import { runScenario } from './support/model.ts';
 import { testTmp } from './support/temp.ts';
 
 const dir = mkdtempSync(join(testTmp(), 'stampede-exec-test-'));

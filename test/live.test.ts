@@ -83,11 +83,13 @@ describe('stampede load against the reference deployment', () => {
     expect(result.measured.keepaliveLosses).toBeGreaterThanOrEqual(result.summary.disconnectedClients * 0.8);
     expect(result.summary.notReconnected).toBe(0);
     // Both sides count the same clients disconnected: a session lost to silence is a failure, as in the
-    // model (not counting them would leave a few of ~100). Within 15 % (at least 10 clients): alone,
-    // 99-103 live against 102 simulated in three runs; with the suite's other files on both cores the
-    // deployment's processes run late in real time, and 12 apart in two runs.
+    // model (not counting them would leave a few of ~100). Alone, 99-103 live against 102 simulated
+    // in three runs. With the suite's other files on both cores the deployment's processes run late
+    // in real time (the managers suspend the silent server later, the pings are answered or missed
+    // later), either way: in eleven runs of the suite on one day, four outside 15 %: 16, 17 and 18
+    // more than simulated, and 20 fewer. So within 25 % (at least 10 clients).
     const simulatedDisconnected = result.simulated?.summary.disconnectedClients ?? 0;
-    expect(Math.abs(result.summary.disconnectedClients - simulatedDisconnected)).toBeLessThanOrEqual(Math.max(10, 0.15 * simulatedDisconnected));
+    expect(Math.abs(result.summary.disconnectedClients - simulatedDisconnected)).toBeLessThanOrEqual(Math.max(10, 0.25 * simulatedDisconnected));
     // Where the verdict fails, it names the pings' detection delay, the one departure docs/live.md states.
     if (result.comparison?.pass === false) expect(result.comparison.explanation).toMatch(/lost to an unanswered keepalive ping, each noticed 1–2 intervals of 1500\.0 ms/);
     expect(await leftBehind(deployment as Deployment)).toEqual([]);

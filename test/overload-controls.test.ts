@@ -2,7 +2,7 @@
 // same overload without them.
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
-import { runScenario } from '../sim/simulation.ts';
+import { runScenario } from './support/model.ts';
 
 const run = (file: string, overrides: string[]) => runScenario(loadScenarioFile(file, overrides).scenario);
 

@@ -9,7 +9,7 @@ import { pngOf, rasterize, renderSvg, svgToPng } from '../reports/lib/render.ts'
 import { chartFontsCover } from '../reports/lib/chart-fonts.ts';
 import { buildReport } from '../reports/lib/index.ts';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
-import { runScenario } from '../sim/simulation.ts';
+import { runScenario } from './support/model.ts';
 
 interface Decoded {
   width: number;

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
-import { runScenario } from '../sim/simulation.ts';
+import { runScenario } from './support/model.ts';
 import { buildReport, writeReport } from '../reports/lib/index.ts';
 import { executePlan } from '../sim/batch/execute.ts';
 import { preparePlan } from '../sim/batch/jobs.ts';

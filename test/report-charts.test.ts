@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Distribution, RunResult } from '../sim/result.ts';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
-import { runScenario } from '../sim/simulation.ts';
+import { runScenario } from './support/model.ts';
 import { CONFIG, reportCharts, type ChartDef } from '../reports/lib/charts.ts';
 import { chartContext, timeScaleFor } from '../reports/lib/context.ts';
 import { bucket, bucketFactor, MAX_CELLS, MAX_POINTS, serverGrid } from '../reports/lib/downsample.ts';

@@ -2,7 +2,7 @@
 // downtime over time (metrics.ts), and the charts drawn from them.
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
-import { runScenario } from '../sim/simulation.ts';
+import { runScenario } from './support/model.ts';
 import { buildReport } from '../reports/lib/index.ts';
 import { elapsed, grayStory } from '../reports/lib/gray.ts';
 import { recoveryBadge } from '../reports/lib/verdict.ts';

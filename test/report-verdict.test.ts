@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../sim/result.ts';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
-import { runScenario } from '../sim/simulation.ts';
+import { runScenario } from './support/model.ts';
 import { buildReport, type GateVerdict } from '../reports/lib/index.ts';
 import { headline, recoveryFact } from '../reports/lib/verdict.ts';
 import { keyFigures } from '../reports/lib/figures.ts';

@@ -4,7 +4,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OUTAGE_CASES, outageScenario } from './support/outage-cases.ts';
 import type { Scenario } from '../sim/scenario/types.ts';
-import { Simulation, type EngineOptions } from '../sim/simulation.ts';
+import { Simulation } from './support/model.ts';
+// The sources' own: the test that spies on the model's prototypes needs the classes it spies on.
+import { Simulation as SourceSimulation, type EngineOptions } from '../sim/simulation.ts';
 import { Faults } from '../sim/model/faults.ts';
 import { CHUNKS, CLAIM, CLAIM_BITS, claimChunk, closeBatch, CONTROL_WORDS, DONE, openBatch, ParallelRetries } from '../sim/model/retry-threads.ts';
 
@@ -57,7 +59,7 @@ describe('retry loops on helper threads', () => {
     });
     const closed = vi.spyOn(ParallelRetries.prototype, 'close');
     try {
-      expect(() => new Simulation(scenario, HELPERS)).toThrow('a bug after the population was built');
+      expect(() => new SourceSimulation(scenario, HELPERS)).toThrow('a bug after the population was built');
       expect(closed).toHaveBeenCalledTimes(1);
     } finally {
       failure.mockRestore();

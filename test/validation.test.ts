@@ -4,7 +4,7 @@
 // 2 % (relative), maxima within 5 %.
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../sim/scenario/load.ts';
-import { runScenario } from '../sim/simulation.ts';
+import { runScenario } from './support/model.ts';
 import type { Distribution, RunResult } from '../sim/result.ts';
 
 function run(file: string, overrides: string[] = []): RunResult {
