@@ -3,6 +3,7 @@
 'use strict';
 
 const { createRequire } = require('node:module');
+const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 const { loadCachedScript } = require('./script-cache.cjs');
@@ -23,7 +24,7 @@ function loadCommandLine(dir) {
   let simulation;
   const require = (id) => {
     if (!id.startsWith(SIMULATION_PREFIX)) return nodeRequire(id);
-    simulation ??= loadCachedScript(join(dir, 'bundle', 'simulation.cjs')).default;
+    simulation ??= simulationModules(dir);
     return simulation[id.slice(SIMULATION_PREFIX.length)];
   };
   require.resolve = nodeRequire.resolve;
@@ -31,4 +32,13 @@ function loadCommandLine(dir) {
   return loadCachedScript(cli, { require, __stampedeImport: (path) => import(new URL(path, bundleUrl).href) });
 }
 
-module.exports = { loadCommandLine };
+/**
+ * The modules of the build `dir`'s bundle/simulation.cjs, by their path in the build
+ * (`sim/simulation.js`), or null when the build has no bundle (bin/build.mjs refused one).
+ */
+function simulationModules(dir) {
+  const file = join(dir, 'bundle', 'simulation.cjs');
+  return existsSync(file) ? loadCachedScript(file).default : null;
+}
+
+module.exports = { loadCommandLine, simulationModules };

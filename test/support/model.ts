@@ -12,9 +12,7 @@
 //
 // A test that spies on the model's classes (vi.spyOn on a prototype) must use the sources'
 // Simulation: the bundle has classes of its own.
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { buildOfTheseSources } from '../../sim/engine/build-of-sources.ts';
 import type * as Sources from '../../sim/simulation.ts';
 
@@ -22,10 +20,9 @@ type Model = typeof Sources;
 
 function bundled(): Model | null {
   const build = buildOfTheseSources();
-  const file = build === null ? null : join(build, 'bundle', 'simulation.cjs');
-  if (file === null || !existsSync(file)) return null;
-  const { loadCachedScript } = createRequire(import.meta.url)('../../bin/script-cache.cjs') as { loadCachedScript(file: string): { default: Record<string, unknown> } };
-  return loadCachedScript(file).default['sim/simulation.js'] as Model;
+  if (build === null) return null;
+  const { simulationModules } = createRequire(import.meta.url)('../../bin/command-line.cjs') as { simulationModules(dir: string): Record<string, unknown> | null };
+  return (simulationModules(build)?.['sim/simulation.js'] as Model | undefined) ?? null;
 }
 
 const model: Model = bundled() ?? (await import('../../sim/simulation.ts'));
