@@ -106,12 +106,17 @@ interface Startup {
   name: string;
   /** The program (the bench's own Node unless it is bin/stampede.cjs, run as a command) and its arguments. */
   command: string[];
+  /** Run without NODE_EXTRA_CA_CERTS. */
+  withoutExtraCaCerts?: true;
 }
 const V2 = 'scenarios/validation/v2-lookup-outage-churn.yaml';
 const STAMPEDE = 'bin/stampede.cjs';
 const v2Run = (clients: number) => [STAMPEDE, 'run', V2, '--set', `population.clients=${clients}`, '--quiet', '--force', '--out'];
 const startupCases: Startup[] = [
   { name: 'node -e 0', command: [process.execPath, '-e', '0'] },
+  // Where NODE_EXTRA_CA_CERTS is set, every Node start reads its certificates, and `stampede` sets
+  // it aside (bin/extra-ca-certs.cjs): Node's start without them, for comparison.
+  ...(process.env.NODE_EXTRA_CA_CERTS === undefined ? [] : [{ name: 'node -e 0, no NODE_EXTRA_CA_CERTS', command: [process.execPath, '-e', '0'], withoutExtraCaCerts: true as const }]),
   { name: 'stampede --help', command: [STAMPEDE, '--help'] },
   { name: 'stampede validate (V2)', command: [STAMPEDE, 'validate', V2] },
   ...[1_000, 100_000, 1_000_000].map((clients) => ({ name: `V2 ${clients.toLocaleString('en-US')} clients, report`, command: v2Run(clients) })),
@@ -161,6 +166,7 @@ function startupTable(): Record<string, { seconds: number; ratio: number; sample
   // The user's environment: without the huge-pages tunable this process was relaunched with, so stampede relaunches itself as it does for them.
   const env = { ...process.env };
   delete env.GLIBC_TUNABLES;
+  const { NODE_EXTRA_CA_CERTS: _, ...withoutExtraCaCerts } = env;
   const samples = new Map<string, number[]>(startupCases.map((c) => [c.name, []]));
   const cpu = new Map<string, number[]>(startupCases.map((c) => [c.name, []]));
   try {
@@ -169,7 +175,7 @@ function startupTable(): Record<string, { seconds: number; ratio: number; sample
         const [program, ...args] = c.command.at(-1) === '--out' ? [...c.command, join(out, 'report')] : c.command;
         const cpuBefore = childrenCpuSeconds();
         const started = process.hrtime.bigint();
-        const child = spawnSync(program, args, { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+        const child = spawnSync(program, args, { env: c.withoutExtraCaCerts ? withoutExtraCaCerts : env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const cpuAfter = childrenCpuSeconds();
         if (child.status !== 0) throw new Error(`${c.name}: exit ${child.status}\n${child.stderr}`);

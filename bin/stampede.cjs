@@ -1,12 +1,15 @@
 #!/bin/sh
 ':' //; case "$STAMPEDE_HUGE_PAGES:$GLIBC_TUNABLES" in 0:* | *glibc.malloc.hugetlb*) ;; *) export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.hugetlb=1" ;; esac
+':' //; case "${NODE_EXTRA_CA_CERTS+set}" in set) export STAMPEDE_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS ;; esac
 ':' //; exec node --v8-pool-size=0 "$0" "$@"
-// The two lines above are for sh, which the first line names, and are nothing to Node (a string,
+// The three lines above are for sh, which the first line names, and are nothing to Node (a string,
 // then a comment). Run as a command (`stampede` after `npm link`, or bin/stampede.cjs), this file
 // starts Node on itself as a run of millions of clients wants it, which a shebang cannot do
 // everywhere (`env -S` is not in busybox):
 // - glibc's huge pages already on (bin/huge-pages.cjs), unless STAMPEDE_HUGE_PAGES=0 or the
 //   tunable is set: no relaunch is needed, whatever the run;
+// - NODE_EXTRA_CA_CERTS set aside, which Node would read at its start for TLS that stampede never
+//   opens (bin/extra-ca-certs.cjs: ~48 ms of every start where it is set);
 // - V8's background threads one per spare core (--v8-pool-size=0) rather than Node's fixed four: on
 //   two cores, four threads compiling hot functions at once slow each other and the main thread
 //   (V2 at 100,000 clients: 0.41 s with four, 0.37 s with one; docs/ARCHITECTURE.md, "Start-up").
@@ -23,6 +26,8 @@
 // would be most of their time.
 'use strict';
 
+// Started as `node bin/stampede.cjs`, this process has read them already; the processes it starts need not.
+require('./extra-ca-certs.cjs').setAsideExtraCaCerts();
 const { relaunchWithHugePages } = require('./huge-pages.cjs');
 const { compiledDir } = require('./compiled.cjs');
 const { existsSync } = require('node:fs');

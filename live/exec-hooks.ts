@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { FaultConfig } from '../sim/scenario/types.ts';
 import { signalGroup } from './processes.ts';
+import { userEnvironment } from './user-environment.ts';
 
 /** Output kept per command (the rest is cut, and the cut says so). */
 export const MAX_HOOK_OUTPUT = 16 * 1024;
@@ -35,7 +36,7 @@ export class Hooks {
 
   run(command: string, timeoutSeconds: number, env: Record<string, string>): Promise<HookRun> {
     const begun = performance.now();
-    const child = spawn('/bin/sh', ['-c', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn('/bin/sh', ['-c', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...userEnvironment(process.env), ...env } });
     this.running.add(child);
     let output = '';
     let cut = false;

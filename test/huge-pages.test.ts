@@ -63,21 +63,42 @@ describe('huge pages (bin/huge-pages.cjs)', () => {
     expect(run.stdout().trim()).toBe('undefined');
   });
 
+  it.runIf(linux)('started as `node bin/stampede.cjs`, the relaunched process does not read NODE_EXTRA_CA_CERTS again (bin/extra-ca-certs.cjs)', () => {
+    const dir = mkdtempSync(join(testTmp(), 'stampede-certs-'));
+    // Each Node process (not thread) that starts says so; each that reads the certificates warns that the file is missing.
+    const probe = join(dir, 'probe.cjs');
+    writeFileSync(probe, 'if (require("node:worker_threads").isMainThread) process.stderr.write("node started\\n");\n');
+    const { GLIBC_TUNABLES: _, STAMPEDE_HUGE_PAGES: __, STAMPEDE_NODE_EXTRA_CA_CERTS: ___, ...rest } = process.env;
+    // A batch relaunches whatever its size (sim/cli/run.ts).
+    const r = spawnSync(process.execPath, ['bin/stampede.cjs', 'run', 'scenarios/validation/v2-lookup-outage-churn.yaml', '--replications', '1', '--set', 'population.clients=100', '--quiet', '--out', join(dir, 'out')], {
+      encoding: 'utf8',
+      env: { ...rest, NODE_EXTRA_CA_CERTS: join(dir, 'missing.crt'), NODE_OPTIONS: `--require ${JSON.stringify(probe)}` },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr.match(/^node started$/gm)).toHaveLength(2);
+    expect(r.stderr.match(/Ignoring extra certs from/g)).toHaveLength(1);
+  });
+
   describe('bin/stampede.cjs run as a command (its first lines are sh)', () => {
-    /** What the launcher starts: a stand-in `node` first on the PATH prints its arguments and GLIBC_TUNABLES. */
+    /** What the launcher starts: a stand-in `node` first on the PATH prints its arguments, GLIBC_TUNABLES and the CA variables. */
     function launched(env: NodeJS.ProcessEnv) {
       const bin = mkdtempSync(join(testTmp(), 'stampede-launcher-'));
-      writeFileSync(join(bin, 'node'), '#!/bin/sh\nprintf "%s\\n" "$@" "tunables: ${GLIBC_TUNABLES-unset}"\n');
+      writeFileSync(join(bin, 'node'), '#!/bin/sh\nprintf "%s\\n" "$@" "tunables: ${GLIBC_TUNABLES-unset}" "certs: ${NODE_EXTRA_CA_CERTS-unset}, set aside: ${STAMPEDE_NODE_EXTRA_CA_CERTS-unset}"\n');
       chmodSync(join(bin, 'node'), 0o755);
-      const { GLIBC_TUNABLES: _, STAMPEDE_HUGE_PAGES: __, ...rest } = process.env;
+      const { GLIBC_TUNABLES: _, STAMPEDE_HUGE_PAGES: __, NODE_EXTRA_CA_CERTS: ___, STAMPEDE_NODE_EXTRA_CA_CERTS: ____, ...rest } = process.env;
       const r = spawnSync(resolve('bin/stampede.cjs'), ['run', 'a file.yaml', '--set', 'x=1'], { encoding: 'utf8', env: { ...rest, ...env, PATH: `${bin}:${process.env.PATH}` } });
       expect(r.status, r.stderr).toBe(0);
       const lines = r.stdout.split('\n').filter(Boolean);
-      return { args: lines.slice(0, -1), tunables: lines.at(-1) };
+      return { args: lines.slice(0, -2), tunables: lines.at(-2), certs: lines.at(-1) };
     }
 
     it.runIf(linux)('starts the node on the PATH with --v8-pool-size=0 on itself, its arguments unchanged, and huge pages on', () => {
-      expect(launched({})).toEqual({ args: ['--v8-pool-size=0', resolve('bin/stampede.cjs'), 'run', 'a file.yaml', '--set', 'x=1'], tunables: 'tunables: glibc.malloc.hugetlb=1' });
+      expect(launched({})).toEqual({ args: ['--v8-pool-size=0', resolve('bin/stampede.cjs'), 'run', 'a file.yaml', '--set', 'x=1'], tunables: 'tunables: glibc.malloc.hugetlb=1', certs: 'certs: unset, set aside: unset' });
+    });
+
+    it.runIf(linux)('starts Node without NODE_EXTRA_CA_CERTS, its value set aside for the commands a user gives (bin/extra-ca-certs.cjs)', () => {
+      expect(launched({ NODE_EXTRA_CA_CERTS: '/etc/a bundle.crt' }).certs).toBe('certs: unset, set aside: /etc/a bundle.crt');
+      expect(launched({ NODE_EXTRA_CA_CERTS: '' }).certs).toBe('certs: unset, set aside: ');
     });
 
     it.runIf(linux)('keeps other tunables, and leaves huge pages off when turned off or already chosen', () => {

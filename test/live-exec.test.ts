@@ -11,6 +11,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseScenarioText } from '../sim/scenario/load.ts';
 import { runLoad } from '../live/load-run.ts';
+import { Hooks } from '../live/exec-hooks.ts';
+import { EXTRA_CA_CERTS_SET_ASIDE } from '../live/user-environment.ts';
+// @ts-expect-error: a plain CommonJS module of the launcher, without type declarations
+import { SET_ASIDE } from '../bin/extra-ca-certs.cjs';
 import { nodeEntry, sleep } from '../live/processes.ts';
 import { freePort, portFree, releaseAllPorts } from '../live/ports.ts';
 import { runScenario } from './support/model.ts';
@@ -158,5 +162,23 @@ describe('exec: hooks against a user target', () => {
       end: "true"
 `);
     await expect(runLoad(s, { clients: 10, timeScale: 0.02, target: 'http://127.0.0.1:9' })).rejects.toThrow(/faults\.0\.exec\.end: a server-crash fault that never restarts has no end to run it at/);
+  });
+
+  it('a command gets NODE_EXTRA_CA_CERTS as the user set it, which stampede set aside for its own processes', async () => {
+    const before = { set: process.env[EXTRA_CA_CERTS_SET_ASIDE], certs: process.env.NODE_EXTRA_CA_CERTS };
+    const restore = (name: string, value: string | undefined) => (value === undefined ? delete process.env[name] : (process.env[name] = value));
+    process.env[EXTRA_CA_CERTS_SET_ASIDE] = '/etc/the user.crt';
+    delete process.env.NODE_EXTRA_CA_CERTS;
+    try {
+      const hooks = new Hooks();
+      const run = await hooks.run('printf "%s|%s" "${NODE_EXTRA_CA_CERTS-unset}" "${STAMPEDE_NODE_EXTRA_CA_CERTS-unset}"', 5, {});
+      await hooks.stopAll();
+      expect(run.output).toBe('/etc/the user.crt|unset');
+      // The launcher's name for it (bin/stampede.cjs's sh lines are held to it in test/huge-pages.test.ts).
+      expect(EXTRA_CA_CERTS_SET_ASIDE).toBe(SET_ASIDE);
+    } finally {
+      restore(EXTRA_CA_CERTS_SET_ASIDE, before.set);
+      restore('NODE_EXTRA_CA_CERTS', before.certs);
+    }
   });
 });
