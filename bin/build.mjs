@@ -99,9 +99,11 @@ const SEGMENTER_LAZY = 'let segmenterInstance;\nconst segmenter = { segment: (te
 
 /**
  * Likewise its top-level regular expressions (string-width 8's `\p{RGI_Emoji}` with the v flag took
- * ~20 ms to construct at every start): each `const NAME = /.../flags;` becomes a `let` assigned at
- * the start of the module's one export, stringWidth(), from which every function using them is
- * called. Created once, at the first call instead of at load.
+ * ~20 ms to construct at every start): each `const NAME = /.../flags;` becomes a `let` assigned in
+ * the module's one export, stringWidth(), from which every function using them is called, where it
+ * first measures a string by its graphemes: after its fast paths, so that text of printable ASCII
+ * (nearly all of a help page) never builds them. Created once, at the first such string instead of
+ * at load.
  */
 function lazyRegexes(source) {
   const entry = /^export default function stringWidth\([^)]*\) \{$/m.exec(source);
@@ -111,7 +113,24 @@ function lazyRegexes(source) {
     inits.push(`\t${name} ??= ${literal};`);
     return `let ${name};`;
   });
-  return inits.length === 0 ? source : out.replace(entry[0], `${entry[0]}\n${inits.join('\n')}`);
+  if (inits.length === 0) return source;
+  // The loop over the graphemes, in stringWidth (the only function from which the others are called).
+  const loop = /^\tfor \(const \{segment[^}]*\} of segmenter\.segment\(string\)\) \{$/m.exec(out.slice(out.indexOf(entry[0])));
+  const at = loop === null ? entry[0] : loop[0];
+  return loop === null ? out.replace(at, `${at}\n${inits.join('\n')}`) : out.replace(at, `${inits.join('\n')}\n${at}`);
+}
+
+/**
+ * string-width 8's fast path, given to string-width 7 (cliui's and wrap-ansi's copies, which measure
+ * every cell of a help page by its graphemes, an Intl.Segmenter and two regular expressions a
+ * character: ~25 ms of `--help`): printable ASCII is one column a character, with or without its
+ * options (test/script-cache.test.ts renders the same help through the installed packages).
+ */
+const ASCII_FAST_PATH = '\t// Printable ASCII is one column a character (string-width 8\'s fast path).\n\tif (/^[\\u0020-\\u007E]*$/.test(string)) {\n\t\treturn string.length;\n\t}\n\n';
+const BEFORE_MEASURING = '\tif (string.length === 0) {\n\t\treturn 0;\n\t}\n\n\tlet width = 0;';
+function asciiFastPath(source) {
+  if (source.includes('\\u0020-\\u007E') || source.split(BEFORE_MEASURING).length !== 2) return source;
+  return source.replace(BEFORE_MEASURING, BEFORE_MEASURING.replace('\tlet width = 0;', `${ASCII_FAST_PATH}\tlet width = 0;`));
 }
 
 /** esbuild, tsx's own dependency; null without it. */
@@ -186,7 +205,7 @@ async function bundleYargs(dir) {
             // Only where `segmenter.segment(` is its one use (comments aside), as in string-width 7 and 8.
             const otherUses = () => /\bsegmenter\b/.test(source.replace(SEGMENTER, '').replaceAll('segmenter.segment(', '').split('\n').filter((line) => !line.trim().startsWith('//')).join('\n'));
             if (/[\\/]string-width[\\/]index\.js$/.test(args.path) && source.includes(SEGMENTER) && !otherUses()) {
-              source = lazyRegexes(source.replace(SEGMENTER, SEGMENTER_LAZY));
+              source = lazyRegexes(asciiFastPath(source.replace(SEGMENTER, SEGMENTER_LAZY)));
               changed = true;
             }
             return changed ? { contents: source, loader: 'js' } : undefined;

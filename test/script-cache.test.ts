@@ -90,12 +90,15 @@ const { default: yargs } = await import(${JSON.stringify(yargs)});
 const names = Object.keys(yaml).sort().map((name) => name + ':' + typeof yaml[name]);
 const parsed = yaml.parse('a: 1\\nb: [x, {c: 2.5}]\\n');
 const argv = yargs(['--n', '3', 'go']).parseSync();
-console.log(JSON.stringify({ names, parsed, text: yaml.stringify(parsed), n: argv.n, rest: argv._ }));`,
+// A help page measured and wrapped by cliui, wrap-ansi and string-width (the build patches string-width: bin/build.mjs).
+const help = await yargs([]).scriptName('x').option('plain', { describe: 'printable ASCII only, long enough to wrap over several lines' })
+  .option('typographic', { describe: 'a dash – a bound ≤ 5 × 2 and an emoji 🚀, then ' + '日本語の説明 '.repeat(8) }).wrap(44).getHelp();
+console.log(JSON.stringify({ names, parsed, text: yaml.stringify(parsed), n: argv.n, rest: argv._, help }));`,
         ],
         { cwd: root, encoding: 'utf8' },
       );
     const vendored = answers(pathToFileURL(join(build, 'vendor', 'yaml.js')).href, pathToFileURL(join(build, 'vendor', 'yargs.js')).href);
-    expect(JSON.parse(vendored)).toMatchObject({ parsed: { a: 1, b: ['x', { c: 2.5 }] }, n: 3, rest: ['go'] });
+    expect(JSON.parse(vendored)).toMatchObject({ parsed: { a: 1, b: ['x', { c: 2.5 }] }, n: 3, rest: ['go'], help: expect.stringContaining('日本語') });
     expect(vendored).toBe(answers('yaml', 'yargs'));
   });
 });
