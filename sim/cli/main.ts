@@ -152,7 +152,7 @@ export async function parseCommandLine(argv: string[], handlers: CommandHandlers
         exitCode = await handlers.run(args);
       },
     )
-    .command<CompareArgs>('compare <file>', 'Compare algorithms × retry policies on common random numbers', builder(modules, 'compare', (m) => m.compareBuilder), async (args) => {
+    .command<CompareArgs>('compare <file>', 'Compare every algorithm with every retry policy on common random numbers', builder(modules, 'compare', (m) => m.compareBuilder), async (args) => {
       exitCode = await handlers.compare(args);
     })
     .command<SweepArgs>('sweep <file>', 'Run the grid of --set PATH=V1,V2,... values; tables and charts per metric', builder(modules, 'sweep', (m) => m.sweepBuilder), async (args) => {
