@@ -2,10 +2,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import yargs, { type Argv } from 'yargs';
 import { withoutHelpCache } from '../sim/cli/main.ts';
 import { testTmp } from './support/temp.ts';
+import { cli } from './support/cli.ts';
 
 function stampede(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/stampede.cjs', ...args], { encoding: 'utf8' });
@@ -26,6 +27,36 @@ describe("yargs' help cache", () => {
     withoutHelpCache(ours);
     ours.parse();
     expect(usage(ours).hasCachedHelpMessage()).toBe(false);
+  });
+});
+
+describe('help pages', () => {
+  // A character beyond printable ASCII makes string-width measure the page by its graphemes, and its
+  // first Intl.Segmenter loads ICU's break data: ~10 ms of a --help that takes ~65 ms
+  // (docs/ARCHITECTURE.md, "Start-up", twenty-first session).
+  /** `main(args)` in this process, with what it prints (yargs prints a help page through console.log). */
+  async function page(...args: string[]): Promise<{ code: number; text: string }> {
+    const printed: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void printed.push(parts.join(' ')));
+    try {
+      const r = await cli(...args);
+      return { code: r.code, text: printed.join('\n') + r.stdout };
+    } finally {
+      log.mockRestore();
+    }
+  }
+
+  it('are printable ASCII, for every command the main page lists', async () => {
+    const main = await page('--help');
+    expect(main.code).toBe(0);
+    const commands = [...main.text.matchAll(/^ {2}stampede ([a-z]+)\b/gm)].map((m) => m[1]);
+    expect(commands).toEqual(expect.arrayContaining(['run', 'compare', 'sweep', 'gate', 'capacity', 'explore', 'validate', 'load', 'calibrate']));
+    for (const [name, args] of [['stampede --help', ['--help']], ...commands.map((c) => [`stampede ${c} --help`, [c, '--help']] as const)] as const) {
+      const { code, text } = await page(...args);
+      expect(code, name).toBe(0);
+      expect(text, name).toMatch(/--help/);
+      expect(text.split('\n').filter((line) => /[^\x20-\x7e]/.test(line)), name).toEqual([]);
+    }
   });
 });
 

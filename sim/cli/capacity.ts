@@ -38,7 +38,7 @@ export function capacityBuilder(y: Argv) {
     .option('set', { type: 'string', array: true, default: [], describe: 'Override a field first: --set population.clients=50000 (repeatable)' })
     .option('seed', { type: 'string', coerce: integerFlag('seed', 0), describe: "Root seed (overrides the scenario's seed)" })
     .option('min', { type: 'string', coerce: integerFlag('min'), describe: 'Lowest value to try (default 1)' })
-    .option('max', { type: 'string', coerce: integerFlag('max'), describe: 'Highest value to try (population: 4 × servers × maxSessions; servers 10000; lookups 1000)' })
+    .option('max', { type: 'string', coerce: integerFlag('max'), describe: 'Highest value to try (population: 4 * servers * maxSessions; servers 10000; lookups 1000)' })
     .option('max-runs', { type: 'string', coerce: integerFlag('max-runs'), describe: 'Stop after this many runs (each probe costs --replications runs; default 16 probes)' })
     .option('precision', { type: 'string', default: '1%', describe: 'Population: stop when the passing and failing values are this close (a percentage of the passing one; 0 for exact)' })
     .option('replications', { type: 'string', coerce: integerFlag('replications'), default: 1, describe: 'Runs per probe (the same seeds at every probe)' })

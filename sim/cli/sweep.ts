@@ -28,7 +28,7 @@ export function sweepBuilder(y: Argv) {
       .option('json', { type: 'boolean', default: false, describe: 'Print the sweep results as JSON on stdout' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress or timing on stderr' }),
   )
-    .example('$0 sweep scenarios/lookup-outage.yaml --set client.backoff.max=60s,300s,3600s --set lookup.instances=2,4', 'A 3 × 2 grid')
+    .example('$0 sweep scenarios/lookup-outage.yaml --set client.backoff.max=60s,300s,3600s --set lookup.instances=2,4', 'A 3-by-2 grid')
     .example("$0 sweep scenarios/lookup-outage.yaml --set 'population.clients=100000' --set lookup.capacity=10000/s,20000/s --replications 5", 'A fixed field and a swept one')
     .strict();
 }
