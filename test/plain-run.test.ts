@@ -1,38 +1,46 @@
-// `stampede run FILE` with plain flags is read without yargs (sim/cli/plain-run.ts). Whatever it
-// reads, it must read as yargs does: on thousands of generated command lines, each one it accepts
-// gives the run handler the same arguments through main()'s yargs parser; the rest go to yargs.
+// `stampede run FILE` and `stampede validate FILES...` with plain flags are read without yargs
+// (sim/cli/plain-run.ts). Whatever they read, they must read as yargs does: on thousands of
+// generated command lines, each one read gives the command's handler the same arguments through
+// main()'s yargs parser; the rest go to yargs.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine, type CommandHandlers } from '../sim/cli/main.ts';
-import { plainRunArgs } from '../sim/cli/plain-run.ts';
-import type { RunArgs } from '../sim/cli/run.ts';
+import { plainRunArgs, plainValidateArgs } from '../sim/cli/plain-run.ts';
 import { captured } from './support/cli.ts';
 
-const FIELDS = ['file', 'seed', 'set', 'out', 'json', 'quiet', 'replications', 'workers', 'shard', 'svg', 'png', 'force', 'resume', 'memoryLimit'] as const;
+/** The fields of each command's arguments that its handler reads. */
+const FIELDS = {
+  run: ['file', 'seed', 'set', 'out', 'json', 'quiet', 'replications', 'workers', 'shard', 'svg', 'png', 'force', 'resume', 'memoryLimit'],
+  validate: ['files', 'set', 'json'],
+} as const;
+type Command = keyof typeof FIELDS;
 
-/** What yargs gives the run handler for `argv` (its RunArgs fields), or the error it ends with. */
-async function throughYargs(argv: string[]): Promise<Partial<RunArgs> | { error: string }> {
-  let got: RunArgs | null = null;
+/** What yargs gives `command`'s handler for `argv` (the fields it reads), or the error it ends with. */
+async function throughYargs(argv: string[], command: Command = 'run'): Promise<Record<string, unknown>> {
+  let got: object | null = null;
   const refuse = async () => {
-    throw new Error('not the run command');
+    throw new Error(`not the ${command} command`);
   };
   const handlers: CommandHandlers = {
-    run: async (args) => {
-      got = args;
-      return 0;
-    },
-    compare: refuse, sweep: refuse, merge: refuse, gate: refuse, capacity: refuse, explore: refuse,
+    run: refuse, compare: refuse, sweep: refuse, merge: refuse, gate: refuse, capacity: refuse, explore: refuse,
     validate: refuse, up: refuse, down: refuse, load: refuse, calibrate: refuse,
+  };
+  handlers[command] = async (args: object) => {
+    got = args;
+    return 0;
   };
   const { value: code, stderr } = await captured(() => parseCommandLine(argv, handlers));
   if (got === null || code !== 0) return { error: `exit ${code}: ${stderr}` };
-  return fields(got);
+  return fields(got, command);
 }
 
-function fields(args: RunArgs): Partial<RunArgs> {
+function fields(args: object, command: Command = 'run'): Record<string, unknown> {
   const picked: Record<string, unknown> = {};
-  for (const field of FIELDS) if (args[field] !== undefined) picked[field] = args[field];
-  return picked as Partial<RunArgs>;
+  for (const field of FIELDS[command]) {
+    const value = (args as Record<string, unknown>)[field];
+    if (value !== undefined) picked[field] = value;
+  }
+  return picked;
 }
 
 describe('stampede run with plain flags, without yargs', () => {
@@ -96,6 +104,61 @@ describe('stampede run with plain flags, without yargs', () => {
       { seed: 20261207, numRuns: 3000 },
     );
     // Not a test of nothing: a good share of the generated lines are read without yargs.
+    expect(read / cases).toBeGreaterThan(0.1);
+  });
+});
+
+describe('stampede validate with plain flags, without yargs', () => {
+  it('reads the command lines of the docs, editors and CI as yargs does', async () => {
+    for (const argv of [
+      ['validate', 'scenarios/lookup-outage.yaml'],
+      ['validate', 'scenarios/', 'live/scenarios/ci-outage-crash.yaml', '--json'],
+      ['validate', 'scenarios/*.yaml', '--set', 'population.clients=50000', '--set=duration=10m'],
+    ]) {
+      const plain = plainValidateArgs(argv);
+      expect(plain, argv.join(' ')).not.toBeNull();
+      expect(fields(plain!, 'validate')).toEqual(await throughYargs(argv, 'validate'));
+    }
+  });
+
+  it('leaves to yargs what it does not read: help, no file, flags first, repeated or unknown flags, odd values', () => {
+    for (const argv of [
+      ['validate'],
+      ['validate', '--help'],
+      ['validate', 'a.yaml', '--help'],
+      ['validate', '--json', 'a.yaml'],
+      ['validate', 'a.yaml', '--json', '--json'],
+      ['validate', 'a.yaml', '--json', 'b.yaml'],
+      ['validate', 'a.yaml', '--set', 'a=1', 'b=2'],
+      ['validate', 'a.yaml', '--set'],
+      ['validate', 'a.yaml', '--set', '-1'],
+      ['validate', 'a.yaml', '--no-json'],
+      ['validate', 'a.yaml', '-j'],
+      ['validate', '-', 'a.yaml'],
+      ['run', 'a.yaml', '--json', '--json'],
+    ]) {
+      expect(plainValidateArgs(argv), argv.join(' ')).toBeNull();
+    }
+  });
+
+  it('gives the handler what yargs gives it, on every generated command line it reads', async () => {
+    const word = fc.constantFrom(
+      '--set', '--set=x=1', '--set=', '--json', '--json=true', '--no-json', '--bogus', '--help', '-h', '--', '-5', '7', '1e3', '0x10',
+      ' 8 ', '2.5', 'abc', 'a=b', 'x.y=3s', 'true', 'false', 'validate', 'a.yaml', 'scenarios/', '', '-', 'population.clients=100',
+    );
+    let read = 0;
+    let cases = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom('a.yaml', '12', 'x=1', 'dir/'), { minLength: 1, maxLength: 3 }), fc.array(word, { maxLength: 6 }), async (files, rest) => {
+        const argv = ['validate', ...files, ...rest];
+        cases++;
+        const plain = plainValidateArgs(argv);
+        if (plain === null) return;
+        read++;
+        expect(fields(plain, 'validate'), argv.join(' ')).toEqual(await throughYargs(argv, 'validate'));
+      }),
+      { seed: 20261207, numRuns: 2000 },
+    );
     expect(read / cases).toBeGreaterThan(0.1);
   });
 });

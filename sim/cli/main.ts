@@ -15,7 +15,7 @@ import { releaseEarlySignals } from './early-signals.ts';
 import { OutputError, WriteError } from './output.ts';
 import { LiveError } from '../../live/errors.ts';
 import { integerFlag, joinNegativeValues, UsageError } from './usage-error.ts';
-import { plainRunArgs } from './plain-run.ts';
+import { plainRunArgs, plainValidateArgs } from './plain-run.ts';
 
 // Each command's module is loaded when that command runs, not at every start: together they are
 // most of the code (the simulation, batch, gate, reports, live mode), and `--help` or `validate`
@@ -99,11 +99,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   // The command's modules first: until they are loaded, a signal gets bin/stampede.cjs's early answer.
   const modules = await commandModules(argv);
-  // `stampede run FILE` with plain flags, as scripts and CI write it, without loading yargs (plain-run.ts).
-  const plain = plainRunArgs(argv);
-  if (plain === null) return parseCommandLine(argv, COMMAND_HANDLERS, modules);
+  // `stampede run FILE` and `stampede validate FILES...` with plain flags, as scripts, editors and CI
+  // write them, without loading yargs (plain-run.ts).
+  const plainRun = plainRunArgs(argv);
+  const plainValidate = plainRun === null ? plainValidateArgs(argv) : null;
+  if (plainRun === null && plainValidate === null) return parseCommandLine(argv, COMMAND_HANDLERS, modules);
   try {
-    return await COMMAND_HANDLERS.run(plain);
+    return await (plainRun !== null ? COMMAND_HANDLERS.run(plainRun) : COMMAND_HANDLERS.validate(plainValidate!));
   } catch (error) {
     return await reportError(error);
   }

@@ -1,11 +1,13 @@
-// `stampede run FILE` followed by plain flags, read without yargs: loading yargs and building its
-// parser took ~13 ms of every such start (a 1,000-client run takes ~0.2 s in all), and it is how
-// scripts, gates' CI jobs and the bench write a run. Only the forms below are read here; anything
-// else (another command, --help, a flag not listed, a flag given twice, a value that starts with
-// "-", a word where a flag should be, a bad integer) returns null, and yargs parses the command line
-// as it always did, errors and help included. test/plain-run.test.ts holds the two to the same
-// arguments on every command line it generates.
+// `stampede run FILE` and `stampede validate FILES...` followed by plain flags, read without yargs:
+// loading yargs and building its parser took ~13 ms of every such start (a 1,000-client run takes
+// ~0.2 s in all, a validate ~0.08 s), and it is how scripts, editors, gates' CI jobs and the bench
+// write them. Only the forms below are read here; anything else (another command, --help, a flag
+// not listed, a flag given twice, a value that starts with "-", a word where a flag should be, a bad
+// integer) returns null, and yargs parses the command line as it always did, errors and help
+// included. test/plain-run.test.ts holds the two to the same arguments on every command line it
+// generates.
 import type { RunArgs } from './run.ts';
+import type { ValidateArgs } from './validate.ts';
 import { integerFlag } from './usage-error.ts';
 
 /** `--json`: no value (`--json=false`, `--no-json` and `--json true` go to yargs). */
@@ -46,6 +48,32 @@ export function plainRunArgs(argv: readonly string[]): RunArgs | null {
         return null;
       }
     }
+  }
+  return args;
+}
+
+/**
+ * The arguments yargs would give `validate`'s handler for `argv`, or null when yargs must read it:
+ * the files first, then `--json` (once) and `--set VALUE` / `--set=VALUE` (any number of times).
+ */
+export function plainValidateArgs(argv: readonly string[]): ValidateArgs | null {
+  if (argv[0] !== 'validate') return null;
+  const args: ValidateArgs = { files: [], set: [], json: false };
+  let i = 1;
+  for (; i < argv.length && !argv[i].startsWith('--'); i++) {
+    if (!isValue(argv[i])) return null;
+    args.files.push(argv[i]);
+  }
+  if (args.files.length === 0) return null;
+  for (; i < argv.length; i++) {
+    const word = argv[i];
+    if (word === '--json' && !args.json) {
+      args.json = true;
+      continue;
+    }
+    const value = word === '--set' ? argv[++i] : word.startsWith('--set=') ? word.slice('--set='.length) : undefined;
+    if (value === undefined || !isValue(value)) return null;
+    args.set.push(value);
   }
   return args;
 }
