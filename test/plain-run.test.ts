@@ -43,6 +43,26 @@ function fields(args: object, command: Command = 'run'): Record<string, unknown>
   return picked;
 }
 
+/**
+ * On `runs` command lines drawn from `lines`, each one `read` reads (not null) gives `command`'s
+ * handler what yargs gives it; and a good share of them are read, so that this tests something.
+ */
+async function agreesWithYargs(command: Command, lines: fc.Arbitrary<string[]>, read: (argv: string[]) => object | null, runs: number): Promise<void> {
+  let taken = 0;
+  let cases = 0;
+  await fc.assert(
+    fc.asyncProperty(lines, async (argv) => {
+      cases++;
+      const plain = read(argv);
+      if (plain === null) return;
+      taken++;
+      expect(fields(plain, command), argv.join(' ')).toEqual(await throughYargs(argv, command));
+    }),
+    { seed: 20261207, numRuns: runs },
+  );
+  expect(taken / cases).toBeGreaterThan(0.1);
+}
+
 describe('stampede run with plain flags, without yargs', () => {
   it('reads the command lines of the README, the bench and CI as yargs does', async () => {
     const lines = [
@@ -90,21 +110,7 @@ describe('stampede run with plain flags, without yargs', () => {
       '--help', '-h', '--version', '--', '-5', '7', '1e3', '0x10', ' 8 ', '2.5', '9007199254740993', 'abc', 'a=b', 'x.y=3s', 'true',
       'false', 'run', 'a.yaml', '', '-', 'population.clients=100',
     );
-    let read = 0;
-    let cases = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.constantFrom('a.yaml', '12', 'x=1'), fc.array(word, { maxLength: 7 }), async (file, rest) => {
-        const argv = ['run', file, ...rest];
-        cases++;
-        const plain = plainRunArgs(argv);
-        if (plain === null) return;
-        read++;
-        expect(fields(plain), argv.join(' ')).toEqual(await throughYargs(argv));
-      }),
-      { seed: 20261207, numRuns: 3000 },
-    );
-    // Not a test of nothing: a good share of the generated lines are read without yargs.
-    expect(read / cases).toBeGreaterThan(0.1);
+    await agreesWithYargs('run', fc.tuple(fc.constantFrom('a.yaml', '12', 'x=1'), fc.array(word, { maxLength: 7 })).map(([file, rest]) => ['run', file, ...rest]), plainRunArgs, 3000);
   });
 });
 
@@ -146,19 +152,7 @@ describe('stampede validate with plain flags, without yargs', () => {
       '--set', '--set=x=1', '--set=', '--json', '--json=true', '--no-json', '--bogus', '--help', '-h', '--', '-5', '7', '1e3', '0x10',
       ' 8 ', '2.5', 'abc', 'a=b', 'x.y=3s', 'true', 'false', 'validate', 'a.yaml', 'scenarios/', '', '-', 'population.clients=100',
     );
-    let read = 0;
-    let cases = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.constantFrom('a.yaml', '12', 'x=1', 'dir/'), { minLength: 1, maxLength: 3 }), fc.array(word, { maxLength: 6 }), async (files, rest) => {
-        const argv = ['validate', ...files, ...rest];
-        cases++;
-        const plain = plainValidateArgs(argv);
-        if (plain === null) return;
-        read++;
-        expect(fields(plain, 'validate'), argv.join(' ')).toEqual(await throughYargs(argv, 'validate'));
-      }),
-      { seed: 20261207, numRuns: 2000 },
-    );
-    expect(read / cases).toBeGreaterThan(0.1);
+    const files = fc.array(fc.constantFrom('a.yaml', '12', 'x=1', 'dir/'), { minLength: 1, maxLength: 3 });
+    await agreesWithYargs('validate', fc.tuple(files, fc.array(word, { maxLength: 6 })).map(([names, rest]) => ['validate', ...names, ...rest]), plainValidateArgs, 2000);
   });
 });
